@@ -1,0 +1,205 @@
+"""Apply a rubric's certification (认定条件) or exclusion conditions to scores and context.
+
+Every check is three-valued: met, not met, or unknown (data missing). A condition fails if any of
+its checks fails, is unknown if none fails but one is unknown, and holds otherwise. The verdict:
+
+* ``not_certified``: some condition fails (every failing condition is listed, not just the first);
+* ``undecided``: none fails but some cannot be decided (data missing);
+* ``certified``: every condition holds — for rubrics with requirements (shaanxi-2020);
+* ``eligible``: for rubrics whose conditions are only exclusions (henan-2021): nothing excludes the
+  region from evaluation; the certification itself is a separate provincial decision.
+
+A total that is incomplete (criteria not assessed) can still decide the score condition: if the
+points already earned reach the threshold it holds; if even full marks on the unassessed criteria
+could not reach it, it fails; otherwise it is unknown.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+from .rubric import Rubric
+from .scoring import mandatory_status, totals
+
+VERDICTS = ("certified", "not_certified", "undecided", "eligible")
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+        "==": operator.eq, "!=": operator.ne}
+
+FIELD_LABELS = {
+    "mandatory_unmet": ("未达到的必备条件数", "mandatory conditions not met"),
+    "total": ("综合评分", "total score"),
+    "major_incident": ("一年内违法失信重大事件", "major dishonesty event within a year"),
+    "debtor_share_legal": ("失信被执行人法人占比（万分之）", "judgment defaulters among legal persons (per 10,000)"),
+    "debtor_share_natural": ("失信被执行人自然人占比（万分之）",
+                             "judgment defaulters among natural persons (per 10,000)"),
+    "government_debtors": ("失信被执行人中政府机构数", "government bodies among judgment defaulters"),
+    "rectification_rate": ("失信问题整改率（%）", "rectification rate (%)"),
+    "government_rectification_rate": ("政府机构失信问题整改率（%）", "government bodies' rectification rate (%)"),
+    "npl_ratio": ("不良贷款率（%）", "non-performing-loan ratio (%)"),
+    "national_npl_ratio": ("全国平均不良贷款率（%）", "national average NPL ratio (%)"),
+    "major_safety_accident_3y": ("三年内重特大安全生产事故", "major safety accident within three years"),
+    "major_pollution_accident_3y": ("三年内重特大环境污染事故", "major pollution accident within three years"),
+    "energy_target_missed": ("未完成年度节能减排责任目标", "annual energy-saving target missed"),
+    "statistical_fraud": ("统计造假、弄虚作假", "statistical fraud or falsification"),
+    "government_is_debtor": ("县级人民政府被列为失信被执行人", "county government listed as judgment defaulter"),
+}
+_SCORE_FIELDS = {"mandatory_unmet", "total"}
+
+
+def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Verdict per region and year with every reason.
+
+    Returns ``region, year, verdict, reasons, reasons_en, failed, unknown, unmet_mandatory``:
+    ``reasons`` is a list of short Chinese sentences (one per condition), ``reasons_en`` the English
+    equivalents, ``failed``/``unknown`` the condition ids, ``unmet_mandatory`` the 必备条件 ids not met.
+    ``context`` has one row per region and year with the columns the conditions use
+    (see ``creditlab.rubric.CHECK_FIELDS``); ``national_npl_ratio`` may instead come per year.
+    """
+    detail = evaluate_conditions(rubric, scores, context)
+    if detail.empty:
+        return pd.DataFrame(columns=["region", "year", "verdict", "reasons", "reasons_en", "failed",
+                                     "unknown", "unmet_mandatory"])
+    exclusions_only = all(c.get("kind", "requirement") == "exclusion" for c in rubric.certification["conditions"])
+    g = detail.groupby(["region", "year"], sort=True)
+    out = g.agg(
+        reasons=("reason_zh", list), reasons_en=("reason_en", list),
+        failed=("condition", lambda s: list(s[detail.loc[s.index, "result"] == "fail"])),
+        unknown=("condition", lambda s: list(s[detail.loc[s.index, "result"] == "unknown"])),
+    ).reset_index()
+    n_fail = out["failed"].str.len()
+    n_unknown = out["unknown"].str.len()
+    ok = "eligible" if exclusions_only else "certified"
+    out["verdict"] = np.select([n_fail > 0, n_unknown > 0], ["not_certified", "undecided"], default=ok)
+    mand = mandatory_status(rubric, scores)
+    unmet = (mand[mand["met"].fillna(True) == False]  # noqa: E712 - nullable boolean
+             .groupby(["region", "year"])["id"].agg(list))
+    out = out.merge(unmet.rename("unmet_mandatory").reset_index(), on=["region", "year"], how="left")
+    out["unmet_mandatory"] = out["unmet_mandatory"].apply(lambda v: v if isinstance(v, list) else [])
+    return out[["region", "year", "verdict", "reasons", "reasons_en", "failed", "unknown", "unmet_mandatory"]]
+
+
+def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per region, year and condition: ``result`` (pass/fail/unknown) and the reason texts."""
+    conditions = rubric.certification["conditions"]
+    base = _fields(rubric, scores, context)
+    rows = []
+    for cond in conditions:
+        results = []
+        details_zh, details_en = [], []
+        for chk in cond["checks"]:
+            res, dz, de = _check(base, chk)
+            results.append(res)
+            details_zh.append(dz)
+            details_en.append(de)
+        res = np.stack(results)  # 1 pass, 0 fail, -1 unknown
+        result = np.where((res == 0).any(axis=0), "fail", np.where((res == -1).any(axis=0), "unknown", "pass"))
+        label_zh = {"pass": "符合", "fail": "不符合", "unknown": "无法判断（数据缺失）"}
+        label_en = {"pass": "met", "fail": "not met", "unknown": "cannot decide (data missing)"}
+        num = str(cond.get("number") or cond["id"]).strip().rstrip(".．、")
+        det_zh = ["；".join(d[i] for d in details_zh) for i in range(len(base))]
+        det_en = ["; ".join(d[i] for d in details_en) for i in range(len(base))]
+        rows.append(pd.DataFrame({
+            "region": base["region"], "year": base["year"], "condition": cond["id"],
+            "kind": cond.get("kind", "requirement"), "result": result,
+            "reason_zh": [f"条件{num}「{cond['text_zh'].rstrip('。')}」{label_zh[r]}：{d}"
+                          for r, d in zip(result, det_zh, strict=True)],
+            "reason_en": [f"Condition {num} ({cond['text_en'].rstrip('.')}) {label_en[r]}: {d}"
+                          for r, d in zip(result, det_en, strict=True)],
+        }))
+    if not rows:
+        return pd.DataFrame(columns=["region", "year", "condition", "kind", "result", "reason_zh", "reason_en"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def _fields(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
+    t = totals(scores).rename(columns={"points": "total"})
+    mand = mandatory_status(rubric, scores)
+    counts = mand.assign(
+        unmet=(mand["met"] == False).fillna(False).astype(int),  # noqa: E712 - nullable boolean
+        unknown=mand["met"].isna().astype(int),
+    ).groupby(["region", "year"], as_index=False)[["unmet", "unknown"]].sum()
+    base = t.merge(counts, on=["region", "year"], how="left")
+    base["mandatory_unmet"] = base["unmet"].fillna(0)
+    base["mandatory_unknown"] = base["unknown"].fillna(0)
+    needed = {c["field"] for cond in rubric.certification["conditions"] for c in cond["checks"]}
+    needed |= {c["ref"] for cond in rubric.certification["conditions"] for c in cond["checks"] if "ref" in c}
+    needed -= _SCORE_FIELDS
+    if needed:
+        if context is None:
+            raise DataError(f"rubric {rubric.name} needs a certification context with columns "
+                            f"{', '.join(sorted(needed))}")
+        ctx = context.copy()
+        ctx["region"] = ctx["region"].astype(str)
+        ctx["year"] = ctx["year"].astype(int)
+        if ctx.duplicated(["region", "year"]).any():
+            dups = ctx.loc[ctx.duplicated(["region", "year"]), ["region", "year"]].head(10)
+            raise DataError("context has duplicate region-year rows",
+                            [f"region {r.region}, year {r.year} appears more than once" for r in dups.itertuples()])
+        cols = [c for c in needed if c in ctx.columns]
+        base = base.merge(ctx[["region", "year", *cols]], on=["region", "year"], how="left")
+        for c in needed - set(cols):
+            base[c] = np.nan  # a column nobody supplied: every check on it is unknown
+    return base
+
+
+def _check(base: pd.DataFrame, chk: dict) -> tuple[np.ndarray, list[str], list[str]]:
+    """Evaluate one check: array of 1/0/-1 and the per-row detail texts."""
+    fld, op = chk["field"], chk["op"]
+    lz, le = FIELD_LABELS.get(fld, (fld, fld))
+    fn = _OPS[op]
+    if "ref" in chk:
+        rhs = pd.to_numeric(base[chk["ref"]], errors="coerce").to_numpy(float)
+        rz, re_ = FIELD_LABELS.get(chk["ref"], (chk["ref"], chk["ref"]))
+        rhs_txt_zh = [f"{rz}{_fmt(v)}" for v in rhs]
+        rhs_txt_en = [f"{re_} {_fmt(v)}" for v in rhs]
+    else:
+        rhs = np.full(len(base), float(chk["value"]))
+        rhs_txt_zh = [_fmt(chk["value"])] * len(base)
+        rhs_txt_en = [_fmt(chk["value"], lang="en")] * len(base)
+    if fld == "total":
+        lo = base["total"].to_numpy(float)
+        hi = lo + base["missing_max"].to_numpy(float)
+        # Decidable despite unassessed criteria when both bounds agree.
+        a, b = fn(lo, rhs), fn(hi, rhs)
+        res = np.where(a == b, a.astype(int), -1)
+        lhs_zh = [f"{lz}{_fmt(x)}分" + (f"（另有{_fmt(h - x)}分未评估）" if h > x else "")
+                  for x, h in zip(lo, hi, strict=True)]
+        lhs_en = [f"{le} {_fmt(x)}" + (f" ({_fmt(h - x)} points not assessed)" if h > x else "")
+                  for x, h in zip(lo, hi, strict=True)]
+    elif fld == "mandatory_unmet":
+        unmet = base["mandatory_unmet"].to_numpy(float)
+        unknown = base["mandatory_unknown"].to_numpy(float)
+        ok = fn(unmet, rhs)
+        res = np.where(~ok, 0, np.where(unknown > 0, -1, 1))
+        lhs_zh = [f"{lz}{int(u)}" + (f"，{int(k)}项未评估" if k else "") for u, k in zip(unmet, unknown, strict=True)]
+        lhs_en = [f"{le} {int(u)}" + (f", {int(k)} not assessed" if k else "")
+                  for u, k in zip(unmet, unknown, strict=True)]
+    else:
+        raw = base[fld]
+        if isinstance(chk.get("value"), bool):
+            lhs = raw.map({True: 1.0, False: 0.0}).astype(float).to_numpy()  # 1/0 hash as True/False
+        else:
+            lhs = pd.to_numeric(raw, errors="coerce").to_numpy(float)
+        missing = np.isnan(lhs) | np.isnan(rhs)
+        with np.errstate(invalid="ignore"):
+            res = np.where(missing, -1, fn(lhs, rhs).astype(int))
+        lhs_zh = [f"{lz}{_fmt(x, chk.get('value'))}" for x in lhs]
+        lhs_en = [f"{le} {_fmt(x, chk.get('value'), 'en')}" for x in lhs]
+    op_txt = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}[op]
+    det_zh = [f"{lh}（要求{op_txt}{r}）" for lh, r in zip(lhs_zh, rhs_txt_zh, strict=True)]
+    det_en = [f"{lh} (required {op_txt} {r})" for lh, r in zip(lhs_en, rhs_txt_en, strict=True)]
+    return res, det_zh, det_en
+
+
+def _fmt(x, like=None, lang: str = "zh") -> str:
+    if isinstance(like, bool) or isinstance(x, bool):
+        if x is None or (isinstance(x, float) and np.isnan(x)):
+            return "未知" if lang == "zh" else "unknown"
+        yes = bool(x)
+        return ("是" if yes else "否") if lang == "zh" else ("yes" if yes else "no")
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "未知" if lang == "zh" else "unknown"
+    return f"{float(x):g}" if float(x) != round(float(x), 2) else f"{round(float(x), 2):g}"

@@ -1,0 +1,88 @@
+"""Plotly set-up shared by every notebook: offline charts that survive nbconvert, Chinese fonts.
+
+Importing this module registers the renderer ``creditlab`` and makes it the default:
+
+* JupyterLab shows the interactive ``application/vnd.plotly.v1+json`` output;
+* nbconvert, which cannot show that type, falls back to a ``text/html`` output that draws the
+  chart with a *global* ``Plotly`` object and loads nothing from the network (no CDN, no MathJax,
+  no copy of plotly.js per chart). HTML reports load one shared local ``plotly.min.js``
+  (see :func:`plotly_js_path` and :func:`plotly_script_tag`).
+"""
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.io._base_renderers import MimetypeRenderer
+
+FONT_FAMILY = (
+    '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", '
+    '"WenQuanYi Micro Hei", "Hiragino Sans GB", sans-serif'
+)
+PLOTLY_JS = "plotly.min.js"
+
+
+class OfflineHtmlRenderer(MimetypeRenderer):
+    """``text/html`` output that expects ``Plotly`` to be loaded once by the page."""
+
+    def to_mimebundle(self, fig_dict):  # noqa: D102 - plotly's renderer protocol
+        return {"text/html": figure_html(fig_dict)}
+
+
+def figure_html(fig: go.Figure | dict) -> str:
+    """An HTML fragment for ``fig`` without plotly.js, MathJax or any network reference."""
+    return pio.to_html(
+        fig, include_plotlyjs=False, include_mathjax=False, full_html=False,
+        default_width="100%", default_height=460, validate=False,
+        config={"displaylogo": False, "responsive": True},
+    )
+
+
+def plotly_js_path() -> Path:
+    """The plotly.min.js that ships inside the installed plotly package."""
+    import plotly
+
+    path = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: plotly.min.js not found in the plotly package")
+    return path
+
+
+def copy_plotly_js(folder: str | Path) -> Path:
+    """Put one copy of plotly.min.js in ``folder`` (shared by every report there)."""
+    target = Path(folder) / PLOTLY_JS
+    src = plotly_js_path()
+    if not target.exists() or target.stat().st_size != src.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".js.tmp")
+        shutil.copyfile(src, tmp)
+        tmp.replace(target)
+    return target
+
+
+def plotly_script_tag(src: str = PLOTLY_JS) -> str:
+    """The ``<script>`` tag that loads the shared local plotly.js (a relative path, never a URL)."""
+    if "://" in src or src.startswith("//"):
+        raise ValueError(f"plotly.js must be loaded from a local path, not {src!r}")
+    return f'<script src="{html.escape(src, quote=True)}" charset="utf-8"></script>'
+
+
+def _template() -> go.layout.Template:
+    t = go.layout.Template(pio.templates["plotly_white"])
+    t.layout.font = dict(family=FONT_FAMILY, size=13)
+    t.layout.margin = dict(l=60, r=30, t=60, b=50)
+    return t
+
+
+def setup() -> None:
+    """Register and select the creditlab renderer and template (idempotent)."""
+    pio.renderers["creditlab_html"] = OfflineHtmlRenderer()
+    pio.renderers.default = "plotly_mimetype+creditlab_html"
+    pio.templates["creditlab"] = _template()
+    pio.templates.default = "creditlab"
+
+
+setup()

@@ -1,0 +1,46 @@
+"""Shared fixtures."""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "data" / "sources"
+
+
+def squash(text: str) -> str:
+    """Text without whitespace or HTML tags, for verbatim comparisons with the sources."""
+    text = re.sub(r"<[^>]+>", "", text)
+    return "".join(ch for ch in unicodedata.normalize("NFC", text) if not ch.isspace())
+
+
+@pytest.fixture(scope="session")
+def source_text():
+    """Return the squashed text of a vendored source document by file name."""
+    cache: dict[str, str] = {}
+
+    def get(name: str) -> str:
+        if name not in cache:
+            cache[name] = squash((SOURCES / name).read_text(encoding="utf-8"))
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture()
+def data_copy(tmp_path, monkeypatch):
+    """A writable copy of data/ used through CREDITLAB_DATA."""
+    import shutil
+
+    dst = tmp_path / "data"
+    shutil.copytree(ROOT / "data", dst, ignore=shutil.ignore_patterns("sources", "demo"))
+    monkeypatch.setenv("CREDITLAB_DATA", str(dst))
+    return dst
+
+
+def in_ci() -> bool:
+    return bool(os.environ.get("CI"))
