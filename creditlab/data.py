@@ -24,6 +24,7 @@ and the template format version, which :func:`read_workbook` checks.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -566,8 +567,11 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
 
     present = crit_ok & ~blank
     unparsed = present & value.isna()
-    p += msg(t, chunks, unparsed, "value",
-             lambda r: f"'{r.value_text}' is not {_kind_text(r.kind, r.max)} "
+    p += msg(t, chunks, unparsed & (kind == "binary"), "value",
+             lambda r: f"'{r.value_text}' is not 1/0, 是/否, yes/no or true/false "
+                       f"(criterion {r.criterion} is met/not met)")
+    p += msg(t, chunks, unparsed & (kind != "binary"), "value",
+             lambda r: f"'{r.value_text}' is not a number "
                        f"(criterion {r.criterion} expects {_kind_text(r.kind, r.max)})")
     v = value
     num = present & v.notna()
@@ -991,6 +995,7 @@ def write_template(rubric: Rubric | str, regions: pd.DataFrame | Iterable[str] |
     wb.security = WorkbookProtection(lockStructure=True)  # no adding, renaming or deleting sheets
     with atomic_path(path) as tmp:
         wb.save(tmp)
+        _shareable(tmp)
     return Path(path)
 
 
@@ -1247,7 +1252,15 @@ def write_csv(data: pd.DataFrame, out: str | Path) -> Path:
     """Write long-format data as UTF-8 CSV, atomically; a blank value stays blank (not assessed)."""
     with atomic_path(out) as tmp:
         data[COLUMNS].to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n", float_format="%.10g")
+        _shareable(tmp)
     return Path(out)
+
+
+def _shareable(tmp: Path) -> None:
+    """Give an atomically written file the usual permissions (mkstemp makes it owner-only)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
 
 
 # ---------------------------------------------------------------------------------------------

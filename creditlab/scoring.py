@@ -54,27 +54,17 @@ def score(
     ``weights``: for weighted rubrics, criterion (or level-3) id → weight; default equal.
     """
     _check_columns(data)
-    frame = data[["region", "year", "criterion", "value"]]
-    known = set(rubric.criteria["id"]) | set(rubric.metrics["id"])
-    unknown = sorted(set(frame["criterion"].astype(str)) - known)
-    if unknown:
-        raise DataError(f"{len(unknown)} criterion id(s) not in rubric {rubric.name}",
-                        [f"criterion '{c}' is not in rubric {rubric.name}" for c in unknown[:50]])
-    keys = frame[["region", "year"]].drop_duplicates().sort_values(["region", "year"], ignore_index=True)
-    keys["region"] = keys["region"].astype(str)
-    keys["year"] = keys["year"].astype(int)
+    ids = rubric.metrics["id"] if rubric.method == "norm_referenced" else rubric.criteria["id"]
+    keys, values = _matrix(rubric, data, ids)
 
     if rubric.method == "absolute":
-        values = _matrix(frame, keys, rubric.criteria["id"])
         zone_mask = keys["region"].isin(set(zones or ())).to_numpy()
         pts, mx = _points_absolute(rubric, values, zone_mask)
     elif rubric.method == "norm_referenced":
         if normalisation not in NORMALISATIONS:
             raise ValueError(f"normalisation must be one of {', '.join(NORMALISATIONS)}")
-        values = _matrix(frame, keys, rubric.metrics["id"])
         pts, mx, values = _points_norm(rubric, values, keys, normalisation, compare_within)
     elif rubric.method == "weighted":
-        values = _matrix(frame, keys, rubric.criteria["id"])
         pts, mx = _points_weighted(rubric, values, weights)
     else:  # pragma: no cover - the rubric loader rejects other methods
         raise ValueError(rubric.method)
@@ -85,66 +75,108 @@ def _check_columns(data: pd.DataFrame) -> None:
     missing = [c for c in ("region", "year", "criterion", "value") if c not in data.columns]
     if missing:
         raise DataError(f"indicator data lacks column(s) {', '.join(missing)}")
-    dup = data.duplicated(["region", "year", "criterion"], keep=False)
-    if dup.any():
+
+
+def _factorize(col: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+    """Codes and uniques; instant for categorical columns (as ``score`` and the loaders return)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        cats = col.cat.categories.astype(str)
+        if (codes < 0).any():
+            raise DataError(f"column '{col.name}' has empty entries")
+        if sort:
+            order = np.argsort(np.asarray(cats, dtype=object))
+            remap = np.empty_like(order)
+            remap[order] = np.arange(len(order))
+            codes, cats = remap[codes], cats[order]
+        return codes, cats
+    return pd.factorize(col.astype(str), sort=sort)
+
+
+def _matrix(rubric: Rubric, data: pd.DataFrame, ids: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
+    """The sorted region-year keys and the values as a (region-year × id) matrix, NaN = not assessed."""
+    reg_codes, regions = _factorize(data["region"], sort=True)
+    year_codes, years = pd.factorize(data["year"].astype(int), sort=True)
+    crit_codes, crits = _factorize(data["criterion"])
+    lookup = pd.Index(ids).get_indexer(crits)
+    used = np.bincount(crit_codes, minlength=len(crits)) > 0
+    if ((lookup < 0) & used).any():
+        unknown = sorted(np.asarray(crits)[(lookup < 0) & used])
+        raise DataError(f"{len(unknown)} criterion id(s) not in rubric {rubric.name}",
+                        [f"criterion '{c}' is not in rubric {rubric.name}" for c in unknown[:50]])
+    # Dense region × year grid; only the pairs present in the data become rows.
+    cell = reg_codes * len(years) + year_codes
+    present = np.zeros(len(regions) * len(years), bool)
+    present[cell] = True
+    cells = np.flatnonzero(present)
+    row_of_cell = np.full(present.size, -1)
+    row_of_cell[cells] = np.arange(len(cells))
+    row = row_of_cell[cell]
+    col = lookup[crit_codes]
+    flat = row * len(ids) + col
+    counts = np.bincount(flat, minlength=len(cells) * len(ids))
+    if (counts > 1).any():
+        dup = np.isin(flat, np.flatnonzero(counts > 1))
         rows = data.loc[dup, ["region", "year", "criterion"]].drop_duplicates().head(20)
         raise DataError("duplicate values in indicator data",
                         [f"region {r.region}, year {r.year}, criterion {r.criterion} appears more than once"
                          for r in rows.itertuples()])
+    out = np.full(len(cells) * len(ids), np.nan)
+    out[flat] = pd.to_numeric(data["value"], errors="raise").to_numpy(float)
+    keys = pd.DataFrame({"region": np.asarray(regions, dtype=object)[cells // len(years)],
+                         "year": np.asarray(years)[cells % len(years)]})
+    return keys, out.reshape(len(cells), len(ids))
 
 
-def _matrix(frame: pd.DataFrame, keys: pd.DataFrame, ids: pd.Series) -> np.ndarray:
-    """Values as a (region-year × id) float matrix, NaN where not assessed."""
-    row = pd.MultiIndex.from_frame(keys).get_indexer(
-        pd.MultiIndex.from_arrays([frame["region"].astype(str), frame["year"].astype(int)]))
-    col = pd.Index(ids).get_indexer(frame["criterion"].astype(str))
-    out = np.full((len(keys), len(ids)), np.nan)
-    ok = col >= 0
-    out[row[ok], col[ok]] = pd.to_numeric(frame["value"], errors="raise").to_numpy(float)[ok]
-    return out
+# Integer codes for the absolute rules, so per-cell rule choice is cheap integer arithmetic.
+_BINARY, _THRESHOLD_PCT, _THRESHOLD_COUNT, _PER_UNIT, _AWARDED = range(5)
+_RULE_NAMES = {_BINARY: "binary", _THRESHOLD_PCT: "threshold", _THRESHOLD_COUNT: "threshold",
+               _PER_UNIT: "per_unit", _AWARDED: "points awarded"}
+
+
+def _rule_codes(rule: pd.Series, unit: pd.Series) -> np.ndarray:
+    return np.select(
+        [rule == "binary", (rule == "threshold") & (unit == "percent"), rule == "threshold", rule == "per_unit",
+         rule.isin(["discretionary", "graded"])],
+        [_BINARY, _THRESHOLD_PCT, _THRESHOLD_COUNT, _PER_UNIT, _AWARDED], default=-1).astype(np.int8)
 
 
 def _points_absolute(rubric: Rubric, values: np.ndarray, zone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     c = rubric.criteria
-    n = len(values)
-    rule = np.broadcast_to(c["rule"].to_numpy(object), values.shape)
-    has_park = c["park_rule"].notna().to_numpy()
-    rule = np.where(zone[:, None] & has_park[None, :], c["park_rule"].to_numpy(object)[None, :], rule)
-    points = np.broadcast_to(c["points"].to_numpy(float), values.shape)
-    _check_ranges(rubric, values, rule)
-    per_unit = np.broadcast_to(c["per_unit"].to_numpy(float), values.shape)
-    at_least = np.broadcast_to(c["at_least"].to_numpy(float), values.shape)
+    base = _rule_codes(c["rule"], c["unit"])
+    park = _rule_codes(c["park_rule"].fillna(""), c["unit"])
+    rule = np.broadcast_to(base, values.shape)
+    if zone.any():
+        rule = np.where(zone[:, None] & (park >= 0)[None, :], park[None, :], rule)
+    points = c["points"].to_numpy(float)
+    _check_ranges(rubric, values, rule, points)
     with np.errstate(invalid="ignore"):
         earned = np.select(
-            [rule == "binary", rule == "threshold", rule == "per_unit",
-             (rule == "discretionary") | (rule == "graded")],
-            [np.where(values >= 1, points, 0.0), np.where(values >= at_least - _EPS, points, 0.0),
-             np.minimum(values * per_unit, points), values],
-            default=np.nan,
+            [rule == _BINARY, (rule == _THRESHOLD_PCT) | (rule == _THRESHOLD_COUNT), rule == _PER_UNIT],
+            [np.where(values >= 1, points, 0.0),
+             np.where(values >= c["at_least"].to_numpy(float) - _EPS, points, 0.0),
+             np.minimum(values * c["per_unit"].to_numpy(float), points)],
+            default=values,  # discretionary and graded rows: the value is the points awarded
         )
-    earned = np.where(np.isnan(values), np.nan, earned)
-    assert earned.shape == (n, len(c))
-    return earned, np.array(points)
+    earned[np.isnan(values)] = np.nan
+    return earned, np.broadcast_to(points, values.shape).copy()
 
 
-def _check_ranges(rubric: Rubric, values: np.ndarray, rule: np.ndarray) -> None:
+def _check_ranges(rubric: Rubric, values: np.ndarray, rule: np.ndarray, points: np.ndarray) -> None:
     """Refuse values a rule cannot score (the loaders report these with file and row)."""
-    c = rubric.criteria
-    points = c["points"].to_numpy(float)[None, :]
-    unit = c["unit"].to_numpy(object)[None, :]
     with np.errstate(invalid="ignore"):
         bad = np.select(
-            [rule == "binary", (rule == "threshold") & (unit == "percent"),
-             (rule == "threshold") | (rule == "per_unit"), (rule == "discretionary") | (rule == "graded")],
-            [~np.isin(values, (0.0, 1.0)), (values < 0) | (values > 100),
-             (values < 0) | (values != np.round(values)), (values < 0) | (values > points + _EPS)],
-            default=False,
-        ) & ~np.isnan(values)
+            [rule == _BINARY, rule == _THRESHOLD_PCT, (rule == _THRESHOLD_COUNT) | (rule == _PER_UNIT)],
+            [(values != 0) & (values != 1), (values < 0) | (values > 100), (values < 0) | (values != np.round(values))],
+            default=(values < 0) | (values > points + _EPS),
+        )
+    bad &= ~np.isnan(values)
     if bad.any():
         rows, cols = np.nonzero(bad)
+        ids = rubric.criteria["id"].to_numpy()
         raise DataError(
             f"{len(rows)} value(s) cannot be scored by their rule",
-            [f"criterion {c['id'].iloc[j]} ({rule[i, j]}): value {values[i, j]:g} is out of range"
+            [f"criterion {ids[j]} ({_RULE_NAMES[int(rule[i, j])]}): value {values[i, j]:g} is out of range"
              for i, j in zip(rows[:20], cols[:20], strict=True)],
         )
 
@@ -205,7 +237,11 @@ def _points_weighted(rubric: Rubric, values: np.ndarray, weights) -> tuple[np.nd
 
 def _long(rubric: Rubric, keys: pd.DataFrame, values: np.ndarray, pts: np.ndarray,
           mx: np.ndarray) -> pd.DataFrame:
-    """Aggregate criterion points up the tree with membership matrices and return the long frame."""
+    """Aggregate criterion points up the tree with one membership matrix and return the long frame.
+
+    Rows run region by region and year by year; within each, criteria first, then level 3, 2, 1 and
+    the total. ``region``, ``level``, ``id`` and ``status`` are categoricals (cheap for millions of rows).
+    """
     c = rubric.criteria
     if rubric.method == "norm_referenced":
         missing_share = values  # fraction of each item's metric weight not assessed
@@ -215,53 +251,56 @@ def _long(rubric: Rubric, keys: pd.DataFrame, values: np.ndarray, pts: np.ndarra
         not_assessed = np.isnan(values)
     missing_max = missing_share * mx
     earned = np.nan_to_num(pts)
-    frames = []
 
-    # Criterion level.
+    # Nodes: every criterion, then the distinct ids of each level present, then the total.
+    node_ids = list(c["id"])
+    node_level = [0] * len(c)
+    blocks = [np.eye(len(c))]
+    for code, level in enumerate(("level3", "level2", "level1"), start=1):
+        col = c[level]
+        if col.isna().all():
+            continue
+        ids = np.asarray(pd.unique(col.dropna()), dtype=object)
+        blocks.append((col.to_numpy(object)[:, None] == ids[None, :]).astype(float))
+        node_ids += list(ids)
+        node_level += [code] * len(ids)
+    blocks.append(np.ones((len(c), 1)))
+    node_ids.append("total")
+    node_level.append(4)
+    member = np.hstack(blocks)
+    # Bonus items (附加分) add points on top of the maximum, never to it.
+    member_max = member * ~c["bonus"].to_numpy(bool)[:, None]
+    member_max[:, : len(c)] = np.eye(len(c))
+
+    node_pts = earned @ member
+    node_max = np.broadcast_to(mx, earned.shape) @ member_max
+    node_missing = missing_max @ member_max
+    n_crit = len(c)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(mx > 0, earned / mx, 0.0)
-    crit_status = np.select(
-        [not_assessed, missing_share > _EPS, frac >= 1 - _EPS, frac > _EPS],
-        ["not_assessed", "partial", "full", "partial"], default="none")
-    crit_points = np.where(not_assessed, np.nan, earned)
-    frames.append(_block(keys, "criterion", c["id"].to_numpy(), crit_points, mx, crit_status, missing_max))
+    # Category codes of CRITERION_STATUS + NODE_STATUS: full 0, partial 1, none 2, not_assessed 3,
+    # complete 4, incomplete 5.
+    status = np.where(node_missing > _EPS, 5, 4).astype(np.int8)
+    status[:, :n_crit] = np.select([not_assessed, missing_share > _EPS, frac >= 1 - _EPS, frac > _EPS],
+                                   [3, 1, 0, 1], default=2)
+    node_pts[:, :n_crit] = np.where(not_assessed, np.nan, earned)
 
-    bonus = c["bonus"].to_numpy(bool)
-    for level in ("level3", "level2", "level1", "total"):
-        if level == "total":
-            ids = np.array(["total"])
-            member = np.ones((len(c), 1))
-        else:
-            col = c[level]
-            if col.isna().all():
-                continue
-            ids = np.asarray(pd.unique(col.dropna()), dtype=object)
-            member = (col.to_numpy(object)[:, None] == ids[None, :]).astype(float)
-        node_pts = earned @ member
-        # Bonus items (附加分) add points on top of the maximum, never to it.
-        node_max = mx @ (member * ~bonus[:, None])
-        node_missing = missing_max @ (member * ~bonus[:, None])
-        status = np.where(node_missing > _EPS, "incomplete", "complete")
-        frames.append(_block(keys, level, ids, node_pts, node_max, status, node_missing))
-    out = pd.concat(frames, ignore_index=True)
-    out["level"] = pd.Categorical(out["level"], categories=list(LEVELS))
-    out["status"] = pd.Categorical(out["status"], categories=list(CRITERION_STATUS + NODE_STATUS))
+    n, k = node_pts.shape
+    reg_codes, regions = pd.factorize(keys["region"])
+    # One float block filled in place and wrapped without a copy: building the frame from separate
+    # 1.5-million-row arrays would spend most of the time stacking them.
+    floats = np.empty((3, n * k))
+    floats[0], floats[1], floats[2] = node_pts.ravel(), node_max.ravel(), node_missing.ravel()
+    out = pd.DataFrame(floats.T, columns=["points", "max_points", "missing_max"], copy=False)
+    out.insert(0, "region", pd.Categorical.from_codes(np.repeat(reg_codes, k), categories=regions, validate=False))
+    out.insert(1, "year", np.repeat(keys["year"].to_numpy(int), k))
+    out.insert(2, "level", pd.Categorical.from_codes(np.tile(np.asarray(node_level, np.int8), n),
+                                                     categories=list(LEVELS), validate=False))
+    out.insert(3, "id", pd.Categorical.from_codes(np.tile(np.arange(k), n),
+                                                  categories=pd.Index(node_ids, dtype=object), validate=False))
+    out.insert(6, "status", pd.Categorical.from_codes(status.ravel(), categories=list(CRITERION_STATUS + NODE_STATUS),
+                                                      validate=False))
     return out
-
-
-def _block(keys: pd.DataFrame, level: str, ids: np.ndarray, points: np.ndarray, max_points: np.ndarray,
-           status: np.ndarray, missing_max: np.ndarray) -> pd.DataFrame:
-    n, k = points.shape
-    return pd.DataFrame({
-        "region": np.repeat(keys["region"].to_numpy(), k),
-        "year": np.repeat(keys["year"].to_numpy(), k),
-        "level": level,
-        "id": np.tile(ids.astype(object), n),
-        "points": points.ravel(),
-        "max_points": np.broadcast_to(max_points, (n, k)).ravel(),
-        "status": np.asarray(status).ravel(),
-        "missing_max": missing_max.ravel(),
-    })
 
 
 def totals(scores: pd.DataFrame) -> pd.DataFrame:
