@@ -45,7 +45,7 @@ lint: setup
 	$(BIN)/ruff check creditlab tests bench data
 
 bench: setup
-	$(BIN)/python bench/scoring.py
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 strip: setup
 	$(BIN)/python -m creditlab.nbstrip notebooks/*.ipynb parameterised/*.ipynb

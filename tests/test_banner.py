@@ -1,0 +1,27 @@
+"""The synthetic-data banner."""
+from __future__ import annotations
+
+from creditlab import banner
+from creditlab.paths import data_dir
+
+
+def test_demo_data_is_synthetic():
+    assert banner.is_synthetic(data_dir() / "demo" / "shaanxi-2020_indicators.csv")
+    assert banner.is_synthetic([data_dir() / "rubrics" / "x.csv", data_dir() / "demo"])
+    assert not banner.is_synthetic(data_dir() / "rubrics" / "shaanxi-2020.yaml")
+
+
+def test_real_data_folder_without_metadata(tmp_path):
+    f = tmp_path / "data.csv"
+    f.write_text("x\n", encoding="utf-8")
+    assert not banner.is_synthetic(f)
+    (tmp_path / "metadata.yaml").write_text("synthetic: false\n", encoding="utf-8")
+    assert not banner.is_synthetic(f)
+    (tmp_path / "metadata.yaml").write_text("synthetic: true\n", encoding="utf-8")
+    assert banner.is_synthetic(f)
+
+
+def test_banner_text():
+    assert banner.banner_text("zh").startswith("模拟数据")
+    assert "synthetic demo data, not an assessment of any real county" in banner.banner_text("en")
+    assert "模拟数据" in banner.banner_html("zh") and "<div" in banner.banner_html("zh")
