@@ -37,7 +37,9 @@ def synthetic(rubric, n_regions: int, n_years: int, seed: int = 1) -> pd.DataFra
         default=(rng.uniform(0, 1, k) * pts).round(1),
     ).astype(float)
     value[rng.uniform(size=k) < 0.01] = np.nan   # some criteria not assessed
-    return pd.DataFrame({"region": reg, "year": yr, "criterion": crit, "value": value})
+    # The dtypes creditlab.load_data returns (region and criterion categorical).
+    return pd.DataFrame({"region": reg, "year": yr, "criterion": crit, "value": value}).astype(
+        {"region": "category", "criterion": "category"})
 
 
 def loop_score(rubric, data: pd.DataFrame) -> dict:

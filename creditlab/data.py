@@ -388,7 +388,10 @@ def _read_template_sheets(wb: Any, file: str, meta: dict[str, str]
                             f"{FORMAT_VERSION} (found format {meta.get('format')!r}, "
                             f"version {meta.get('format_version')!r})")]
     cols = {k: meta.get(f"{k}_column", "") for k in ("id", "value", "evidence")}
-    header_row = int(meta.get("header_row") or HEADER_ROW)
+    header_row = meta.get("header_row", "")
+    if not header_row.isdigit() or int(header_row) < 1:
+        return [], [Problem(file, META_SHEET, 0, "", f"header_row {header_row!r} is not a row number")]
+    header_row = int(header_row)
     labels = _template_labels()
     tables = []
     for ws in wb.worksheets:
@@ -452,7 +455,11 @@ def _read_files(paths: Sequence[Path], required: Sequence[str], aliases: dict[st
             problems.append(Problem(str(path), message="file not found"))
             continue
         reader = _read_xlsx if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
-        tables, probs, meta = reader(path, required, aliases)
+        try:
+            tables, probs, meta = reader(path, required, aliases)
+        except Exception as exc:  # a corrupt file must not stop the other files from being read
+            tables, meta = [], {}
+            probs = [Problem(str(path), message=f"cannot be read: {type(exc).__name__}: {exc}")]
         problems += probs
         if meta:
             metas[str(path)] = meta
@@ -606,9 +613,9 @@ def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk]) -> list[Problem]:
         return []
     d = frame[dup]
     where = {i: _where(frame, chunks, i) for i in d.index}
-    groups = d.groupby(keys, sort=False).groups
     out = []
-    for key, idx in groups.items():
+    for idx in _groups(d, keys):
+        key = tuple(d.loc[idx[0], keys])
         for i in idx:
             others = "; ".join(where[j] for j in idx if j != i)
             ch = chunks[int(frame.at[i, "_chunk"])]
@@ -618,9 +625,17 @@ def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk]) -> list[Problem]:
     return out
 
 
+def _groups(frame: pd.DataFrame, keys: list[str]) -> list[pd.Index]:
+    """Index labels of each group of rows sharing ``keys``, in order of first appearance."""
+    gid = frame.groupby(keys, sort=False).ngroup()
+    return list(frame.index.groupby(gid).values())
+
+
 def _public(frame: pd.DataFrame) -> pd.DataFrame:
+    # Region and criterion as categoricals: a few hundred distinct codes over up to millions of rows,
+    # and scoring factorises them for free.
     out = frame[COLUMNS].reset_index(drop=True)
-    return out.astype({"region": "str", "year": "int64", "criterion": "str", "value": "float64",
+    return out.astype({"region": "category", "year": "int64", "criterion": "category", "value": "float64",
                        "evidence": "str"})
 
 
@@ -818,7 +833,7 @@ def _validate_context(raw: pd.DataFrame, chunks: list[_Chunk], known: set[str]
 def _context_duplicates(frame: pd.DataFrame, chunks: list[_Chunk], keys: list[str]) -> list[Problem]:
     dup = frame.duplicated(keys, keep=False)
     out = []
-    for _key, idx in frame[dup].groupby(keys, sort=False).groups.items():
+    for idx in _groups(frame[dup], keys):
         for i in idx:
             ch = chunks[int(frame.at[i, "_chunk"])]
             others = "; ".join(_where(frame, chunks, j) for j in idx if j != i)
@@ -1257,10 +1272,9 @@ def write_csv(data: pd.DataFrame, out: str | Path) -> Path:
 
 
 def _shareable(tmp: Path) -> None:
-    """Give an atomically written file the usual permissions (mkstemp makes it owner-only)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
+    """Give an atomically written file the usual rw-r--r-- (mkstemp makes it owner-only); a fixed mode,
+    since reading the umask means changing it, which is not thread-safe."""
+    os.chmod(tmp, 0o644)
 
 
 # ---------------------------------------------------------------------------------------------

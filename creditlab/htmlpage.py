@@ -120,3 +120,110 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Ite
             cells.append(f"<td{attr}>{value if i in raw else esc(value)}</td>")
         body.append(f'<tr class="{esc(rcls)}">' + "".join(cells) + "</tr>" if rcls else "<tr>" + "".join(cells) + "</tr>")
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+# ---------------------------------------------------------------------------------------------
+# The year's index page
+
+VERDICT_COLORS = {"certified": "#1e7b34", "eligible": "#1e7b34", "not_certified": "#b42318",
+                  "undecided": "#c99a06"}
+
+
+def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh",
+               failed: dict[str, dict[str, Any]] | None = None) -> str:
+    """The index of a year's reports, from their results files only."""
+    import plotly.graph_objects as go
+
+    from .banner import banner_html
+    from .figures import figure_html
+    from .i18n import fmt_num, tr
+    from .report import REGION_ID, VERDICT_LABELS
+
+    def t(zh: str, en: str) -> str:
+        return tr(zh, en, lang)
+
+    def vlabel(v: str) -> str:
+        pair = VERDICT_LABELS.get(v, (v, v))
+        return pair[0] if lang == "zh" else pair[1]
+
+    docs = sorted((d for d in docs if REGION_ID.fullmatch(str(d.get("region", "")))),
+                  key=lambda d: (-(d["total"]["points"] or 0), d["region"]))
+    ytxt = "" if year is None else str(year)
+    title = t(f"{ytxt}年度县级社会信用体系建设评估报告汇总", f"County social-credit evaluation reports {ytxt}")
+    parts = []
+    if any(d.get("synthetic") for d in docs):
+        parts.append(banner_html(lang))
+    parts.append(f"<h1>{esc(title)}</h1>")
+    rubrics = sorted({f"{d['rubric']['title_zh']}（{d['rubric']['name']}，版本 {d['rubric']['version']}）"
+                      for d in docs})
+    if rubrics:
+        parts.append(f'<p class="subtitle">{esc(t("评估标准：", "Rubric: ") + "；".join(rubrics))}</p>')
+
+    counts: dict[str, int] = {}
+    for d in docs:
+        counts[d["verdict"]] = counts.get(d["verdict"], 0) + 1
+    cards = [(t("报告数", "Reports"), str(len(docs)))]
+    cards += [(vlabel(v), str(n)) for v, n in sorted(counts.items())]
+    if docs:
+        mean = sum(d["total"]["points"] for d in docs) / len(docs)
+        cards.append((t("平均综合评分", "Mean total"), fmt_num(mean)))
+    parts.append('<div class="cards">' + "".join(
+        f'<div class="card"><div class="label">{esc(a)}</div><div class="value">{esc(b)}</div></div>'
+        for a, b in cards) + "</div>")
+
+    if docs:
+        fig = go.Figure()
+        for v in sorted(counts):
+            sub = [d for d in docs if d["verdict"] == v]
+            fig.add_bar(x=[d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in sub],
+                        y=[d["total"]["points"] for d in sub], name=vlabel(v),
+                        marker_color=VERDICT_COLORS.get(v, "#8a94a6"),
+                        hovertemplate="%{x}: %{y:.1f}<extra>" + esc(vlabel(v)) + "</extra>")
+        order = [d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in docs]
+        fig.update_xaxes(categoryorder="array", categoryarray=order, showticklabels=len(docs) <= 40, tickangle=-60)
+        fig.update_layout(title=t("各县（市、区）综合评分（按得分排序，颜色为认定结论）",
+                                  "Total score by county (sorted; colour = verdict)"),
+                          yaxis_title=t("综合评分", "total"), height=460, legend=dict(orientation="h", y=-0.15))
+        parts.append(f"<h2>{esc(t('全省概况', 'Province overview'))}</h2>" + figure_html(fig))
+
+    rows, sort_keys, cells = [], [], []
+    for i, d in enumerate(docs, start=1):
+        code = d["region"]
+        name = d["name"] if lang == "zh" else (d.get("name_en") or d["name"])
+        tot = d["total"]
+        prev = d.get("previous") or {}
+        change = prev.get("change")
+        unmet = len(d.get("unmet_mandatory") or [])
+        link = f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>'
+        verdict = f'<span class="verdict {esc(d["verdict"])}">{esc(vlabel(d["verdict"]))}</span>'
+        rows.append([i, code, name, d.get("city", ""), fmt_num(tot["points"]), fmt_num(tot.get("missing_max") or 0),
+                     verdict, unmet, "—" if change is None else f"{change:+.1f}", link])
+        sort_keys.append([i, None, None, None, tot["points"], tot.get("missing_max") or 0, d["verdict"], unmet,
+                          -1e9 if change is None else change, None])
+        cells.append([""] * 10)
+    cols = [t("序号", "#"), t("代码", "Code"), t("县（市、区）", "County"), t("所属市", "City"),
+            t("综合评分", "Total"), t("未评估分值", "Not assessed"), t("认定结论", "Verdict"),
+            t("未达标必备条件", "Mandatory unmet"), t("比上年", "Change"), t("报告", "Report")]
+    parts.append(f"<h2>{esc(t('各县（市、区）报告', 'Reports by county'))}</h2>"
+                 f'<p class="note">{esc(t("点击表头排序。", "Click a column header to sort."))}</p>'
+                 + table(cols, rows, numeric=(0, 4, 5, 7, 8), sort_keys=sort_keys, cell_classes=cells,
+                         sortable=True, raw=(6, 9)))
+
+    failed = {c: e for c, e in (failed or {}).items() if REGION_ID.fullmatch(c)}
+    if failed:
+        items = "".join(
+            f"<li>{esc(c)}：{esc(e.get('error', ''))}"
+            + f' — <a href="failed/{esc(c)}.ipynb">{esc(t("错误记录", "error notebook"))}</a></li>'
+            for c, e in sorted(failed.items()))
+        parts.append(f"<h2>{esc(t('本次生成失败', 'Failed in the last run'))}</h2>"
+                     f"<p>{esc(t('以下报告未能重新生成（如有上一版报告，仍保留在上表中）：', 'These reports could not be regenerated (a previous report, if any, is still listed above):'))}</p>"
+                     f"<ul>{items}</ul>")
+    if docs:
+        prov = docs[0].get("provenance", {})
+        files = "".join(f"<li>{esc(f.get('role'))}: <code>{esc(f.get('path'))}</code> SHA-256 "
+                        f"<code>{esc(f.get('sha256'))}</code></li>" for f in prov.get("files", []))
+        parts.append(f"<h2>{esc(t('数据来源', 'Provenance'))}</h2><ul class=\"provenance\">{files}"
+                     f"<li>creditlab {esc(prov.get('creditlab_version', ''))}</li></ul>")
+    body = '<div class="creditlab">' + "".join(parts) + "</div>"
+    return page(title, body, lang=lang, scripts=SORT_JS)
+

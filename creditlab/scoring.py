@@ -58,7 +58,7 @@ def score(
     keys, values = _matrix(rubric, data, ids)
 
     if rubric.method == "absolute":
-        zone_mask = keys["region"].isin(set(zones or ())).to_numpy()
+        zone_mask = keys["region"].isin(set(() if zones is None else zones)).to_numpy()
         pts, mx = _points_absolute(rubric, values, zone_mask)
     elif rubric.method == "norm_referenced":
         if normalisation not in NORMALISATIONS:

@@ -57,7 +57,7 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 _TIE = 1e-9  # relative to the total: scores closer than this are tied
 _MARGIN = 1e-6  # points: how far past a strict boundary a tipping point goes
 _SCORE_BINS = 1000  # per-region histogram bins for score quantiles (resolution ≤ total / 1000)
-_CHUNK_CELLS = 2_000_000  # draws × regions processed at once (bounds memory)
+_CHUNK_CELLS = 1_000_000  # draws × regions processed at once (bounds memory)
 _KEEP_CELLS = 5_000_000  # keep every draw's scores and ranks up to this size ("auto")
 
 
@@ -191,7 +191,8 @@ def prepare(
     ``year``: default the latest year in ``data``. ``scope``: ``None``/``"province"`` for every
     region in the data, a prefecture city (name such as ``"西安市"`` or 6-digit code) for its
     counties, or a list of region codes. ``level``: ``"level2"`` (default) or ``"level1"``.
-    ``zones``: development-zone codes, passed to :func:`~creditlab.scoring.score`.
+    ``zones``: codes scored with the development-zone (开发区) variants; default the bundled zones
+    table (:func:`creditlab.data.park_codes`), as the county reports do.
     """
     if level not in WEIGHT_LEVELS:
         raise ValueError(f"level must be one of {', '.join(WEIGHT_LEVELS)}, got {level!r}")
@@ -214,6 +215,10 @@ def prepare(
     if rubric.max_points is None and rubric.method != "weighted":
         raise DataError(f"rubric {rubric.name} has no points; weights cannot be varied")
 
+    if zones is None:
+        from .data import park_codes
+
+        zones = park_codes()
     scores = score(rubric, frame, zones)
     # Which weighted nodes: the rubric's nodes at `level` that carry a maximum (bonus-only nodes do not).
     nodes = scores[scores["level"] == level]
@@ -257,25 +262,33 @@ def prepare(
     )
 
 
+def _units() -> pd.DataFrame:
+    """Counties and development zones with their city (empty if the tables cannot be read)."""
+    from .data import assessment_units
+
+    try:
+        return assessment_units()
+    except DataError:
+        return pd.DataFrame(columns=["code", "name", "city_code", "city"])
+
+
 def resolve_scope(scope: str | Iterable[str] | None, available: Iterable[str]) -> list[str]:
     """Region codes for ``scope`` (see :func:`prepare`), checked against the codes in the data."""
     available = sorted(set(map(str, available)))
     if scope is None or (isinstance(scope, str) and scope.strip().lower() in ("province", "全省", "")):
         return available
     if isinstance(scope, str):
-        from .regions import counties
-
-        table = counties()
+        units = _units()
         key = scope.strip()
-        hit = table[(table["city"] == key) | (table["city_code"] == key)]
+        hit = units[(units["city"] == key) | (units["city_code"] == key)]
         if hit.empty:
-            cities = table[["city_code", "city"]].drop_duplicates()
+            cities = units[["city_code", "city"]].drop_duplicates()
             known = "; ".join(f"{r.city} ({r.city_code})" for r in cities.itertuples())
             raise DataError(f"unknown scope {scope!r}: give 'province', a city or a list of region codes; "
                             f"cities: {known}")
         codes = sorted(set(hit["code"]) & set(available))
         if not codes:
-            raise DataError(f"no indicator data for any county of {scope}")
+            raise DataError(f"no indicator data for any county or zone of {scope}")
         return codes
     codes = [str(c) for c in scope]
     missing = sorted(set(codes) - set(available))
@@ -286,20 +299,9 @@ def resolve_scope(scope: str | Iterable[str] | None, available: Iterable[str]) -
 
 
 def region_names(codes: Iterable[str]) -> pd.Series:
-    """Code → name from the bundled regions table (the code itself where unknown)."""
+    """Code → name of counties and development zones (the code itself where unknown)."""
     codes = [str(c) for c in codes]
-    names: dict[str, str] = {}
-    try:
-        from .regions import load_regions
-
-        for prov in sorted({c[:2] for c in codes if len(c) == 6 and c.isdigit()}):
-            try:
-                t = load_regions(prov)
-            except DataError:
-                continue
-            names.update(zip(t["code"], t["name"], strict=True))
-    except ImportError:  # pragma: no cover - regions is part of the package
-        pass
+    names = _units().set_index("code")["name"]
     return pd.Series({c: names.get(c, c) for c in codes}, dtype=object, name="name")
 
 
@@ -358,23 +360,30 @@ def _compare(s: np.ndarray, op: str, rhs: np.ndarray, total: float) -> np.ndarra
 
 
 def rank_rows(scores: np.ndarray, tol: float = 0.0) -> np.ndarray:
-    """Ranks within each row (1 = highest score; ties within ``tol`` share the best rank).
+    """Ranks within each row (1 = highest score; scores within ``tol`` share the best rank, "min").
 
-    One argsort per row plus a scatter: cheaper than a double argsort and exact about ties.
+    One argsort per row, a gather and a scatter: as cheap as a plain double argsort, and exact
+    about ties (the tie pass runs only on rows that have ties).
     """
-    s = np.atleast_2d(scores)
+    s = np.atleast_2d(np.asarray(scores, dtype=float))
     c, m = s.shape
-    order = np.argsort(-s, axis=1)
-    ss = np.take_along_axis(s, order, axis=1)
-    pos = np.arange(m, dtype=np.int32)
-    start = np.empty((c, m), dtype=np.int32)
-    start[:, 0] = 0
-    # A new group of ties starts where the next score is lower by more than the tolerance.
-    start[:, 1:] = np.where(ss[:, :-1] - ss[:, 1:] > tol, pos[1:], 0)
-    np.maximum.accumulate(start, axis=1, out=start)
-    ranks = np.empty((c, m), dtype=np.int32)
-    np.put_along_axis(ranks, order, start + 1, axis=1)
-    return ranks
+    order = np.argsort(s, axis=1)[:, ::-1]  # descending; ties come out in any order, fixed below
+    flat = order + np.arange(c, dtype=np.int64)[:, None] * m
+    ss = s.ravel()[flat]
+    gap = ss[:, :-1] - ss[:, 1:] > tol  # False where the next region is tied with this one
+    pos = np.arange(1, m + 1, dtype=np.int32)
+    sorted_rank = np.broadcast_to(pos, (c, m))
+    tied = np.flatnonzero(~gap.all(axis=1))
+    if len(tied):
+        sorted_rank = sorted_rank.copy()
+        start = np.empty((len(tied), m), dtype=np.int32)
+        start[:, 0] = 1
+        start[:, 1:] = np.where(gap[tied], pos[1:], 0)
+        np.maximum.accumulate(start, axis=1, out=start)  # each tie group takes its first position
+        sorted_rank[tied] = start
+    ranks = np.empty(c * m, dtype=np.int32)
+    ranks[flat.ravel()] = sorted_rank.ravel()
+    return ranks.reshape(c, m)
 
 
 # --------------------------------------------------------------------------------------------
@@ -549,24 +558,28 @@ def run_draws(model: WeightModel, weights: np.ndarray, keep_draws: bool | str = 
     return out
 
 
-def _rank_quantile(hist: np.ndarray, q: float) -> np.ndarray:
-    """Inverted-CDF quantile of integer ranks from per-row counts (numpy's ``inverted_cdf``)."""
-    cum = np.cumsum(hist, axis=1)
-    target = q * cum[:, -1:]
-    return (cum < target - 1e-9).sum(axis=1) + 1
+def _rank_quantiles(hist: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
+    """Inverted-CDF quantiles (numpy's ``inverted_cdf``) of integer ranks from per-row counts."""
+    cum = np.cumsum(hist, axis=1, dtype=np.int32)
+    n = cum[:, -1:].astype(float)
+    return [(cum < q * n - 1e-9).sum(axis=1) + 1 for q in qs]
 
 
-def _score_quantile(hist: np.ndarray, lo: np.ndarray, width: np.ndarray, q: float) -> np.ndarray:
-    """Quantile from per-row histograms, interpolating linearly inside the bin."""
-    cum = np.cumsum(hist, axis=1)
-    total = cum[:, -1]
-    target = q * total
-    j = np.minimum((cum < target[:, None]).sum(axis=1), hist.shape[1] - 1)
+def _score_quantiles(hist: np.ndarray, lo: np.ndarray, width: np.ndarray, qs: Sequence[float]
+                     ) -> list[np.ndarray]:
+    """Quantiles from per-row histograms, interpolating linearly inside the bin."""
+    cum = np.cumsum(hist, axis=1, dtype=np.int32)
+    total = cum[:, -1].astype(float)
     rows = np.arange(len(hist))
-    before = np.where(j > 0, cum[rows, np.maximum(j - 1, 0)], 0)
-    inside = hist[rows, j]
-    frac = np.where(inside > 0, (target - before) / np.maximum(inside, 1), 0.0)
-    return lo + (j + np.clip(frac, 0, 1)) * width
+    out = []
+    for q in qs:
+        target = q * total
+        j = np.minimum((cum < target[:, None]).sum(axis=1), hist.shape[1] - 1)
+        before = np.where(j > 0, cum[rows, np.maximum(j - 1, 0)], 0)
+        inside = hist[rows, j]
+        frac = np.where(inside > 0, (target - before) / np.maximum(inside, 1), 0.0)
+        out.append(lo + (j + np.clip(frac, 0, 1)) * width)
+    return out
 
 
 def _summarise(model: WeightModel, st: dict[str, Any], n: int) -> pd.DataFrame:
@@ -579,20 +592,18 @@ def _summarise(model: WeightModel, st: dict[str, Any], n: int) -> pd.DataFrame:
         [other == "fail", other == "unknown", undecided],
         ["other_conditions_fail", "other_conditions_unknown", "score_undecided"], default="ok")
     verdict = model.verdicts.set_index("region")["verdict"].reindex(model.regions).to_numpy()
+    r05, r50, r95 = _rank_quantiles(st["rank_hist"], (0.05, 0.5, 0.95))
+    s05, s50, s95 = _score_quantiles(st["score_hist"], st["score_lo"], st["score_width"], (0.05, 0.5, 0.95))
     out = pd.DataFrame({
         "region": model.regions,
         "name": model.names.reindex(model.regions).to_numpy(),
         "year": model.year,
         "nominal_score": model.nominal_scores,
         "nominal_rank": model.nominal_ranks(),
-        "median_rank": _rank_quantile(st["rank_hist"], 0.5),
-        "rank_p05": _rank_quantile(st["rank_hist"], 0.05),
-        "rank_p95": _rank_quantile(st["rank_hist"], 0.95),
+        "median_rank": r50, "rank_p05": r05, "rank_p95": r95,
         "mean_rank_shift": st["shift_sum"] / n,
         "p_certified": p, "p_certified_min": p_min, "p_certified_max": p_max,
-        "score_p05": _score_quantile(st["score_hist"], st["score_lo"], st["score_width"], 0.05),
-        "score_p50": _score_quantile(st["score_hist"], st["score_lo"], st["score_width"], 0.5),
-        "score_p95": _score_quantile(st["score_hist"], st["score_lo"], st["score_width"], 0.95),
+        "score_p05": s05, "score_p50": s50, "score_p95": s95,
         "nominal_verdict": verdict, "other_conditions": other,
         "score_is_lower_bound": model.incomplete, "flag": flag,
     })

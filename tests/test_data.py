@@ -603,3 +603,35 @@ def test_demo_files_load_without_problems():
     context = data.load_context([DEMO / "context.csv", DEMO / "national_npl.csv"])
     assert len(context) == len(units) * 5 and context["national_npl_ratio"].notna().all()
     assert "synthetic: true" in (DEMO / "metadata.yaml").read_text(encoding="utf-8")
+
+
+# --- other rubrics, corrupt files, CLI errors --------------------------------------------------
+
+
+def test_metric_and_assessed_rules(tmp_path):
+    linyi = write_csv(tmp_path, "linyi.csv", "610102,2024,L1.5-6,是,", "610102,2024,L2.3-2,2,",
+                      "610102,2024,L2.2-1,101,", "610102,2024,L1.1-1,-3,", "610102,2024,L6.1-2,2.5,")
+    problems = problems_of(data.load_data, linyi, "linyi-2019")
+    assert "row 3" in one(problems, "L2.3-2", "not 0/1")  # yes_no metric
+    assert "row 4" in one(problems, "L2.2-1", "above 100")  # percent metric
+    assert len(problems) == 2  # count and days metrics: any finite number
+    henan = write_csv(tmp_path, "henan.csv", "610102,2022,H-01a,88,", "610102,2022,H-02a,100.5,",
+                      "610102,2024,H-03a,50,")
+    problems = problems_of(data.load_data, henan)  # rubric inferred from the H- ids
+    assert "row 3" in one(problems, "above 100") and "row 4" in one(problems, "outside", "2021–2023")
+
+
+def test_ingest_survives_a_corrupt_workbook(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    good = write_csv(folder, "good.csv", "610102,2024,A1.1a,1,")
+    result = data.ingest(folder, "shaanxi-2020", tmp_path / "out.csv")
+    assert result.files_read == [good]
+    assert "cannot be read" in result.files_rejected[folder / "broken.xlsx"][0]
+
+
+def test_cli_template_unknown_region(tmp_path, capsys):
+    out = tmp_path / "x.xlsx"
+    assert cli.main(["template", "--year", "2024", "--region", "619999", "--out", str(out)]) == 2
+    assert "619999" in capsys.readouterr().err and not out.exists()

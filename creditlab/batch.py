@@ -1,0 +1,618 @@
+"""Regenerate the county evaluation reports of a year: ``creditlab reports`` and ``creditlab demo``.
+
+How a run works:
+
+1. The parent process resolves the inputs, scores and certifies every region once
+   (:func:`creditlab.report.evaluate`) and pickles that into a private cache for this run.
+2. It selects the counties, and skips each one whose outputs exist and whose inputs — data,
+   context, rubric, regions, notebook, parameters, creditlab code — have the digest recorded in
+   ``reports/<year>/manifest.json`` (unless ``force``).
+3. ``jobs`` worker processes (spawned, so no ZMQ state is inherited) each keep one warm kernel of
+   the project's registered ``creditlab`` kernelspec (IPC transport: no TCP port races). Before
+   every notebook the kernel's namespace is reset, so a run gives the same results as on a fresh
+   kernel but without paying the ~2.5 s of kernel start and imports per county; after a failure
+   (and every :data:`RECYCLE_AFTER` notebooks) the kernel is replaced by a fresh one.
+4. Each notebook is executed with papermill into a staging folder, exported to HTML (nbconvert's
+   ``basic`` template inside :mod:`creditlab.htmlpage`'s page: no input cells, no CDN) and, only
+   when everything succeeded, renamed into ``reports/<year>/``. A failed county's executed
+   notebook is kept in ``reports/<year>/failed/<code>.ipynb``; its previous report stays.
+5. ``index.html`` is rebuilt from the results files (``<code>.json``) only.
+"""
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CreditlabError
+
+KERNEL_NAME = "creditlab"
+ENGINE_NAME = "creditlab-warm"
+RECYCLE_AFTER = 40          # notebooks per kernel before a fresh one (bounds memory growth)
+START_TIMEOUT = 120         # seconds for a kernel to start under load
+CELL_TIMEOUT = 300          # seconds per notebook cell
+MANIFEST = "manifest.json"
+FAILED_DIR = "failed"
+STAGING_DIR = ".staging"
+
+# Run in the kernel before each notebook: a clean user namespace and execution counter, the
+# plotly defaults creditlab sets; imported modules stay (that is the point of a warm kernel).
+_RESET_CODE = """\
+get_ipython().reset(new_session=True)
+import sys as _cl_sys
+if "creditlab.figures" in _cl_sys.modules:
+    _cl_sys.modules["creditlab.figures"].setup()
+del _cl_sys
+"""
+
+
+class BatchError(CreditlabError):
+    """The batch cannot start (bad selection, folder in use, ...)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernel kept warm in a worker process
+
+
+class WarmKernel:
+    """One kernel of the ``creditlab`` kernelspec, reused across notebooks with a namespace reset."""
+
+    def __init__(self, kernel_name: str = KERNEL_NAME, start_timeout: float = START_TIMEOUT):
+        self.kernel_name = kernel_name
+        self.start_timeout = start_timeout
+        self.km: Any = None
+        self.kc: Any = None
+        self.runs = 0
+        self._dir: str | None = None
+
+    def start(self) -> None:
+        from jupyter_client import KernelManager
+
+        # IPC sockets in a private folder: no TCP ports to race for between parallel workers.
+        self._dir = tempfile.mkdtemp(prefix="cl-kernel-")
+        km = KernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(self._dir, "k"))
+        km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=self.start_timeout)
+        except RuntimeError:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+            raise
+        self.km, self.kc, self.runs = km, kc, 0
+
+    def prepare(self, fresh: bool = False) -> None:
+        """Make the kernel ready for the next notebook: fresh if asked/needed, else reset."""
+        if fresh or self.km is None or self.runs >= RECYCLE_AFTER or not self.km.is_alive():
+            self.shutdown()
+            self.start()
+        elif self.runs:
+            reply = self.kc.execute_interactive(_RESET_CODE, silent=True, store_history=False, timeout=60,
+                                                allow_stdin=False)
+            if reply["content"]["status"] != "ok":
+                self.shutdown()
+                self.start()
+        self.runs += 1
+
+    def shutdown(self) -> None:
+        if self.kc is not None:
+            with contextlib.suppress(Exception):
+                self.kc.stop_channels()
+        if self.km is not None:
+            with contextlib.suppress(Exception):
+                self.km.shutdown_kernel(now=True)
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
+        self.km = self.kc = self._dir = None
+
+
+def _engine_class() -> type:
+    """A papermill engine that executes on a :class:`WarmKernel` instead of starting a kernel."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None,
+                                     warm_kernel: WarmKernel | None = None, **kwargs):
+            if warm_kernel is None:
+                return super().execute_managed_notebook(
+                    nb_man, kernel_name, log_output=log_output, stdout_file=stdout_file,
+                    stderr_file=stderr_file, start_timeout=start_timeout, execution_timeout=execution_timeout,
+                    **kwargs)
+            client = PapermillNotebookClient(
+                nb_man, km=warm_kernel.km, kernel_name=kernel_name, timeout=execution_timeout,
+                startup_timeout=start_timeout, log_output=log_output, stdout_file=stdout_file,
+                stderr_file=stderr_file)
+            client.kc = warm_kernel.kc  # reuse the worker's client: no new channels per notebook
+            return client.execute()
+
+    return WarmKernelEngine
+
+
+# ---------------------------------------------------------------------------------------------
+# Worker side
+
+
+@dataclass(frozen=True)
+class Task:
+    """One county to run (picklable: sent to a worker process)."""
+
+    region: str
+    year: int
+    notebook: str
+    parameters: dict[str, Any]
+    year_dir: str
+    staging: str
+    digest: str
+    lang: str
+    fresh_kernel: bool = False
+
+
+@dataclass
+class Outcome:
+    """What happened to one county."""
+
+    region: str
+    status: str                    # generated | failed
+    seconds: float
+    error: str = ""
+    failed_notebook: str = ""
+    html_bytes: int = 0
+
+
+_KERNEL: WarmKernel | None = None
+_EXPORTER: Any = None
+
+
+def _worker_init() -> None:
+    global _KERNEL
+    from papermill.engines import papermill_engines
+
+    papermill_engines.register(ENGINE_NAME, _engine_class())
+    _KERNEL = WarmKernel()
+    atexit.register(_KERNEL.shutdown)
+
+
+def run_task(task: Task) -> Outcome:
+    """Execute one county's notebook, export it, and move the outputs into place (worker side)."""
+    import papermill as pm
+
+    global _KERNEL
+    if _KERNEL is None:  # called in-process (tests, or jobs=0)
+        _worker_init()
+    assert _KERNEL is not None
+    t0 = time.perf_counter()
+    year_dir = Path(task.year_dir)
+    code = task.region
+    work = Path(tempfile.mkdtemp(prefix=f"{code}.", dir=task.staging))
+    out_nb = work / f"{code}.ipynb"
+    params = {**task.parameters, "output": str(work)}
+    try:
+        try:
+            _KERNEL.prepare(fresh=task.fresh_kernel)
+            nb = pm.execute_notebook(
+                task.notebook, str(out_nb), parameters=params, kernel_name=KERNEL_NAME, engine_name=ENGINE_NAME,
+                warm_kernel=_KERNEL, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                start_timeout=START_TIMEOUT, execution_timeout=CELL_TIMEOUT,
+            )
+        except BaseException:
+            _KERNEL.runs = RECYCLE_AFTER  # whatever happened in it, the next notebook gets a fresh kernel
+            raise
+        results_path = work / f"{code}.json"
+        if not results_path.is_file():
+            raise RuntimeError(f"the notebook wrote no results file {results_path.name}")
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+        if results.get("region") != code or results.get("year") != task.year:
+            raise RuntimeError("the results file is for another region or year")
+        results["provenance"]["notebook"] = {"path": _display(task.notebook), "sha256": _sha256(task.notebook)}
+        results["provenance"]["parameters"] = {k: v for k, v in params.items() if k not in ("output", "cache")}
+        results["provenance"]["digest"] = task.digest
+        page = export_html(nb, results)
+        html_tmp = work / f"{code}.html"
+        html_tmp.write_text(page, encoding="utf-8")
+        results_path.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        for p in (html_tmp, results_path):
+            os.chmod(p, 0o644)
+        # Complete outputs only: the HTML, then the results file the index reads.
+        os.replace(html_tmp, year_dir / f"{code}.html")
+        os.replace(results_path, year_dir / f"{code}.json")
+        (year_dir / FAILED_DIR / f"{code}.ipynb").unlink(missing_ok=True)
+        return Outcome(code, "generated", time.perf_counter() - t0, html_bytes=len(page.encode()))
+    except Exception as exc:  # noqa: BLE001 - a county's failure is reported, the batch goes on
+        kept = _keep_failed(out_nb, year_dir, code, exc)
+        return Outcome(code, "failed", time.perf_counter() - t0, error=_last_line(exc), failed_notebook=str(kept))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _keep_failed(out_nb: Path, year_dir: Path, code: str, exc: BaseException) -> Path:
+    """Keep the executed (error) notebook as ``failed/<code>.ipynb``; write one if papermill did not."""
+    import nbformat
+
+    target = year_dir / FAILED_DIR / f"{code}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not out_nb.is_file():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+            f"# {code}: the run failed before the notebook was saved\n\n```\n"
+            + "".join(traceback.format_exception(exc))[-5000:] + "\n```")])
+        nbformat.write(nb, str(out_nb))
+    os.replace(out_nb, target)
+    return target
+
+
+def _last_line(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        text = f"{exc.ename}: {exc.evalue}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    lines = [x for x in text.strip().splitlines() if x.strip()]
+    return lines[-1].strip() if lines else type(exc).__name__
+
+
+def export_html(nb: Any, results: dict[str, Any]) -> str:
+    """The report page: the notebook's outputs only (no code, no prompts, no stderr) in our shell."""
+    from .htmlpage import page
+
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                                exclude_output_prompt=True)
+        exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove_cell"}), enabled=True)
+        _EXPORTER = exporter
+    nb = _without_stderr(nb)
+    body, _ = _EXPORTER.from_notebook_node(nb)
+    lang = results.get("lang", "zh")
+    title = (f"{results['name']} {results['year']}年度社会信用体系建设评估报告" if lang == "zh"
+             else f"{results.get('name_en') or results['name']}: evaluation {results['year']}")
+    return page(title, body, lang=lang)
+
+
+def _without_stderr(nb: Any) -> Any:
+    """A copy without stderr streams (warnings are for the error notebook, not for county officials)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return nb
+
+
+def _sha256(path: str | Path) -> str:
+    from .report import sha256_file
+
+    return sha256_file(path)
+
+
+def _display(path: str | Path) -> str:
+    from .report import display_path
+
+    return display_path(Path(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Parent side: selection, manifest, parallel run, index
+
+
+@dataclass
+class Summary:
+    """The result of a batch run."""
+
+    year: int
+    year_dir: Path
+    generated: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[Outcome] = field(default_factory=list)
+    no_data: list[str] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    index: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def text(self) -> str:
+        lines = [f"reports {self.year}: {len(self.generated)} generated, {len(self.skipped)} skipped (unchanged), "
+                 f"{len(self.failed)} failed in {self.seconds:.1f} s — {self.year_dir}"]
+        if self.no_data:
+            lines.append(f"no data for {self.year}: {', '.join(self.no_data)}")
+        for o in self.failed:
+            lines.append(f"FAILED {o.region}: {o.error}")
+            lines.append(f"       error notebook: {o.failed_notebook}")
+        if self.index:
+            lines.append(f"index: {self.index}")
+        return "\n".join(lines)
+
+
+def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, city: str | None = None
+                   ) -> tuple[list[str], list[str]]:
+    """The region codes to report on and those without data for ``year``.
+
+    Explicit ``regions`` are checked (format, and present in the regions/zones tables) and all
+    run, with or without data: a county without data fails visibly. ``city`` and the default
+    (every county and zone) take the units with data and list the others as without data.
+    """
+    from .report import ReportError, check_region_code
+
+    units = ev.units
+    known = set(units["code"])
+    with_data = set(ev.regions(year))
+    if regions:
+        codes = []
+        for r in regions:
+            try:
+                code = check_region_code(str(r))
+            except ReportError as exc:
+                raise BatchError(str(exc)) from None
+            if code not in known:
+                raise BatchError(f"unknown region {code!r}: not in the regions or zones tables")
+            if code not in codes:
+                codes.append(code)
+        return codes, []
+    if city:
+        c = city.strip()
+        sel = units[(units["city"] == c) | (units["city"].str.removesuffix("市") == c.removesuffix("市"))
+                    | (units["city_code"] == c)]
+        if sel.empty:
+            raise BatchError(f"no counties found for city {city!r}")
+    else:
+        sel = units
+    codes = list(sel["code"])
+    return [c for c in codes if c in with_data], [c for c in codes if c not in with_data and not _is_zone(c)]
+
+
+def _is_zone(code: str) -> bool:
+    return code.startswith("KF")
+
+
+def task_digest(inputs_key: str, notebook_sha: str, params: dict[str, Any]) -> str:
+    """What a county's report depends on: input files and code (``inputs_key``), notebook, parameters."""
+    blob = json.dumps({"inputs": inputs_key, "notebook": notebook_sha, "parameters": params}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def load_manifest(year_dir: Path) -> dict[str, Any]:
+    path = year_dir / MANIFEST
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"regions": {}}
+    return doc if isinstance(doc, dict) and isinstance(doc.get("regions"), dict) else {"regions": {}}
+
+
+def save_manifest(year_dir: Path, manifest: dict[str, Any]) -> None:
+    from .atomic import write_text
+
+    write_text(year_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    os.chmod(year_dir / MANIFEST, 0o644)
+
+
+@contextlib.contextmanager
+def _lock(year_dir: Path) -> Iterator[None]:
+    """One batch at a time per year folder (two would fight over the manifest)."""
+    fh = open(year_dir / ".lock", "w")  # noqa: SIM115 - held for the whole run
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BatchError(f"another creditlab reports run is using {year_dir}") from None
+        yield
+    finally:
+        fh.close()
+
+
+def run_reports(
+    year: int,
+    regions: Sequence[str] | None = None,
+    city: str | None = None,
+    *,
+    rubric: str = "shaanxi-2020",
+    data: str | Sequence[str] = "",
+    context: str | Sequence[str] = "",
+    jobs: int = 2,
+    lang: str = "zh",
+    scope: str = "province",
+    out: str | Path | None = None,
+    force: bool = False,
+    notebook: str | Path | None = None,
+    fresh_kernels: bool = False,
+    progress: bool = True,
+) -> Summary:
+    """Regenerate the selected reports of ``year`` into ``<out>/<year>/`` and rebuild its index."""
+    from . import report
+    from .figures import copy_plotly_js
+    from .i18n import check_lang
+    from .paths import reports_dir
+
+    t0 = time.perf_counter()
+    check_lang(lang)
+    if scope not in report.SCOPES:
+        raise BatchError(f"scope must be one of {', '.join(report.SCOPES)}")
+    if not isinstance(year, int) or not 1949 <= year <= 2100:
+        raise BatchError(f"year {year!r} is not a plausible evaluation year")
+    notebook = Path(notebook or report.NOTEBOOK).resolve()
+    if not notebook.is_file():
+        raise BatchError(f"notebook {notebook} not found")
+    inputs = report.resolve_inputs(rubric, data, context)
+    year_dir = Path(out or reports_dir()).resolve() / str(year)
+    year_dir.mkdir(parents=True, exist_ok=True)
+    summary = Summary(year, year_dir)
+    with _lock(year_dir):
+        key = report.inputs_key(inputs)
+        ev = report.evaluate(inputs, key)
+        codes, summary.no_data = select_regions(ev, year, regions, city)
+        notebook_sha = report.sha256_file(notebook)
+        manifest = load_manifest(year_dir)
+        entries = manifest["regions"]
+        base = {"year": year, "rubric": ev.rubric.name, "data": [str(p) for p in inputs.data],
+                "context": [str(p) for p in inputs.context], "scope": scope, "lang": lang}
+        todo: list[tuple[str, str]] = []
+        for code in codes:
+            digest = task_digest(key, notebook_sha, {**base, "region": code})
+            have = (year_dir / f"{code}.html").is_file() and (year_dir / f"{code}.json").is_file()
+            if not force and have and entries.get(code, {}).get("digest") == digest:
+                summary.skipped.append(code)
+            else:
+                todo.append((code, digest))
+        copy_plotly_js(year_dir)
+        if todo:
+            _run_all(todo, ev, inputs, notebook, year, year_dir, base, jobs, lang, fresh_kernels, progress,
+                     manifest, summary)
+        summary.index = write_index(year_dir, lang=lang, manifest=load_manifest(year_dir))
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, year: int, year_dir: Path,
+             base: dict[str, Any], jobs: int, lang: str, fresh_kernels: bool, progress: bool,
+             manifest: dict[str, Any], summary: Summary) -> None:
+    from tqdm.auto import tqdm
+
+    from .report import save_evaluation
+
+    staging_root = year_dir / STAGING_DIR
+    staging_root.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=staging_root))
+    cache = save_evaluation(ev, staging / "evaluation.pkl")
+    (year_dir / FAILED_DIR).mkdir(exist_ok=True)
+    params = {"year": year, "rubric": str(inputs.rubric), "data": [str(p) for p in inputs.data],
+              "context": [str(p) for p in inputs.context], "scope": base["scope"], "lang": lang, "cache": str(cache)}
+    tasks = [Task(code, year, str(notebook), {"region": code, **params}, str(year_dir), str(staging), digest, lang,
+                  fresh_kernels) for code, digest in todo]
+    entries = manifest["regions"]
+    bar = tqdm(total=len(tasks), desc=f"reports {year}", unit="county", disable=not progress, file=sys.stderr)
+    try:
+        for outcome in _execute(tasks, jobs):
+            summary.outcomes.append(outcome)
+            task = next(t for t in tasks if t.region == outcome.region)
+            entry = dict(entries.get(outcome.region, {}))
+            if outcome.status == "generated":
+                summary.generated.append(outcome.region)
+                entry = {"digest": task.digest, "status": "generated", "seconds": round(outcome.seconds, 2),
+                         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            else:
+                summary.failed.append(outcome)
+                entry.update({"status": "failed", "error": outcome.error,
+                              "failed_notebook": f"{FAILED_DIR}/{outcome.region}.ipynb",
+                              "failed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+            entries[outcome.region] = entry
+            save_manifest(year_dir, manifest)  # after each county: an interrupted run keeps its progress
+            bar.set_postfix_str(f"{len(summary.failed)} failed" if summary.failed else "")
+            bar.update(1)
+    finally:
+        bar.close()
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging_root.rmdir()  # only if empty
+
+
+def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
+    """Run tasks in ``jobs`` spawned worker processes (in-process when ``jobs`` is 0), as they finish."""
+    if jobs <= 0:
+        for t in tasks:
+            yield run_task(t)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init) as pool:
+        pending: set[Future] = {pool.submit(run_task, t) for t in tasks}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    try:
+                        yield fut.result()
+                    except Exception as exc:  # noqa: BLE001 - a worker died: report, go on
+                        yield Outcome("?", "failed", 0.0, error=_last_line(exc))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+# ---------------------------------------------------------------------------------------------
+# Index
+
+
+def read_results(year_dir: Path) -> list[dict[str, Any]]:
+    """The results files of the reports in ``year_dir`` (only checked codes with an HTML beside)."""
+    from .report import REGION_ID
+
+    out = []
+    for path in sorted(year_dir.glob("*.json")):
+        code = path.stem
+        if not REGION_ID.fullmatch(code) or not (year_dir / f"{code}.html").is_file():
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and doc.get("region") == code:
+            out.append(doc)
+    return out
+
+
+def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | None = None) -> Path:
+    """Write ``index.html``: every report of the year, sortable, with a province summary chart."""
+    from .atomic import write_text
+    from .htmlpage import index_page
+
+    docs = read_results(year_dir)
+    year = int(year_dir.name) if year_dir.name.isdigit() else None
+    failed = {code: e for code, e in (manifest or {}).get("regions", {}).items() if e.get("status") == "failed"}
+    path = write_text(year_dir / "index.html", index_page(docs, year, lang, failed))
+    os.chmod(path, 0o644)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def _print_summary(summary: Summary) -> int:
+    print(summary.text())
+    return 0 if summary.ok else 1
+
+
+def cli_reports(args: argparse.Namespace) -> int:
+    """``creditlab reports``: exit 0 when every selected county's report was generated or unchanged."""
+    summary = run_reports(
+        args.year, regions=args.region, city=args.city, rubric=args.rubric, data=args.data or "",
+        context=args.context or "", jobs=args.jobs, lang=args.lang, scope=args.scope, out=args.out,
+        force=args.force,
+    )
+    return _print_summary(summary)
+
+
+def cli_demo(args: argparse.Namespace) -> int:
+    """``creditlab demo``: every county's report on the bundled synthetic data."""
+    summary = run_reports(args.year, jobs=args.jobs, force=getattr(args, "force", False))
+    code = _print_summary(summary)
+    if summary.index:
+        print(f"open {summary.index.as_uri()}")
+    return code
+
+

@@ -1,0 +1,944 @@
+"""Five-year-plan targets (``data/plans/*.yaml``), observed values, and progress towards the targets.
+
+* :func:`load_plan` / :func:`list_plans`: validated plan files (format: ``data/plans/README.md``);
+* :func:`load_observations` / :func:`validate_observations` / :func:`write_template`: yearly observed
+  values per indicator (province level, and city level where they exist), CSV or Excel;
+* :func:`assess_progress`: Eurostat's progress categories for quantitative targets (see
+  ``methods.md``), the straight-line path, and the year the target is reached on the fitted trend;
+* :func:`check_milestones`: dated milestones from other documents, checked the same way at their dates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .atomic import atomic_path, write_text
+from .errors import DataError, RubricError
+from .paths import PROJECT_ROOT, data_dir
+from .yamlio import load_yaml
+
+DIRECTIONS = ("higher", "lower")
+# comparison -> (direction of improvement, strict)
+COMPARISONS: dict[str, tuple[str, bool]] = {
+    ">=": ("higher", False), ">": ("higher", True), "<=": ("lower", False), "<": ("lower", True),
+}
+METHODS = ("compound", "linear")
+CATEGORIES = ("achieved", "significant", "moderate", "insufficient", "moving_away", "no_baseline", "no_data")
+# Eurostat's thresholds on the ratio of actual to required rate (methods.md).
+THRESHOLDS = {"significant": 0.95, "moderate": 0.60, "insufficient": 0.0}
+# Units whose values are percentages, so must lie in [0, 100].
+PERCENT_UNITS = ("%", "percent of group, from the top")
+_TOL = 1e-9
+
+TARGET_REQUIRED = (
+    "id", "number", "category", "category_source", "category_en", "name_zh", "name_zh_source", "name_en",
+    "unit", "unit_en", "baseline", "target", "binding", "binding_zh", "direction", "source_text", "source",
+)
+TARGET_OPTIONAL = ("unit_zh", "baseline_year", "target_year", "note_zh", "note_en")
+MILESTONE_REQUIRED = (
+    "id", "date", "indicator", "name_zh", "name_en", "value", "comparison", "unit", "unit_en", "source",
+)
+MILESTONE_OPTIONAL = ("region", "name_zh_source", "measure_zh", "note_zh", "note_en")
+TOP_REQUIRED = ("id", "title_zh", "title_en", "region", "baseline_year", "target_year", "source", "choices",
+                "targets")
+TOP_OPTIONAL = ("sources", "milestones")
+
+TARGET_COLUMNS = [
+    "id", "number", "category", "category_en", "category_source", "name_zh", "name_zh_source", "name_en",
+    "unit", "unit_zh", "unit_en", "baseline_year", "baseline", "baseline_text", "target_year", "target",
+    "target_text", "binding", "binding_zh", "binding_text", "direction", "source_file", "source_table",
+    "source", "note_zh", "note_en",
+]
+MILESTONE_COLUMNS = [
+    "id", "date", "year", "indicator", "region", "name_zh", "name_zh_source", "measure_zh", "name_en",
+    "value", "comparison", "direction", "strict", "unit", "unit_en", "source_key", "source_file",
+    "source_section", "source", "note_zh", "note_en",
+]
+
+
+# --- plan files ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Plan:
+    """A loaded plan: ``targets`` has one row per indicator of the plan's table, ``milestones`` one
+    row per dated milestone; ``choices`` lists every interpretation of the source (id, zh, en)."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    region: str
+    baseline_year: int
+    target_year: int
+    source: dict[str, Any]
+    sources: dict[str, Any]
+    choices: list[dict[str, Any]]
+    targets: pd.DataFrame
+    milestones: pd.DataFrame
+    path: Path
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def ids(self) -> list[str]:
+        """Every id an observation may carry: indicator ids, then milestone ids."""
+        return list(self.targets["id"]) + list(self.milestones["id"])
+
+    @property
+    def years(self) -> tuple[int, int]:
+        """First and last year an observation may carry (baseline year to the last target or milestone)."""
+        first = int(min(self.targets["baseline_year"].min(), self.baseline_year))
+        last = max(int(self.targets["target_year"].max()), self.target_year)
+        if len(self.milestones):
+            first = min(first, int(self.milestones["year"].min()))
+            last = max(last, int(self.milestones["year"].max()))
+        return first, last
+
+    def target(self, target_id: str) -> pd.Series:
+        """One indicator's row."""
+        rows = self.targets[self.targets["id"] == target_id]
+        if rows.empty:
+            raise KeyError(f"plan {self.name!r} has no indicator {target_id!r}")
+        return rows.iloc[0]
+
+    def __repr__(self) -> str:
+        return f"Plan({self.name!r}, {len(self.targets)} targets, {len(self.milestones)} milestones)"
+
+
+def plans_dir() -> Path:
+    """``<data>/plans``, where ``<data>`` honours ``$CREDITLAB_DATA``."""
+    return data_dir() / "plans"
+
+
+def list_plans() -> list[str]:
+    """Names of the bundled plans (file names without ``.yaml``)."""
+    return sorted(p.stem for p in plans_dir().glob("*.yaml"))
+
+
+def load_plan(name_or_path: str | Path | Plan) -> Plan:
+    """Load and validate a plan by name (``"shaanxi-14th-fyp"``) or by path to a YAML file.
+
+    Raises :class:`~creditlab.errors.RubricError` naming the file, the item and every problem.
+    """
+    if isinstance(name_or_path, Plan):
+        return name_or_path
+    path = Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        name = str(name_or_path)
+        if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
+            raise RubricError(f"{name_or_path!r}: not a plan name")
+        path = plans_dir() / f"{name}.yaml"
+        if not path.exists():
+            known = list_plans()
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" — did you mean {close[0]!r}?" if close else ""
+            raise RubricError(f"{path}: no plan named {name!r}{hint}; known plans: {', '.join(known) or 'none'}")
+    doc = load_yaml(path, RubricError)
+    return _build(doc, path)
+
+
+class _Problems:
+    """Collects ``item: problem`` lines so that a plan file reports everything wrong at once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.items: list[str] = []
+
+    def add(self, item: str, problem: str) -> None:
+        self.items.append(f"{item}: {problem}")
+
+    def raise_if_any(self) -> None:
+        if len(self.items) == 1:
+            raise RubricError(f"{self.path}: {self.items[0]}")
+        if self.items:
+            raise RubricError(f"{self.path}: {len(self.items)} problems:\n"
+                              + "\n".join(f"- {p}" for p in self.items))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_year(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100
+
+
+def _check_fields(obj: Any, item: str, required: Iterable[str], optional: Iterable[str],
+                  pb: _Problems) -> bool:
+    if not isinstance(obj, dict):
+        pb.add(item, f"expected a mapping, got {type(obj).__name__}")
+        return False
+    missing = [k for k in required if k not in obj]
+    for key in missing:
+        pb.add(item, f"missing field '{key}'")
+    allowed = set(required) | set(optional)
+    for key in obj:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f" — did you mean '{close[0]}'?" if close else ""
+            pb.add(item, f"unknown field '{key}'{hint}")
+    return not missing
+
+
+def _text(obj: dict, key: str, item: str, pb: _Problems, optional: bool = False) -> str | None:
+    value = obj.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        pb.add(item, f"field '{key}' should be non-empty text, got {value!r}")
+        return None
+    return value.strip()
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _source_label(src: dict, extra: str) -> str:
+    return " · ".join(str(x) for x in (src.get("file"), extra) if x)
+
+
+def _build(doc: Any, path: Path) -> Plan:
+    pb = _Problems(path)
+    if not isinstance(doc, dict):
+        pb.add("file", "expected a YAML mapping at the top level")
+        pb.raise_if_any()
+    if not _check_fields(doc, "file", TOP_REQUIRED, TOP_OPTIONAL, pb):
+        pb.raise_if_any()
+    name = doc["id"]
+    if name != path.stem:
+        pb.add("id", f"id {name!r} does not match the file name {path.stem!r}")
+    for key in ("title_zh", "title_en", "region"):
+        _text(doc, key, key, pb)
+    base_year, target_year = doc["baseline_year"], doc["target_year"]
+    for key, value in (("baseline_year", base_year), ("target_year", target_year)):
+        if not _is_year(value):
+            pb.add(key, f"should be a year, got {value!r}")
+    if _is_year(base_year) and _is_year(target_year) and target_year < base_year:
+        pb.add("target_year", f"{target_year} is before the baseline year {base_year}")
+    source = doc["source"]
+    if _check_fields(source, "source", ("file", "document", "reference", "issuer", "date"),
+                     source.keys() if isinstance(source, dict) else (), pb):
+        _text(source, "file", "source", pb)
+        _text(source, "document", "source", pb)
+    sources = doc.get("sources") or {}
+    if not isinstance(sources, dict) or not all(isinstance(v, dict) and v.get("file") for v in sources.values()):
+        pb.add("sources", "expected a mapping of key -> {file, document, ...}")
+        sources = {}
+
+    choices = doc["choices"]
+    seen_choices: set[str] = set()
+    if not isinstance(choices, list) or not choices:
+        pb.add("choices", "expected a non-empty list of {id, zh, en}")
+        choices = []
+    for i, ch in enumerate(choices):
+        item = f"choices[{i}]"
+        if _check_fields(ch, item, ("id", "zh", "en"), (), pb):
+            item = f"choices[{i}] (id {ch['id']!r})"
+            if ch["id"] in seen_choices:
+                pb.add(item, "duplicate id")
+            seen_choices.add(ch["id"])
+            _text(ch, "zh", item, pb)
+            _text(ch, "en", item, pb)
+
+    seen: dict[str, str] = {}
+    rows = _targets(doc["targets"], base_year, target_year, seen, pb)
+    units = {r["id"]: r["unit"] for r in rows}
+    directions = {r["id"]: r["direction"] for r in rows}
+    mrows = _milestones(doc.get("milestones") or [], doc.get("region"), sources, units, directions, seen, pb)
+    pb.raise_if_any()
+
+    targets = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    for col in ("baseline", "target"):
+        targets[col] = targets[col].astype(float)
+    for col in ("number", "baseline_year", "target_year"):
+        targets[col] = targets[col].astype(int)
+    targets["binding"] = targets["binding"].astype(bool)
+    milestones = pd.DataFrame(mrows, columns=MILESTONE_COLUMNS)
+    milestones["value"] = milestones["value"].astype(float)
+    milestones["year"] = milestones["year"].astype(int)
+    milestones["strict"] = milestones["strict"].astype(bool)
+    return Plan(
+        name=name, title_zh=doc["title_zh"], title_en=doc["title_en"], region=doc["region"],
+        baseline_year=base_year, target_year=target_year, source=source, sources=sources,
+        choices=choices, targets=targets, milestones=milestones, path=path, raw=doc,
+    )
+
+
+def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str], pb: _Problems) -> list[dict]:
+    if not isinstance(items, list) or not items:
+        pb.add("targets", "expected a non-empty list")
+        return []
+    rows: list[dict] = []
+    numbers: set[Any] = set()
+    for i, t in enumerate(items):
+        item = f"targets[{i}]"
+        if not _check_fields(t, item, TARGET_REQUIRED, TARGET_OPTIONAL, pb):
+            continue
+        tid = t["id"]
+        item = f"targets[{i}] (id {tid!r})"
+        if not isinstance(tid, str) or not tid or not all(c.isalnum() or c in "_-" for c in tid):
+            pb.add(item, "id should be letters, digits, '_' or '-'")
+            continue
+        if tid in seen:
+            pb.add(item, f"duplicate id (also {seen[tid]})")
+        seen[tid] = f"targets[{i}]"
+        number = t["number"]
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            pb.add(item, f"number should be a positive whole number, got {number!r}")
+        elif number in numbers:
+            pb.add(item, f"duplicate number {number}")
+        numbers.add(number)
+        texts = {k: _text(t, k, item, pb) for k in ("category", "category_source", "category_en", "name_zh",
+                                                    "name_zh_source", "name_en", "unit", "unit_en",
+                                                    "binding_zh")}
+        direction = t["direction"]
+        if direction not in DIRECTIONS:
+            pb.add(item, f"unknown direction {direction!r} (expected one of {', '.join(DIRECTIONS)})")
+        baseline, target = t["baseline"], t["target"]
+        if baseline is not None and not _is_number(baseline):
+            pb.add(item, f"baseline should be a number or null (source shows —), got {baseline!r}")
+        if not _is_number(target):
+            pb.add(item, f"target should be a number, got {target!r}")
+        for key, value in (("baseline", baseline), ("target", target)):
+            if _is_number(value) and value < 0:
+                pb.add(item, f"{key} is negative ({value})")
+            if _is_number(value) and texts["unit"] in PERCENT_UNITS and value > 100:
+                pb.add(item, f"{key} {value} is above 100 for a percentage")
+        if not isinstance(t["binding"], bool):
+            pb.add(item, f"binding should be true (约束性) or false (预期性), got {t['binding']!r}")
+        elif texts["binding_zh"] and texts["binding_zh"] != ("约束性" if t["binding"] else "预期性"):
+            pb.add(item, f"binding {t['binding']} contradicts binding_zh {texts['binding_zh']!r}")
+        b_year = t.get("baseline_year", base_year)
+        t_year = t.get("target_year", target_year)
+        if not _is_year(b_year) or not _is_year(t_year):
+            pb.add(item, f"baseline_year/target_year should be years, got {b_year!r}/{t_year!r}")
+        elif t_year < b_year:
+            pb.add(item, f"target_year {t_year} is before baseline_year {b_year}")
+        st = t["source_text"]
+        if not isinstance(st, dict) or not {"baseline", "target", "binding"} <= set(st):
+            pb.add(item, "source_text should be a mapping with baseline, target and binding (the cells as printed)")
+            st = {}
+        elif baseline is None and str(st.get("baseline")).strip() not in ("—", "-", "－", "--"):
+            pb.add(item, f"baseline is null but source_text.baseline is {st.get('baseline')!r} (expected —)")
+        src = t["source"]
+        if not isinstance(src, dict) or not {"file", "table", "number"} <= set(src):
+            pb.add(item, "source should be a mapping with file, table and number")
+            src = {}
+        rows.append({
+            "id": tid, "number": number, "category": texts["category"], "category_en": texts["category_en"],
+            "category_source": texts["category_source"], "name_zh": texts["name_zh"],
+            "name_zh_source": texts["name_zh_source"], "name_en": texts["name_en"], "unit": texts["unit"],
+            "unit_zh": t.get("unit_zh") or texts["unit"], "unit_en": texts["unit_en"],
+            "baseline_year": b_year, "baseline": baseline, "baseline_text": str(st.get("baseline", "")),
+            "target_year": t_year, "target": target, "target_text": str(st.get("target", "")),
+            "binding": t["binding"], "binding_zh": texts["binding_zh"], "binding_text": str(st.get("binding", "")),
+            "direction": direction, "source_file": src.get("file"), "source_table": src.get("table"),
+            "source": _source_label(src, f"{src.get('table', '')} 第{src.get('number', '')}项"),
+            "note_zh": t.get("note_zh"), "note_en": t.get("note_en"),
+        })
+    return rows
+
+
+def _milestones(items: Any, region: Any, sources: dict, units: dict[str, str], directions: dict[str, str],
+                seen: dict[str, str], pb: _Problems) -> list[dict]:
+    if not isinstance(items, list):
+        pb.add("milestones", "expected a list")
+        return []
+    rows: list[dict] = []
+    for i, m in enumerate(items):
+        item = f"milestones[{i}]"
+        if not _check_fields(m, item, MILESTONE_REQUIRED, MILESTONE_OPTIONAL, pb):
+            continue
+        mid = m["id"]
+        item = f"milestones[{i}] (id {mid!r})"
+        if not isinstance(mid, str) or not mid or not all(c.isalnum() or c in "_-" for c in mid):
+            pb.add(item, "id should be letters, digits, '_' or '-'")
+            continue
+        if mid in seen:
+            pb.add(item, f"duplicate id (also {seen[mid]})")
+        seen[mid] = f"milestones[{i}]"
+        date = _as_date(m["date"])
+        if date is None:
+            pb.add(item, f"date should be an ISO date such as 2023-12-31, got {m['date']!r}")
+        texts = {k: _text(m, k, item, pb) for k in ("name_zh", "name_en", "unit", "unit_en")}
+        value, comparison, indicator = m["value"], m["comparison"], m["indicator"]
+        if not _is_number(value):
+            pb.add(item, f"value should be a number, got {value!r}")
+        if comparison not in COMPARISONS:
+            pb.add(item, f"unknown comparison {comparison!r} (expected one of {', '.join(COMPARISONS)})")
+        if indicator is not None:
+            if indicator not in units:
+                pb.add(item, f"indicator {indicator!r} is not a target id of this plan")
+            else:
+                if texts["unit"] and texts["unit"] != units[indicator]:
+                    pb.add(item, f"unit {texts['unit']!r} differs from indicator {indicator!r}'s unit "
+                                 f"{units[indicator]!r}")
+                if comparison in COMPARISONS and COMPARISONS[comparison][0] != directions[indicator]:
+                    pb.add(item, f"comparison {comparison!r} contradicts direction "
+                                 f"{directions[indicator]!r} of indicator {indicator!r}")
+        src = m["source"]
+        if not isinstance(src, dict) or not {"file", "section"} <= set(src):
+            pb.add(item, "source should be a mapping with file and section")
+            src = {}
+        elif src.get("key") is not None and src["key"] not in sources:
+            pb.add(item, f"source key {src['key']!r} is not in the plan's sources")
+        doc = sources.get(src.get("key"), {}).get("document")
+        rows.append({
+            "id": mid, "date": date, "year": date.year if date else 0, "indicator": indicator,
+            "region": m.get("region") or region, "name_zh": texts["name_zh"],
+            "name_zh_source": m.get("name_zh_source") or texts["name_zh"], "measure_zh": m.get("measure_zh"),
+            "name_en": texts["name_en"], "value": value, "comparison": comparison,
+            "direction": COMPARISONS.get(comparison, (None,))[0], "strict": COMPARISONS.get(comparison, (0, 0))[1],
+            "unit": texts["unit"], "unit_en": texts["unit_en"], "source_key": src.get("key"),
+            "source_file": src.get("file"), "source_section": src.get("section"),
+            "source": _source_label(src, " ".join(str(x) for x in (doc, src.get("section")) if x)),
+            "note_zh": m.get("note_zh"), "note_en": m.get("note_en"),
+        })
+    return rows
+
+
+# --- observations --------------------------------------------------------------------------------
+
+OBS_REQUIRED = ("id", "year", "value")
+# Template columns kept for the person filling it in; `unit`, when given, must match the plan.
+OBS_OPTIONAL = ("region", "unit", "note", "source", "number", "name_zh", "name_en", "baseline", "target",
+                "target_year", "row")
+OBS_COLUMNS = ["id", "region", "year", "value", "row"]
+
+
+def resolve_path(path: str | Path) -> Path:
+    """An absolute path: relative paths are taken from the project root (notebooks run elsewhere)."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
+            sheet = "observations" if "observations" in sheets else sheets[0]
+            frame = pd.read_excel(path, sheet_name=sheet, dtype=str, engine="openpyxl", keep_default_na=False)
+        elif path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        else:
+            raise DataError(f"{path}: expected a .csv or .xlsx file")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"{path}: cannot be read as a table: {exc}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def load_observations(path: str | Path, plan: Plan | str) -> pd.DataFrame:
+    """Read observed values (CSV or Excel, as written by :func:`write_template`) and validate them.
+
+    Returns a tidy frame ``id, region, year, value, row`` (``row`` = the line in the file, header = 1).
+    Blank ``value`` cells are unfilled template rows and are skipped. Raises :class:`DataError`
+    listing every problem, each naming the file, row, column and problem.
+    """
+    path = resolve_path(path)
+    frame = _read_table(path)
+    frame["row"] = np.arange(len(frame)) + 2  # header is line/row 1 in both CSV and Excel
+    return validate_observations(frame, plan, source=str(path))
+
+
+def _region_names(plan: Plan) -> set[str]:
+    """Names an observation's region may take: the plan's region and its cities and counties."""
+    from .regions import load_regions
+
+    try:
+        regions = load_regions(plan.region)
+    except DataError:
+        return {plan.region}
+    return set(regions["name"]) | {plan.region}
+
+
+def validate_observations(frame: pd.DataFrame, plan: Plan | str, source: str | None = None) -> pd.DataFrame:
+    """Check observations against ``plan`` and return them tidy (``id, region, year, value, row``).
+
+    Problems reported (all at once, in one :class:`DataError`): missing or unknown columns, unknown ids,
+    years that are not whole numbers or lie outside the plan period, values that are not numbers, negative,
+    or above 100 for a percentage, a unit that differs from the plan's, an unknown region, a milestone's
+    value filed for another region, and duplicate (id, region, year) rows.
+    """
+    plan = load_plan(plan)
+    source = source or frame.attrs.get("source") or "<observations>"
+    cols = [str(c).strip() for c in frame.columns]
+    missing = [c for c in OBS_REQUIRED if c not in cols]
+    unknown = [c for c in cols if c not in OBS_REQUIRED + OBS_OPTIONAL]
+    if missing or unknown:
+        problems = [f"{source}: missing column '{c}'" for c in missing]
+        problems += [f"{source}: unknown column '{c}' (allowed: {', '.join(OBS_REQUIRED + OBS_OPTIONAL)})"
+                     for c in unknown]
+        raise DataError(f"{source}: {len(problems)} problem(s) in the observations' columns", problems)
+    raw = frame.copy()
+    raw.columns = cols
+    from_file = "row" in raw.columns
+    rows = raw["row"].to_numpy() if from_file else raw.index.to_numpy()
+    label = "row" if from_file else "row (index)"
+    text = {c: raw[c].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
+            for c in ("id", "year", "value") + tuple(c for c in ("region", "unit") if c in raw.columns)}
+    # an unfilled template row (no value) is not an observation; it is skipped, never scored as 0
+    keep = (text["value"] != "").to_numpy()
+    problems: list[str] = []
+
+    def report(mask: np.ndarray, column: str, message) -> None:
+        for i in np.flatnonzero(mask & keep):
+            problems.append(f"{source}: {label} {rows[i]}, column '{column}': {message(i)}")
+
+    ids = text["id"].to_numpy()
+    known = set(plan.ids)
+    bad_id = ~np.isin(ids, list(known))
+
+    def id_msg(i: int) -> str:
+        if not ids[i]:
+            return "empty id"
+        close = difflib.get_close_matches(ids[i], sorted(known), n=1)
+        return f"unknown indicator id {ids[i]!r}" + (f" — did you mean {close[0]!r}?" if close else "")
+
+    report(bad_id, "id", id_msg)
+
+    year_num = pd.to_numeric(text["year"], errors="coerce").to_numpy(dtype=float)
+    first, last = plan.years
+    not_year = ~np.isfinite(year_num) | (np.round(year_num) != year_num)
+    report(not_year, "year", lambda i: f"{text['year'].iloc[i]!r} is not a year")
+    out_of_range = ~not_year & ((year_num < first) | (year_num > last))
+    report(out_of_range, "year", lambda i: f"year {int(year_num[i])} is outside the plan period {first}–{last}")
+
+    values = pd.to_numeric(text["value"], errors="coerce").to_numpy(dtype=float)
+    not_num = np.isnan(values) | ~np.isfinite(values)
+
+    def num_msg(i: int) -> str:
+        v = text["value"].iloc[i]
+        hint = " (write the number only, without % or units)" if any(ch in v for ch in "%前亿万条家个人") else ""
+        return f"{v!r} is not a number{hint}"
+
+    report(not_num, "value", num_msg)
+    report(~not_num & (values < 0), "value", lambda i: f"value {values[i]:g} is negative")
+    units = plan.targets.set_index("id")["unit"].to_dict() | plan.milestones.set_index("id")["unit"].to_dict()
+    unit_of = np.array([units.get(x, "") for x in ids], dtype=object)
+    is_pct = np.isin(unit_of, PERCENT_UNITS)
+    report(~not_num & is_pct & (values > 100), "value", lambda i: f"value {values[i]:g} is above 100 for a percentage")
+
+    if "unit" in text:
+        unit_text = text["unit"].to_numpy()
+        unit_alias = (plan.targets.set_index("id")[["unit", "unit_zh", "unit_en"]].apply(set, axis=1).to_dict()
+                      | plan.milestones.set_index("id")[["unit", "unit_en"]].apply(set, axis=1).to_dict())
+        bad_unit = np.array([bool(u) and i in unit_alias and u not in unit_alias[i]
+                             for u, i in zip(unit_text, ids, strict=True)])
+        report(bad_unit, "unit", lambda i: f"unit {unit_text[i]!r} differs from the plan's unit {units[ids[i]]!r}")
+
+    region = text["region"].replace("", plan.region).to_numpy() if "region" in text else \
+        np.full(len(raw), plan.region, dtype=object)
+    if "region" in text and (region != plan.region).any():
+        names = _region_names(plan)
+        report(~np.isin(region, list(names)), "region",
+               lambda i: f"unknown region {region[i]!r} (not {plan.region} or one of its cities/counties)")
+    m_region = plan.milestones.set_index("id")["region"].to_dict()
+    wrong_region = np.array([i in m_region and r != m_region[i] for i, r in zip(ids, region, strict=True)])
+    report(wrong_region, "region", lambda i: f"milestone {ids[i]!r} is for {m_region[ids[i]]}, not {region[i]}")
+
+    tidy = pd.DataFrame({"id": ids, "region": region, "year": year_num, "value": values, "row": rows})[keep]
+    valid = ~(bad_id | not_year | not_num)[keep]
+    dup = tidy[valid].duplicated(["id", "region", "year"], keep=False)
+    if dup.any():
+        for (i_, r_, y_), grp in tidy[valid][dup].groupby(["id", "region", "year"], sort=False):
+            problems.append(f"{source}: {label}s {', '.join(str(x) for x in grp['row'])}, columns 'id, region, "
+                            f"year': duplicate observation of {i_!r} for {r_} in {int(y_)}")
+    if problems:
+        raise DataError(f"{source}: {len(problems)} problem(s) in the observations", problems)
+    tidy = tidy.astype({"year": int, "value": float}).reset_index(drop=True)[OBS_COLUMNS]
+    tidy.attrs["source"] = source
+    tidy.attrs["skipped"] = int((~keep).sum())
+    return tidy
+
+
+def write_template(plan: Plan | str, path: str | Path, years: Iterable[int] | None = None) -> Path:
+    """Write a template to fill in: one row per indicator and year (and per milestone at its year).
+
+    ``.csv`` (UTF-8 with BOM, so Excel reads the Chinese) or ``.xlsx`` (sheets ``observations`` and
+    ``indicators``). The ``value`` column is empty; rows left empty are skipped when loaded.
+    """
+    plan = load_plan(plan)
+    path = Path(path)
+    t = plan.targets
+    years = list(years) if years is not None else list(range(plan.baseline_year, plan.target_year + 1))
+    grid = t.merge(pd.DataFrame({"year": years}), how="cross")
+    grid = grid[(grid["year"] > grid["baseline_year"]) | grid["baseline"].isna()
+                | (grid["year"] == grid["baseline_year"])]
+    rows = pd.DataFrame({
+        "id": grid["id"], "region": plan.region, "year": grid["year"], "value": "", "unit": grid["unit"],
+        "number": grid["number"].astype(str), "name_zh": grid["name_zh"], "name_en": grid["name_en"],
+        "baseline": grid["baseline"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
+        "target": grid["target"].map(lambda v: f"{v:g}"), "target_year": grid["target_year"].astype(str),
+    })
+    m = plan.milestones
+    mrows = pd.DataFrame({
+        "id": m["id"], "region": m["region"], "year": m["year"], "value": "", "unit": m["unit"], "number": "",
+        "name_zh": m["name_zh"] + m["measure_zh"].fillna("").map(lambda s: f"（{s}）" if s else ""),
+        "name_en": m["name_en"], "baseline": "",
+        "target": m["comparison"] + " " + m["value"].map(lambda v: f"{v:g}"), "target_year": m["year"].astype(str),
+    })
+    out = pd.concat([rows.sort_values(["year", "number"], key=lambda s: pd.to_numeric(s, errors="coerce")),
+                     mrows], ignore_index=True)
+    out["year"] = out["year"].astype(str)
+    if path.suffix.lower() == ".csv":
+        write_text(path, "\ufeff" + out.to_csv(index=False))
+    elif path.suffix.lower() == ".xlsx":
+        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            out.to_excel(xl, sheet_name="observations", index=False)
+            t[["id", "number", "category", "name_zh", "name_en", "unit", "baseline_year", "baseline",
+               "target_year", "target", "binding_zh", "direction", "source"]].to_excel(
+                xl, sheet_name="indicators", index=False)
+            m[["id", "date", "indicator", "region", "name_zh", "measure_zh", "comparison", "value", "unit",
+               "source"]].astype(str).to_excel(xl, sheet_name="milestones", index=False)
+            for ws in xl.book.worksheets:
+                ws.freeze_panes = "A2"
+    else:
+        raise ValueError(f"{path}: the template must be .csv or .xlsx")
+    return path
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+REMARKS: dict[str, tuple[str, str]] = {
+    "no_baseline": ("无基期值（原表为“—”），仅对照目标值评估", "no baseline (the source shows —): assessed against the "
+                    "target alone"),
+    "zero_value": ("含零值，复合增长率无意义，改用线性方法", "a zero value makes compound rates meaningless: linear "
+                   "method used"),
+    "baseline_past_target": ("基期值已达到或超过目标值", "the baseline already met the target"),
+    "target_year_is_baseline_year": ("目标年份与基期年份相同，无法计算所需增速", "target year equals the baseline "
+                                     "year: no required rate"),
+    "past_target_year": ("最新数据已晚于目标年份", "the latest data are later than the target year"),
+    "baseline_observation_differs": ("基期年份观测值与规划基期值不同，采用规划基期值", "the observation for the "
+                                     "baseline year differs from the plan's baseline; the plan's is used"),
+    "trend_linear_scale": ("含零值，趋势按线性尺度拟合", "zero values: trend fitted on the linear scale"),
+    "few_points": ("数据点少于3个，无法给出区间", "fewer than 3 points: no interval"),
+    "not_reached_on_trend": ("按当前趋势无法达到目标", "not reached on the current trend"),
+    "only_baseline_year": ("仅有基期年份数据", "data for the baseline year only"),
+    "baseline_from_observations": ("基期值取自该地区基期年份观测值", "baseline taken from the region's own "
+                                   "observation for the baseline year"),
+    "province_target": ("目标值为全省目标", "the target is the province's"),
+    "within_year_milestone": ("里程碑日期在年中，以当年（年末）观测值核对", "milestone dated within the year: "
+                              "checked against that year's (end-of-year) observation"),
+}
+
+
+def remark_text(codes: str, lang: str = "zh") -> str:
+    """The ``remarks`` codes of an assessment row as a sentence in ``lang``."""
+    from .i18n import check_lang
+
+    k = 0 if check_lang(lang) == "zh" else 1
+    parts = [REMARKS[c][k] if c in REMARKS else c for c in str(codes or "").split(";") if c]
+    return ("；" if k == 0 else "; ").join(parts)
+
+
+def _join_remarks(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
+    out = np.full(n, "", dtype=object)
+    for code, mask in flags.items():
+        out = np.where(mask, np.where(out == "", code, out + ";" + code), out)
+    return out
+
+
+def _assess_core(spec: pd.DataFrame, series: pd.DataFrame, method: str, level: float,
+                 trend_years: int | None) -> pd.DataFrame:
+    """Vectorised progress assessment.
+
+    ``spec``: one row per key with ``key, baseline_year, baseline, target_year, target, d (+1/-1), strict,
+    as_of``; ``series``: ``key, year, value``. Returns ``spec`` with the assessment columns added.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    s = spec.reset_index(drop=True).copy()
+    n = len(s)
+    y0, yT = s["baseline"].to_numpy(float), s["target"].to_numpy(float)
+    t0, T = s["baseline_year"].to_numpy(float), s["target_year"].to_numpy(float)
+    d, strict = s["d"].to_numpy(float), s["strict"].to_numpy(bool)
+    has_base = ~np.isnan(y0)
+
+    obs = series.merge(s[["key", "as_of", "baseline_year", "baseline"]], on="key")
+    obs = obs[obs["year"] <= obs["as_of"]]
+    differs = obs[(obs["year"] == obs["baseline_year"]) & obs["baseline"].notna()
+                  & ~np.isclose(obs["value"], obs["baseline"])]["key"]
+    progress_obs = obs[(obs["year"] > obs["baseline_year"]) | obs["baseline"].isna()]
+    last = progress_obs.sort_values("year").groupby("key").last()
+    yt = s["key"].map(last["value"]).to_numpy(float)
+    t = s["key"].map(last["year"]).to_numpy(float)
+    has_latest = ~np.isnan(yt)
+    only_base = ~has_latest & s["key"].isin(obs["key"]).to_numpy()
+
+    def met(values: np.ndarray) -> np.ndarray:
+        gap = d * (values - yT)
+        return np.where(strict, gap > _TOL, gap >= -_TOL)
+
+    achieved = has_latest & met(yt)
+    zero = (y0 == 0) | (yt == 0) | (yT == 0)
+    use_compound = (method == "compound") & ~zero
+    with np.errstate(divide="ignore", invalid="ignore"):
+        req = np.where(use_compound, (yT / y0) ** (1 / (T - t0)) - 1, (yT - y0) / (T - t0))
+        act = np.where(use_compound, (yt / y0) ** (1 / (t - t0)) - 1, (yt - y0) / (t - t0))
+        ratio = d * act / np.abs(req)
+    same_year = T == t0
+    base_past = has_base & met(y0)
+    rated = has_base & has_latest & ~base_past & ~same_year
+    ratio = np.where(rated, np.round(ratio, 9), np.nan)
+    req = np.where(has_base & ~same_year, req, np.nan)
+    act = np.where(has_base & has_latest, act, np.nan)
+    category = np.select(
+        [~has_latest, achieved, ~has_base, base_past, same_year & (d * act > 0), same_year,
+         ratio >= THRESHOLDS["significant"], ratio >= THRESHOLDS["moderate"], ratio >= THRESHOLDS["insufficient"]],
+        ["no_data", "achieved", "no_baseline", "moving_away", "insufficient", "moving_away",
+         "significant", "moderate", "insufficient"],
+        default="moving_away",
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        path_value = np.where(same_year, yT, y0 + (yT - y0) * (t - t0) / (T - t0))
+    path_value = np.where(has_base & has_latest, path_value, np.nan)
+    gap = yt - path_value
+
+    # Trend: OLS on the baseline point and the observations up to as_of (log scale for compound rates).
+    pts = progress_obs[["key", "year", "value"]]
+    base_pts = s.loc[has_base, ["key", "baseline_year", "baseline"]].rename(
+        columns={"baseline_year": "year", "baseline": "value"})
+    pts = pd.concat([base_pts, pts], ignore_index=True)
+    if trend_years is not None:
+        pts = pts[pts["year"] > pts["key"].map(last["year"]).fillna(np.inf) - trend_years]
+    positive = pts.groupby("key")["value"].min().gt(0)
+    log_scale = (method == "compound") & s["key"].map(positive).fillna(False).to_numpy(bool) & (yT > 0)
+    pts = pts.assign(g=np.where(pts["key"].map(dict(zip(s["key"], log_scale, strict=True))).fillna(False),
+                                np.log(pts["value"].where(pts["value"] > 0)), pts["value"]))
+    grp = pts.groupby("key")
+    npts = s["key"].map(grp.size()).fillna(0).to_numpy(float)
+    mx = pts["key"].map(grp["year"].mean())
+    my = pts["key"].map(grp["g"].mean())
+    dx, dy = pts["year"] - mx, pts["g"] - my
+    sums = pd.DataFrame({"key": pts["key"], "sxx": dx * dx, "sxy": dx * dy, "syy": dy * dy}).groupby("key").sum()
+    sxx, sxy, syy = (s["key"].map(sums[c]).to_numpy(float) for c in ("sxx", "sxy", "syy"))
+    mxa, mya = s["key"].map(grp["year"].mean()).to_numpy(float), s["key"].map(grp["g"].mean()).to_numpy(float)
+    gT = np.where(log_scale, np.log(np.where(yT > 0, yT, np.nan)), yT)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where((npts >= 2) & (sxx > 0), sxy / sxx, np.nan)
+        se = np.where(npts >= 3, np.sqrt(np.maximum(syy - slope * sxy, 0) / (npts - 2) / sxx), np.nan)
+    from scipy.stats import t as student_t
+
+    q = student_t.ppf((1 + level) / 2, np.maximum(npts - 2, 1))
+
+    def crossing(b: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = mxa + (gT - mya) / b
+        x = np.where(d * b > 0, x, np.inf)  # flat or moving away: never reached on this trend
+        x = np.where(np.isnan(b), np.nan, x)
+        return np.maximum(np.ceil(x - 1e-9), t + 1)  # not reached yet, so not before next year
+
+    s1, s2 = slope - q * se, slope + q * se
+    steep = np.where(d * s1 > d * s2, s1, s2)
+    shallow = np.where(d * s1 > d * s2, s2, s1)
+    projected, early, late = crossing(slope), crossing(steep), crossing(shallow)
+    # already achieved: the first year the target was met
+    met_rows = progress_obs[_met_series(progress_obs, s, yT, d, strict)]
+    first_met = s["key"].map(met_rows.groupby("key")["year"].min()).to_numpy(float)
+    projected = np.where(achieved, first_met, projected)
+    early = np.where(achieved, first_met, early)
+    late = np.where(achieved, first_met, late)
+    no_proj = ~has_latest
+    projected, early, late = (np.where(no_proj, np.nan, a) for a in (projected, early, late))
+
+    s["latest_year"] = pd.array(np.where(has_latest, t, np.nan), dtype="Float64").astype("Int64")
+    s["latest"] = np.where(has_latest, yt, np.nan)
+    s["method"] = np.where(has_base & has_latest, np.where(use_compound, "compound", "linear"), "")
+    s["required_rate"], s["actual_rate"], s["ratio"] = req, act, ratio
+    s["category"] = category
+    s["path_value"], s["gap_to_path"] = path_value, gap
+    s["ahead_of_path"] = pd.array(np.where(np.isnan(gap), None, d * gap >= -_TOL), dtype="boolean")
+    s["trend_slope"] = slope
+    s["trend_anchor_year"], s["trend_anchor"] = mxa, mya  # the fitted line passes through (mean year, mean g)
+    s["trend_scale"] = np.where(np.isnan(slope), "", np.where(log_scale, "log", "linear"))
+    s["n_points"] = npts.astype(int)
+    s["projected_year"], s["projected_year_low"], s["projected_year_high"] = projected, early, late
+    on_track = np.where(np.isnan(projected), np.nan, (projected <= T).astype(float))
+    s["on_track"] = pd.array(np.where(np.isnan(on_track), None, on_track == 1), dtype="boolean")
+    s["remarks"] = _join_remarks({
+        "no_baseline": ~has_base,
+        "zero_value": (method == "compound") & zero & has_base & has_latest,
+        "baseline_past_target": base_past,
+        "target_year_is_baseline_year": same_year,
+        "past_target_year": has_latest & (t > T),
+        "baseline_observation_differs": s["key"].isin(differs).to_numpy(),
+        "trend_linear_scale": (method == "compound") & ~log_scale & ~np.isnan(slope),
+        "few_points": has_latest & ~achieved & (npts < 3),
+        "not_reached_on_trend": has_latest & ~achieved & np.isinf(projected),
+        "only_baseline_year": only_base,
+    }, n)
+    return s
+
+
+def _met_series(obs: pd.DataFrame, s: pd.DataFrame, yT: np.ndarray, d: np.ndarray, strict: np.ndarray) -> pd.Series:
+    """Which observation rows meet their key's target (vectorised over rows)."""
+    pos = obs["key"].map(dict(zip(s["key"], range(len(s)), strict=True))).to_numpy(int)
+    gap = d[pos] * (obs["value"].to_numpy(float) - yT[pos])
+    return pd.Series(np.where(strict[pos], gap > _TOL, gap >= -_TOL), index=obs.index)
+
+
+def _observations(plan: Plan, observations: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(observations, pd.DataFrame):
+        raise TypeError(f"observations should be a DataFrame, got {type(observations).__name__}")
+    return validate_observations(observations, plan, observations.attrs.get("source"))
+
+
+def _check_as_of(plan: Plan, as_of: Any) -> int:
+    if isinstance(as_of, bool) or not isinstance(as_of, int | np.integer):
+        raise ValueError(f"as_of should be a year (whole number), got {as_of!r}")
+    if as_of < plan.baseline_year:
+        raise ValueError(f"as_of {as_of} is before the plan's baseline year {plan.baseline_year}")
+    return int(as_of)
+
+
+def _priority(category: pd.Series, binding: pd.Series, off_course: pd.Series) -> np.ndarray:
+    order = {"moderate": 2, "no_data": 3, "no_baseline": 4, "significant": 5, "achieved": 6}
+    base = category.map(order).fillna(1).to_numpy(int)
+    return np.where(off_course, np.where(binding, 0, 1), base)
+
+
+def assess_progress(plan: Plan | str, observations: pd.DataFrame, as_of: int, method: str = "compound",
+                    region: str | None = None, level: float = 0.9,
+                    trend_years: int | None = None) -> pd.DataFrame:
+    """Progress of every indicator of ``plan`` towards its target, as of the year ``as_of``.
+
+    ``observations`` has columns ``id, year, value`` (and optionally ``region``); it is validated like a
+    loaded file. ``method`` is ``"compound"`` (Eurostat: compound annual rates; linear where a value is 0)
+    or ``"linear"`` (absolute change per year). ``region`` (default: the plan's region) assesses a city
+    against the plan's targets from its own baseline-year observation. ``level`` is the confidence level
+    of the projected year's interval; ``trend_years`` limits the trend to the most recent years.
+
+    One row per indicator, most urgent first (约束性 off course, then other off course, then moderate...):
+    ``id, number, name_zh, name_en, unit, binding, direction, baseline_year, baseline, target_year, target,
+    latest_year, latest, method, required_rate, actual_rate, ratio, category, path_value, gap_to_path,
+    ahead_of_path, trend_slope, projected_year, projected_year_low, projected_year_high, on_track,
+    off_course, needs_action, priority, remarks``. Rates are per year (fractions for compound, units for
+    linear); ``ratio`` = direction × actual / |required|; ``gap_to_path`` = latest − straight-line path
+    value in the latest year; projected years are whole years (``inf``: not reached on this trend).
+    """
+    plan = load_plan(plan)
+    as_of = _check_as_of(plan, as_of)
+    obs = _observations(plan, observations)
+    region = region or plan.region
+    t = plan.targets
+    spec = pd.DataFrame({
+        "key": t["id"], "baseline_year": t["baseline_year"], "baseline": t["baseline"],
+        "target_year": t["target_year"], "target": t["target"],
+        "d": np.where(t["direction"] == "higher", 1.0, -1.0), "strict": False, "as_of": as_of,
+    })
+    mine = obs[(obs["region"] == region) & obs["id"].isin(t["id"])]
+    city = region != plan.region
+    if city:
+        at_base = mine.merge(spec[["key", "baseline_year"]], left_on=["id", "year"],
+                             right_on=["key", "baseline_year"])
+        spec["baseline"] = spec["key"].map(at_base.set_index("key")["value"])
+    res = _assess_core(spec, mine.rename(columns={"id": "key"}), method, level, trend_years)
+    if city:
+        extra = np.where(res["baseline"].notna(), "baseline_from_observations;province_target", "province_target")
+        res["remarks"] = np.where(res["remarks"] == "", extra, res["remarks"] + ";" + extra)
+    res = res.rename(columns={"key": "id"}).drop(columns=["d", "strict", "as_of"])
+    meta = t.set_index("id")
+    # the plan's own grouping (平台数据...) becomes plan_category: `category` is the progress category
+    for col in ("number", "name_zh", "name_en", "unit", "unit_zh", "unit_en", "binding", "binding_zh",
+                "direction", "source"):
+        res[col] = res["id"].map(meta[col])
+    res["plan_category"] = res["id"].map(meta["category"])
+    res["plan_category_en"] = res["id"].map(meta["category_en"])
+    res["region"] = region
+    off = res["category"].isin(["insufficient", "moving_away"]) | (
+        (res["category"] == "no_baseline") & res["on_track"].eq(False).fillna(False).astype(bool))
+    res["off_course"] = off.to_numpy(bool)
+    res["needs_action"] = res["off_course"]
+    res["priority"] = _priority(res["category"], res["binding"], res["off_course"])
+    res.attrs.update(plan=plan.name, as_of=as_of, method=method, region=region, level=level)
+    cols = ["id", "number", "plan_category", "plan_category_en", "name_zh", "name_en", "unit", "unit_zh",
+            "unit_en", "binding", "binding_zh", "direction", "region", "baseline_year", "baseline", "target_year",
+            "target", "latest_year", "latest", "method", "required_rate", "actual_rate", "ratio", "category",
+            "path_value", "gap_to_path", "ahead_of_path", "trend_slope", "trend_scale", "trend_anchor_year",
+            "trend_anchor", "n_points",
+            "projected_year", "projected_year_low", "projected_year_high", "on_track", "off_course",
+            "needs_action", "priority", "remarks", "source"]
+    return res.sort_values(["priority", "number"], kind="stable").reset_index(drop=True)[cols]
+
+
+def check_milestones(plan: Plan | str, observations: pd.DataFrame, as_of: int, method: str = "compound",
+                     level: float = 0.9) -> pd.DataFrame:
+    """Each milestone of ``plan`` checked at its date, or its progress so far if not yet due.
+
+    A milestone linked to an indicator uses that indicator's observations (and, for the plan's region,
+    its baseline); others use observations filed under the milestone's own id. ``status``: ``met`` /
+    ``missed`` (the observation for the milestone's year, compared as the milestone says: ``>`` is strict),
+    ``no_data`` (due but not observed), ``pending`` (not yet due; ``category`` gives the progress so far).
+    """
+    plan = load_plan(plan)
+    as_of = _check_as_of(plan, as_of)
+    obs = _observations(plan, observations)
+    m = plan.milestones
+    if m.empty:
+        return pd.DataFrame(columns=["id", "status"])
+    t = plan.targets.set_index("id")
+    linked = m["indicator"].notna().to_numpy()
+    series_id = np.where(linked, m["indicator"].astype(object), m["id"])
+    at_province = (m["region"] == plan.region).to_numpy()
+    base_year = np.where(linked, m["indicator"].map(t["baseline_year"]), plan.baseline_year).astype(int)
+    baseline = np.where(linked & at_province, m["indicator"].map(t["baseline"]), np.nan).astype(float)
+    due = m["year"].to_numpy(int)
+    spec = pd.DataFrame({
+        "key": m["id"], "baseline_year": base_year, "baseline": baseline, "target_year": due,
+        "target": m["value"], "d": np.where(m["direction"] == "higher", 1.0, -1.0), "strict": m["strict"],
+        "as_of": np.minimum(as_of, due),
+    })
+    # a linked city milestone takes its baseline from the city's own baseline-year observation
+    key_of = pd.DataFrame({"key": m["id"], "sid": series_id, "region": m["region"]})
+    series = key_of.merge(obs, left_on=["sid", "region"], right_on=["id", "region"])[["key", "year", "value"]]
+    city_base = series.merge(spec[["key", "baseline_year"]], left_on=["key", "year"],
+                             right_on=["key", "baseline_year"]).set_index("key")["value"]
+    fill = linked & ~at_province
+    spec["baseline"] = np.where(fill, spec["key"].map(city_base), spec["baseline"])
+    res = _assess_core(spec, series, method, level, None)
+    is_due = as_of >= due
+    observed_due = series[series["year"] == series["key"].map(dict(zip(m["id"], due, strict=True)))]
+    obs_at_due = res["key"].map(observed_due.set_index("key")["value"]).to_numpy(float)
+    d, yT, strict = res["d"].to_numpy(float), res["target"].to_numpy(float), res["strict"].to_numpy(bool)
+    gap = d * (obs_at_due - yT)
+    met_due = np.where(strict, gap > _TOL, gap >= -_TOL)
+    status = np.select([~is_due, np.isnan(obs_at_due), met_due], ["pending", "no_data", "met"], default="missed")
+    within_year = np.array([dd.month != 12 or dd.day != 31 for dd in m["date"]])
+    remarks = np.where(within_year, np.where(res["remarks"] == "", "within_year_milestone",
+                                             res["remarks"] + ";within_year_milestone"), res["remarks"])
+    out = pd.DataFrame({
+        "id": m["id"], "date": m["date"], "indicator": m["indicator"], "region": m["region"],
+        "name_zh": m["name_zh"], "measure_zh": m["measure_zh"], "name_en": m["name_en"],
+        "comparison": m["comparison"], "value": m["value"], "unit": m["unit"], "unit_en": m["unit_en"],
+        "observed_year": np.where(is_due, np.where(np.isnan(obs_at_due), np.nan, due),
+                                  res["latest_year"].astype("Float64").to_numpy(float, na_value=np.nan)),
+        "observed": np.where(is_due, obs_at_due, res["latest"]),
+        "status": status, "category": res["category"], "ratio": res["ratio"],
+        "projected_year": res["projected_year"], "remarks": remarks, "source": m["source"],
+    })
+    out["observed_year"] = pd.array(out["observed_year"], dtype="Float64").astype("Int64")
+    out.attrs.update(plan=plan.name, as_of=as_of, method=method)
+    return out.sort_values(["date", "id"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,793 @@
+"""County evaluation reports: everything ``parameterised/county_evaluation.ipynb`` shows.
+
+The notebook stays thin: it validates its parameters with :func:`check_params`, loads an
+:class:`Evaluation` (scores, verdicts and mandatory conditions of *every* region and year, computed
+once per set of input files and cached by the batch runner), builds a :class:`CountyReport` for one
+region and year, and displays what the report's methods return: DataFrames for analysts, plotly
+figures, and HTML sections in which every piece of text from data files is escaped.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import pickle
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import __version__, figures  # noqa: F401 - figures: sets up the offline plotly renderer
+from .atomic import atomic_path, write_text
+from .banner import banner_html, is_synthetic
+from .errors import CreditlabError
+from .htmlpage import COMPONENT_CSS, esc, table
+from .i18n import check_lang, fmt_num, tr
+from .notebook import ParameterError, check_parameters
+from .paths import PROJECT_ROOT, data_dir
+from .rubric import Rubric, list_rubrics, load_rubric
+
+NOTEBOOK = PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"
+REGION_ID = re.compile(r"\d{6}|KF\d{6}")
+SCOPES = ("province", "city")
+RESULTS_SCHEMA = "creditlab.county-report/1"
+PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
+    "region": (str, int), "year": int, "rubric": str, "data": (str, list), "context": (str, list),
+    "scope": str, "lang": str, "output": str, "cache": str,
+}
+
+VERDICT_LABELS = {
+    "certified": ("符合认定条件", "meets the certification conditions"),
+    "not_certified": ("不符合认定条件", "does not meet the certification conditions"),
+    "undecided": ("暂无法判定（数据缺失）", "cannot be decided yet (data missing)"),
+    "eligible": ("符合参评条件", "eligible"),
+}
+STATUS_LABELS = {
+    "full": ("满分", "full marks"), "partial": ("部分得分", "partial"), "none": ("未得分", "no points"),
+    "not_assessed": ("未评估", "not assessed"),
+    "complete": ("已全部评估", "fully assessed"), "incomplete": ("部分未评估", "partly not assessed"),
+}
+RESULT_LABELS = {"pass": ("符合", "met", "ok"), "fail": ("不符合", "not met", "bad"),
+                 "unknown": ("无法判断", "unknown", "unknown")}
+COLORS = {"earned": "#1f5f99", "lost": "#e8a29b", "not_assessed": "#f2c94c", "peer": "#b8c4d2",
+          "self": "#d9480f", "threshold": "#1e7b34"}
+
+
+class ReportError(CreditlabError):
+    """A report cannot be made for these parameters (unknown region, year, rubric, missing file)."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: the message is what the analyst needs.
+        return [f"ReportError: {self}"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs and their fingerprints
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The files a report is computed from (absolute paths)."""
+
+    rubric: Path
+    data: tuple[Path, ...]
+    context: tuple[Path, ...]
+
+    def files(self) -> list[tuple[str, Path]]:
+        """(role, path) of every file the results depend on, in a fixed order."""
+        from .data import zones_path
+        from .regions import regions_path
+
+        out = [("rubric", self.rubric), *(("data", p) for p in self.data),
+               *(("context", p) for p in self.context), ("regions", regions_path())]
+        if zones_path().is_file():
+            out.append(("zones", zones_path()))
+        return out
+
+
+def demo_dir() -> Path:
+    """The bundled synthetic demo data: ``<data>/demo``."""
+    return data_dir() / "demo"
+
+
+def rubric_path(rubric: str | Path) -> Path:
+    """The YAML file of a rubric given by name or path; :class:`ReportError` if unknown."""
+    text = str(rubric).strip()
+    if text.endswith((".yaml", ".yml")):
+        path = Path(text).expanduser().resolve()
+        if not path.is_file():
+            raise ReportError(f"rubric file {text!r} not found")
+        return path
+    if text not in list_rubrics():
+        raise ReportError(f"unknown rubric {text!r}; known rubrics: {', '.join(list_rubrics())}")
+    return (data_dir() / "rubrics" / f"{text}.yaml").resolve()
+
+
+def resolve_inputs(rubric: str | Path, data: str | Path | Sequence[str | Path] = "",
+                   context: str | Path | Sequence[str | Path] = "") -> Inputs:
+    """Absolute input paths; ``""`` means the bundled demo files for the rubric."""
+    rpath = rubric_path(rubric)
+    data_paths = _paths(data) or [demo_dir() / f"{rpath.stem}_indicators.csv"]
+    if not _paths(context):
+        ctx_paths = [p for p in (demo_dir() / "context.csv", demo_dir() / "national_npl.csv") if p.is_file()]
+    else:
+        ctx_paths = _paths(context)
+    for role, paths in (("data", data_paths), ("context", ctx_paths)):
+        for p in paths:
+            if not p.is_file():
+                raise ReportError(f"{role} file {str(p)!r} not found")
+    return Inputs(rpath, tuple(p.resolve() for p in data_paths), tuple(p.resolve() for p in ctx_paths))
+
+
+def _paths(value: str | Path | Sequence[str | Path]) -> list[Path]:
+    if isinstance(value, str | Path):
+        value = [value] if str(value).strip() else []
+    return [Path(str(v).strip()).expanduser() for v in value if str(v).strip()]
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """SHA-256 over creditlab's source files: results depend on the code, not only the version."""
+    h = hashlib.sha256(__version__.encode())
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def inputs_key(inputs: Inputs) -> str:
+    """Fingerprint of everything an :class:`Evaluation` depends on: files (names and bytes) and code."""
+    h = hashlib.sha256(code_digest().encode())
+    for role, path in inputs.files():
+        h.update(f"{role}\0{path.name}\0{sha256_file(path)}\0".encode())
+    return h.hexdigest()
+
+
+def display_path(path: Path) -> str:
+    """A path for reports: relative to the project if inside it, else the file name only."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation of every region and year (computed once, shared by all reports of a batch)
+
+
+@dataclass
+class Evaluation:
+    """Scores, verdicts and conditions of every region and year in the input files."""
+
+    key: str
+    rubric: Rubric
+    units: pd.DataFrame        # code, name, name_en, city_code, city, is_park
+    scores: pd.DataFrame       # creditlab.scoring.score
+    verdicts: pd.DataFrame     # creditlab.certification.certify
+    conditions: pd.DataFrame   # creditlab.certification.evaluate_conditions
+    mandatory: pd.DataFrame    # creditlab.scoring.mandatory_status
+    files: list[dict[str, str]]
+    synthetic: bool
+    has_context: bool
+    computed_at: str = field(default_factory=lambda: dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+
+    def years(self, region: str) -> list[int]:
+        """Years with data for ``region``."""
+        t = self.scores[(self.scores["level"] == "total") & (self.scores["region"] == region)]
+        return sorted(int(y) for y in t["year"].unique())
+
+    def regions(self, year: int) -> list[str]:
+        """Regions with data in ``year``."""
+        t = self.scores[(self.scores["level"] == "total") & (self.scores["year"] == year)]
+        return sorted(t["region"].astype(str).unique())
+
+
+def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
+    """Load the inputs and score and certify every region and year."""
+    from .certification import certify, evaluate_conditions
+    from .data import assessment_units, load_context, load_data, park_codes
+    from .scoring import mandatory_status, score
+
+    rub = load_rubric(inputs.rubric)
+    data = load_data(list(inputs.data), rubric=rub)
+    if inputs.context:
+        context = load_context(list(inputs.context))
+    else:  # no context file: every context check is "unknown", never silently passed
+        context = pd.DataFrame({"region": pd.Series(dtype="str"), "year": pd.Series(dtype="int64")})
+    scores = score(rub, data, zones=park_codes())
+    units = assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park"]]
+    return Evaluation(
+        key=key or inputs_key(inputs), rubric=rub, units=units.reset_index(drop=True), scores=scores,
+        verdicts=certify(rub, scores, context), conditions=evaluate_conditions(rub, scores, context),
+        mandatory=mandatory_status(rub, scores),
+        files=[{"role": role, "path": display_path(p), "sha256": sha256_file(p)} for role, p in inputs.files()],
+        synthetic=is_synthetic(list(inputs.data) + list(inputs.context)), has_context=bool(inputs.context),
+    )
+
+
+def save_evaluation(ev: Evaluation, path: str | Path) -> Path:
+    """Pickle an evaluation atomically (a cache private to one batch run)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        pickle.dump(ev, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return Path(path)
+
+
+def load_evaluation(inputs: Inputs, cache: str | Path = "") -> Evaluation:
+    """The evaluation of ``inputs``: from ``cache`` if it was computed from the very same files and
+    code (same :func:`inputs_key`), else computed afresh."""
+    key = inputs_key(inputs)
+    if cache and Path(cache).is_file():
+        try:
+            with open(cache, "rb") as fh:
+                ev = pickle.load(fh)  # our own file, written by the batch runner for this run
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            ev = None
+        if isinstance(ev, Evaluation) and ev.key == key:
+            return ev
+    return evaluate(inputs, key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook parameters
+
+
+@dataclass(frozen=True)
+class Params:
+    """Validated notebook parameters."""
+
+    region: str
+    year: int
+    rubric: str
+    scope: str
+    lang: str
+    output: Path
+    cache: str
+    inputs: Inputs
+
+
+def check_region_code(code: Any) -> str:
+    """``code`` if it is a 6-digit region code or a ``KF`` zone id, else :class:`ReportError`.
+
+    Only checked codes ever become file names.
+    """
+    text = str(code).strip()
+    if not isinstance(code, str) or not REGION_ID.fullmatch(text):
+        raise ReportError(f"region must be a 6-digit code or a zone id KF + 6 digits, got {code!r}")
+    return text
+
+
+def check_params(namespace: Mapping[str, Any], names_before: set[str]) -> Params:
+    """Validate the parameters cell (and papermill's injected one): names, types and values."""
+    try:
+        p = check_parameters(namespace, names_before, PARAMETER_SPEC)
+    except ParameterError as exc:
+        raise ReportError(str(exc)) from None
+    # papermill's CLI turns `-p region 610102` into an int: accept it as the code it stands for.
+    region = check_region_code(str(p["region"]) if isinstance(p["region"], int) else p["region"])
+    year = p["year"]
+    if not 1949 <= year <= 2100:
+        raise ReportError(f"year {year} is not a plausible evaluation year")
+    try:
+        lang = check_lang(p["lang"])
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+    if p["scope"] not in SCOPES:
+        raise ReportError(f"scope must be one of {', '.join(SCOPES)}, got {p['scope']!r}")
+    inputs = resolve_inputs(p["rubric"], p["data"], p["context"])
+    output = Path(p["output"]).expanduser().resolve() if p["output"].strip() else scratch_dir(year)
+    return Params(region, year, p["rubric"], p["scope"], lang, output, p["cache"], inputs)
+
+
+def scratch_dir(year: int) -> Path:
+    """Where an interactive run (no ``output`` given) writes its results file."""
+    return Path(tempfile.gettempdir()) / "creditlab-scratch" / str(year)
+
+
+# ---------------------------------------------------------------------------------------------
+# The report of one region and year
+
+
+def _num(x: Any) -> float | None:
+    """A JSON-safe float (None for NaN/NA)."""
+    if x is None or x is pd.NA:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else round(x, 6)
+
+
+class CountyReport:
+    """What the report shows for one region and year."""
+
+    def __init__(self, ev: Evaluation, params: Params):
+        self.ev, self.params = ev, params
+        self.region, self.year, self.lang = params.region, params.year, params.lang
+        self.rubric = ev.rubric
+        units = ev.units.set_index("code")
+        if self.region not in units.index:
+            raise ReportError(f"unknown region {self.region!r}: not a county-level division or development "
+                              "zone in the regions tables")
+        self.unit = units.loc[self.region]
+        years = ev.years(self.region)
+        if self.year not in years:
+            have = ", ".join(map(str, years)) or "none"
+            raise ReportError(f"no data for region {self.region} ({self.unit['name']}) in {self.year}; "
+                              f"years with data: {have}")
+        if not self.rubric.uses_year(self.year):
+            raise ReportError(f"rubric {self.rubric.name} is not used for {self.year} "
+                              f"(years {self.rubric.years[0]}–{self.rubric.years[1] or ''})")
+        s = ev.scores
+        self._s = s[(s["region"] == self.region) & (s["year"] == self.year)].set_index("id")
+        prev = s[(s["region"] == self.region) & (s["year"] == self.year - 1)]
+        self._prev = prev.set_index("id") if len(prev) else None
+        self.run_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+    # -- small helpers ------------------------------------------------------------------------
+
+    def t(self, zh: str, en: str) -> str:
+        """Text in the report's language."""
+        return tr(zh, en, self.lang)
+
+    @property
+    def name(self) -> str:
+        """The region's name in the report's language."""
+        if self.lang == "en" and self.unit["name_en"]:
+            return f"{self.unit['name_en']} ({self.unit['name']})"
+        return str(self.unit["name"])
+
+    def _label(self, labels: dict[str, tuple[str, ...]], key: str) -> str:
+        pair = labels.get(str(key), (str(key), str(key)))
+        return pair[0] if self.lang == "zh" else pair[1]
+
+    def _level_label(self, level: str) -> str:
+        names = (self.rubric.level_names or {}).get(level) or {}
+        return names.get(self.lang) or names.get("zh") or level
+
+    def _node_name(self, node_id: str) -> str:
+        row = self.rubric.levels.set_index("id").loc[node_id]
+        return str(row["name_zh"] if self.lang == "zh" else row["name_en"])
+
+    @property
+    def verdict_row(self) -> pd.Series:
+        v = self.ev.verdicts
+        return v[(v["region"] == self.region) & (v["year"] == self.year)].iloc[0]
+
+    def _threshold(self) -> float | None:
+        """The total the certification conditions require, if any (e.g. 85)."""
+        for cond in self.rubric.certification.get("conditions", []):
+            for chk in cond["checks"]:
+                if chk["field"] == "total" and chk["op"] in (">=", ">") and "value" in chk:
+                    return float(chk["value"])
+        return None
+
+    # -- data ---------------------------------------------------------------------------------
+
+    def total(self) -> dict[str, Any]:
+        """Total points, maximum, unassessed maximum and status."""
+        r = self._s.loc["total"]
+        return {"points": float(r["points"]), "max_points": float(r["max_points"]),
+                "missing_max": float(r["missing_max"]), "status": str(r["status"])}
+
+    def levels(self) -> pd.DataFrame:
+        """Level-1 and level-2 indicators (and the total): points against full marks."""
+        lv = self.rubric.levels
+        rows = []
+        for node in lv[lv["depth"] == 1].itertuples():
+            rows.append(self._level_row("level1", node.id, None))
+            for child in lv[(lv["depth"] == 2) & (lv["parent"] == node.id)].itertuples():
+                rows.append(self._level_row("level2", child.id, node.id))
+        rows.append(self._level_row("total", "total", None))
+        return pd.DataFrame(rows)
+
+    def _level_row(self, level: str, node_id: str, parent: str | None) -> dict[str, Any]:
+        r = self._s.loc[node_id]
+        name = self.t("综合评分", "Total") if node_id == "total" else self._node_name(node_id)
+        share = r["points"] / r["max_points"] * 100 if r["max_points"] else np.nan
+        return {"level": level, "id": node_id, "parent": parent, "name": name, "points": float(r["points"]),
+                "max_points": float(r["max_points"]), "share": share,
+                "missing_max": float(r["missing_max"]), "status": str(r["status"])}
+
+    def criteria(self) -> pd.DataFrame:
+        """Every scoring row: points (NaN when not assessed, never 0), maximum, status, gap."""
+        c = self.rubric.criteria.set_index("id")
+        s = self._s[self._s["level"] == "criterion"]
+        out = pd.DataFrame({
+            "id": c.index,
+            "level1": [self._node_name(x) for x in c["level1"]],
+            "level2": [self._node_name(x) if isinstance(x, str) else "" for x in c["level2"]],
+            "text": c["text_zh"] if self.lang == "zh" else c["text_en"],
+            "points": s.loc[c.index, "points"].to_numpy(float),
+            "max_points": s.loc[c.index, "max_points"].to_numpy(float),
+            "status": s.loc[c.index, "status"].astype(str).to_numpy(),
+            "mandatory": c["mandatory"].to_numpy(bool),
+        }).reset_index(drop=True)
+        out["gap"] = np.where(out["status"] == "not_assessed", np.nan, out["max_points"] - out["points"])
+        return out
+
+    def mandatory(self) -> pd.DataFrame:
+        """Each mandatory condition (必备条件) with met / not met / not assessed."""
+        m = self.ev.mandatory
+        m = m[(m["region"] == self.region) & (m["year"] == self.year)]
+        crit = self.criteria().set_index("id")
+        return pd.DataFrame({
+            "id": m["id"].to_numpy(),
+            "level2": crit.loc[m["id"], "level2"].to_numpy(),
+            "text": (m["text_zh"] if self.lang == "zh" else m["text_en"]).to_numpy(),
+            "met": m["met"].to_numpy(),
+        })
+
+    def conditions(self) -> pd.DataFrame:
+        """Each certification condition: result (pass / fail / unknown) and the reason in full."""
+        c = self.ev.conditions
+        c = c[(c["region"] == self.region) & (c["year"] == self.year)]
+        return pd.DataFrame({"condition": c["condition"].to_numpy(), "result": c["result"].to_numpy(),
+                             "reason": (c["reason_zh"] if self.lang == "zh" else c["reason_en"]).to_numpy()})
+
+    def gaps(self, n: int = 8) -> pd.DataFrame:
+        """The assessed criteria with the most points still to gain (unmet mandatory ones first on ties)."""
+        c = self.criteria()
+        c = c[c["gap"] > 1e-9]
+        return c.sort_values(["gap", "mandatory", "id"], ascending=[False, False, True]).head(n).reset_index(drop=True)
+
+    def not_assessed(self) -> pd.DataFrame:
+        """Criteria without a value (未评估): their points are unknown, not zero."""
+        c = self.criteria()
+        return c[c["status"] == "not_assessed"].reset_index(drop=True)
+
+    def change(self) -> pd.DataFrame | None:
+        """Total, level-1 and level-2 points this year and last year; None without last year's data."""
+        if self._prev is None:
+            return None
+        lv = self.levels()
+        prev = self._prev.loc[lv["id"]]
+        out = lv[["level", "id", "name", "points", "max_points"]].copy()
+        out["previous"] = prev["points"].to_numpy(float)
+        out["change"] = out["points"] - out["previous"]
+        out["incomplete"] = (lv["status"].to_numpy() == "incomplete") | (prev["status"].astype(str).to_numpy() == "incomplete")
+        return out
+
+    def previous_verdict(self) -> str | None:
+        v = self.ev.verdicts
+        v = v[(v["region"] == self.region) & (v["year"] == self.year - 1)]
+        return None if v.empty else str(v["verdict"].iloc[0])
+
+    def peers(self) -> pd.DataFrame:
+        """The region's peers this year (same kind — county or zone —, in its city or the province),
+        ranked by total: region, name, points, status, rank, peers, percentile, is_self."""
+        from .scoring import rank
+
+        units = self.ev.units.set_index("code")
+        t = self.ev.scores
+        t = t[(t["level"] == "total") & (t["year"] == self.year) & t["region"].isin(units.index)]
+        u = units.loc[t["region"]]
+        same = u["is_park"].to_numpy() == bool(self.unit["is_park"])
+        if self.params.scope == "city":
+            same &= u["city_code"].to_numpy() == self.unit["city_code"]
+        sub = t[same]
+        ranked = rank(sub)
+        ranked["name"] = units.loc[ranked["region"], "name" if self.lang == "zh" else "name_en"].to_numpy()
+        ranked["is_self"] = ranked["region"] == self.region
+        return ranked.sort_values(["rank", "region"]).reset_index(drop=True)
+
+    def position(self) -> dict[str, Any]:
+        """Rank, number of peers and percentile (share of peers ranked strictly above, %)."""
+        p = self.peers()
+        me = p[p["is_self"]].iloc[0]
+        return {"scope": self.params.scope, "rank": int(me["rank"]), "peers": int(me["peers"]),
+                "percentile": float(me["percentile"])}
+
+    def scope_label(self) -> str:
+        kind = self.t("开发区", "development zones") if self.unit["is_park"] else self.t("县（市、区）", "counties")
+        if self.params.scope == "city":
+            return self.t(f"{self.unit['city']}各{kind}", f"{kind} of {self.unit['city']}")
+        return self.t(f"全省各{kind}", f"{kind} of the province")
+
+    # -- HTML sections --------------------------------------------------------------------------
+
+    @staticmethod
+    def _wrap(inner: str) -> str:
+        return f'<div class="creditlab">{inner}</div>'
+
+    def header_html(self) -> str:
+        """Banner (demo data), title, and the key figures."""
+        banner = banner_html(self.lang) if self.ev.synthetic else ""
+        title = self.t(f"{self.unit['name']} {self.year}年度社会信用体系建设评估报告",
+                       f"{self.name}: social-credit-system construction evaluation {self.year}")
+        city = self.unit["city"]
+        subtitle = self.t(f"{city} · 评估标准：{self.rubric.title_zh}",
+                          f"{city} · rubric: {self.rubric.title_en}")
+        return (f"<style>{COMPONENT_CSS}</style>" + self._wrap(
+            f"{banner}<h1>{esc(title)}</h1><p class=\"subtitle\">{esc(subtitle)}</p>{self._cards()}"))
+
+    def _cards(self) -> str:
+        tot = self.total()
+        note = ""
+        if tot["missing_max"] > 0:
+            note = self.t(f"另有{fmt_num(tot['missing_max'])}分未评估", f"{fmt_num(tot['missing_max'])} points not assessed")
+        v = str(self.verdict_row["verdict"])
+        pos = self.position()
+        rank_note = self.t(f"{self.scope_label()}，共{pos['peers']}个", f"among {pos['peers']} {self.scope_label()}")
+        ch = self.change()
+        if ch is None:
+            change_value, change_note = "—", self.t("无上年度数据", "no data for last year")
+        else:
+            d = float(ch.loc[ch["id"] == "total", "change"].iloc[0])
+            change_value = f"{d:+.1f}"
+            change_note = self.t(f"上年{fmt_num(ch.loc[ch['id'] == 'total', 'previous'].iloc[0])}分",
+                                 f"last year {fmt_num(ch.loc[ch['id'] == 'total', 'previous'].iloc[0])}")
+        cards = [
+            (self.t("综合评分", "Total score"), f"{fmt_num(tot['points'])} / {fmt_num(tot['max_points'], 0)}", note),
+            (self.t("认定结论", "Verdict"),
+             f'<span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span>', "", ),
+            (self.t("排名", "Rank"), self.t(f"第{pos['rank']}名", f"#{pos['rank']}"), rank_note),
+            (self.t("比上年变化", "Change since last year"), change_value, change_note),
+        ]
+        html_cards = "".join(
+            f'<div class="card"><div class="label">{esc(label)}</div><div class="value">'
+            f'{value if label == self.t("认定结论", "Verdict") else esc(value)}</div>'
+            f'<div class="note">{esc(n)}</div></div>' for label, value, n in cards)
+        return f'<div class="cards">{html_cards}</div>'
+
+    def levels_html(self) -> str:
+        """Table of level-1/level-2 indicators against full marks."""
+        lv = self.levels()
+        l1, l2 = self._level_label("level1"), self._level_label("level2")
+        rows, classes = [], []
+        for r in lv.itertuples():
+            status = self._label(STATUS_LABELS, r.status)
+            if r.missing_max > 0:
+                status += self.t(f"（{fmt_num(r.missing_max)}分未评估）", f" ({fmt_num(r.missing_max)} points)")
+            first = r.name if r.level in ("level1", "total") else ""
+            second = r.name if r.level == "level2" else ""
+            rows.append([first, second, fmt_num(r.points), fmt_num(r.max_points),
+                         f"{fmt_num(r.share)}%", status])
+            classes.append({"level1": "level1", "total": "total"}.get(r.level, ""))
+        cols = [l1, l2, self.t("得分", "Points"), self.t("满分", "Full marks"), self.t("得分率", "Share"),
+                self.t("评估状态", "Status")]
+        title = self.t(f"各项{l1}和{l2}得分", f"Points by {l1} and {l2}")
+        return self._wrap(f"<h2>{esc(title)}</h2>" + table(cols, rows, numeric=(2, 3, 4), row_classes=classes)
+                          + self._not_assessed_note())
+
+    def _not_assessed_note(self) -> str:
+        na = self.not_assessed()
+        if na.empty:
+            return ""
+        total = na["max_points"].sum()
+        return (f'<p class="note">{esc(self.t(f"有{len(na)}项计分标准未评估（合计{fmt_num(total)}分），按未评估列示，不计为0分。", f"{len(na)} scoring rows were not assessed ({fmt_num(total)} points); they are shown as not assessed, not as zero."))}</p>')
+
+    def levels_chart(self) -> go.Figure:
+        """Horizontal bars per level-2 indicator: points earned, lost and not assessed, out of full marks."""
+        lv = self.levels()
+        lv = lv[lv["level"] == "level2"].iloc[::-1]
+        earned = lv["points"].to_numpy(float)
+        missing = lv["missing_max"].to_numpy(float)
+        lost = np.clip(lv["max_points"].to_numpy(float) - earned - missing, 0, None)
+        fig = go.Figure()
+        for values, key, label in ((earned, "earned", self.t("得分", "earned")),
+                                   (lost, "lost", self.t("失分", "lost")),
+                                   (missing, "not_assessed", self.t("未评估", "not assessed"))):
+            fig.add_bar(y=lv["name"], x=values, orientation="h", name=label, marker_color=COLORS[key],
+                        hovertemplate="%{y}: %{x:.1f}<extra>" + label + "</extra>")
+        fig.update_layout(
+            barmode="stack", height=110 + 34 * len(lv),
+            title=self.t(f"各{self._level_label('level2')}得分与满分", f"Points per {self._level_label('level2')}"),
+            xaxis_title=self.t("分值", "points"), legend=dict(orientation="h", y=-0.12),
+        )
+        fig.update_yaxes(automargin=True)
+        return fig
+
+    def mandatory_html(self) -> str:
+        """Every mandatory condition with met / not met / not assessed."""
+        m = self.mandatory()
+        rows, cls = [], []
+        for r in m.itertuples():
+            if pd.isna(r.met):
+                label, c = self.t("未评估", "not assessed"), "na"
+            elif r.met:
+                label, c = self.t("✓ 符合", "✓ met"), "ok"
+            else:
+                label, c = self.t("✗ 不符合", "✗ not met"), "bad"
+            rows.append([r.level2, r.text, label])
+            cls.append(["", "", c])
+        n_unmet = int((m["met"] == False).fillna(False).sum())  # noqa: E712 - nullable boolean
+        n_na = int(m["met"].isna().sum())
+        summary = self.t(f"共{len(m)}项必备条件：{len(m) - n_unmet - n_na}项符合，{n_unmet}项不符合，{n_na}项未评估。",
+                         f"{len(m)} mandatory conditions: {len(m) - n_unmet - n_na} met, {n_unmet} not met, "
+                         f"{n_na} not assessed.")
+        cols = [self._level_label("level2"), self.t("必备条件", "Mandatory condition"), self.t("结果", "Result")]
+        return self._wrap(f"<h2>{esc(self.t('必备条件', 'Mandatory conditions'))}</h2><p>{esc(summary)}</p>"
+                          + table(cols, rows, cell_classes=cls))
+
+    def certification_html(self) -> str:
+        """The verdict and every reason, condition by condition."""
+        v = str(self.verdict_row["verdict"])
+        heading = self.rubric.certification.get("heading_zh" if self.lang == "zh" else "heading_en") or ""
+        items = []
+        for r in self.conditions().itertuples():
+            label, _en, css = RESULT_LABELS.get(r.result, (r.result, r.result, "unknown"))
+            mark = {"pass": "✓", "fail": "✗"}.get(r.result, "?")
+            items.append(f'<li><span class="{css}">{mark} {esc(label if self.lang == "zh" else _en)}</span> '
+                         f"{esc(r.reason)}</li>")
+        note = "" if self.ev.has_context else (
+            f'<p class="note">{esc(self.t("未提供认定背景数据，相关条件无法判断。", "No certification context was supplied; the conditions that need it cannot be decided."))}</p>')
+        return self._wrap(
+            f"<h2>{esc(self.t('认定结论', 'Certification verdict'))}</h2>"
+            f'<p><span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span> '
+            f"{esc(heading)}</p><ul class=\"reasons\">{''.join(items)}</ul>{note}")
+
+    def gaps_html(self, n: int = 8) -> str:
+        """Where the county can gain most: the largest point gaps, then what was not assessed."""
+        g = self.gaps(n)
+        cols = [self._level_label("level2"), self.t("计分标准", "Scoring row"), self.t("得分", "Points"),
+                self.t("满分", "Full marks"), self.t("可提升", "To gain"), self.t("必备条件", "Mandatory")]
+        rows = [[r.level2, r.text, fmt_num(r.points), fmt_num(r.max_points), fmt_num(r.gap),
+                 self.t("是", "yes") if r.mandatory else ""] for r in g.itertuples()]
+        body = (table(cols, rows, numeric=(2, 3, 4)) if rows
+                else f"<p>{esc(self.t('已评估的各项均为满分。', 'Full marks on every assessed row.'))}</p>")
+        na = self.not_assessed()
+        if len(na):
+            na_rows = [[r.level2, r.text, fmt_num(r.max_points), self.t("是", "yes") if r.mandatory else ""]
+                       for r in na.itertuples()]
+            body += (f"<h3>{esc(self.t('未评估的计分标准（补充材料后可能得分）', 'Rows not assessed (points possible once evidenced)'))}</h3>"
+                     + table([cols[0], cols[1], cols[3], cols[5]], na_rows, numeric=(2,),
+                             cell_classes=[["", "", "", ""]] * len(na_rows)))
+        return self._wrap(f"<h2>{esc(self.t('主要失分项（提升空间最大）', 'Largest gaps (where most points can be gained)'))}</h2>"
+                          + body)
+
+    def change_html(self) -> str:
+        """Change since last year, per indicator."""
+        head = f"<h2>{esc(self.t('与上年比较', 'Change since last year'))}</h2>"
+        ch = self.change()
+        if ch is None:
+            return self._wrap(head + f"<p>{esc(self.t(f'无{self.year - 1}年度数据，无法比较。', f'No data for {self.year - 1}: nothing to compare.'))}</p>")
+        rows, classes, cells = [], [], []
+        for r in ch.itertuples():
+            rows.append([r.name, fmt_num(r.previous), fmt_num(r.points), f"{r.change:+.1f}"
+                         + (" *" if r.incomplete else "")])
+            classes.append({"level1": "level1", "total": "total"}.get(r.level, ""))
+            cells.append(["", "", "", "ok" if r.change > 1e-9 else "bad" if r.change < -1e-9 else ""])
+        prev_v = self.previous_verdict()
+        v = str(self.verdict_row["verdict"])
+        text = self.t(f"认定结论：{self.year - 1}年{self._label(VERDICT_LABELS, prev_v)}，{self.year}年{self._label(VERDICT_LABELS, v)}。",
+                      f"Verdict: {self.year - 1} {self._label(VERDICT_LABELS, prev_v)}; {self.year} {self._label(VERDICT_LABELS, v)}.")
+        cols = [self.t("指标", "Indicator"), self.t(f"{self.year - 1}年", str(self.year - 1)),
+                self.t(f"{self.year}年", str(self.year)), self.t("变化", "Change")]
+        note = ""
+        if ch["incomplete"].any():
+            note = f'<p class="note">{esc(self.t("* 本年或上年有未评估的计分标准，变化不完全可比。", "* rows not assessed in one of the years: not fully comparable."))}</p>'
+        return self._wrap(head + f"<p>{esc(text)}</p>" + table(cols, rows, numeric=(1, 2, 3), row_classes=classes,
+                                                                cell_classes=cells) + note)
+
+    def rank_html(self) -> str:
+        """Rank and percentile among the peers, in words."""
+        pos = self.position()
+        above = pos["percentile"]
+        text = self.t(
+            f"在{self.scope_label()}（共{pos['peers']}个）中综合评分排第{pos['rank']}名；"
+            f"{fmt_num(above)}%的单位排名在其之前（百分位{fmt_num(above)}，0为最高）。",
+            f"Rank {pos['rank']} of {pos['peers']} {self.scope_label()} by total score; {fmt_num(above)}% of them rank "
+            f"above it (percentile {fmt_num(above)}, 0 = top).")
+        tot = self.total()
+        note = ""
+        if tot["missing_max"] > 0:
+            note = f'<p class="note">{esc(self.t("排名按已评估的得分计算；未评估的计分标准不计分。", "Ranks use the points of the assessed rows; rows not assessed earn nothing."))}</p>'
+        return self._wrap(f"<h2>{esc(self.t('排名与百分位', 'Rank and percentile'))}</h2><p>{esc(text)}</p>{note}")
+
+    def rank_chart(self) -> go.Figure:
+        """Every peer's total, sorted, with this region highlighted (and the certification threshold)."""
+        p = self.peers()
+        colors = [COLORS["self"] if s else COLORS["peer"] for s in p["is_self"]]
+        fig = go.Figure(go.Bar(x=p["name"], y=p["points"], marker_color=colors,
+                               hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
+        me = p[p["is_self"]].iloc[0]
+        fig.add_annotation(x=me["name"], y=me["points"], text=f"{me['name']}：{me['points']:.1f}" if self.lang == "zh"
+                           else f"{me['name']}: {me['points']:.1f}", showarrow=True, arrowhead=2, ay=-40)
+        thr = self._threshold()
+        if thr is not None:
+            fig.add_hline(y=thr, line_dash="dash", line_color=COLORS["threshold"],
+                          annotation_text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}"),
+                          annotation_position="top right")
+        fig.update_layout(
+            title=self.t(f"{self.scope_label()}综合评分（排序）", f"Total scores, {self.scope_label()} (sorted)"),
+            yaxis_title=self.t("综合评分", "total"), showlegend=False, height=440,
+            yaxis_range=[0, float(self.total()["max_points"]) * 1.05],
+        )
+        fig.update_xaxes(showticklabels=len(p) <= 30, tickangle=-60, categoryorder="array", categoryarray=list(p["name"]))
+        return fig
+
+    def criteria_html(self) -> str:
+        """Every scoring row, collapsed (for the county's working staff)."""
+        c = self.criteria()
+        rows, cls = [], []
+        for r in c.itertuples():
+            st = self._label(STATUS_LABELS, r.status)
+            rows.append([r.id, r.level2, r.text, self.t("未评估", "not assessed") if r.status == "not_assessed"
+                         else fmt_num(r.points), fmt_num(r.max_points), st, self.t("是", "yes") if r.mandatory else ""])
+            cls.append(["", "", "", "na" if r.status == "not_assessed" else "", "", "na" if r.status == "not_assessed" else "", ""])
+        cols = [self.t("编号", "ID"), self._level_label("level2"), self.t("计分标准", "Scoring row"),
+                self.t("得分", "Points"), self.t("满分", "Full marks"), self.t("状态", "Status"),
+                self.t("必备条件", "Mandatory")]
+        return self._wrap(f"<details><summary>{esc(self.t(f'全部{len(c)}项计分标准明细', f'All {len(c)} scoring rows'))}</summary>"
+                          + table(cols, rows, numeric=(3, 4), cell_classes=cls) + "</details>")
+
+    def provenance_html(self) -> str:
+        """Where the numbers come from: rubric and version, files and their hashes, code version, date."""
+        r = self.rubric
+        items = [self.t(f"评估标准：{r.name}（{r.title_zh}），版本 {r.version}",
+                        f"Rubric: {r.name} ({r.title_en}), version {r.version}")]
+        role_zh = {"rubric": "评估标准文件", "data": "指标数据", "context": "认定背景数据", "regions": "行政区划表",
+                   "zones": "开发区表"}
+        for f in self.ev.files:
+            label = role_zh.get(f["role"], f["role"]) if self.lang == "zh" else f["role"]
+            items.append(f"{label}：<code>{esc(f['path'])}</code> SHA-256 <code>{esc(f['sha256'])}</code>")
+        items.append(esc(self.t(f"creditlab 版本 {__version__}；生成时间 {self.run_at}",
+                                f"creditlab version {__version__}; generated {self.run_at}")))
+        if self.ev.synthetic:
+            items.append(esc(self.t("数据为模拟数据（metadata.yaml 标注 synthetic: true）。",
+                                    "The data are synthetic (metadata.yaml says synthetic: true).")))
+        lis = "".join(f"<li>{x if i else esc(x)}</li>" for i, x in enumerate(items))
+        return self._wrap(f"<h2>{esc(self.t('数据来源与说明', 'Provenance'))}</h2><ul class=\"provenance\">{lis}</ul>")
+
+    # -- machine-readable results -----------------------------------------------------------------
+
+    def results(self) -> dict[str, Any]:
+        """The key results as plain JSON-ready data (the index and later analyses read only this)."""
+        vr = self.verdict_row
+        tot = self.total()
+        lv = self.levels()
+        ch = self.change()
+        mand = self.mandatory()
+        cond = self.conditions()
+        crit = self.criteria()
+        r = self.rubric
+        rubric_file = next(f for f in self.ev.files if f["role"] == "rubric")
+        return {
+            "schema": RESULTS_SCHEMA,
+            "region": self.region, "name": str(self.unit["name"]), "name_en": str(self.unit["name_en"]),
+            "city": str(self.unit["city"]), "city_code": str(self.unit["city_code"]),
+            "is_park": bool(self.unit["is_park"]), "year": self.year, "lang": self.lang,
+            "rubric": {"name": r.name, "version": r.version, "title_zh": r.title_zh, "sha256": rubric_file["sha256"]},
+            "total": {**{k: _num(v) for k, v in tot.items() if k != "status"}, "status": tot["status"],
+                      "share": _num(tot["points"] / tot["max_points"] * 100 if tot["max_points"] else None)},
+            "levels": [{"level": x.level, "id": x.id, "parent": None if pd.isna(x.parent) else x.parent, "name_zh": self._zh_name(x.id),
+                        "points": _num(x.points), "max_points": _num(x.max_points),
+                        "missing_max": _num(x.missing_max), "status": x.status}
+                       for x in lv.itertuples() if x.level != "total"],
+            "criteria": [{"id": x.id, "points": _num(x.points), "max_points": _num(x.max_points),
+                          "status": x.status, "mandatory": bool(x.mandatory)} for x in crit.itertuples()],
+            "mandatory": [{"id": x.id, "met": None if pd.isna(x.met) else bool(x.met)} for x in mand.itertuples()],
+            "verdict": str(vr["verdict"]), "verdict_zh": VERDICT_LABELS[str(vr["verdict"])][0],
+            "reasons": list(vr["reasons"]), "reasons_en": list(vr["reasons_en"]),
+            "conditions": [{"id": x.condition, "result": x.result} for x in cond.itertuples()],
+            "failed": list(vr["failed"]), "unknown": list(vr["unknown"]),
+            "unmet_mandatory": list(vr["unmet_mandatory"]),
+            "rank": self.position(),
+            "previous": None if ch is None else {
+                "year": self.year - 1, "total": _num(ch.loc[ch["id"] == "total", "previous"].iloc[0]),
+                "change": _num(ch.loc[ch["id"] == "total", "change"].iloc[0]), "verdict": self.previous_verdict()},
+            "synthetic": bool(self.ev.synthetic),
+            "provenance": {"files": self.ev.files, "creditlab_version": __version__, "inputs_key": self.ev.key,
+                           "run_at": self.run_at, "run_date": self.run_at[:10]},
+        }
+
+    def _zh_name(self, node_id: str) -> str:
+        return str(self.rubric.levels.set_index("id").loc[node_id, "name_zh"])
+
+    def write_results(self, folder: str | Path | None = None) -> Path:
+        """Write :meth:`results` atomically as ``<folder>/<region>.json`` (the region code is checked)."""
+        folder = Path(folder) if folder is not None else self.params.output
+        path = folder / f"{check_region_code(self.region)}.json"
+        return write_text(path, json.dumps(self.results(), ensure_ascii=False, indent=1, allow_nan=False) + "\n")
