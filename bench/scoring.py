@@ -85,7 +85,10 @@ def main() -> None:
     print(f"data: {args.regions} regions × {args.years} years × {len(rubric.criteria)} criteria = {len(data):,} rows")
 
     t_vec, scores = best_of(lambda: creditlab.score(rubric, data), args.repeat)
-    t_loop, loop = best_of(lambda: loop_score(rubric, data), 1)
+    t_loop, loop = best_of(lambda: loop_score(rubric, data), args.repeat)
+    # The loop's own best case: plain string columns iterate faster than categoricals.
+    plain = data.astype({"region": str, "criterion": str})
+    t_loop_plain, _ = best_of(lambda: loop_score(rubric, plain), args.repeat)
 
     t = totals(scores)
     loop_tot = np.array([loop[(r, y, "total")] for r, y in zip(t["region"], t["year"], strict=True)])
@@ -93,7 +96,9 @@ def main() -> None:
 
     print(f"vectorised creditlab.score: {t_vec:8.3f} s  (best of {args.repeat}; {len(scores):,} output rows)")
     print(f"per-row Python loop:        {t_loop:8.3f} s  (same data, same totals)")
-    print(f"speed-up: {t_loop / t_vec:.1f}×   (aim: under 0.5 s and at least 20×)")
+    print(f"per-row loop, str columns:  {t_loop_plain:8.3f} s  (the loop's best case)")
+    print(f"speed-up: {t_loop / t_vec:.1f}× on the same data, {t_loop_plain / t_vec:.1f}× against the loop's best case"
+          "   (aim: under 0.5 s and at least 20×)")
 
 
 if __name__ == "__main__":

@@ -242,7 +242,7 @@ def rank_sentence(mc: MonteCarloResult, lang: str = "zh") -> str:
 def _scheme_words(p: dict[str, Any], lang: str) -> str:
     if p["scheme"] == "uniform":
         x = 100 * p["spread_or_concentration"]
-        return _t(lang, f"各项权重在现行值±{x:g}%范围内随机变动", f"each weight within ±{x:g} % of its value")
+        return _t(lang, f"各项权重于现行值±{x:g}%范围内随机变动", f"each weight within ±{x:g} % of its value")
     c = p["spread_or_concentration"]
     return _t(lang, f"权重按集中度{c:g}的狄利克雷分布围绕现行权重随机变动",
               f"weights drawn from a Dirichlet distribution around the rubric's with concentration {c:g}")
@@ -473,8 +473,8 @@ class SensitivityReport:
     @cached_property
     def sobol(self) -> SobolResult:
         p = self.params
-        return self.model.sobol(p["sobol_output"], None, spread=float(p["spread"]) if p["scheme"] == "uniform"
-                                else 0.25, N=p["sobol_n"], seed=p["seed"])
+        # Sobol inputs are uniform within ±spread of each weight whatever the Monte Carlo scheme.
+        return self.model.sobol(p["sobol_output"], None, spread=float(p["spread"]), N=p["sobol_n"], seed=p["seed"])
 
     @cached_property
     def tipping(self) -> pd.DataFrame:
@@ -572,10 +572,12 @@ class SensitivityReport:
     def tipping_html(self, max_rows: int = 25) -> str:
         tt = self.tipping
         found = tt[tt["status"] == "found"].sort_values("points_moved").head(max_rows)
+        # A region that loses ends a hair below the threshold: say "< 85" rather than a rounded 85.0.
         rows = [[r.name, fmt_num(r.nominal_score),
                  self.t("达到分数线", "reach the threshold") if r.direction == "reach"
                  else self.t("跌破分数线", "fall below the threshold"),
-                 fmt_num(r.points_moved), _moves(r.moves, self.lang), fmt_num(r.score_after)]
+                 fmt_num(r.points_moved), _moves(r.moves, self.lang),
+                 fmt_num(r.score_after) if r.direction == "reach" else f"< {r.threshold:g}"]
                 for r in found.itertuples()]
         cols = [self.t("地区", "Region"), self.t("现行得分", "Score"), self.t("改变", "Change"),
                 self.t("需移动的权重（分）", "Weight moved (points)"),
