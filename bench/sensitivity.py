@@ -31,33 +31,34 @@ from creditlab.weights import draw_weights  # noqa: E402
 
 
 def synthetic(n_regions: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Indicator values for every criterion of shaanxi-2020 and a context where every other
-    condition holds, so that certification turns on the score alone."""
+    """Indicator values for every criterion of shaanxi-2020 (a quality per region and level-2
+    indicator drives every row) and a context where most regions meet the other conditions."""
     rubric = load_rubric("shaanxi-2020")
     rng = np.random.default_rng(seed)
     c = rubric.criteria
-    quality = rng.beta(5, 2, size=(n_regions, 1))
-    u = rng.random((n_regions, len(c)))
+    k2 = pd.factorize(c["level2"])[0]
+    quality = np.clip(rng.beta(8, 1.6, size=(n_regions, 1)) + rng.normal(0, 0.12, (n_regions, k2.max() + 1)), 0, 1)
+    q = quality[:, k2]  # regions × criteria
+    u = rng.random(q.shape)
     rule = c["rule"].to_numpy(object)
     pts = c["points"].to_numpy(float)
-    values = np.where(rule == "binary", (u < quality).astype(float), 0.0)
-    values = np.where(rule == "threshold",
-                      np.where(c["unit"].to_numpy(object) == "percent", np.round(100 * u * quality + 20 * u, 1),
-                               np.floor(10 * u * quality)), values)
-    cap = np.nan_to_num(pts / c["per_unit"].to_numpy(float))
-    values = np.where(rule == "per_unit", np.floor(u * quality * cap * 1.3), values)
-    values = np.where(np.isin(rule, ["discretionary", "graded"]), np.round(pts * np.sqrt(u * quality), 1), values)
-    values = np.minimum(values, np.where(rule == "threshold", np.where(c["unit"] == "percent", 100, 1e9),
-                                         np.where(rule == "per_unit", 1e9, np.where(rule == "binary", 1, pts))))
+    percent = c["unit"].to_numpy(object) == "percent"
+    per_unit = np.nan_to_num(c["per_unit"].to_numpy(float), nan=1.0)
+    values = np.select(
+        [c["mandatory"].to_numpy(bool), rule == "binary", (rule == "threshold") & percent, rule == "threshold",
+         rule == "per_unit"],
+        [(u < 0.995).astype(float), (u < q).astype(float), np.where(u < q, 100.0, 40.0), np.where(u < q, 10.0, 2.0),
+         np.ceil(pts / per_unit * q)],
+        default=np.round(pts * q, 1))
     codes = np.array([f"R{i:05d}" for i in range(n_regions)], dtype=object)
     data = pd.DataFrame({
         "region": np.repeat(codes, len(c)), "year": 2024,
         "criterion": np.tile(c["id"].to_numpy(object), n_regions), "value": values.ravel(),
     })
     context = pd.DataFrame({
-        "region": codes, "year": 2024, "major_incident": False, "debtor_share_legal": 0.5,
+        "region": codes, "year": 2024, "major_incident": rng.random(n_regions) < 0.03, "debtor_share_legal": 0.5,
         "debtor_share_natural": 0.5, "government_debtors": 0, "rectification_rate": 90.0,
-        "government_rectification_rate": 95.0, "npl_ratio": 1.0, "national_npl_ratio": 1.8,
+        "government_rectification_rate": 95.0, "npl_ratio": rng.uniform(0.8, 2.2, n_regions), "national_npl_ratio": 1.8,
     })
     return data, context
 

@@ -49,8 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     sel.add_argument("--city", help="all counties of this prefecture city")
     sel.add_argument("--all", action="store_true", help="every county (the default)")
     p.add_argument("--rubric", default="shaanxi-2020")
-    p.add_argument("--data", help="indicator data file (default: the bundled demo data)")
-    p.add_argument("--context", help="certification context file (default: the bundled demo context)")
+    p.add_argument("--data", action="append", default=None,
+                   help="indicator data file (repeatable; default: the bundled demo data)")
+    p.add_argument("--context", action="append", default=None,
+                   help="certification context file, e.g. context.csv and national_npl.csv (repeatable; "
+                        "default: the bundled demo context)")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--scope", choices=["city", "province"], default="province")
@@ -61,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job on the bundled demo data (make demo)")
     p.add_argument("--year", type=int, default=2024)
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
     p.set_defaults(func=lambda a: _lazy("creditlab.batch", "cli_demo")(a))
     return parser
 

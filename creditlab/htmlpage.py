@@ -14,35 +14,36 @@ from .figures import FONT_FAMILY, plotly_script_tag
 
 # Layout of a whole page (never emitted inside a notebook, where it would restyle JupyterLab).
 PAGE_CSS = """
-body { font-family: %(font)s; color: #1f2933; margin: 0; background: #f5f7fa; line-height: 1.6; }
+body { font-family: FONT_FAMILY; color: #1f2933; margin: 0; background: #f5f7fa; line-height: 1.6; }
 main { max-width: 1100px; margin: 0 auto; padding: 20px 28px 40px; background: #fff; min-height: 100vh; }
 /* nbconvert's basic template: outputs only, no prompts */
-.prompt { display: none; } .output_subarea { max-width: 100%%; overflow-x: auto; }
+.prompt { display: none; } .output_subarea { max-width: 100%; overflow-x: auto; }
 .output_stderr { display: none; }
 @media print { body { background: #fff; } main { padding: 0; } }
-""" % {"font": FONT_FAMILY}
+""".replace("FONT_FAMILY", FONT_FAMILY)
 
 # Report components, scoped to .creditlab so they are also safe inside a notebook.
 COMPONENT_CSS = """
 .creditlab { --fg:#1f2933; --muted:#52606d; --line:#d9e2ec; --accent:#1f5f99; --ok:#1e7b34; --bad:#b42318;
         --unknown:#8a6d00; --na:#6b7280; }
-.creditlab { font-family: %(font)s; color: var(--fg); line-height: 1.6; }
+.creditlab { font-family: FONT_FAMILY; color: var(--fg); line-height: 1.6; }
 .creditlab h1 { font-size: 26px; margin: 8px 0 4px; } .creditlab h2 { font-size: 20px; margin: 28px 0 8px;
   border-bottom: 2px solid var(--line); padding-bottom: 4px; } .creditlab h3 { font-size: 16px; margin: 16px 0 6px; }
 .subtitle { color: var(--muted); margin: 0 0 12px; }
-table.cl { border-collapse: collapse; width: 100%%; margin: 8px 0 12px; font-size: 14px; }
+table.cl { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 14px; }
 table.cl th, table.cl td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 table.cl th { background: #eef2f7; font-weight: 600; }
 table.cl td.num, table.cl th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.cl tr.level1 td { font-weight: 600; background: #f8fafc; }
 table.cl tr.total td { font-weight: 700; background: #eef2f7; }
 table.sortable th { cursor: pointer; user-select: none; } table.sortable th:after { content: " ⇅"; color: #9aa5b1; }
+table.cl td.ok, table.cl td.bad, table.cl td.na, table.cl td.unknown { white-space: nowrap; }
 .ok { color: var(--ok); font-weight: 600; } .bad { color: var(--bad); font-weight: 600; }
 .unknown { color: var(--unknown); font-weight: 600; } .na { color: var(--na); font-style: italic; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
 .card { flex: 1 1 200px; border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; background: #fbfcfe; }
 .card .label { color: var(--muted); font-size: 13px; } .card .value { font-size: 22px; font-weight: 700; }
-.card .note { color: var(--muted); font-size: 12px; }
+.card .note { color: var(--muted); font-size: 12px; } .card .value .verdict { font-size: 17px; }
 .verdict { display: inline-block; padding: 2px 10px; border-radius: 4px; font-weight: 700; }
 .verdict.certified, .verdict.eligible { background: #e3f4e8; color: var(--ok); }
 .verdict.not_certified { background: #fde8e7; color: var(--bad); }
@@ -52,7 +53,7 @@ ul.reasons li { margin: 4px 0; }
 .note { color: var(--muted); font-size: 13px; }
 .creditlab details summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
 .creditlab a { color: var(--accent); }
-""" % {"font": FONT_FAMILY}
+""".replace("FONT_FAMILY", FONT_FAMILY)
 
 CSS = PAGE_CSS + COMPONENT_CSS
 
@@ -118,7 +119,8 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Ite
             if keys[i] is not None:
                 attr += f' data-sort="{esc(keys[i])}"'
             cells.append(f"<td{attr}>{value if i in raw else esc(value)}</td>")
-        body.append(f'<tr class="{esc(rcls)}">' + "".join(cells) + "</tr>" if rcls else "<tr>" + "".join(cells) + "</tr>")
+        tr = f'<tr class="{esc(rcls)}">' if rcls else "<tr>"
+        body.append(tr + "".join(cells) + "</tr>")
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
@@ -137,7 +139,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
     from .banner import banner_html
     from .figures import figure_html
     from .i18n import fmt_num, tr
-    from .report import REGION_ID, VERDICT_LABELS
+    from .report import REGION_ID, VERDICT_LABELS, signed
 
     def t(zh: str, en: str) -> str:
         return tr(zh, en, lang)
@@ -181,6 +183,12 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
                         hovertemplate="%{x}: %{y:.1f}<extra>" + esc(vlabel(v)) + "</extra>")
         order = [d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in docs]
         fig.update_xaxes(categoryorder="array", categoryarray=order, showticklabels=len(docs) <= 40, tickangle=-60)
+        thresholds = {d["rubric"].get("threshold") for d in docs} - {None}
+        if len(thresholds) == 1:
+            thr = float(thresholds.pop())
+            fig.add_hline(y=thr, line_dash="dash", line_color="#1e7b34",
+                          annotation_text=t(f"认定门槛 {thr:g}分", f"threshold {thr:g}"),
+                          annotation_position="top right")
         fig.update_layout(title=t("各县（市、区）综合评分（按得分排序，颜色为认定结论）",
                                   "Total score by county (sorted; colour = verdict)"),
                           yaxis_title=t("综合评分", "total"), height=460, legend=dict(orientation="h", y=-0.15))
@@ -196,8 +204,9 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         unmet = len(d.get("unmet_mandatory") or [])
         link = f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>'
         verdict = f'<span class="verdict {esc(d["verdict"])}">{esc(vlabel(d["verdict"]))}</span>'
-        rows.append([i, code, name, d.get("city", ""), fmt_num(tot["points"]), fmt_num(tot.get("missing_max") or 0),
-                     verdict, unmet, "—" if change is None else f"{change:+.1f}", link])
+        city = d.get("city", "") if lang == "zh" else (d.get("city_en") or d.get("city", ""))
+        rows.append([i, code, name, city, fmt_num(tot["points"]), fmt_num(tot.get("missing_max") or 0),
+                     verdict, unmet, "—" if change is None else signed(change), link])
         sort_keys.append([i, None, None, None, tot["points"], tot.get("missing_max") or 0, d["verdict"], unmet,
                           -1e9 if change is None else change, None])
         cells.append([""] * 10)
@@ -216,8 +225,10 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
             + f' — <a href="failed/{esc(c)}.ipynb">{esc(t("错误记录", "error notebook"))}</a></li>'
             for c, e in sorted(failed.items()))
         parts.append(f"<h2>{esc(t('本次生成失败', 'Failed in the last run'))}</h2>"
-                     f"<p>{esc(t('以下报告未能重新生成（如有上一版报告，仍保留在上表中）：', 'These reports could not be regenerated (a previous report, if any, is still listed above):'))}</p>"
-                     f"<ul>{items}</ul>")
+                     + "<p>" + esc(t("以下报告未能重新生成（如有上一版报告，仍保留在上表中）：",
+                                     "These reports could not be regenerated (a previous report, if any, is still "
+                                     "listed above):")) + "</p>"
+                     + f"<ul>{items}</ul>")
     if docs:
         prov = docs[0].get("provenance", {})
         files = "".join(f"<li>{esc(f.get('role'))}: <code>{esc(f.get('path'))}</code> SHA-256 "

@@ -49,16 +49,6 @@ PLAN_INDICATOR = "city_ranking_percentile"
 
 # --- loading -------------------------------------------------------------------------------------
 
-def _group_alias(value: str) -> str | None:
-    v = value.strip()
-    if v.lower() in GROUPS:
-        return v.lower()
-    for code, (zh, en) in GROUPS.items():
-        if v in (zh, en):
-            return code
-    return None
-
-
 def load_rankings(path: str | Path, province: str | None = "陕西") -> pd.DataFrame:
     """Read a rankings CSV or Excel file (``city, group, period, rank, group_size``) and validate it.
 
@@ -89,6 +79,12 @@ def _regions(province: str) -> pd.DataFrame:
     from .regions import load_regions
 
     return load_regions(province)
+
+
+def province_name(province: str, lang: str = "zh") -> str:
+    """The province's name as regions.csv spells it (``"陕西"`` -> ``"陕西省"`` or ``"Shaanxi"``)."""
+    row = _regions(province).query("level == 'province'").iloc[0]
+    return str(row["name"] if lang == "zh" else row["name_en"])
 
 
 def validate_rankings(frame: pd.DataFrame, province: str | None = None, source: str | None = None,
@@ -129,7 +125,8 @@ def validate_rankings(frame: pd.DataFrame, province: str | None = None, source: 
             raise DataError(f"{source}: no rows for province {province!r}")
     city = txt["city"].to_numpy(object)
     report(city == "", "city", lambda i: "empty city name")
-    group = np.array([_group_alias(g) for g in txt["group"]], dtype=object)
+    aliases = {k: code for code, (zh, en) in GROUPS.items() for k in (code, zh, en)}
+    group = txt["group"].map(lambda g: aliases.get(g, aliases.get(g.lower()))).to_numpy(object)
     report(pd.isna(group), "group", lambda i: f"unknown group {txt['group'].iloc[i]!r} "
                                               f"(expected one of {', '.join(GROUPS)})")
     m = txt["period"].str.extract(_PERIOD)
@@ -161,7 +158,8 @@ def validate_rankings(frame: pd.DataFrame, province: str | None = None, source: 
 
         report((city != "") & ~np.isin(city, list(known)), "city", city_msg)
         ok = np.isin(city, list(known)) & ~pd.isna(group)
-        report(ok & np.array([GROUP_TYPES.get(g) != types.get(c) for g, c in zip(group, city, strict=True)]),
+        fits = pd.Series(group).map(GROUP_TYPES).to_numpy(object) == pd.Series(city).map(types).to_numpy(object)
+        report(ok & ~fits,
                "group", lambda i: f"{city[i]} ({types[city[i]]}) cannot be in group {group[i]!r}")
         if "city_code" in txt:
             code = txt["city_code"].to_numpy(object)
@@ -228,11 +226,17 @@ def parse_quarter(period: str) -> str:
 def check_quarter(rankings: pd.DataFrame, period: str) -> str:
     """The quarter of ``period`` if the rankings cover it, else ValueError naming the quarters covered."""
     q = parse_quarter(period)
-    quarters = sorted(rankings["quarter"].unique())
+    quarters = sorted(_ensure(rankings)["quarter"].unique())
     if q not in quarters:
         span = f"{quarters[0]}–{quarters[-1]}" if quarters else "none"
         raise ValueError(f"period {period!r}: no rankings for {q}; the data cover {span}")
     return q
+
+
+def until(rankings: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The rankings up to the end of ``period`` (a quarter or a month): a bulletin never sees later data."""
+    r = _ensure(rankings)
+    return r[r["months"] <= _until_months(r, period)].reset_index(drop=True)
 
 
 # --- provincial average against the plan path ----------------------------------------------------

@@ -287,11 +287,10 @@ def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str],
     rows: list[dict] = []
     numbers: set[Any] = set()
     for i, t in enumerate(items):
-        item = f"targets[{i}]"
+        item = f"targets[{i}]" + (f" (id {t['id']!r})" if isinstance(t, dict) and "id" in t else "")
         if not _check_fields(t, item, TARGET_REQUIRED, TARGET_OPTIONAL, pb):
             continue
         tid = t["id"]
-        item = f"targets[{i}] (id {tid!r})"
         if not isinstance(tid, str) or not tid or not all(c.isalnum() or c in "_-" for c in tid):
             pb.add(item, "id should be letters, digits, '_' or '-'")
             continue
@@ -334,8 +333,13 @@ def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str],
         if not isinstance(st, dict) or not {"baseline", "target", "binding"} <= set(st):
             pb.add(item, "source_text should be a mapping with baseline, target and binding (the cells as printed)")
             st = {}
-        elif baseline is None and str(st.get("baseline")).strip() not in ("—", "-", "－", "--"):
-            pb.add(item, f"baseline is null but source_text.baseline is {st.get('baseline')!r} (expected —)")
+        else:
+            dash = str(st.get("baseline")).strip() in ("—", "-", "－", "--")
+            if baseline is None and not dash:
+                pb.add(item, f"baseline is null but source_text.baseline is {st.get('baseline')!r} (expected —)")
+            elif baseline is not None and dash:
+                pb.add(item, f"baseline is {baseline!r} but source_text.baseline is '—': the source shows no value, "
+                             "so write null (never 0)")
         src = t["source"]
         if not isinstance(src, dict) or not {"file", "table", "number"} <= set(src):
             pb.add(item, "source should be a mapping with file, table and number")
@@ -362,11 +366,10 @@ def _milestones(items: Any, region: Any, sources: dict, units: dict[str, str], d
         return []
     rows: list[dict] = []
     for i, m in enumerate(items):
-        item = f"milestones[{i}]"
+        item = f"milestones[{i}]" + (f" (id {m['id']!r})" if isinstance(m, dict) and "id" in m else "")
         if not _check_fields(m, item, MILESTONE_REQUIRED, MILESTONE_OPTIONAL, pb):
             continue
         mid = m["id"]
-        item = f"milestones[{i}] (id {mid!r})"
         if not isinstance(mid, str) or not mid or not all(c.isalnum() or c in "_-" for c in mid):
             pb.add(item, "id should be letters, digits, '_' or '-'")
             continue
@@ -389,7 +392,8 @@ def _milestones(items: Any, region: Any, sources: dict, units: dict[str, str], d
                 if texts["unit"] and texts["unit"] != units[indicator]:
                     pb.add(item, f"unit {texts['unit']!r} differs from indicator {indicator!r}'s unit "
                                  f"{units[indicator]!r}")
-                if comparison in COMPARISONS and COMPARISONS[comparison][0] != directions[indicator]:
+                if (comparison in COMPARISONS and directions[indicator] in DIRECTIONS
+                        and COMPARISONS[comparison][0] != directions[indicator]):
                     pb.add(item, f"comparison {comparison!r} contradicts direction "
                                  f"{directions[indicator]!r} of indicator {indicator!r}")
         src = m["source"]
@@ -507,7 +511,7 @@ def validate_observations(frame: pd.DataFrame, plan: Plan | str, source: str | N
 
     ids = text["id"].to_numpy()
     known = set(plan.ids)
-    bad_id = ~np.isin(ids, list(known))
+    bad_id = ~np.isin(ids, list(known)).astype(bool)
 
     def id_msg(i: int) -> str:
         if not ids[i]:
@@ -544,7 +548,7 @@ def validate_observations(frame: pd.DataFrame, plan: Plan | str, source: str | N
         unit_alias = (plan.targets.set_index("id")[["unit", "unit_zh", "unit_en"]].apply(set, axis=1).to_dict()
                       | plan.milestones.set_index("id")[["unit", "unit_en"]].apply(set, axis=1).to_dict())
         bad_unit = np.array([bool(u) and i in unit_alias and u not in unit_alias[i]
-                             for u, i in zip(unit_text, ids, strict=True)])
+                             for u, i in zip(unit_text, ids, strict=True)], dtype=bool)
         report(bad_unit, "unit", lambda i: f"unit {unit_text[i]!r} differs from the plan's unit {units[ids[i]]!r}")
 
     region = text["region"].replace("", plan.region).to_numpy() if "region" in text else \
@@ -554,7 +558,8 @@ def validate_observations(frame: pd.DataFrame, plan: Plan | str, source: str | N
         report(~np.isin(region, list(names)), "region",
                lambda i: f"unknown region {region[i]!r} (not {plan.region} or one of its cities/counties)")
     m_region = plan.milestones.set_index("id")["region"].to_dict()
-    wrong_region = np.array([i in m_region and r != m_region[i] for i, r in zip(ids, region, strict=True)])
+    wrong_region = np.array([i in m_region and r != m_region[i] for i, r in zip(ids, region, strict=True)],
+                            dtype=bool)
     report(wrong_region, "region", lambda i: f"milestone {ids[i]!r} is for {m_region[ids[i]]}, not {region[i]}")
 
     tidy = pd.DataFrame({"id": ids, "region": region, "year": year_num, "value": values, "row": rows})[keep]
@@ -806,11 +811,14 @@ def _observations(plan: Plan, observations: pd.DataFrame) -> pd.DataFrame:
     return validate_observations(observations, plan, observations.attrs.get("source"))
 
 
-def _check_as_of(plan: Plan, as_of: Any) -> int:
+def check_as_of(plan: Plan, as_of: Any) -> int:
+    """``as_of`` as an int if it is a plausible assessment year for ``plan``, else ValueError."""
     if isinstance(as_of, bool) or not isinstance(as_of, int | np.integer):
         raise ValueError(f"as_of should be a year (whole number), got {as_of!r}")
     if as_of < plan.baseline_year:
         raise ValueError(f"as_of {as_of} is before the plan's baseline year {plan.baseline_year}")
+    if as_of > plan.years[1] + 10:  # a typo such as 20224, not a follow-up assessment
+        raise ValueError(f"as_of {as_of} is more than ten years after the plan period ({plan.years[1]})")
     return int(as_of)
 
 
@@ -840,7 +848,7 @@ def assess_progress(plan: Plan | str, observations: pd.DataFrame, as_of: int, me
     value in the latest year; projected years are whole years (``inf``: not reached on this trend).
     """
     plan = load_plan(plan)
-    as_of = _check_as_of(plan, as_of)
+    as_of = check_as_of(plan, as_of)
     obs = _observations(plan, observations)
     region = region or plan.region
     t = plan.targets
@@ -894,7 +902,7 @@ def check_milestones(plan: Plan | str, observations: pd.DataFrame, as_of: int, m
     ``no_data`` (due but not observed), ``pending`` (not yet due; ``category`` gives the progress so far).
     """
     plan = load_plan(plan)
-    as_of = _check_as_of(plan, as_of)
+    as_of = check_as_of(plan, as_of)
     obs = _observations(plan, observations)
     m = plan.milestones
     if m.empty:

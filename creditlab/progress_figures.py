@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from .i18n import check_lang, fmt_num, tr
 from .monitoring import GROUPS, TIERS, LowRankRule, average_trend
-from .plan import Plan, remark_text
+from .plan import PERCENT_UNITS, Plan, remark_text
 
 # category -> (zh, en, arrow, colour); the arrows follow Eurostat's SDG progress symbols
 CATEGORY_STYLE: dict[str, tuple[str, str, str, str]] = {
@@ -60,13 +60,15 @@ def fmt_value(v: Any) -> str:
 
 
 def _table(columns: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
-           raw: set[int] = frozenset()) -> str:
+           raw: set[int] = frozenset(), nowrap: set[int] = frozenset()) -> str:
     head = "".join(f"<th {_TH}>{esc(c)}</th>" for c in columns)
+    # explicit alignment: notebook front ends right-align table cells by default
+    styles = [_TD.format(extra=(";text-align:right" if i in numeric else ";text-align:left")
+                         + (";white-space:nowrap" if i in numeric or i in nowrap else ""))
+              for i in range(len(columns))]
     body = []
     for row in rows:
-        cells = "".join(
-            f"<td {_TD.format(extra=';text-align:right;white-space:nowrap' if i in numeric else '')}>"
-            f"{v if i in raw else esc(v)}</td>" for i, v in enumerate(row))
+        cells = "".join(f"<td {styles[i]}>{v if i in raw else esc(v)}</td>" for i, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     return (f'<table class="creditlab-table" {_TABLE}><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
@@ -94,6 +96,13 @@ def _note(text: str) -> str:
 
 def _unit(row: Any, lang: str) -> str:
     return str(row["unit_zh"] if lang == "zh" else row["unit_en"])
+
+
+def _unit_short(row: Any, lang: str) -> str:
+    """The unit after a number in a sentence: percentages as %, others as printed."""
+    if row["unit"] in PERCENT_UNITS:
+        return "%" if lang == "zh" else " %"
+    return str(row["unit_zh"]) if lang == "zh" else f" {row['unit_en']}"
 
 
 def _rate(value: Any, method: str, lang: str) -> str:
@@ -186,7 +195,7 @@ def dashboard_html(assessment: pd.DataFrame, lang: str = "zh") -> str:
         rows.append([str(r["number"]), f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})", binding, base,
                      latest, target, category_badge(r["category"], lang), rates, ratio, gap, _projection(r, lang),
                      remark_text(r["remarks"], lang)])
-    return _table(cols, rows, numeric={0, 3, 4, 5, 8}, raw={6})
+    return _table(cols, rows, numeric={0, 3, 4, 5, 8}, raw={6}, nowrap={2})
 
 
 def action_list_html(assessment: pd.DataFrame, lang: str = "zh") -> str:
@@ -198,7 +207,7 @@ def action_list_html(assessment: pd.DataFrame, lang: str = "zh") -> str:
 
     def line(r: pd.Series) -> str:
         name = r["name_zh"] if lang == "zh" else r["name_en"]
-        unit = _unit(r, lang)
+        unit = _unit_short(r, lang)
         tag = tr("【约束性】", "[binding] ", lang) if r["binding"] else ""
         bits = [f"{tag}{name}：" if lang == "zh" else f"{tag}{name}: ",
                 tr(CATEGORY_STYLE[r["category"]][0], CATEGORY_STYLE[r["category"]][1], lang)]
@@ -207,7 +216,7 @@ def action_list_html(assessment: pd.DataFrame, lang: str = "zh") -> str:
                            lang))
         if not _missing(r["latest"]):
             bits.append(tr(f"，{r['latest_year']}年为{fmt_value(r['latest'])}{unit}",
-                           f"; {fmt_value(r['latest'])} {unit} in {r['latest_year']}", lang))
+                           f"; {fmt_value(r['latest'])}{unit} in {r['latest_year']}", lang))
         if not _missing(r["path_value"]):
             bits.append(tr(f"，直线路径应为{fmt_value(r['path_value'])}", f", straight-line path "
                            f"{fmt_value(r['path_value'])}", lang))
@@ -234,6 +243,10 @@ def action_list_html(assessment: pd.DataFrame, lang: str = "zh") -> str:
         out.append(_note(tr(f"无基期值的指标（{names}）仅对照目标值评估。", f"Indicators without a baseline "
                             f"({names}) are assessed against the target alone.", lang)))
     return "".join(out)
+
+
+def milestones_heading_html(lang: str = "zh") -> str:
+    return _heading(tr("其他文件中的阶段性目标（里程碑）", "Milestones from other documents", lang))
 
 
 def milestones_html(milestones: pd.DataFrame, lang: str = "zh") -> str:
@@ -293,7 +306,7 @@ def indicator_figure(row: pd.Series, observations: pd.DataFrame, lang: str = "zh
         title=f"{row['number']}. {name}（{binding}）— {arrow} {zh}" if lang == "zh"
         else f"{row['number']}. {name} ({binding}) — {arrow} {en}",
         xaxis_title=tr("年份", "Year", lang), yaxis_title=unit, height=360,
-        legend=dict(orientation="h", y=-0.25), xaxis=dict(dtick=1),
+        legend=dict(orientation="h", y=-0.25), xaxis=dict(dtick=1, tickformat="d"),
     )
     if row["direction"] == "lower" and "percent of group" in str(row["unit"]):
         fig.update_yaxes(autorange="reversed")  # a ranking: the top of the chart is the top of the ranking
@@ -452,7 +465,9 @@ def low_rank_html(low: pd.DataFrame, rule: LowRankRule, lang: str = "zh") -> str
             f"{int(r['rank'])}/{int(r['group_size'])}（{fmt_num(r['percentile'])}%），省内同类倒数第{int(r['tier_from_bottom'])}。",
             f"{r['city']} ({_tier_label(r['tier'], 'en')}): {int(r['streak'])} consecutive quarters since "
             f"{r['since']}; {r['period']} rank {int(r['rank'])}/{int(r['group_size'])} "
-            f"({fmt_num(r['percentile'])} %), {int(r['tier_from_bottom'])} from the bottom of its tier.", lang))
+            f"({fmt_num(r['percentile'])} %), " + ("last in its tier." if int(r["tier_from_bottom"]) == 1 else
+                                                   f"{int(r['tier_from_bottom'])} from the bottom of its tier."),
+            lang))
     out.append("<ol>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ol>")
     return "".join(out)
 

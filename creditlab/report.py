@@ -141,11 +141,18 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+# The modules a report's content depends on (an edit to another module regenerates nothing).
+REPORT_MODULES = ("__init__", "banner", "certification", "data", "errors", "figures", "htmlpage", "i18n",
+                  "normalise", "notebook", "regions", "report", "rubric", "scoring", "yamlio")
+
+
 def code_digest() -> str:
-    """SHA-256 over creditlab's source files: results depend on the code, not only the version."""
+    """SHA-256 over the source of :data:`REPORT_MODULES`: results depend on the code, not only the version."""
     h = hashlib.sha256(__version__.encode())
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    folder = Path(__file__).parent
+    for name in REPORT_MODULES:
+        p = folder / f"{name}.py"
+        h.update(name.encode() + b"\0" + (p.read_bytes() if p.is_file() else b"") + b"\0")
     return h.hexdigest()
 
 
@@ -175,7 +182,7 @@ class Evaluation:
 
     key: str
     rubric: Rubric
-    units: pd.DataFrame        # code, name, name_en, city_code, city, is_park
+    units: pd.DataFrame        # code, name, name_en, city_code, city, city_en, is_park
     scores: pd.DataFrame       # creditlab.scoring.score
     verdicts: pd.DataFrame     # creditlab.certification.certify
     conditions: pd.DataFrame   # creditlab.certification.evaluate_conditions
@@ -209,7 +216,11 @@ def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
     else:  # no context file: every context check is "unknown", never silently passed
         context = pd.DataFrame({"region": pd.Series(dtype="str"), "year": pd.Series(dtype="int64")})
     scores = score(rub, data, zones=park_codes())
+    from .regions import cities
+
     units = assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park"]]
+    city_en = cities().set_index("code")["name_en"]
+    units = units.assign(city_en=units["city_code"].map(city_en).fillna(units["city"]))
     return Evaluation(
         key=key or inputs_key(inputs), rubric=rub, units=units.reset_index(drop=True), scores=scores,
         verdicts=certify(rub, scores, context), conditions=evaluate_conditions(rub, scores, context),
@@ -301,6 +312,12 @@ def scratch_dir(year: int) -> Path:
 # The report of one region and year
 
 
+def signed(x: float, digits: int = 1) -> str:
+    """A change with its sign; no "+0.0"/"-0.0" for what rounds to zero."""
+    text = f"{x:+.{digits}f}"
+    return f"{0:.{digits}f}" if float(text) == 0 else text
+
+
 def _num(x: Any) -> float | None:
     """A JSON-safe float (None for NaN/NA)."""
     if x is None or x is pd.NA:
@@ -334,6 +351,15 @@ class CountyReport:
         prev = s[(s["region"] == self.region) & (s["year"] == self.year - 1)]
         self._prev = prev.set_index("id") if len(prev) else None
         self.run_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        lv = self.rubric.levels
+        self._names = dict(zip(lv["id"], zip(lv["name_zh"], lv["name_en"], strict=True), strict=True))
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def _memo(self, name: str, make) -> pd.DataFrame:
+        """Compute a frame once per report; hand out copies so callers may modify them."""
+        if name not in self._cache:
+            self._cache[name] = make()
+        return self._cache[name].copy()
 
     # -- small helpers ------------------------------------------------------------------------
 
@@ -357,8 +383,8 @@ class CountyReport:
         return names.get(self.lang) or names.get("zh") or level
 
     def _node_name(self, node_id: str) -> str:
-        row = self.rubric.levels.set_index("id").loc[node_id]
-        return str(row["name_zh"] if self.lang == "zh" else row["name_en"])
+        zh, en = self._names[node_id]
+        return str(zh if self.lang == "zh" else en)
 
     @property
     def verdict_row(self) -> pd.Series:
@@ -383,6 +409,9 @@ class CountyReport:
 
     def levels(self) -> pd.DataFrame:
         """Level-1 and level-2 indicators (and the total): points against full marks."""
+        return self._memo("levels", self._levels)
+
+    def _levels(self) -> pd.DataFrame:
         lv = self.rubric.levels
         rows = []
         for node in lv[lv["depth"] == 1].itertuples():
@@ -402,6 +431,9 @@ class CountyReport:
 
     def criteria(self) -> pd.DataFrame:
         """Every scoring row: points (NaN when not assessed, never 0), maximum, status, gap."""
+        return self._memo("criteria", self._criteria)
+
+    def _criteria(self) -> pd.DataFrame:
         c = self.rubric.criteria.set_index("id")
         s = self._s[self._s["level"] == "criterion"]
         out = pd.DataFrame({
@@ -456,7 +488,8 @@ class CountyReport:
         out = lv[["level", "id", "name", "points", "max_points"]].copy()
         out["previous"] = prev["points"].to_numpy(float)
         out["change"] = out["points"] - out["previous"]
-        out["incomplete"] = (lv["status"].to_numpy() == "incomplete") | (prev["status"].astype(str).to_numpy() == "incomplete")
+        out["incomplete"] = ((lv["status"].to_numpy() == "incomplete")
+                             | (prev["status"].astype(str).to_numpy() == "incomplete"))
         return out
 
     def previous_verdict(self) -> str | None:
@@ -467,6 +500,9 @@ class CountyReport:
     def peers(self) -> pd.DataFrame:
         """The region's peers this year (same kind — county or zone —, in its city or the province),
         ranked by total: region, name, points, status, rank, peers, percentile, is_self."""
+        return self._memo("peers", self._peers)
+
+    def _peers(self) -> pd.DataFrame:
         from .scoring import rank
 
         units = self.ev.units.set_index("code")
@@ -492,7 +528,7 @@ class CountyReport:
     def scope_label(self) -> str:
         kind = self.t("开发区", "development zones") if self.unit["is_park"] else self.t("县（市、区）", "counties")
         if self.params.scope == "city":
-            return self.t(f"{self.unit['city']}各{kind}", f"{kind} of {self.unit['city']}")
+            return self.t(f"{self.unit['city']}各{kind}", f"{kind} of {self.unit['city_en']}")
         return self.t(f"全省各{kind}", f"{kind} of the province")
 
     # -- HTML sections --------------------------------------------------------------------------
@@ -501,12 +537,19 @@ class CountyReport:
     def _wrap(inner: str) -> str:
         return f'<div class="creditlab">{inner}</div>'
 
+    def _h(self, zh: str, en: str, tag: str = "h2") -> str:
+        return f"<{tag}>{esc(self.t(zh, en))}</{tag}>"
+
+    def _p(self, zh: str, en: str, css: str = "") -> str:
+        attr = f' class="{css}"' if css else ""
+        return f"<p{attr}>{esc(self.t(zh, en))}</p>"
+
     def header_html(self) -> str:
         """Banner (demo data), title, and the key figures."""
         banner = banner_html(self.lang) if self.ev.synthetic else ""
         title = self.t(f"{self.unit['name']} {self.year}年度社会信用体系建设评估报告",
                        f"{self.name}: social-credit-system construction evaluation {self.year}")
-        city = self.unit["city"]
+        city = self.unit["city"] if self.lang == "zh" else self.unit["city_en"]
         subtitle = self.t(f"{city} · 评估标准：{self.rubric.title_zh}",
                           f"{city} · rubric: {self.rubric.title_en}")
         return (f"<style>{COMPONENT_CSS}</style>" + self._wrap(
@@ -516,7 +559,8 @@ class CountyReport:
         tot = self.total()
         note = ""
         if tot["missing_max"] > 0:
-            note = self.t(f"另有{fmt_num(tot['missing_max'])}分未评估", f"{fmt_num(tot['missing_max'])} points not assessed")
+            missing = fmt_num(tot["missing_max"])
+            note = self.t(f"另有{missing}分未评估", f"{missing} points not assessed")
         v = str(self.verdict_row["verdict"])
         pos = self.position()
         rank_note = self.t(f"{self.scope_label()}，共{pos['peers']}个", f"among {pos['peers']} {self.scope_label()}")
@@ -525,7 +569,7 @@ class CountyReport:
             change_value, change_note = "—", self.t("无上年度数据", "no data for last year")
         else:
             d = float(ch.loc[ch["id"] == "total", "change"].iloc[0])
-            change_value = f"{d:+.1f}"
+            change_value = signed(d)
             change_note = self.t(f"上年{fmt_num(ch.loc[ch['id'] == 'total', 'previous'].iloc[0])}分",
                                  f"last year {fmt_num(ch.loc[ch['id'] == 'total', 'previous'].iloc[0])}")
         cards = [
@@ -566,7 +610,9 @@ class CountyReport:
         if na.empty:
             return ""
         total = na["max_points"].sum()
-        return (f'<p class="note">{esc(self.t(f"有{len(na)}项计分标准未评估（合计{fmt_num(total)}分），按未评估列示，不计为0分。", f"{len(na)} scoring rows were not assessed ({fmt_num(total)} points); they are shown as not assessed, not as zero."))}</p>')
+        return self._p(f"有{len(na)}项计分标准未评估（合计{fmt_num(total)}分），按未评估列示，不计为0分。",
+                       f"{len(na)} scoring rows were not assessed ({fmt_num(total)} points); they are shown as "
+                       "not assessed, not as zero.", "note")
 
     def levels_chart(self) -> go.Figure:
         """Horizontal bars per level-2 indicator: points earned, lost and not assessed, out of full marks."""
@@ -584,7 +630,7 @@ class CountyReport:
         fig.update_layout(
             barmode="stack", height=110 + 34 * len(lv),
             title=self.t(f"各{self._level_label('level2')}得分与满分", f"Points per {self._level_label('level2')}"),
-            xaxis_title=self.t("分值", "points"), legend=dict(orientation="h", y=-0.12),
+            xaxis_title=self.t("分值", "points"), legend=dict(orientation="h", y=-0.12, traceorder="normal"),
         )
         fig.update_yaxes(automargin=True)
         return fig
@@ -621,8 +667,9 @@ class CountyReport:
             mark = {"pass": "✓", "fail": "✗"}.get(r.result, "?")
             items.append(f'<li><span class="{css}">{mark} {esc(label if self.lang == "zh" else _en)}</span> '
                          f"{esc(r.reason)}</li>")
-        note = "" if self.ev.has_context else (
-            f'<p class="note">{esc(self.t("未提供认定背景数据，相关条件无法判断。", "No certification context was supplied; the conditions that need it cannot be decided."))}</p>')
+        note = "" if self.ev.has_context else self._p(
+            "未提供认定背景数据，相关条件无法判断。",
+            "No certification context was supplied; the conditions that need it cannot be decided.", "note")
         return self._wrap(
             f"<h2>{esc(self.t('认定结论', 'Certification verdict'))}</h2>"
             f'<p><span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span> '
@@ -641,35 +688,39 @@ class CountyReport:
         if len(na):
             na_rows = [[r.level2, r.text, fmt_num(r.max_points), self.t("是", "yes") if r.mandatory else ""]
                        for r in na.itertuples()]
-            body += (f"<h3>{esc(self.t('未评估的计分标准（补充材料后可能得分）', 'Rows not assessed (points possible once evidenced)'))}</h3>"
+            body += (self._h("未评估的计分标准（补充材料后可能得分）",
+                             "Rows not assessed (points possible once evidenced)", "h3")
                      + table([cols[0], cols[1], cols[3], cols[5]], na_rows, numeric=(2,),
                              cell_classes=[["", "", "", ""]] * len(na_rows)))
-        return self._wrap(f"<h2>{esc(self.t('主要失分项（提升空间最大）', 'Largest gaps (where most points can be gained)'))}</h2>"
-                          + body)
+        head = self._h("主要失分项（提升空间最大）", "Largest gaps (where most points can be gained)")
+        return self._wrap(head + body)
 
     def change_html(self) -> str:
         """Change since last year, per indicator."""
-        head = f"<h2>{esc(self.t('与上年比较', 'Change since last year'))}</h2>"
+        head = self._h("与上年比较", "Change since last year")
         ch = self.change()
+        last = self.year - 1
         if ch is None:
-            return self._wrap(head + f"<p>{esc(self.t(f'无{self.year - 1}年度数据，无法比较。', f'No data for {self.year - 1}: nothing to compare.'))}</p>")
+            return self._wrap(head + self._p(f"无{last}年度数据，无法比较。",
+                                             f"No data for {last}: nothing to compare."))
         rows, classes, cells = [], [], []
         for r in ch.itertuples():
-            rows.append([r.name, fmt_num(r.previous), fmt_num(r.points), f"{r.change:+.1f}"
+            rows.append([r.name, fmt_num(r.previous), fmt_num(r.points), signed(r.change)
                          + (" *" if r.incomplete else "")])
             classes.append({"level1": "level1", "total": "total"}.get(r.level, ""))
             cells.append(["", "", "", "ok" if r.change > 1e-9 else "bad" if r.change < -1e-9 else ""])
-        prev_v = self.previous_verdict()
-        v = str(self.verdict_row["verdict"])
-        text = self.t(f"认定结论：{self.year - 1}年{self._label(VERDICT_LABELS, prev_v)}，{self.year}年{self._label(VERDICT_LABELS, v)}。",
-                      f"Verdict: {self.year - 1} {self._label(VERDICT_LABELS, prev_v)}; {self.year} {self._label(VERDICT_LABELS, v)}.")
+        before = self._label(VERDICT_LABELS, str(self.previous_verdict()))
+        now = self._label(VERDICT_LABELS, str(self.verdict_row["verdict"]))
+        text = self.t(f"认定结论：{last}年{before}，{self.year}年{now}。",
+                      f"Verdict: {last} {before}; {self.year} {now}.")
         cols = [self.t("指标", "Indicator"), self.t(f"{self.year - 1}年", str(self.year - 1)),
                 self.t(f"{self.year}年", str(self.year)), self.t("变化", "Change")]
         note = ""
         if ch["incomplete"].any():
-            note = f'<p class="note">{esc(self.t("* 本年或上年有未评估的计分标准，变化不完全可比。", "* rows not assessed in one of the years: not fully comparable."))}</p>'
-        return self._wrap(head + f"<p>{esc(text)}</p>" + table(cols, rows, numeric=(1, 2, 3), row_classes=classes,
-                                                                cell_classes=cells) + note)
+            note = self._p("* 本年或上年有未评估的计分标准，变化不完全可比。",
+                           "* rows not assessed in one of the years: not fully comparable.", "note")
+        return self._wrap(head + f"<p>{esc(text)}</p>"
+                          + table(cols, rows, numeric=(1, 2, 3), row_classes=classes, cell_classes=cells) + note)
 
     def rank_html(self) -> str:
         """Rank and percentile among the peers, in words."""
@@ -683,8 +734,9 @@ class CountyReport:
         tot = self.total()
         note = ""
         if tot["missing_max"] > 0:
-            note = f'<p class="note">{esc(self.t("排名按已评估的得分计算；未评估的计分标准不计分。", "Ranks use the points of the assessed rows; rows not assessed earn nothing."))}</p>'
-        return self._wrap(f"<h2>{esc(self.t('排名与百分位', 'Rank and percentile'))}</h2><p>{esc(text)}</p>{note}")
+            note = self._p("排名按已评估的得分计算；未评估的计分标准不计分。",
+                           "Ranks use the points of the assessed rows; rows not assessed earn nothing.", "note")
+        return self._wrap(self._h("排名与百分位", "Rank and percentile") + f"<p>{esc(text)}</p>{note}")
 
     def rank_chart(self) -> go.Figure:
         """Every peer's total, sorted, with this region highlighted (and the certification threshold)."""
@@ -705,7 +757,8 @@ class CountyReport:
             yaxis_title=self.t("综合评分", "total"), showlegend=False, height=440,
             yaxis_range=[0, float(self.total()["max_points"]) * 1.05],
         )
-        fig.update_xaxes(showticklabels=len(p) <= 30, tickangle=-60, categoryorder="array", categoryarray=list(p["name"]))
+        fig.update_xaxes(showticklabels=len(p) <= 30, tickangle=-60, categoryorder="array",
+                         categoryarray=list(p["name"]))
         return fig
 
     def criteria_html(self) -> str:
@@ -716,11 +769,13 @@ class CountyReport:
             st = self._label(STATUS_LABELS, r.status)
             rows.append([r.id, r.level2, r.text, self.t("未评估", "not assessed") if r.status == "not_assessed"
                          else fmt_num(r.points), fmt_num(r.max_points), st, self.t("是", "yes") if r.mandatory else ""])
-            cls.append(["", "", "", "na" if r.status == "not_assessed" else "", "", "na" if r.status == "not_assessed" else "", ""])
+            na = "na" if r.status == "not_assessed" else ""
+            cls.append(["", "", "", na, "", na, ""])
         cols = [self.t("编号", "ID"), self._level_label("level2"), self.t("计分标准", "Scoring row"),
                 self.t("得分", "Points"), self.t("满分", "Full marks"), self.t("状态", "Status"),
                 self.t("必备条件", "Mandatory")]
-        return self._wrap(f"<details><summary>{esc(self.t(f'全部{len(c)}项计分标准明细', f'All {len(c)} scoring rows'))}</summary>"
+        summary = esc(self.t(f"全部{len(c)}项计分标准明细", f"All {len(c)} scoring rows"))
+        return self._wrap(f"<details><summary>{summary}</summary>"
                           + table(cols, rows, numeric=(3, 4), cell_classes=cls) + "</details>")
 
     def provenance_html(self) -> str:
@@ -757,12 +812,15 @@ class CountyReport:
         return {
             "schema": RESULTS_SCHEMA,
             "region": self.region, "name": str(self.unit["name"]), "name_en": str(self.unit["name_en"]),
-            "city": str(self.unit["city"]), "city_code": str(self.unit["city_code"]),
+            "city": str(self.unit["city"]), "city_en": str(self.unit["city_en"]),
+            "city_code": str(self.unit["city_code"]),
             "is_park": bool(self.unit["is_park"]), "year": self.year, "lang": self.lang,
-            "rubric": {"name": r.name, "version": r.version, "title_zh": r.title_zh, "sha256": rubric_file["sha256"]},
+            "rubric": {"name": r.name, "version": r.version, "title_zh": r.title_zh, "sha256": rubric_file["sha256"],
+                       "threshold": self._threshold()},
             "total": {**{k: _num(v) for k, v in tot.items() if k != "status"}, "status": tot["status"],
                       "share": _num(tot["points"] / tot["max_points"] * 100 if tot["max_points"] else None)},
-            "levels": [{"level": x.level, "id": x.id, "parent": None if pd.isna(x.parent) else x.parent, "name_zh": self._zh_name(x.id),
+            "levels": [{"level": x.level, "id": x.id, "parent": None if pd.isna(x.parent) else x.parent,
+                        "name_zh": self._zh_name(x.id),
                         "points": _num(x.points), "max_points": _num(x.max_points),
                         "missing_max": _num(x.missing_max), "status": x.status}
                        for x in lv.itertuples() if x.level != "total"],
@@ -784,7 +842,7 @@ class CountyReport:
         }
 
     def _zh_name(self, node_id: str) -> str:
-        return str(self.rubric.levels.set_index("id").loc[node_id, "name_zh"])
+        return str(self._names[node_id][0])
 
     def write_results(self, folder: str | Path | None = None) -> Path:
         """Write :meth:`results` atomically as ``<folder>/<region>.json`` (the region code is checked)."""

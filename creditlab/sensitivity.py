@@ -89,6 +89,10 @@ class WeightModel:
     verdicts: pd.DataFrame         # nominal certify() output
     scores: pd.DataFrame = field(repr=False)  # the score() frame
 
+    def __repr__(self) -> str:  # the arrays make the dataclass repr unreadable
+        return (f"WeightModel({self.rubric.name!r}, year={self.year}, level={self.level!r}, "
+                f"{self.n_regions} regions, weights {dict(self.nominal)})")
+
     @property
     def n_regions(self) -> int:
         return len(self.regions)
@@ -118,9 +122,16 @@ class WeightModel:
             b = a if hi is lo else _compare(hi, op, rhs, self.total)
             passed &= a & b
             failed |= ~a & ~b
+        if not self.has_certification:  # nothing to certify: every draw is undecided
+            return np.zeros(lo.shape, bool), np.zeros(lo.shape, bool)
         certified = passed & (self.other == "pass")
         failed = failed | (self.other == "fail")
         return certified, failed
+
+    @property
+    def has_certification(self) -> bool:
+        """Whether the rubric has certification (or exclusion) conditions at all (linyi-2019 has none)."""
+        return bool(self.rubric.certification.get("conditions"))
 
     def weights_vector(self, weights: Mapping[str, float] | pd.Series | Scenario | None) -> pd.Series:
         """Weights for this model's ids, renormalised (missing ids keep their nominal weight)."""
@@ -362,27 +373,25 @@ def _compare(s: np.ndarray, op: str, rhs: np.ndarray, total: float) -> np.ndarra
 def rank_rows(scores: np.ndarray, tol: float = 0.0) -> np.ndarray:
     """Ranks within each row (1 = highest score; scores within ``tol`` share the best rank, "min").
 
-    One argsort per row, a gather and a scatter: as cheap as a plain double argsort, and exact
-    about ties (the tie pass runs only on rows that have ties).
+    One argsort per row, a gather and a scatter — as cheap as a plain double argsort — then a fix-up
+    that touches only the tied pairs (regions with identical indicator profiles tie in every draw).
     """
     s = np.atleast_2d(np.asarray(scores, dtype=float))
     c, m = s.shape
-    order = np.argsort(s, axis=1)[:, ::-1]  # descending; ties come out in any order, fixed below
+    order = np.argsort(s, axis=1)[:, ::-1]  # descending; tied regions come out in any order
     flat = order + np.arange(c, dtype=np.int64)[:, None] * m
-    ss = s.ravel()[flat]
-    gap = ss[:, :-1] - ss[:, 1:] > tol  # False where the next region is tied with this one
-    pos = np.arange(1, m + 1, dtype=np.int32)
-    sorted_rank = np.broadcast_to(pos, (c, m))
-    tied = np.flatnonzero(~gap.all(axis=1))
-    if len(tied):
-        sorted_rank = sorted_rank.copy()
-        start = np.empty((len(tied), m), dtype=np.int32)
-        start[:, 0] = 1
-        start[:, 1:] = np.where(gap[tied], pos[1:], 0)
-        np.maximum.accumulate(start, axis=1, out=start)  # each tie group takes its first position
-        sorted_rank[tied] = start
     ranks = np.empty(c * m, dtype=np.int32)
-    ranks[flat.ravel()] = sorted_rank.ravel()
+    ranks[flat.ravel()] = np.tile(np.arange(1, m + 1, dtype=np.int32), c)
+    ss = s.ravel()[flat]
+    tie_r, tie_p = np.nonzero(ss[:, :-1] - ss[:, 1:] <= tol)  # sorted positions p and p+1 are tied
+    if len(tie_r):
+        src, dst = flat[tie_r, tie_p], flat[tie_r, tie_p + 1]
+        # Each tied region takes the rank of the one before it; a group of g regions needs g − 1 passes.
+        while True:
+            new = ranks[src]
+            if np.array_equal(ranks[dst], new):
+                break
+            ranks[dst] = new
     return ranks.reshape(c, m)
 
 
@@ -470,7 +479,8 @@ def monte_carlo(
     mean_rank_shift, p_certified, p_certified_min, p_certified_max, score_p05, score_p50, score_p95,
     nominal_verdict, other_conditions, score_is_lower_bound, flag``. ``flag``: ``ok``,
     ``other_conditions_fail`` (p = 0 whatever the weights), ``other_conditions_unknown`` or
-    ``score_undecided`` (p = NaN; see the min/max bounds). Rank quantiles are exact; score quantiles
+    ``score_undecided`` (p = NaN; see the min/max bounds), ``no_certification`` (the rubric has no
+    certification conditions, e.g. linyi-2019: p = NaN). Rank quantiles are exact; score quantiles
     come from a 1,000-bin histogram per region (error below 0.1 % of the total).
     ``keep_draws``: keep every draw's scores and ranks (``"auto"``: when draws × regions ≤ 5e6).
     """
@@ -589,8 +599,8 @@ def _summarise(model: WeightModel, st: dict[str, Any], n: int) -> pd.DataFrame:
     p = np.where(undecided, np.nan, p_min)
     other = model.other
     flag = np.select(
-        [other == "fail", other == "unknown", undecided],
-        ["other_conditions_fail", "other_conditions_unknown", "score_undecided"], default="ok")
+        [np.full(len(other), not model.has_certification), other == "fail", other == "unknown", undecided],
+        ["no_certification", "other_conditions_fail", "other_conditions_unknown", "score_undecided"], default="ok")
     verdict = model.verdicts.set_index("region")["verdict"].reindex(model.regions).to_numpy()
     r05, r50, r95 = _rank_quantiles(st["rank_hist"], (0.05, 0.5, 0.95))
     s05, s50, s95 = _score_quantiles(st["score_hist"], st["score_lo"], st["score_width"], (0.05, 0.5, 0.95))
@@ -737,6 +747,8 @@ def _sobol(model: WeightModel, output: str, region: str | None, spread: float, N
     if not 0 < spread <= 1:
         raise ValueError(f"spread must lie in (0, 1], got {spread}")
     idx = None
+    if output == "n_certified" and not model.has_certification:
+        raise ValueError(f"rubric {model.rubric.name} has no certification conditions; choose another output")
     if output in ("score", "rank"):
         if region is None:
             raise ValueError(f"output {output!r} needs a region")

@@ -96,8 +96,8 @@ def rank_band_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
         hovertemplate="%{y}: %{x}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category", tickfont=dict(size=11))
     fig.update_xaxes(title=_t(lang, "排名（1为最好）", "rank (1 = best)"))
-    fig.update_layout(height=_height(len(s)), legend=dict(orientation="h", y=1.02, yanchor="bottom"),
-                      title=_t(lang, "权重变动下的排名区间", "Rank bands under varying weights"))
+    fig.update_layout(height=_height(len(s)), legend=dict(orientation="h", y=1.0, yanchor="bottom"),
+                      margin=dict(t=110), title=_t(lang, "权重变动下的排名区间", "Rank bands under varying weights"))
     return fig
 
 
@@ -122,20 +122,22 @@ def certification_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
 
 
 def sobol_figure(result: SobolResult, lang: str = "zh") -> go.Figure:
-    """First-order and total Sobol indices with their confidence intervals."""
+    """First-order and total Sobol indices with their confidence intervals, one row per weight."""
     ix = result.indices
     names = [f"{i} {n}" for i, n in zip(ix["id"], ix["name_zh" if lang == "zh" else "name_en"], strict=True)]
     fig = go.Figure([
-        go.Bar(x=names, y=ix["S1"], name=_t(lang, "一阶指数 S1（单独作用）", "first-order S1 (alone)"),
-               marker_color=COLORS["s1"], error_y=dict(type="data", array=ix["S1_conf"])),
-        go.Bar(x=names, y=ix["ST"], name=_t(lang, "总指数 ST（含交互作用）", "total ST (with interactions)"),
-               marker_color=COLORS["st"], error_y=dict(type="data", array=ix["ST_conf"])),
+        go.Bar(y=names, x=ix["S1"], orientation="h", name=_t(lang, "一阶指数 S1（单独作用）", "first-order S1 (alone)"),
+               marker_color=COLORS["s1"], error_x=dict(type="data", array=ix["S1_conf"])),
+        go.Bar(y=names, x=ix["ST"], orientation="h",
+               name=_t(lang, "总指数 ST（含交互作用）", "total ST (with interactions)"),
+               marker_color=COLORS["st"], error_x=dict(type="data", array=ix["ST_conf"])),
     ])
-    fig.update_layout(barmode="group", height=460, legend=dict(orientation="h", y=1.02, yanchor="bottom"),
+    fig.update_layout(barmode="group", height=max(360, 40 * len(ix) + 140), margin=dict(t=110),
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom"),
                       title=_t(lang, "各权重对结果方差的贡献（Sobol指数）",
                                "Share of the outcome's variance due to each weight (Sobol)"))
-    fig.update_xaxes(tickangle=-30)
-    fig.update_yaxes(title=_t(lang, "方差占比", "share of variance"))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(title=_t(lang, "方差占比", "share of variance"))
     return fig
 
 
@@ -147,10 +149,13 @@ def local_figure(local: pd.DataFrame, lang: str = "zh") -> go.Figure:
     cols = list(dict.fromkeys(local["id"]))
     piv = piv[cols]
     lim = float(np.nanmax(np.abs(piv.to_numpy()))) or 1.0
+    # Codes on the axis (names are long); the full name is in the hover text.
+    text = np.tile(np.asarray([f"{c} {labels[c]}" for c in cols], dtype=object), (len(piv), 1))
     fig = go.Figure(go.Heatmap(
-        z=piv.to_numpy(), x=[f"{c} {labels[c]}" for c in cols], y=piv.index.astype(str), zmin=-lim, zmax=lim,
+        z=piv.to_numpy(), x=cols, y=piv.index.astype(str), zmin=-lim, zmax=lim, text=text,
         colorscale="RdBu", colorbar=dict(title=_t(lang, "分/每分权重", "points per point")),
-        hovertemplate="%{y} · %{x}: %{z:+.2f}<extra></extra>"))
+        hovertemplate="%{y} · %{text}: %{z:+.2f}<extra></extra>"))
+    fig.update_xaxes(side="top")
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=11))
     fig.update_layout(height=_height(len(piv)), title=_t(lang, "每把1分权重移向某项指标，各地得分的变化",
                                                          "Change in score per point of weight moved to an indicator"))
@@ -396,6 +401,42 @@ def local_sentence(local: pd.DataFrame, lang: str = "zh") -> str:
 # The parameterised notebook
 
 
+def load_model(rubric: str, data: str | list[str] = "", context: str | list[str] = "", *, year: int | None = None,
+               scope: str | list[str] | None = "province", level: str = "level2"
+               ) -> tuple[WeightModel, bool, list[Path]]:
+    """Load indicator data and context (``""``: the bundled demo files) and build the model.
+
+    Returns (model, whether the data is synthetic, the input paths). Every problem raises
+    :class:`SensitivityError` with the message the analyst needs.
+    """
+    from .data import load_context, load_data
+    from .report import ReportError, resolve_inputs
+    from .rubric import load_rubric
+
+    try:
+        inputs = resolve_inputs(rubric, data, context)
+        rub = load_rubric(inputs.rubric)
+        if year is not None and not rub.uses_year(year):
+            raise SensitivityError(f"rubric {rub.name} is not used for {year} "
+                                   f"(years {rub.years[0]}–{rub.years[1] or ''})")
+        frame = load_data(list(inputs.data), rubric=rub)
+        ctx = load_context(list(inputs.context)) if inputs.context else None
+        model = prepare(rub, frame, ctx, year=year, scope=scope, level=level)
+    except SensitivityError:
+        raise
+    except (ReportError, CreditlabError, ValueError) as exc:
+        raise SensitivityError(str(exc)) from None
+    return model, is_synthetic(list(inputs.data)), [*inputs.data, *inputs.context]
+
+
+def score_threshold(model: WeightModel) -> float | None:
+    """The score the certification requires (the first check on the total), if any."""
+    if not model.score_checks:
+        return None
+    rhs = model.score_checks[0][1]
+    return float(np.nanmax(rhs)) if np.isfinite(rhs).any() else None
+
+
 @dataclass
 class SensitivityReport:
     """What ``weight_sensitivity.ipynb`` shows; each analysis runs once, on first use."""
@@ -415,10 +456,6 @@ class SensitivityReport:
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> SensitivityReport:
         """Check the values of validated parameters, load the data and build the model."""
-        from .data import load_context, load_data
-        from .report import ReportError, resolve_inputs
-        from .rubric import load_rubric
-
         p = dict(params)
         problems = []
         try:
@@ -429,7 +466,7 @@ class SensitivityReport:
             problems.append(f"scheme must be one of {', '.join(SCHEMES)}, got {p['scheme']!r}")
         if p["level"] not in WEIGHT_LEVELS:
             problems.append(f"level must be one of {', '.join(WEIGHT_LEVELS)}, got {p['level']!r}")
-        if p["scheme"] == "uniform" and not 0 < p["spread"] <= 1:
+        if not 0 < p["spread"] <= 1:  # used by the uniform scheme and by the Sobol analysis
             problems.append(f"spread must lie in (0, 1] (a share of each weight), got {p['spread']}")
         if p["scheme"] == "dirichlet" and not p["concentration"] > 0:
             problems.append(f"concentration must be positive, got {p['concentration']}")
@@ -443,25 +480,12 @@ class SensitivityReport:
             problems.append(f"bounds must lie in [0, 1] (a share of each weight), got {p['bounds']}")
         if problems:
             raise SensitivityError("invalid parameter values:\n" + "\n".join(f"- {x}" for x in problems))
-        try:
-            inputs = resolve_inputs(p["rubric"], p["data"], p["context"])
-        except ReportError as exc:
-            raise SensitivityError(str(exc)) from None
-        rubric = load_rubric(inputs.rubric)
-        data = load_data(list(inputs.data), rubric=rubric)
-        context = load_context(list(inputs.context)) if inputs.context else None
-        if p["year"] is not None and not rubric.uses_year(p["year"]):
-            raise SensitivityError(f"rubric {rubric.name} is not used for {p['year']} "
-                                   f"(years {rubric.years[0]}–{rubric.years[1] or ''})")
-        try:
-            model = prepare(rubric, data, context, year=p["year"], scope=p["scope"], level=p["level"])
-        except (CreditlabError, ValueError) as exc:
-            raise SensitivityError(str(exc)) from None
+        model, synthetic, paths = load_model(p["rubric"], p["data"], p["context"], year=p["year"], scope=p["scope"],
+                                             level=p["level"])
         if model.n_regions < 2:
             raise SensitivityError(f"scope {p['scope']!r} has {model.n_regions} region with data in "
                                    f"{model.year}; ranks need at least two")
-        paths = [*inputs.data, *inputs.context]
-        return cls(model=model, params=p, synthetic=is_synthetic(list(inputs.data)), inputs=paths)
+        return cls(model=model, params=p, synthetic=synthetic, inputs=paths)
 
     # The analyses (run once).
     @cached_property
@@ -474,7 +498,8 @@ class SensitivityReport:
     def sobol(self) -> SobolResult:
         p = self.params
         # Sobol inputs are uniform within ±spread of each weight whatever the Monte Carlo scheme.
-        return self.model.sobol(p["sobol_output"], None, spread=float(p["spread"]), N=p["sobol_n"], seed=p["seed"])
+        output = p["sobol_output"] if self.model.has_certification else "rank_shift"
+        return self.model.sobol(output, None, spread=float(p["spread"]), N=p["sobol_n"], seed=p["seed"])
 
     @cached_property
     def tipping(self) -> pd.DataFrame:
@@ -491,10 +516,6 @@ class SensitivityReport:
         except CreditlabError:
             return []
 
-    @cached_property
-    def comparison(self) -> pd.DataFrame:
-        return self.model.compare_scenarios(self.scenarios)
-
     # Sections.
     def header_html(self) -> str:
         m = self.model
@@ -507,17 +528,20 @@ class SensitivityReport:
             scope_words = self.t("所选地区", "selected regions")
         title = self.t(f"{m.rubric.title_zh}：权重敏感性分析（{m.year}年）",
                        f"{m.rubric.title_en}: sensitivity to the weights ({m.year})")
-        level = self.t({"level2": "一级指标（12项）", "level1": "评估内容（3项）"}.get(m.level, m.level),
-                       {"level2": "indicators (level 2)", "level1": "evaluation areas (level 1)"}.get(m.level, m.level))
-        n_cert = int((m.verdicts["verdict"] == "certified").sum())
-        thr = self.threshold
-        lines = self.t(
-            f"范围：{scope_words}，{m.n_regions}个县（市、区）和开发区。权重在{level}层面变动，变动后总分仍为{m.total:g}分。"
-            f"按现行权重，{n_cert}个地区符合全部认定条件"
-            + (f"（分数线{thr:g}分）" if thr is not None else "") + "。",
-            f"Scope: {scope_words}, {m.n_regions} counties and zones. Weights vary at the level of the {level}, always "
-            f"rescaled to a total of {m.total:g} points. Under the rubric's weights {n_cert} regions meet every "
-            "certification condition" + (f" (score threshold {thr:g})" if thr is not None else "") + ".")
+        names = (m.rubric.level_names or {}).get(m.level) or {}
+        k = len(m.ids)
+        level = self.t(f"{names.get('zh', m.level)}（{k}项）", f"{k} {names.get('en', m.level)}s ({m.level})")
+        lines = self.t(f"范围：{scope_words}，{m.n_regions}个县（市、区）和开发区。权重在{level}层面变动，"
+                       f"变动后总分仍为{m.total:g}分。",
+                       f"Scope: {scope_words}, {m.n_regions} counties and zones. The weights of the {level} vary, "
+                       f"always rescaled to a total of {m.total:g} points.")
+        if m.has_certification:
+            n_cert = int((m.verdicts["verdict"] == "certified").sum())
+            thr = self.threshold
+            thr_zh = f"（分数线{thr:g}分）" if thr is not None else ""
+            lines += self.t(f"按现行权重，{n_cert}个地区符合全部认定条件{thr_zh}。",
+                            f" Under the rubric's weights {n_cert} regions meet every certification condition"
+                            + (f" (score threshold {thr:g})" if thr is not None else "") + ".")
         note = ""
         if m.incomplete.any():
             note = self.t(f"{int(m.incomplete.sum())}个地区有未评估的计分行：其得分按0分计（下限），认定按上下限判断。",
@@ -530,10 +554,7 @@ class SensitivityReport:
 
     @property
     def threshold(self) -> float | None:
-        checks = self.model.score_checks
-        if not checks or not np.isfinite(checks[0][1]).any():
-            return None
-        return float(np.nanmax(checks[0][1]))
+        return score_threshold(self.model)
 
     def rank_html(self) -> str:
         return _wrap(f"<h2>{esc(self.t('排名对权重的敏感程度', 'How much ranks depend on the weights'))}</h2>"
@@ -542,7 +563,15 @@ class SensitivityReport:
     def rank_figure(self) -> go.Figure:
         return rank_band_figure(self.mc.summary, self.lang)
 
+    def _no_certification(self) -> str:
+        name = self.model.rubric.name
+        text = self.t(f"评价标准{name}没有认定条件，本节从略。",
+                      f"Rubric {name} has no certification conditions; this section does not apply.")
+        return _wrap(f"<p>{esc(text)}</p>")
+
     def certification_html(self) -> str:
+        if not self.model.has_certification:
+            return self._no_certification()
         s = self.mc.summary
         show = s[(s["other_conditions"] != "fail") & (s["p_certified_max"] > 0) & (s["p_certified_min"] < 1)]
         rows = [[r.name, fmt_num(r.nominal_score), self._verdict(r.nominal_verdict),
@@ -555,8 +584,8 @@ class SensitivityReport:
         head = self.t("认定结果对权重的敏感程度", "How much certification depends on the weights")
         return _wrap(f"<h2>{esc(head)}</h2><p>{esc(certification_sentence(self.mc, self.lang))}</p>" + body)
 
-    def certification_figure(self) -> go.Figure:
-        return certification_figure(self.mc.summary, self.lang)
+    def certification_figure(self) -> go.Figure | None:
+        return certification_figure(self.mc.summary, self.lang) if self.model.has_certification else None
 
     def _verdict(self, v: str) -> str:
         zh, en = VERDICT_WORDS.get(v, (v, v))
@@ -570,6 +599,8 @@ class SensitivityReport:
         return sobol_figure(self.sobol, self.lang)
 
     def tipping_html(self, max_rows: int = 25) -> str:
+        if not self.model.score_checks:
+            return self._no_certification()
         tt = self.tipping
         found = tt[tt["status"] == "found"].sort_values("points_moved").head(max_rows)
         # A region that loses ends a hair below the threshold: say "< 85" rather than a rounded 85.0.
@@ -602,28 +633,33 @@ class SensitivityReport:
         return local_figure(self.local, self.lang)
 
     def scenarios_html(self) -> str:
-        if not self.scenarios:
-            return _wrap(f"<p>{esc(self.t('没有为该评价标准定义命名方案。', 'No named scenarios for this rubric.'))}"
-                         "</p>")
-        comp = self.comparison
-        col = "scenario_zh" if self.lang == "zh" else "scenario_en"
-        rows = []
-        for sid, g in comp.groupby("scenario", sort=False):
-            sc = next((s for s in self.scenarios if s.id == sid), None)
-            if sc is None:
-                note = self.t("评价标准原有权重", "the rubric's own weights")
-            else:
-                note = sc.note_zh if self.lang == "zh" else sc.note_en
-            rows.append([g[col].iloc[0], note, int((g["verdict"] == "certified").sum()),
-                         int(g["verdict_changed"].sum()), fmt_num(float(g["rank_change"].abs().mean()), 1)])
-        cols = [self.t("方案", "Scenario"), self.t("说明", "What it does"), self.t("认定数", "Certified"),
-                self.t("结果改变", "Verdicts changed"), self.t("平均排名变动", "Mean rank change")]
-        return _wrap(f"<h2>{esc(self.t('命名方案比较', 'Named scenarios'))}</h2>"
-                     f"<p>{esc(scenario_sentence(comp, self.lang))}</p>" + table(cols, rows, numeric=(2, 3, 4)))
+        return scenarios_html(self.model, self.scenarios, self.lang)
 
 
 # --------------------------------------------------------------------------------------------
 # The scenario explorer
+
+
+def scenarios_html(model: WeightModel, scenarios: list[Scenario], lang: str = "zh") -> str:
+    """The named scenarios against the rubric's weights: a sentence and a table."""
+    if not scenarios:
+        return _wrap(f"<p>{esc(tr('没有为该评价标准定义命名方案。', 'No named scenarios for this rubric.', lang))}</p>")
+    comp = model.compare_scenarios(scenarios)
+    col = "scenario_zh" if lang == "zh" else "scenario_en"
+    rows = []
+    for sid, g in comp.groupby("scenario", sort=False):
+        sc = next((s for s in scenarios if s.id == sid), None)
+        if sc is None:
+            note = tr("评价标准原有权重", "the rubric's own weights", lang)
+        else:
+            note = sc.note_zh if lang == "zh" else sc.note_en
+        rows.append([g[col].iloc[0], note, int((g["verdict"] == "certified").sum()),
+                     int(g["verdict_changed"].sum()), fmt_num(float(g["rank_change"].abs().mean()), 1)])
+    cols = [tr("方案", "Scenario", lang), tr("说明", "What it does", lang), tr("认定数", "Certified", lang),
+            tr("结果改变", "Verdicts changed", lang), tr("平均排名变动", "Mean rank change", lang)]
+    return (f"<style>{COMPONENT_CSS}</style>"
+            + _wrap(f"<h2>{esc(tr('命名方案比较', 'Named scenarios', lang))}</h2>"
+                    f"<p>{esc(scenario_sentence(comp, lang))}</p>" + table(cols, rows, numeric=(2, 3, 4))))
 
 
 def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> str:
@@ -652,5 +688,6 @@ def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> s
 
 __all__ = [
     "PARAMETER_SPEC", "SOBOL_OUTPUTS", "SensitivityError", "SensitivityReport", "certification_figure",
-    "explorer_html", "local_figure", "rank_band_figure", "scores_figure", "sobol_figure", "weights_figure",
+    "explorer_html", "load_model", "local_figure", "rank_band_figure", "scenarios_html", "score_threshold",
+    "scores_figure", "sobol_figure", "weights_figure",
 ]

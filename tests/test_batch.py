@@ -1,0 +1,272 @@
+"""Batch regeneration of the county reports: real papermill runs on the project's kernel.
+
+The notebook runs are shared: :func:`demo_batch` generates three demo counties once per test session
+(one certified, one failing a mandatory condition, one with data missing, chosen from the scores)
+and the other tests — here, in test_report.py and test_browser.py — read or copy its outputs.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from creditlab import batch, report
+from creditlab.cli import main as cli_main
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "data" / "demo"
+YEAR = 2024
+DEMO_FILES = ("shaanxi-2020_indicators.csv", "context.csv", "national_npl.csv", "metadata.yaml")
+NO_CDN = [
+    re.compile(r"<script[^>]*\bsrc\s*=\s*[\"']?\s*(https?:)?//", re.I),
+    re.compile(r"<link[^>]*\bhref\s*=\s*[\"']?\s*(https?:)?//", re.I),
+    re.compile(r"cdn", re.I),
+    re.compile(r"(require|mathjax)[^\"'<>]*\.js", re.I),
+]
+
+
+@dataclass(frozen=True)
+class DemoBatch:
+    """The shared batch: its data copy, reports folder, summary and the three chosen counties."""
+
+    data: Path
+    reports: Path
+    certified: str
+    failing: str
+    missing: str
+    generated: tuple[str, ...]
+
+    @property
+    def year_dir(self) -> Path:
+        return self.reports / str(YEAR)
+
+    @property
+    def codes(self) -> tuple[str, str, str]:
+        return (self.certified, self.failing, self.missing)
+
+    def inputs(self) -> dict[str, object]:
+        return {"data": str(self.data / DEMO_FILES[0]),
+                "context": [str(self.data / DEMO_FILES[1]), str(self.data / DEMO_FILES[2])]}
+
+
+def pick_counties(ev: report.Evaluation, year: int = YEAR) -> tuple[str, str, str]:
+    """(certified, failing a mandatory condition, with data missing), chosen from the results."""
+    from creditlab.scoring import totals
+
+    v = ev.verdicts[ev.verdicts["year"] == year].set_index("region")
+    t = totals(ev.scores)
+    t = t[t["year"] == year].set_index("region")
+    counties = set(ev.units.loc[~ev.units["is_park"], "code"])
+    complete = [r for r in sorted(v.index) if r in counties and t.loc[r, "status"] == "complete"]
+    certified = next(r for r in complete if v.loc[r, "verdict"] == "certified")
+    failing = next(r for r in complete if v.loc[r, "unmet_mandatory"])
+    missing = next(r for r in sorted(v.index) if r in counties and t.loc[r, "status"] == "incomplete")
+    return certified, failing, missing
+
+
+def demo_batch(tmp_path_factory: pytest.TempPathFactory) -> DemoBatch:
+    """Generate (once per session) the reports of three demo counties with ``jobs=1``.
+
+    One worker runs them in turn on one kernel: the first on a fresh kernel, the others on the
+    warm kernel after a reset — test_report.py compares one of those with a fresh papermill run.
+    """
+    base = tmp_path_factory.getbasetemp() / "creditlab-demo-batch"
+    done = base / "done.json"
+    if done.is_file():
+        d = json.loads(done.read_text())
+        return DemoBatch(Path(d["data"]), Path(d["reports"]), d["certified"], d["failing"], d["missing"],
+                         tuple(d["generated"]))
+    if base.exists():
+        shutil.rmtree(base)
+    data = base / "data"
+    data.mkdir(parents=True)
+    for name in DEMO_FILES:
+        shutil.copy(DEMO / name, data / name)
+    inputs = report.resolve_inputs("shaanxi-2020", str(data / DEMO_FILES[0]),
+                                   [str(data / DEMO_FILES[1]), str(data / DEMO_FILES[2])])
+    certified, failing, missing = pick_counties(report.evaluate(inputs))
+    reports = base / "reports"
+    summary = batch.run_reports(YEAR, [certified, failing, missing], data=str(data / DEMO_FILES[0]),
+                                context=[str(data / DEMO_FILES[1]), str(data / DEMO_FILES[2])],
+                                out=reports, jobs=1, progress=False)
+    assert summary.ok, summary.text()
+    result = DemoBatch(data, reports, certified, failing, missing, tuple(summary.generated))
+    done.write_text(json.dumps({"data": str(data), "reports": str(reports), "certified": certified,
+                                "failing": failing, "missing": missing, "generated": summary.generated}))
+    return result
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> DemoBatch:
+    return demo_batch(tmp_path_factory)
+
+
+def _results(b: DemoBatch, code: str) -> dict:
+    return json.loads((b.year_dir / f"{code}.json").read_text(encoding="utf-8"))
+
+
+def test_generates_reports_results_and_index(shared: DemoBatch) -> None:
+    assert sorted(shared.generated) == sorted(shared.codes)
+    for code in shared.codes:
+        assert (shared.year_dir / f"{code}.html").is_file()
+        assert (shared.year_dir / f"{code}.json").is_file()
+    index = (shared.year_dir / "index.html").read_text(encoding="utf-8")
+    for code in shared.codes:
+        assert f'href="{code}.html"' in index
+    assert "sortable" in index
+    # One shared plotly.js for the folder, none inside the reports.
+    assert (shared.year_dir / "plotly.min.js").stat().st_size > 1_000_000
+    assert [p.name for p in shared.year_dir.rglob("*.js")] == ["plotly.min.js"]
+    # Nothing half-written left behind.
+    assert not list(shared.year_dir.rglob("*.tmp")) and not (shared.year_dir / batch.STAGING_DIR).exists()
+    assert not list((shared.year_dir / batch.FAILED_DIR).glob("*"))
+
+
+def test_results_files(shared: DemoBatch) -> None:
+    ev = report.evaluate(report.resolve_inputs("shaanxi-2020", **shared.inputs()))
+    verdicts = ev.verdicts[ev.verdicts["year"] == YEAR].set_index("region")
+    for code in shared.codes:
+        doc = _results(shared, code)
+        assert doc["schema"] == report.RESULTS_SCHEMA and doc["region"] == code and doc["year"] == YEAR
+        assert doc["verdict"] == verdicts.loc[code, "verdict"]
+        assert doc["reasons"] == list(verdicts.loc[code, "reasons"]) and len(doc["reasons_en"]) == len(doc["reasons"])
+        assert {lv["level"] for lv in doc["levels"]} == {"level1", "level2"}
+        assert len([lv for lv in doc["levels"] if lv["level"] == "level2"]) == 12
+        assert doc["rubric"]["name"] == "shaanxi-2020" and doc["rubric"]["version"] == "2020"
+        assert doc["synthetic"] is True
+        prov = doc["provenance"]
+        assert {f["role"] for f in prov["files"]} >= {"rubric", "data", "context"}
+        assert all(re.fullmatch(r"[0-9a-f]{64}", f["sha256"]) for f in prov["files"])
+        assert re.fullmatch(r"[0-9a-f]{64}", prov["notebook"]["sha256"]) and prov["creditlab_version"]
+        assert 1 <= doc["rank"]["rank"] <= doc["rank"]["peers"]
+        assert doc["previous"]["year"] == YEAR - 1
+    assert _results(shared, shared.certified)["verdict"] == "certified"
+    failing = _results(shared, shared.failing)
+    assert failing["verdict"] == "not_certified" and failing["unmet_mandatory"]
+    assert any(m["met"] is False for m in failing["mandatory"])
+    missing = _results(shared, shared.missing)
+    assert missing["total"]["status"] == "incomplete" and missing["total"]["missing_max"] > 0
+    not_assessed = [c for c in missing["criteria"] if c["status"] == "not_assessed"]
+    assert not_assessed and all(c["points"] is None for c in not_assessed)  # never a silent zero
+
+
+def test_html_has_no_code_no_cdn_and_the_banner(shared: DemoBatch) -> None:
+    for path in shared.year_dir.glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for pattern in NO_CDN:
+            assert not pattern.search(text), f"{path.name}: {pattern.pattern}"
+        assert '<meta charset="utf-8">' in text
+        assert "模拟数据" in text  # the synthetic-data banner
+        assert text.index('<script src="plotly.min.js"') < text.index("</head>")
+        assert path.stat().st_size < 300_000
+    for code in shared.codes:
+        text = (shared.year_dir / f"{code}.html").read_text(encoding="utf-8")
+        assert text.index("creditlab-banner") < text.index("<h1>")
+        for code_text in ("check_params", "_names_before", "import creditlab", "display(HTML", "In&nbsp;["):
+            assert code_text not in text
+        assert 'class="input' not in text and "highlight" not in text
+        assert text.count('class="plotly-graph-div"') == 2
+        assert "年度社会信用体系建设评估报告" in text and "SHA-256" in text
+    missing = (shared.year_dir / f"{shared.missing}.html").read_text(encoding="utf-8")
+    assert "未评估" in missing
+
+
+def test_unchanged_inputs_are_skipped_and_force_regenerates(shared: DemoBatch, tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    shutil.copytree(shared.reports, reports)
+    year_dir = reports / str(YEAR)
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in year_dir.glob("6*.html")}
+    summary = batch.run_reports(YEAR, list(shared.codes), out=reports, jobs=2, progress=False, **shared.inputs())
+    assert summary.skipped == list(shared.codes) and not summary.generated and summary.ok
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in year_dir.glob("6*.html")} == before
+    # --force regenerates (in-process here: jobs=0), without touching the other reports.
+    summary = batch.run_reports(YEAR, [shared.failing], out=reports, jobs=0, force=True, progress=False,
+                                **shared.inputs())
+    assert summary.generated == [shared.failing]
+    assert (year_dir / f"{shared.certified}.html").read_bytes() == before[f"{shared.certified}.html"][1]
+
+
+def test_digest_depends_on_every_input() -> None:
+    base = batch.task_digest("k", "nb", {"region": "610103", "lang": "zh"})
+    assert batch.task_digest("k", "nb", {"region": "610103", "lang": "zh"}) == base
+    assert batch.task_digest("k2", "nb", {"region": "610103", "lang": "zh"}) != base
+    assert batch.task_digest("k", "nb2", {"region": "610103", "lang": "zh"}) != base
+    assert batch.task_digest("k", "nb", {"region": "610103", "lang": "en"}) != base
+
+
+def test_a_failing_county_does_not_stop_the_batch(shared: DemoBatch, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    reports = tmp_path / "reports"
+    shutil.copytree(shared.reports, reports)
+    year_dir = reports / str(YEAR)
+    bad, good = shared.certified, shared.failing
+    old_html = (year_dir / f"{bad}.html").read_bytes()
+    old_json = (year_dir / f"{bad}.json").read_bytes()
+    # New data in which one county has no values for the year: its notebook stops, the others go on.
+    data = tmp_path / "data"
+    shutil.copytree(shared.data, data)
+    csv = data / DEMO_FILES[0]
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    frame[~((frame["region"] == bad) & (frame["year"] == str(YEAR)))].to_csv(csv, index=False)
+    argv = ["reports", "--year", str(YEAR), "--region", bad, "--region", good, "--data", str(csv),
+            "--context", str(data / DEMO_FILES[1]), "--context", str(data / DEMO_FILES[2]),
+            "--out", str(reports), "--jobs", "2"]
+    code = cli_main(argv)
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"FAILED {bad}" in out and "no data for region" in out
+    kept = year_dir / batch.FAILED_DIR / f"{bad}.ipynb"
+    assert kept.is_file() and str(kept) in out
+    nb = json.loads(kept.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == batch.KERNEL_NAME
+    assert nb["metadata"]["papermill"]["exception"] is True
+    # The previous good report of the failing county is still there, unchanged.
+    assert (year_dir / f"{bad}.html").read_bytes() == old_html
+    assert (year_dir / f"{bad}.json").read_bytes() == old_json
+    # The other county was regenerated from the new inputs.
+    doc = json.loads((year_dir / f"{good}.json").read_text(encoding="utf-8"))
+    assert doc["provenance"]["digest"] != _results(shared, good)["provenance"]["digest"]
+    manifest = json.loads((year_dir / batch.MANIFEST).read_text(encoding="utf-8"))["regions"]
+    assert manifest[bad]["status"] == "failed" and manifest[good]["status"] == "generated"
+    assert "no data for region" in (year_dir / "index.html").read_text(encoding="utf-8")
+    assert not (year_dir / batch.STAGING_DIR).exists()
+
+
+def test_bad_selection_is_refused_before_anything_runs(shared: DemoBatch, tmp_path: Path) -> None:
+    for regions in (["../../etc"], ["61010x"], ["999999"]):
+        with pytest.raises(batch.BatchError):
+            batch.run_reports(YEAR, regions, out=tmp_path, jobs=0, progress=False, **shared.inputs())
+    with pytest.raises(batch.BatchError, match="no counties"):
+        batch.run_reports(YEAR, city="不存在市", out=tmp_path, jobs=0, progress=False, **shared.inputs())
+    assert not list((tmp_path / str(YEAR)).glob("*.html"))
+
+
+def test_city_selection_and_missing_data(shared: DemoBatch) -> None:
+    ev = report.evaluate(report.resolve_inputs("shaanxi-2020", **shared.inputs()))
+    codes, no_data = batch.select_regions(ev, YEAR, city="铜川")
+    assert codes and set(codes) <= set(ev.units.loc[ev.units["city"] == "铜川市", "code"]) and not no_data
+    assert batch.select_regions(ev, YEAR, city="610200")[0] == codes
+    everything, _ = batch.select_regions(ev, YEAR)
+    assert len(everything) == len(ev.regions(YEAR))
+
+
+def test_index_reads_only_checked_results(tmp_path: Path) -> None:
+    year_dir = tmp_path / str(YEAR)
+    year_dir.mkdir()
+    doc = {"region": "610103", "name": "<b>碑林区</b>", "name_en": "", "city": "西安市", "year": YEAR,
+           "total": {"points": 90.0, "max_points": 100.0, "missing_max": 0.0}, "verdict": "certified",
+           "unmet_mandatory": [], "previous": None, "synthetic": False,
+           "rubric": {"name": "shaanxi-2020", "version": "2020", "title_zh": "标准", "threshold": 85.0},
+           "provenance": {"files": [], "creditlab_version": "0"}}
+    (year_dir / "610103.json").write_text(json.dumps(doc, ensure_ascii=False))
+    (year_dir / "610103.html").write_text("<html></html>")
+    (year_dir / "evil.json").write_text(json.dumps({**doc, "region": "evil"}))
+    (year_dir / "610104.json").write_text(json.dumps({**doc, "region": "610104"}))  # no HTML beside it
+    index = batch.write_index(year_dir).read_text(encoding="utf-8")
+    assert "&lt;b&gt;碑林区&lt;/b&gt;" in index and "<b>碑林区" not in index
+    assert 'href="610103.html"' in index and "610104" not in index and "evil" not in index

@@ -1,0 +1,201 @@
+"""The county report: parameter checks, what it shows, escaping, and the notebook run by papermill."""
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import papermill as pm
+import pytest
+from test_batch import YEAR, DemoBatch, demo_batch, pick_counties
+
+from creditlab import batch, report
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def ev() -> report.Evaluation:
+    return report.evaluate(report.resolve_inputs("shaanxi-2020"))
+
+
+@pytest.fixture(scope="module")
+def picks(ev: report.Evaluation) -> tuple[str, str, str]:
+    return pick_counties(ev)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> DemoBatch:
+    return demo_batch(tmp_path_factory)
+
+
+def _ns(**kw: object) -> dict[str, object]:
+    ns: dict[str, object] = {"region": "610103", "year": YEAR, "rubric": "shaanxi-2020", "data": "", "context": "",
+                             "scope": "province", "lang": "zh", "output": "", "cache": ""}
+    ns.update(kw)
+    return ns
+
+
+def _report(ev: report.Evaluation, **kw: object) -> report.CountyReport:
+    return report.CountyReport(ev, report.check_params(_ns(**kw), set()))
+
+
+def test_parameters_are_checked() -> None:
+    params = report.check_params(_ns(region=610103), set())  # papermill's CLI passes digits as an int
+    assert params.region == "610103" and params.inputs.data[0].name == "shaanxi-2020_indicators.csv"
+    assert [p.name for p in params.inputs.context] == ["context.csv", "national_npl.csv"]
+    cases = [
+        (_ns(regoin="610103"), "unknown parameter 'regoin' — did you mean 'region'"),
+        (_ns(region="61010"), "6-digit code"),
+        (_ns(region="../x"), "6-digit code"),
+        (_ns(lang="fr"), "language"),
+        (_ns(scope="county"), "scope"),
+        (_ns(rubric="shaanxi-1999"), "unknown rubric"),
+        (_ns(data="/nonexistent/data.csv"), "not found"),
+        (_ns(year="2024"), "'year' should be int"),
+    ]
+    for ns, message in cases:
+        with pytest.raises(report.ReportError, match=re.escape(message)):
+            report.check_params(ns, set())
+
+
+def test_unknown_region_or_year_stops_with_a_clear_message(ev: report.Evaluation) -> None:
+    with pytest.raises(report.ReportError, match="unknown region '610199'"):
+        _report(ev, region="610199")
+    with pytest.raises(report.ReportError, match=r"no data for region 610103 \(碑林区\) in 2019; years with data"):
+        _report(ev, year=2019)
+    # IPython shows the message, not a traceback.
+    assert report.ReportError("x")._render_traceback_() == ["ReportError: x"]
+
+
+def test_levels_mandatory_verdict_gaps_change_rank(ev: report.Evaluation, picks: tuple[str, str, str]) -> None:
+    certified, failing, _ = picks
+    rep = _report(ev, region=certified)
+    lv = rep.levels()
+    assert list(lv["level"]).count("level1") == 3 and list(lv["level"]).count("level2") == 12
+    assert lv.loc[lv["level"] == "total", "max_points"].item() == 100
+    l1 = lv[lv["level"] == "level1"]
+    assert np.isclose(l1["points"].sum(), rep.total()["points"])
+    assert rep.verdict_row["verdict"] == "certified" and rep.mandatory()["met"].all()
+    assert set(rep.conditions()["result"]) == {"pass"}
+    assert rep.change() is not None and rep.previous_verdict() is not None
+    pos = rep.position()
+    peers = rep.peers()
+    assert pos["peers"] == len(peers) == len(ev.units[~ev.units["is_park"]])
+    assert peers["is_self"].sum() == 1 and pos["percentile"] == (pos["rank"] - 1) / pos["peers"] * 100
+    city = _report(ev, region=certified, scope="city").peers()
+    assert set(ev.units.set_index("code").loc[city["region"], "city_code"]) == {rep.unit["city_code"]}
+    gaps = rep.gaps()
+    assert (gaps["gap"].diff().dropna() <= 1e-9).all()
+    bad = _report(ev, region=failing)
+    assert bad.verdict_row["verdict"] == "not_certified"
+    assert (bad.mandatory()["met"] == False).any()  # noqa: E712 - nullable boolean
+    assert "✗ 不符合" in bad.mandatory_html() and "不符合认定条件" in bad.certification_html()
+
+
+def test_not_assessed_is_never_zero(ev: report.Evaluation, picks: tuple[str, str, str]) -> None:
+    rep = _report(ev, region=picks[2])
+    na = rep.not_assessed()
+    assert len(na) and na["points"].isna().all() and na["gap"].isna().all()
+    assert rep.total()["status"] == "incomplete" and rep.total()["missing_max"] == na["max_points"].sum()
+    html = rep.criteria_html()
+    assert html.count("未评估") >= 2 * len(na)  # the points cell and the status cell of each row
+    assert "按未评估列示，不计为0分" in rep.levels_html()
+    assert set(rep.gaps()["id"]).isdisjoint(set(na["id"]))
+    doc = rep.results()
+    json.dumps(doc, allow_nan=False)
+    assert all(c["points"] is None for c in doc["criteria"] if c["status"] == "not_assessed")
+
+
+def test_everything_from_data_files_is_escaped(ev: report.Evaluation) -> None:
+    units = ev.units.copy()
+    units.loc[units["code"] == "610103", "name"] = '<script>alert("x")</script>'
+    units.loc[units["code"] == "610103", "city"] = "<img src=x onerror=alert(1)>"
+    rep = report.CountyReport(replace(ev, units=units), report.check_params(_ns(), set()))
+    html = "".join([rep.header_html(), rep.levels_html(), rep.rank_html(), rep.provenance_html()])
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert report.check_region_code("KF610101") == "KF610101"
+    with pytest.raises(report.ReportError):
+        report.check_region_code("610103/../../x")
+
+
+def test_english_report(ev: report.Evaluation) -> None:
+    rep = _report(ev, lang="en")
+    html = rep.header_html() + rep.certification_html()
+    assert "Beilin District" in html and "social-credit-system construction evaluation 2024" in html
+    assert "Condition 1" in html
+
+
+def test_results_file_is_written_atomically(ev: report.Evaluation, tmp_path: Path) -> None:
+    rep = _report(ev, output=str(tmp_path))
+    path = rep.write_results()
+    assert path == tmp_path / "610103.json" and [p.name for p in tmp_path.iterdir()] == ["610103.json"]
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["provenance"]["run_date"] == doc["provenance"]["run_at"][:10]
+    assert doc["rubric"]["threshold"] == 85
+
+
+def test_cached_evaluation_is_used_only_for_the_same_inputs(ev: report.Evaluation, tmp_path: Path) -> None:
+    inputs = report.resolve_inputs("shaanxi-2020")
+    cache = report.save_evaluation(ev, tmp_path / "ev.pkl")
+    assert report.load_evaluation(inputs, cache).computed_at == ev.computed_at
+    stale = replace(ev, key="0" * 64, computed_at="stale")
+    with open(tmp_path / "stale.pkl", "wb") as fh:
+        pickle.dump(stale, fh)
+    assert report.load_evaluation(inputs, tmp_path / "stale.pkl").computed_at != "stale"
+
+
+def test_notebook_is_committed_clean_and_thin() -> None:
+    nb = nbformat.read(str(report.NOTEBOOK), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert nb.metadata.kernelspec.name == "creditlab"
+    tags = [c.metadata.get("tags", []) for c in code]
+    i = next(i for i, t in enumerate(tags) if "parameters" in t)
+    assert "_names_before = set(globals())" in code[i - 1].source
+    assert "report.check_params(globals(), _names_before)" in code[i + 1].source
+    assert all(len([x for x in c.source.splitlines() if x.strip()]) <= 4 for j, c in enumerate(code) if j != i)
+
+
+def test_misspelled_parameter_stops_the_papermill_run(tmp_path: Path) -> None:
+    out = tmp_path / "out.ipynb"
+    with pytest.raises(pm.PapermillExecutionError) as info:
+        pm.execute_notebook(str(report.NOTEBOOK), str(out), parameters={"regoin": "610103", "output": str(tmp_path)},
+                            kernel_name="creditlab", progress_bar=False)
+    assert info.value.ename == "ReportError"
+    assert "unknown parameter 'regoin' — did you mean 'region'?" in info.value.evalue
+    assert not list(tmp_path.glob("*.json"))
+
+
+def test_warm_kernel_gives_the_same_report_as_a_fresh_papermill_run(shared: DemoBatch, tmp_path: Path) -> None:
+    """The batch ran ``shared.missing`` third on its worker's warm kernel; papermill starts a new one."""
+    code = shared.missing
+    out = tmp_path / f"{code}.ipynb"
+    nb = pm.execute_notebook(str(report.NOTEBOOK), str(out), kernel_name="creditlab", progress_bar=False,
+                             parameters={"region": code, "year": YEAR, "output": str(tmp_path), **shared.inputs()})
+    fresh = json.loads((tmp_path / f"{code}.json").read_text(encoding="utf-8"))
+    warm = json.loads((shared.year_dir / f"{code}.json").read_text(encoding="utf-8"))
+    for doc in (fresh, warm):
+        for key in ("run_at", "run_date", "notebook", "parameters", "digest"):
+            doc["provenance"].pop(key, None)
+    assert fresh == warm
+
+    def normalise(html: str) -> str:
+        html = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID", html)
+        return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", "TIME", html)
+
+    assert normalise(batch.export_html(nb, fresh)) == normalise(
+        (shared.year_dir / f"{code}.html").read_text(encoding="utf-8"))
+    # The project's kernel, inside this venv, ran it.
+    assert nb.metadata.kernelspec.name == "creditlab"
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("creditlab")
+    assert Path(spec.resource_dir).resolve().is_relative_to(Path(sys.prefix).resolve())
+    assert Path(spec.argv[0]).resolve() == Path(sys.executable).resolve()
