@@ -83,7 +83,11 @@ class BatchError(CreditlabError):
 
 
 class WarmKernel:
-    """One kernel of the ``creditlab`` kernelspec, reused across notebooks with a namespace reset."""
+    """One kernel of the ``creditlab`` kernelspec, reused across notebooks with a namespace reset.
+
+    It uses jupyter_client's *async* manager and client, like nbclient does: with a blocking
+    client nbclient's per-cell timeout never fires (its output poll blocks the event loop).
+    """
 
     def __init__(self, kernel_name: str = KERNEL_NAME, start_timeout: float = START_TIMEOUT):
         self.kernel_name = kernel_name
@@ -94,47 +98,59 @@ class WarmKernel:
         self._dir: str | None = None
 
     def start(self) -> None:
-        from jupyter_client import KernelManager
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
         # IPC sockets in a private folder: no TCP ports to race for between parallel workers.
         self._dir = tempfile.mkdtemp(prefix="cl-kernel-")
-        km = KernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(self._dir, "k"))
+        km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(self._dir, "k"))
         # No IPython history: parallel kernels would contend for its SQLite file, and reports need none.
-        km.start_kernel(extra_arguments=["--HistoryManager.enabled=False"])
+        run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
         kc = km.client()
         kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=self.start_timeout)
-            reply = kc.execute_interactive(_WARMUP_CODE, silent=True, store_history=False,
-                                           timeout=self.start_timeout, allow_stdin=False)
-            if reply["content"]["status"] != "ok":
-                raise RuntimeError(f"kernel warm-up failed: {reply['content'].get('evalue', '')}")
-        except BaseException:
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
-            raise
         self.km, self.kc, self.runs = km, kc, 0
+        try:
+            run_sync(kc.wait_for_ready)(timeout=self.start_timeout)
+            self._run(_WARMUP_CODE, self.start_timeout)
+        except BaseException:
+            self.shutdown()
+            raise
+
+    def _run(self, code: str, timeout: float) -> None:
+        from jupyter_core.utils import run_sync
+
+        reply = run_sync(self.kc.execute_interactive)(code, silent=True, store_history=False, timeout=timeout,
+                                                       allow_stdin=False)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
 
     def prepare(self, fresh: bool = False) -> None:
         """Make the kernel ready for the next notebook: fresh if asked/needed, else reset."""
-        if fresh or self.km is None or self.runs >= RECYCLE_AFTER or not self.km.is_alive():
+        if fresh or self.runs >= RECYCLE_AFTER or not self.alive():
             self.shutdown()
             self.start()
         elif self.runs:
-            reply = self.kc.execute_interactive(_RESET_CODE, silent=True, store_history=False, timeout=60,
-                                                allow_stdin=False)
-            if reply["content"]["status"] != "ok":
+            try:
+                self._run(_RESET_CODE, 60)
+            except Exception:  # noqa: BLE001 - a kernel that cannot reset is replaced
                 self.shutdown()
                 self.start()
         self.runs += 1
 
     def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
         if self.kc is not None:
             with contextlib.suppress(Exception):
                 self.kc.stop_channels()
         if self.km is not None:
             with contextlib.suppress(Exception):
-                self.km.shutdown_kernel(now=True)
+                run_sync(self.km.shutdown_kernel)(now=True)
         if self._dir:
             shutil.rmtree(self._dir, ignore_errors=True)
         self.km = self.kc = self._dir = None
@@ -149,7 +165,8 @@ def _engine_class() -> type:
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None,
-                                     warm_kernel: WarmKernel | None = None, **kwargs):
+                                     warm_kernel: WarmKernel | None = None, partial_path: str | None = None,
+                                     **kwargs):
             if warm_kernel is None:
                 return super().execute_managed_notebook(
                     nb_man, kernel_name, log_output=log_output, stdout_file=stdout_file,
@@ -160,7 +177,17 @@ def _engine_class() -> type:
                 startup_timeout=start_timeout, log_output=log_output, stdout_file=stdout_file,
                 stderr_file=stderr_file)
             client.kc = warm_kernel.kc  # reuse the worker's client: no new channels per notebook
-            return client.execute()
+            try:
+                return client.execute()
+            except BaseException:
+                # papermill saves the notebook after a cell *error*, not after a timeout or a dead
+                # kernel: keep what ran so far for the error notebook.
+                if partial_path:
+                    import nbformat
+
+                    with contextlib.suppress(Exception):
+                        nbformat.write(nb_man.nb, partial_path)
+                raise
 
     return WarmKernelEngine
 
@@ -182,6 +209,7 @@ class Task:
     digest: str
     lang: str
     fresh_kernel: bool = False
+    timeout: int = CELL_TIMEOUT     # seconds per cell
 
 
 @dataclass
@@ -208,6 +236,8 @@ def _worker_init(ignore_sigint: bool = False) -> None:
         # Ctrl-C is the parent's business: it cancels what has not started, and each worker
         # finishes (or fails) the notebook in hand cleanly instead of dying halfway.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # SIGTERM (the parent's process group killed) unwinds: staging removed, kernel shut down.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     papermill_engines.register(ENGINE_NAME, _engine_class())
     _KERNEL = WarmKernel()
     atexit.register(_KERNEL.shutdown)
@@ -232,8 +262,8 @@ def run_task(task: Task) -> Outcome:
             _KERNEL.prepare(fresh=task.fresh_kernel)
             nb = pm.execute_notebook(
                 task.notebook, str(out_nb), parameters=params, kernel_name=KERNEL_NAME, engine_name=ENGINE_NAME,
-                warm_kernel=_KERNEL, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                start_timeout=START_TIMEOUT, execution_timeout=CELL_TIMEOUT,
+                warm_kernel=_KERNEL, partial_path=str(out_nb), progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False, start_timeout=START_TIMEOUT, execution_timeout=task.timeout,
             )
         except BaseException:
             _KERNEL.runs = RECYCLE_AFTER  # whatever happened in it, the next notebook gets a fresh kernel
@@ -281,14 +311,16 @@ def _keep_failed(out_nb: Path, year_dir: Path, code: str, exc: BaseException) ->
 
 
 def _last_line(exc: BaseException) -> str:
+    """One line for the summary: the error's type and message (the cell's error for papermill)."""
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        text = f"{exc.ename}: {exc.evalue}"
+        name, message = exc.ename, exc.evalue
     else:
-        text = f"{type(exc).__name__}: {exc}"
-    lines = [x for x in text.strip().splitlines() if x.strip()]
-    return lines[-1].strip() if lines else type(exc).__name__
+        name, message = type(exc).__name__, str(exc)
+    lines = [x.strip() for x in message.splitlines() if x.strip().strip("-=")]
+    text = f"{name}: {' '.join(lines)}" if lines else name
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def export_html(nb: Any, results: dict[str, Any]) -> str:
@@ -481,6 +513,13 @@ def run_reports(
     notebook = Path(notebook or report.NOTEBOOK).resolve()
     if not notebook.is_file():
         raise BatchError(f"notebook {notebook} not found")
+    _check_kernel()
+    if regions:  # refuse malformed codes before any work (they would become file names)
+        for r in regions:
+            try:
+                report.check_region_code(str(r))
+            except report.ReportError as exc:
+                raise BatchError(str(exc)) from None
     inputs = report.resolve_inputs(rubric, data, context)
     year_dir = Path(out or reports_dir()).resolve() / str(year)
     year_dir.mkdir(parents=True, exist_ok=True)
@@ -492,8 +531,9 @@ def run_reports(
         notebook_sha = report.sha256_file(notebook)
         manifest = load_manifest(year_dir)
         entries = manifest["regions"]
-        base = {"year": year, "rubric": ev.rubric.name, "data": [str(p) for p in inputs.data],
-                "context": [str(p) for p in inputs.context], "scope": scope, "lang": lang}
+        # The input files (names and bytes) and code are in ``key``; not their absolute paths, so
+        # moving the project does not regenerate anything.
+        base = {"year": year, "rubric": ev.rubric.name, "scope": scope, "lang": lang}
         todo: list[tuple[str, str]] = []
         for code in codes:
             digest = task_digest(key, notebook_sha, {**base, "region": code})
@@ -513,6 +553,17 @@ def run_reports(
             summary.index = write_index(year_dir, lang=lang, manifest=load_manifest(year_dir))
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _check_kernel() -> None:
+    """The project's kernel must be registered: never fall back to a machine's default kernel."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        raise BatchError(f"the Jupyter kernel {KERNEL_NAME!r} is not registered: run `make setup` (or "
+                         f"{sys.executable} -m ipykernel install --sys-prefix --name {KERNEL_NAME})") from None
 
 
 def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, year: int, year_dir: Path,

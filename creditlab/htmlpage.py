@@ -224,7 +224,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
             f"<li>{esc(c)}：{esc(e.get('error', ''))}"
             + f' — <a href="failed/{esc(c)}.ipynb">{esc(t("错误记录", "error notebook"))}</a></li>'
             for c, e in sorted(failed.items()))
-        parts.append(f"<h2>{esc(t('本次生成失败', 'Failed in the last run'))}</h2>"
+        parts.append(f"<h2>{esc(t('未能重新生成的报告', 'Reports that failed to regenerate'))}</h2>"
                      + "<p>" + esc(t("以下报告未能重新生成（如有上一版报告，仍保留在上表中）：",
                                      "These reports could not be regenerated (a previous report, if any, is still "
                                      "listed above):")) + "</p>"

@@ -38,6 +38,7 @@ NOTEBOOK = PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"
 REGION_ID = re.compile(r"\d{6}|KF\d{6}")
 SCOPES = ("province", "city")
 RESULTS_SCHEMA = "creditlab.county-report/1"
+NOTEBOOK_NAMES = frozenset({"rep"})
 PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
     "region": (str, int), "year": int, "rubric": str, "data": (str, list), "context": (str, list),
     "scope": str, "lang": str, "output": str, "cache": str,
@@ -283,6 +284,9 @@ def check_region_code(code: Any) -> str:
 
 def check_params(namespace: Mapping[str, Any], names_before: set[str]) -> Params:
     """Validate the parameters cell (and papermill's injected one): names, types and values."""
+    # Names the notebook itself defines after its parameters: re-running the validation cell in
+    # JupyterLab must not take them for misspelled parameters.
+    namespace = {k: v for k, v in namespace.items() if k not in NOTEBOOK_NAMES}
     try:
         p = check_parameters(namespace, names_before, PARAMETER_SPEC)
     except ParameterError as exc:

@@ -270,3 +270,32 @@ def test_index_reads_only_checked_results(tmp_path: Path) -> None:
     index = batch.write_index(year_dir).read_text(encoding="utf-8")
     assert "&lt;b&gt;碑林区&lt;/b&gt;" in index and "<b>碑林区" not in index
     assert 'href="610103.html"' in index and "610104" not in index and "evil" not in index
+
+
+def test_a_cell_timeout_fails_the_county_and_keeps_what_ran(tmp_path: Path) -> None:
+    """In-process run_task on a tiny notebook whose second cell hangs: a failure, not a hang."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("region = '610103'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print('started')"),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(60)"),
+    ])
+    nb.metadata.kernelspec = {"name": "creditlab", "display_name": "creditlab", "language": "python"}
+    path = tmp_path / "hang.ipynb"
+    nbformat.write(nb, str(path))
+    year_dir = tmp_path / str(YEAR)
+    (year_dir / "staging").mkdir(parents=True)
+    task = batch.Task("610103", YEAR, str(path), {"region": "610103"}, str(year_dir), str(year_dir / "staging"),
+                      "digest", "zh", timeout=3)
+    try:
+        outcome = batch.run_task(task)
+        assert batch._KERNEL is not None and batch._KERNEL.runs >= batch.RECYCLE_AFTER  # replaced next time
+    finally:
+        if batch._KERNEL is not None:
+            batch._KERNEL.shutdown()
+            batch._KERNEL = None
+    assert outcome.status == "failed" and "Timeout" in outcome.error
+    kept = nbformat.read(outcome.failed_notebook, as_version=4)
+    assert kept.cells[2].outputs[0]["text"] == "started\n"  # the cells that ran are kept
+    assert not (year_dir / "610103.html").exists() and not list((year_dir / "staging").iterdir())
