@@ -25,10 +25,18 @@ Ranks. Higher score is better and ties share the best rank ("min"), as in
 make ties rare *except* between regions with identical indicator profiles (e.g. two counties
 with full marks everywhere), which stay tied under every weighting — hence real tie handling
 rather than a plain double argsort.
+
+API. :func:`prepare` scores the data once and returns a :class:`WeightModel`; its methods (and the
+module functions of the same names, which take ``rubric, data, context``) are :func:`monte_carlo`
+(rank bands, R̄S, probability of certification), :func:`sobol` (Sobol indices via SALib),
+:func:`tipping_point` / :func:`tipping_table` (smallest L1 reweighting, a linear programme solved by
+HiGHS), :func:`local_sensitivity`, :func:`compare_scenarios` and ``WeightModel.evaluate`` (scores,
+ranks and verdicts under given weights, for the scenario explorer). Weight schemes, renormalisation
+and named scenarios live in :mod:`creditlab.weights`; charts and sentences in
+:mod:`creditlab.sensitivity_figures`.
 """
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -50,10 +58,6 @@ from .weights import (
     renormalise,
 )
 
-_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-    "==": operator.eq, "!=": operator.ne,
-}
 _TIE = 1e-9  # relative to the total: scores closer than this are tied
 _MARGIN = 1e-6  # points: how far past a strict boundary a tipping point goes
 _SCORE_BINS = 1000  # per-region histogram bins for score quantiles (resolution ≤ total / 1000)
@@ -153,7 +157,10 @@ class WeightModel:
         s = self.scores_for(w)
         ranks = rank_rows(s, self.total * _TIE)[0]
         cert, fail = self.certification_for(w[None, :], s)
-        verdict = np.where(cert[0], "certified", np.where(fail[0], "not_certified", "undecided"))
+        conds = self.rubric.certification.get("conditions") or []
+        # certify()'s word for "every condition holds": eligible where all are exclusions (henan-2021).
+        ok = "eligible" if conds and all(c.get("kind") == "exclusion" for c in conds) else "certified"
+        verdict = np.where(cert[0], ok, np.where(fail[0], "not_certified", "undecided"))
         nominal_rank = self.nominal_ranks()
         nominal_verdict = self.verdicts.set_index("region")["verdict"].reindex(self.regions).to_numpy()
         return pd.DataFrame({
@@ -804,7 +811,7 @@ class TippingPoint:
     region: str
     target: str                   # "certify" or the other region's code
     direction: str                # reach / lose (certify); overtake / be_overtaken (other region)
-    status: str                   # found / already / infeasible / blocked
+    status: str                   # found / infeasible (not within the bounds) / blocked (weights cannot help)
     feasible: bool
     l1_change: float              # Σ |w − w0| (points); NaN when infeasible
     weights: pd.Series | None     # the new weights (points)

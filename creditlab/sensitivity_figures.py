@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
 from .banner import banner_html, is_synthetic
 from .errors import CreditlabError
 from .htmlpage import COMPONENT_CSS, esc, table
@@ -670,12 +671,17 @@ def widget_outputs(*objs: Any) -> tuple[dict[str, Any], ...]:
     shell channel while it waits for the cell's reply, and sometimes blocks until its timeout
     (jupyter/nbclient#312). Plotly figures are formatted with creditlab's renderers.
     """
-    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.formatters import DisplayFormatter
 
-    fmt = InteractiveShell.instance().display_formatter.format
+    fmt = DisplayFormatter()  # every MIME type active, whatever shell (if any) runs this
     out = []
     for obj in objs:
-        data, meta = fmt(obj)
+        if isinstance(obj, go.Figure):
+            # Not fmt.format: a Figure's _ipython_display_ would display it at once, outside the widget.
+            data, meta = dict(obj._repr_mimebundle_()), {}
+            data.setdefault("text/plain", "<plotly figure>")
+        else:
+            data, meta = fmt.format(obj)
         out.append({"output_type": "display_data", "data": data, "metadata": meta})
     return tuple(out)
 
@@ -706,6 +712,6 @@ def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> s
 
 __all__ = [
     "PARAMETER_SPEC", "SOBOL_OUTPUTS", "SensitivityError", "SensitivityReport", "certification_figure",
-    "explorer_html", "load_model", "widget_outputs", "local_figure", "rank_band_figure", "scenarios_html", "score_threshold",
-    "scores_figure", "sobol_figure", "weights_figure",
+    "explorer_html", "load_model", "local_figure", "rank_band_figure", "scenarios_html", "score_threshold",
+    "scores_figure", "sobol_figure", "weights_figure", "widget_outputs",
 ]

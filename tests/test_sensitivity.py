@@ -488,3 +488,49 @@ def test_rubric_without_certification(sx, case):
     with pytest.raises(ValueError, match="no score condition"):
         model.tipping_point(model.regions[0])
     assert model.sobol("rank_shift", N=32).variance > 0
+
+
+# --------------------------------------------------------------------------------------------
+# Charts, sentences and the explorer's pieces
+
+
+def test_figures_and_sentences(sx, case):
+    from creditlab import sensitivity_figures as sf
+
+    data, context, codes, model = case
+    res = model.monte_carlo("uniform", 0.3, 100, seed=2)
+    fig = sf.rank_band_figure(res.summary, "en")
+    assert len(fig.data) == 2 and len(fig.data[0].y) == model.n_regions
+    assert list(fig.data[0].y) == res.summary.sort_values(["nominal_rank", "region"])["name"].tolist()
+    cert = sf.certification_figure(res.summary, "zh")
+    assert len(cert.data[0].x) == int((model.other != "fail").sum())
+    sob = model.sobol("n_certified", N=32)
+    assert len(sf.sobol_figure(sob, "zh").data) == 2
+    zh, en = sf.rank_sentence(res, "zh"), sf.rank_sentence(res, "en")
+    assert f"{res.rank_shift:.2f}" in zh and f"{res.rank_shift:.2f}" in en and "R̄S" in zh
+    text = sf.certification_sentence(res, "zh")
+    n_always = int((res.summary["p_certified_min"] >= 1).sum())
+    assert text.startswith(f"{n_always}个地区在全部模拟中都符合认定条件")
+    tt = model.tipping_table(0.5)
+    assert set(tt["status"]) <= {"found", "infeasible", "blocked"} and len(tt) == model.n_regions
+    assert "blocked" in set(tt["status"])  # region 2 fails another condition
+    assert "权重调整不能改变其结果" in sf.tipping_sentence(tt, 0.5, "zh")
+
+
+def test_explorer_pieces(sx, case):
+    from IPython.display import HTML
+
+    from creditlab import sensitivity_figures as sf
+
+    *_, model = case
+    scen = {s.id: s for s in load_scenarios(sx)}
+    w = model.weights_vector(scen["results-first"])
+    assert w.sum() == pytest.approx(100.0) and w["C1"] == pytest.approx(25.0)
+    e = model.evaluate(w)
+    html = sf.explorer_html(model, w, "en")
+    n1 = int((e["verdict"] == "certified").sum())
+    assert f"Under these weights {n1} regions are certified" in html
+    outs = sf.widget_outputs(HTML("<b>x</b>"), sf.scores_figure(e, sf.score_threshold(model), "zh"))
+    assert outs[0]["data"]["text/html"] == "<b>x</b>"
+    assert "application/vnd.plotly.v1+json" in outs[1]["data"] and "text/html" in outs[1]["data"]
+    assert sf.score_threshold(model) == THRESHOLD
