@@ -27,10 +27,18 @@ _API = {
     "rank_percentiles": "monitoring",
 }
 
+# Submodules reachable as attributes without an explicit import (``creditlab.sensitivity.sobol``).
+_SUBMODULES = {
+    "banner", "batch", "certification", "data", "figures", "monitoring", "normalise", "plan", "regions",
+    "report", "rubric", "rubric_views", "scoring", "sensitivity", "weights",
+}
+
 __all__ = ["CreditlabError", "DataError", "RubricError", "__version__", *_API]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'creditlab' has no attribute {name!r}")
@@ -40,4 +48,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_API))
+    return sorted(set(globals()) | set(_API) | _SUBMODULES)

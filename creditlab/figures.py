@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import shutil
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -83,6 +84,29 @@ def setup() -> None:
     pio.renderers.default = "plotly_mimetype+creditlab_html"
     pio.templates["creditlab"] = _template()
     pio.templates.default = "creditlab"
+
+
+def widget_outputs(*objs: Any) -> tuple[dict[str, Any], ...]:
+    """Display outputs for ``ipywidgets.Output.outputs``: ``out.outputs = widget_outputs(html, fig)``.
+
+    Setting the widget's outputs directly, rather than ``with out: display(...)``, keeps headless runs
+    reliable: nbclient (papermill, nbconvert) mimics the Output widget by sending messages on the
+    shell channel while it waits for the cell's reply, and sometimes blocks until its timeout
+    (jupyter/nbclient#312). Plotly figures are formatted with creditlab's renderers.
+    """
+    from IPython.core.formatters import DisplayFormatter
+
+    fmt = DisplayFormatter()  # every MIME type active, whatever shell (if any) runs this
+    out = []
+    for obj in objs:
+        if isinstance(obj, go.Figure):
+            # Not fmt.format: a Figure's _ipython_display_ would display it at once, outside the widget.
+            data, meta = dict(obj._repr_mimebundle_()), {}
+            data.setdefault("text/plain", "<plotly figure>")
+        else:
+            data, meta = fmt.format(obj)
+        out.append({"output_type": "display_data", "data": data, "metadata": meta})
+    return tuple(out)
 
 
 setup()

@@ -663,29 +663,6 @@ def scenarios_html(model: WeightModel, scenarios: list[Scenario], lang: str = "z
                     f"<p>{esc(scenario_sentence(comp, lang))}</p>" + table(cols, rows, numeric=(2, 3, 4))))
 
 
-def widget_outputs(*objs: Any) -> tuple[dict[str, Any], ...]:
-    """Display outputs for ``ipywidgets.Output.outputs``: ``out.outputs = widget_outputs(html, fig)``.
-
-    Setting the widget's outputs directly, rather than ``with out: display(...)``, keeps headless runs
-    reliable: nbclient (papermill, nbconvert) mimics the Output widget by sending messages on the
-    shell channel while it waits for the cell's reply, and sometimes blocks until its timeout
-    (jupyter/nbclient#312). Plotly figures are formatted with creditlab's renderers.
-    """
-    from IPython.core.formatters import DisplayFormatter
-
-    fmt = DisplayFormatter()  # every MIME type active, whatever shell (if any) runs this
-    out = []
-    for obj in objs:
-        if isinstance(obj, go.Figure):
-            # Not fmt.format: a Figure's _ipython_display_ would display it at once, outside the widget.
-            data, meta = dict(obj._repr_mimebundle_()), {}
-            data.setdefault("text/plain", "<plotly figure>")
-        else:
-            data, meta = fmt.format(obj)
-        out.append({"output_type": "display_data", "data": data, "metadata": meta})
-    return tuple(out)
-
-
 def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> str:
     """A sentence and a table of the verdicts and ranks that change under ``weights``."""
     e = model.evaluate(weights)
@@ -713,5 +690,5 @@ def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> s
 __all__ = [
     "PARAMETER_SPEC", "SOBOL_OUTPUTS", "SensitivityError", "SensitivityReport", "certification_figure",
     "explorer_html", "load_model", "local_figure", "rank_band_figure", "scenarios_html", "score_threshold",
-    "scores_figure", "sobol_figure", "weights_figure", "widget_outputs",
+    "scores_figure", "sobol_figure", "weights_figure",
 ]

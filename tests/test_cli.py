@@ -18,3 +18,11 @@ def test_console_script_runs():
     out = subprocess.run([sys.executable, "-m", "creditlab.cli", "rubrics"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "shaanxi-2020" in out.stdout
+
+
+def test_submodules_reachable_from_package():
+    import creditlab
+
+    assert callable(creditlab.sensitivity.monte_carlo)
+    assert callable(creditlab.data.write_template)
+    assert "sensitivity" in dir(creditlab)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from creditlab import load_rubric, score
+from creditlab import figures
 from creditlab import sensitivity as S
 from creditlab.certification import certify
 from creditlab.errors import DataError
@@ -530,7 +531,7 @@ def test_explorer_pieces(sx, case):
     html = sf.explorer_html(model, w, "en")
     n1 = int((e["verdict"] == "certified").sum())
     assert f"Under these weights {n1} regions are certified" in html
-    outs = sf.widget_outputs(HTML("<b>x</b>"), sf.scores_figure(e, sf.score_threshold(model), "zh"))
+    outs = figures.widget_outputs(HTML("<b>x</b>"), sf.scores_figure(e, sf.score_threshold(model), "zh"))
     assert outs[0]["data"]["text/html"] == "<b>x</b>"
     assert "application/vnd.plotly.v1+json" in outs[1]["data"] and "text/html" in outs[1]["data"]
     assert sf.score_threshold(model) == THRESHOLD
