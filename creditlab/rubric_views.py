@@ -31,7 +31,8 @@ def rule_text(row: pd.Series, lang: str = "zh") -> str:
         return tr(f"每{row['unit'] or '个'}{row['per_unit']:g}分，最高{row['cap']:g}分",
                   f"{row['per_unit']:g} per unit, at most {row['cap']:g}", lang)
     if kind in ("discretionary", "graded"):
-        return tr(f"{RULE_LABELS[kind][0]}，最高{row['max']:g}分", f"{RULE_LABELS[kind][1]}, up to {row['max']:g}", lang)
+        zh, en = RULE_LABELS[kind]
+        return tr(f"{zh}，最高{row['max']:g}分", f"{en}, up to {row['max']:g}", lang)
     if kind == "binary":
         return tr(f"达标得{pts:g}分", f"{pts:g} pt if met", lang)
     return tr(*RULE_LABELS[kind], lang)

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from creditlab import load_rubric, score
-from creditlab import figures
+from creditlab import figures, load_rubric, score
 from creditlab import sensitivity as S
 from creditlab.certification import certify
 from creditlab.errors import DataError
