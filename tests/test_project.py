@@ -95,3 +95,12 @@ def test_strip_removes_outputs(tmp_path):
     assert nbstrip.main([str(path)]) == 0
     assert not nbstrip.has_outputs(nbformat.read(path, as_version=4))
     assert nbstrip.main([str(path), "--check"]) == 0
+
+
+def test_ruff_clean():
+    ruff = Path(sys.executable).with_name("ruff")
+    if not ruff.exists():
+        pytest.skip("ruff not installed in this environment")
+    out = subprocess.run([str(ruff), "check", "creditlab", "tests", "bench", "data"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:]
