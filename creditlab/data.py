@@ -39,6 +39,7 @@ from .atomic import atomic_path
 from .errors import DataError, RubricError
 from .paths import data_dir
 from .rubric import Rubric, list_rubrics, load_rubric
+from .tables import read_csv_text
 
 COLUMNS = ["region", "year", "criterion", "value", "evidence"]
 REQUIRED = ["region", "year", "criterion", "value"]
@@ -284,18 +285,6 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_csv_text(path: Path) -> pd.DataFrame:
-    """CSV as strings; UTF-8 (with or without BOM), else GB18030 as saved by Chinese Excel."""
-    last: Exception | None = None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                               skip_blank_lines=False, encoding=encoding)
-        except UnicodeDecodeError as exc:
-            last = exc
-    raise last  # type: ignore[misc]
-
-
 def _table(frame: pd.DataFrame, file: str, sheet: str, required: Sequence[str],
            aliases: dict[str, str]) -> tuple[pd.DataFrame | None, _Chunk, list[Problem]]:
     """Normalise a header-row table: canonical column names, the row numbers a person sees."""
@@ -320,7 +309,7 @@ def _read_csv(path: Path, required: Sequence[str], aliases: dict[str, str]
               ) -> tuple[list[tuple[pd.DataFrame, _Chunk]], list[Problem], dict[str, str]]:
     file = str(path)
     try:
-        raw = _read_csv_text(path)
+        raw = read_csv_text(path)
     except pd.errors.EmptyDataError:
         return [], [Problem(file, message="the file is empty")], {}
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from .errors import DataError
 from .plan import Plan, load_plan, resolve_path
+from .tables import read_table
 
 GROUPS: dict[str, tuple[str, str]] = {
     "capital": ("省会及副省级城市", "provincial capitals and sub-provincial cities"),
@@ -57,20 +58,7 @@ def load_rankings(path: str | Path, province: str | None = "陕西") -> pd.DataF
     :func:`validate_rankings` with percentiles (:func:`rank_percentiles`).
     """
     path = resolve_path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, engine="openpyxl", keep_default_na=False)
-        elif path.suffix.lower() == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        else:
-            raise DataError(f"{path}: expected a .csv or .xlsx file")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError) as exc:
-        if isinstance(exc, DataError):
-            raise
-        raise DataError(f"{path}: cannot be read as a table: {exc}") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = read_table(path)
     frame.index = pd.RangeIndex(2, len(frame) + 2)  # line numbers: the header is line 1
     return rank_percentiles(validate_rankings(frame, province=province, source=str(path), lines=True))
 

@@ -23,6 +23,7 @@ import pandas as pd
 from .atomic import atomic_path, write_text
 from .errors import DataError, RubricError
 from .paths import PROJECT_ROOT, data_dir
+from .tables import read_table
 from .yamlio import load_yaml
 
 DIRECTIONS = ("higher", "lower")
@@ -432,26 +433,6 @@ def resolve_path(path: str | Path) -> Path:
     return p if p.is_absolute() else PROJECT_ROOT / p
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
-            sheet = "observations" if "observations" in sheets else sheets[0]
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=str, engine="openpyxl", keep_default_na=False)
-        elif path.suffix.lower() == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        else:
-            raise DataError(f"{path}: expected a .csv or .xlsx file")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError) as exc:
-        if isinstance(exc, DataError):
-            raise
-        raise DataError(f"{path}: cannot be read as a table: {exc}") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
 def load_observations(path: str | Path, plan: Plan | str) -> pd.DataFrame:
     """Read observed values (CSV or Excel, as written by :func:`write_template`) and validate them.
 
@@ -460,7 +441,7 @@ def load_observations(path: str | Path, plan: Plan | str) -> pd.DataFrame:
     listing every problem, each naming the file, row, column and problem.
     """
     path = resolve_path(path)
-    frame = _read_table(path)
+    frame = read_table(path, sheet="observations")
     frame["row"] = np.arange(len(frame)) + 2  # header is line/row 1 in both CSV and Excel
     return validate_observations(frame, plan, source=str(path))
 

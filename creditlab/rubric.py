@@ -167,13 +167,17 @@ def _build(doc: Any, path: Path) -> Rubric:
     crit_rows: list[dict] = []
     metric_rows: list[dict] = []
 
-    def visit(node: Any, depth: int, parents: list[dict]) -> float:
-        item = f"level {depth} node {node.get('id', '?') if isinstance(node, dict) else '?'}"
-        nid = ck.require(node, "id", item, str)
-        item = f"indicator {nid}"
-        if nid in seen:
+    def claim(obj: Any, kind: str, where: str) -> tuple[str, str]:
+        """Read an item's id and reserve it (ids are unique across levels, rows and metrics)."""
+        oid = ck.require(obj, "id", f"{kind} {where}", str)
+        item = f"{kind} {oid}"
+        if oid in seen:
             raise ck.fail(item, "duplicate id")
-        seen.add(nid)
+        seen.add(oid)
+        return oid, item
+
+    def visit(node: Any, depth: int, parents: list[dict]) -> float:
+        nid, item = claim(node, "indicator", f"at level {depth}")
         ck.require(node, "name_zh", item, str)
         ck.require(node, "name_en", item, str)
         points = ck.number(node, "points", item, optional=True)
@@ -215,11 +219,7 @@ def _build(doc: Any, path: Path) -> Rubric:
         return total if points is None else points
 
     def _criterion(crit: Any, chain: list[dict]) -> float | None:
-        cid = ck.require(crit, "id", f"criterion under {chain[-1]['id']}", str)
-        item = f"criterion {cid}"
-        if cid in seen:
-            raise ck.fail(item, "duplicate id")
-        seen.add(cid)
+        cid, item = claim(crit, "criterion", f"under {chain[-1]['id']}")
         ck.require(crit, "text_zh", item, str)
         ck.require(crit, "text_en", item, str)
         points = ck.number(crit, "points", item, optional=True)
@@ -254,11 +254,7 @@ def _build(doc: Any, path: Path) -> Rubric:
             if not isinstance(metrics, list) or not metrics:
                 raise ck.fail(item, "rule 'metric' needs a non-empty 'metrics' list")
             for m in metrics:
-                mid = ck.require(m, "id", f"metric under {cid}", str)
-                mitem = f"metric {mid}"
-                if mid in seen:
-                    raise ck.fail(mitem, "duplicate id")
-                seen.add(mid)
+                mid, mitem = claim(m, "metric", f"under {cid}")
                 ck.require(m, "text_zh", mitem, str)
                 ck.require(m, "text_en", mitem, str)
                 direction = ck.require(m, "direction", mitem, str)

@@ -1,0 +1,38 @@
+"""Reading users' tables."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from creditlab import DataError
+from creditlab.tables import read_table
+
+
+def test_csv_utf8_and_gb18030(tmp_path):
+    for enc in ("utf-8-sig", "gb18030"):
+        p = tmp_path / f"t-{enc}.csv"
+        p.write_bytes(" 指标 ,值\n信用,1\n".encode(enc))
+        frame = read_table(p)
+        assert list(frame.columns) == ["指标", "值"] and frame.iloc[0, 0] == "信用"
+
+
+def test_excel_prefers_named_sheet(tmp_path):
+    p = tmp_path / "t.xlsx"
+    with pd.ExcelWriter(p) as xl:
+        pd.DataFrame({"a": [1]}).to_excel(xl, sheet_name="readme", index=False)
+        pd.DataFrame({"id": ["x"], "value": [2]}).to_excel(xl, sheet_name="observations", index=False)
+    assert list(read_table(p, sheet="observations").columns) == ["id", "value"]
+    assert list(read_table(p).columns) == ["a"]
+
+
+def test_errors_name_the_file(tmp_path):
+    with pytest.raises(DataError, match="missing.csv: file not found"):
+        read_table(tmp_path / "missing.csv")
+    bad = tmp_path / "x.txt"
+    bad.write_text("a", encoding="utf-8")
+    with pytest.raises(DataError, match=r"x\.txt: expected a \.csv or \.xlsx file"):
+        read_table(bad)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(DataError, match="empty.csv: cannot be read as a table"):
+        read_table(empty)
