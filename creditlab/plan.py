@@ -281,6 +281,22 @@ def _build(doc: Any, path: Path) -> Plan:
     )
 
 
+def _entry_id(entry: Any, section: str, i: int, required, optional, seen: dict[str, str],
+              pb: _Problems) -> str | None:
+    """Check an entry's fields and id (unique across the file); its label for messages, or None."""
+    item = f"{section}[{i}]" + (f" (id {entry['id']!r})" if isinstance(entry, dict) and "id" in entry else "")
+    if not _check_fields(entry, item, required, optional, pb):
+        return None
+    eid = entry["id"]
+    if not isinstance(eid, str) or not eid or not all(c.isalnum() or c in "_-" for c in eid):
+        pb.add(item, "id should be letters, digits, '_' or '-'")
+        return None
+    if eid in seen:
+        pb.add(item, f"duplicate id (also {seen[eid]})")
+    seen[eid] = f"{section}[{i}]"
+    return item
+
+
 def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str], pb: _Problems) -> list[dict]:
     if not isinstance(items, list) or not items:
         pb.add("targets", "expected a non-empty list")
@@ -288,16 +304,10 @@ def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str],
     rows: list[dict] = []
     numbers: set[Any] = set()
     for i, t in enumerate(items):
-        item = f"targets[{i}]" + (f" (id {t['id']!r})" if isinstance(t, dict) and "id" in t else "")
-        if not _check_fields(t, item, TARGET_REQUIRED, TARGET_OPTIONAL, pb):
+        item = _entry_id(t, "targets", i, TARGET_REQUIRED, TARGET_OPTIONAL, seen, pb)
+        if item is None:
             continue
         tid = t["id"]
-        if not isinstance(tid, str) or not tid or not all(c.isalnum() or c in "_-" for c in tid):
-            pb.add(item, "id should be letters, digits, '_' or '-'")
-            continue
-        if tid in seen:
-            pb.add(item, f"duplicate id (also {seen[tid]})")
-        seen[tid] = f"targets[{i}]"
         number = t["number"]
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             pb.add(item, f"number should be a positive whole number, got {number!r}")
@@ -367,16 +377,10 @@ def _milestones(items: Any, region: Any, sources: dict, units: dict[str, str], d
         return []
     rows: list[dict] = []
     for i, m in enumerate(items):
-        item = f"milestones[{i}]" + (f" (id {m['id']!r})" if isinstance(m, dict) and "id" in m else "")
-        if not _check_fields(m, item, MILESTONE_REQUIRED, MILESTONE_OPTIONAL, pb):
+        item = _entry_id(m, "milestones", i, MILESTONE_REQUIRED, MILESTONE_OPTIONAL, seen, pb)
+        if item is None:
             continue
         mid = m["id"]
-        if not isinstance(mid, str) or not mid or not all(c.isalnum() or c in "_-" for c in mid):
-            pb.add(item, "id should be letters, digits, '_' or '-'")
-            continue
-        if mid in seen:
-            pb.add(item, f"duplicate id (also {seen[mid]})")
-        seen[mid] = f"milestones[{i}]"
         date = _as_date(m["date"])
         if date is None:
             pb.add(item, f"date should be an ISO date such as 2023-12-31, got {m['date']!r}")
