@@ -78,7 +78,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--regions", type=int, default=3000)
     ap.add_argument("--years", type=int, default=5)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     rubric = creditlab.load_rubric("shaanxi-2020")
     data = synthetic(rubric, args.regions, args.years)

@@ -24,6 +24,7 @@ and the template format version, which :func:`read_workbook` checks.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -161,7 +162,15 @@ def park_codes() -> set[str]:
     杨凌示范区 (611100, a city-level ``zone`` row of regions.csv) is *not* included: it is run like a
     city with a full government, so creditlab scores it with the county rules.
     """
-    return set(load_zones()["code"])
+    path = zones_path()
+    stamp = path.stat().st_mtime_ns if path.is_file() else None
+    return set(_park_codes(str(path), stamp))
+
+
+@functools.lru_cache(maxsize=8)
+def _park_codes(path: str, stamp: int | None) -> frozenset[str]:
+    # Keyed on the file's path and modification time: scoring asks on every call, the file rarely changes.
+    return frozenset(load_zones()["code"])
 
 
 def assessment_units(province: str = "陕西") -> pd.DataFrame:

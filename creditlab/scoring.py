@@ -47,7 +47,8 @@ def score(
 ) -> pd.DataFrame:
     """Score every region and year in ``data`` (columns ``region, year, criterion, value``).
 
-    ``zones``: region codes scored as development zones (开发区) under the park variants.
+    ``zones``: region codes scored as development zones (开发区) under the park variants; by default
+    the zones listed in ``data/regions/zones.csv`` (``creditlab.data.park_codes()``); ``()`` for none.
     ``normalisation`` / ``compare_within``: for norm-referenced rubrics, the normalisation
     (``minmax``, ``zscore``, ``percentile``, ``distance``) and an optional region → group mapping so
     regions are only compared within their group (e.g. their city); default: all regions in a year.
@@ -58,7 +59,11 @@ def score(
     keys, values = _matrix(rubric, data, ids)
 
     if rubric.method == "absolute":
-        zone_mask = keys["region"].isin(set(() if zones is None else zones)).to_numpy()
+        if zones is None:
+            from .data import park_codes  # data imports rubric; a top-level import would be circular
+
+            zones = park_codes()
+        zone_mask = keys["region"].isin(set(zones)).to_numpy()
         pts, mx = _points_absolute(rubric, values, zone_mask)
     elif rubric.method == "norm_referenced":
         if normalisation not in NORMALISATIONS:

@@ -117,6 +117,14 @@ def test_park_variant_discretionary(sx):
         score(sx, with_values(full_marks(sx, "KF610101"), A3_1a=4), zones=["KF610101"])  # above max 3
 
 
+def test_known_zones_are_zones_by_default(sx):
+    # KF610101 is listed in data/regions/zones.csv; scoring knows it without being told
+    s = score(sx, with_values(full_marks(sx, "KF610101"), A3_1a=2))
+    assert crit_points(s, "A3.1a", "KF610101")["points"] == 2.0
+    s = score(sx, with_values(full_marks(sx, "610102"), A3_1a=2), zones=())
+    assert crit_points(s, "A3.1a")["points"] == pytest.approx(0.2)
+
+
 def test_park_threshold_becomes_discretionary(sx):
     data = with_values(full_marks(sx, "KF610101"), B1_2b=0.5)
     assert crit_points(score(sx, data, zones=["KF610101"]), "B1.2b", "KF610101")["points"] == 0.5
