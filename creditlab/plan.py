@@ -831,6 +831,9 @@ def assess_progress(plan: Plan | str, observations: pd.DataFrame, as_of: int, me
     off_course, needs_action, priority, remarks``. Rates are per year (fractions for compound, units for
     linear); ``ratio`` = direction × actual / |required|; ``gap_to_path`` = latest − straight-line path
     value in the latest year; projected years are whole years (``inf``: not reached on this trend).
+    ``off_course``: insufficient progress or moving away; for 约束性 (binding) targets also moderate
+    progress, since a binding target must be met; for indicators without a baseline, a trend that misses
+    the target year.
     """
     plan = load_plan(plan)
     as_of = check_as_of(plan, as_of)
@@ -861,8 +864,11 @@ def assess_progress(plan: Plan | str, observations: pd.DataFrame, as_of: int, me
     res["plan_category"] = res["id"].map(meta["category"])
     res["plan_category_en"] = res["id"].map(meta["category_en"])
     res["region"] = region
+    # 约束性 targets must be met: for them moderate progress (the trend misses the target year) is off
+    # course too; for 预期性 ones only insufficient progress or worse.
     off = res["category"].isin(["insufficient", "moving_away"]) | (
-        (res["category"] == "no_baseline") & res["on_track"].eq(False).fillna(False).astype(bool))
+        (res["category"] == "no_baseline") & res["on_track"].eq(False).fillna(False).astype(bool)) | (
+        (res["category"] == "moderate") & res["binding"].astype(bool))
     res["off_course"] = off.to_numpy(bool)
     res["needs_action"] = res["off_course"]
     res["priority"] = _priority(res["category"], res["binding"], res["off_course"])

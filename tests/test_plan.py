@@ -425,6 +425,14 @@ def test_blacklist_share_moderate(plan):
     # straight line 1.3 -> 0.5 over five years: 0.82 in 2023, so 0.9 is 0.08 behind
     assert r["path_value"] == pytest.approx(0.82) and r["gap_to_path"] == pytest.approx(0.08)
     assert not r["ahead_of_path"] and r["latest_year"] == 2023
+    # a 约束性 target must be met: moderate progress on it is off course and comes first
+    assert r["binding"] and r["off_course"] and r["priority"] == 0
+
+
+def test_moderate_expected_indicator_is_not_off_course(plan):
+    # 信用镇比率 (预期性) 18.8 -> 50: 30 in 2023 is a ratio of about 0.6-0.95 of the required rate
+    r = one(creditlab.assess_progress(plan, obs([("credit_towns", 2023, 30.0)]), 2023), "credit_towns")
+    assert r["category"] == "moderate" and not r["binding"] and not r["off_course"]
 
 
 def test_blacklist_share_moving_away(plan):
