@@ -533,7 +533,7 @@ def run_reports(
         entries = manifest["regions"]
         # The input files (names and bytes) and code are in ``key``; not their absolute paths, so
         # moving the project does not regenerate anything.
-        base = {"year": year, "rubric": ev.rubric.name, "scope": scope, "lang": lang}
+        base = {"year": year, "rubric": ev.rubric.name, "scope": scope, "language": lang}
         todo: list[tuple[str, str]] = []
         for code in codes:
             digest = task_digest(key, notebook_sha, {**base, "region": code})
@@ -579,7 +579,8 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
     cache = save_evaluation(ev, staging / "evaluation.pkl")
     (year_dir / FAILED_DIR).mkdir(exist_ok=True)
     params = {"year": year, "rubric": str(inputs.rubric), "data": [str(p) for p in inputs.data],
-              "context": [str(p) for p in inputs.context], "scope": base["scope"], "lang": lang, "cache": str(cache)}
+              "context": [str(p) for p in inputs.context], "scope": base["scope"], "language": lang,
+              "cache": str(cache)}
     tasks = [Task(code, year, str(notebook), {"region": code, **params}, str(year_dir), str(staging), digest, lang,
                   fresh_kernels) for code, digest in todo]
     entries = manifest["regions"]

@@ -41,7 +41,7 @@ RESULTS_SCHEMA = "creditlab.county-report/1"
 NOTEBOOK_NAMES = frozenset({"rep"})
 PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
     "region": (str, int), "year": int, "rubric": str, "data": (str, list), "context": (str, list),
-    "scope": str, "lang": str, "output": str, "cache": str,
+    "scope": str, "language": str, "output": str, "cache": str,
 }
 
 VERDICT_LABELS = {
@@ -297,7 +297,7 @@ def check_params(namespace: Mapping[str, Any], names_before: set[str]) -> Params
     if not 1949 <= year <= 2100:
         raise ReportError(f"year {year} is not a plausible evaluation year")
     try:
-        lang = check_lang(p["lang"])
+        lang = check_lang(p["language"])
     except ValueError as exc:
         raise ReportError(str(exc)) from None
     if p["scope"] not in SCOPES:

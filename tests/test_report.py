@@ -36,7 +36,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> DemoBatch:
 
 def _ns(**kw: object) -> dict[str, object]:
     ns: dict[str, object] = {"region": "610103", "year": YEAR, "rubric": "shaanxi-2020", "data": "", "context": "",
-                             "scope": "province", "lang": "zh", "output": "", "cache": ""}
+                             "scope": "province", "language": "zh", "output": "", "cache": ""}
     ns.update(kw)
     return ns
 
@@ -53,7 +53,7 @@ def test_parameters_are_checked() -> None:
         (_ns(regoin="610103"), "unknown parameter 'regoin' — did you mean 'region'"),
         (_ns(region="61010"), "6-digit code"),
         (_ns(region="../x"), "6-digit code"),
-        (_ns(lang="fr"), "language"),
+        (_ns(language="fr"), "language"),
         (_ns(scope="county"), "scope"),
         (_ns(rubric="shaanxi-1999"), "unknown rubric"),
         (_ns(data="/nonexistent/data.csv"), "not found"),
@@ -126,7 +126,7 @@ def test_everything_from_data_files_is_escaped(ev: report.Evaluation) -> None:
 
 
 def test_english_report(ev: report.Evaluation) -> None:
-    rep = _report(ev, lang="en")
+    rep = _report(ev, language="en")
     html = rep.header_html() + rep.certification_html()
     assert "Beilin District" in html and "social-credit-system construction evaluation 2024" in html
     assert "Condition 1" in html
