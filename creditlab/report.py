@@ -207,7 +207,7 @@ class Evaluation:
 def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
     """Load the inputs and score and certify every region and year."""
     from .certification import certify, evaluate_conditions
-    from .data import assessment_units, load_context, load_data, park_codes
+    from .data import assessment_units, load_context, load_data
     from .scoring import mandatory_status, score
 
     rub = load_rubric(inputs.rubric)
@@ -216,7 +216,7 @@ def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
         context = load_context(list(inputs.context))
     else:  # no context file: every context check is "unknown", never silently passed
         context = pd.DataFrame({"region": pd.Series(dtype="str"), "year": pd.Series(dtype="int64")})
-    scores = score(rub, data, zones=park_codes())
+    scores = score(rub, data)  # development zones from zones.csv, score's default
     from .regions import cities
 
     units = assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park"]]

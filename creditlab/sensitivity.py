@@ -233,11 +233,7 @@ def prepare(
     if rubric.max_points is None and rubric.method != "weighted":
         raise DataError(f"rubric {rubric.name} has no points; weights cannot be varied")
 
-    if zones is None:
-        from .data import park_codes
-
-        zones = park_codes()
-    scores = score(rubric, frame, zones)
+    scores = score(rubric, frame, zones)  # zones None: score's default, the zones in zones.csv
     # Which weighted nodes: the rubric's nodes at `level` that carry a maximum (bonus-only nodes do not).
     nodes = scores[scores["level"] == level]
     if nodes.empty:
