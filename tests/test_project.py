@@ -104,3 +104,15 @@ def test_ruff_clean():
     out = subprocess.run([str(ruff), "check", "creditlab", "tests", "bench", "data"], cwd=ROOT,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-3000:]
+
+
+def test_importing_creditlab_compiles_no_grammar():
+    """jsonschema >= 4.25 imports rfc3987-syntax (38 lark grammars, seconds per process) when it is
+    installed; pyproject keeps jsonschema below 4.25, and nothing creditlab imports may bring lark back."""
+    code = ("import importlib, pkgutil, sys, creditlab, plotly.io, nbformat, papermill\n"
+            "for m in pkgutil.iter_modules(creditlab.__path__):\n"
+            "    importlib.import_module('creditlab.' + m.name)\n"
+            "print(sorted(n for n in sys.modules if n.split('.')[0] in ('lark', 'rfc3987_syntax')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
