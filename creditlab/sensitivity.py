@@ -1058,10 +1058,13 @@ def local_sensitivity(
 ) -> pd.DataFrame:
     """Points of score each region gains per point of weight moved to each indicator.
 
-    Moving weight to indicator k, the others giving it up in proportion (renormalisation), changes
-    region r's score at the rate ``f_rk − s_r / total``: its achievement on k minus its overall
-    achievement rate. Positive: the region gains when k counts more. Long frame
-    ``region, name, id, indicator_zh, indicator_en, share_earned, effect``.
+    The move: raise indicator k's weight ``w_k`` by d and scale every other weight by
+    ``(T − w_k − d) / (T − w_k)``, so the others give way in proportion and the total stays ``T``.
+    Region r's weighted score ``s_r = Σ_j w_j f_rj`` then changes at the rate
+    ``ds/dd = f_rk − (s_r − w_k f_rk) / (T − w_k) = (T·f_rk − s_r) / (T − w_k)``
+    (points of score per point of weight): positive where the region does better on k than overall,
+    so it gains when k counts more. Points outside the weighted indicators (bonus items) do not
+    move. Long frame ``region, name, id, indicator_zh, indicator_en, share_earned, effect``.
     """
     model = prepare(rubric, data, context, year=year, scope=scope, level=level, zones=zones)
     return model.local_sensitivity()
@@ -1069,8 +1072,11 @@ def local_sensitivity(
 
 def _local(model: WeightModel) -> pd.DataFrame:
     w0 = model.nominal.to_numpy(float)
-    weighted = model.f_lo @ w0
-    effect = model.f_lo - (weighted / model.total)[:, None]
+    weighted = model.f_lo @ w0  # s_r: the weighted part of each score (bonus points do not move)
+    rest = model.total - w0     # T − w_k: the weight the other indicators give up from
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # One indicator holding the whole total has no others to take weight from: undefined (NaN).
+        effect = np.where(rest > 0, (model.total * model.f_lo - weighted[:, None]) / rest, np.nan)
     m, k = effect.shape
     return pd.DataFrame({
         "region": np.repeat(model.regions, k), "name": np.repeat(model.names.reindex(model.regions).to_numpy(), k),

@@ -423,19 +423,38 @@ def test_weight_bounds(case):
 # Local view and scenarios
 
 
-def test_local_sensitivity_matches_finite_differences(case):
-    *_, model = case
+def _proportional_move(w0: np.ndarray, k: int, d: float) -> np.ndarray:
+    """Raise weight k by d; the others give way in proportion, (T − w_k − d)/(T − w_k); the total stays T."""
+    total = w0.sum()
+    w = w0 * (total - w0[k] - d) / (total - w0[k])
+    w[k] = w0[k] + d
+    return w
+
+
+@pytest.mark.parametrize("level", ["level1", "level2"])
+def test_local_sensitivity_is_the_rate_of_the_proportional_move(sx, case, level):
+    data, context, _, nominal = case
+    model = nominal if level == "level2" else S.prepare(sx, data, context, zones=(), level=level)
     local = model.local_sensitivity()
-    assert len(local) == model.n_regions * 12
+    assert len(local) == model.n_regions * len(model.ids)
     w0 = model.nominal.to_numpy()
-    delta = 1e-4
-    for k in (0, 6, 11):
-        w = w0.copy()
-        w[k] += delta
-        w = S.renormalise(w, 100.0)  # the others give up weight in proportion
-        fd = (model.scores_for(w)[0] - model.scores_for(w0)[0]) / delta
+    total, d = w0.sum(), 1e-3
+    for k in range(len(w0)):
+        up, down = _proportional_move(w0, k, d), _proportional_move(w0, k, -d)
+        assert up.sum() == pytest.approx(total) and up[k] == pytest.approx(w0[k] + d)
+        fd = (model.scores_for(up)[0] - model.scores_for(down)[0]) / (2 * d)  # the score is linear in d
         got = local[local["id"] == model.ids[k]].set_index("region").reindex(model.regions)["effect"]
-        np.testing.assert_allclose(got, fd, atol=1e-3)
+        np.testing.assert_allclose(got, fd, atol=1e-7)
+        # The closed form of the methods note: (T·f_k − s) / (T − w_k), s the weighted score.
+        s = model.f_lo @ w0
+        np.testing.assert_allclose(got, (total * model.f_lo[:, k] - s) / (total - w0[k]), atol=1e-9)
+    # The old rate f_k − s/T understates it by (T − w_k)/T: clearly different at level 1 (w_k ≈ T/3).
+    if level == "level1":
+        k = 0
+        old = model.f_lo[:, k] - (model.f_lo @ w0) / total
+        got = local[local["id"] == model.ids[k]].set_index("region").reindex(model.regions)["effect"]
+        moving = np.abs(old) > 1e-3
+        np.testing.assert_allclose(got[moving] * (total - w0[k]) / total, old[moving], rtol=1e-9)
 
 
 def test_compare_scenarios(sx, case):
