@@ -1,14 +1,21 @@
 """Sensitivity of scores, ranks and certification to the weights (creditlab.sensitivity)."""
 from __future__ import annotations
 
+import inspect
 import itertools
+import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import sobol as sobol_sample
 
 from creditlab import figures, load_rubric, score
 from creditlab import sensitivity as S
+from creditlab import sensitivity_figures as sf
 from creditlab.certification import certify
 from creditlab.errors import DataError
 from creditlab.regions import counties
@@ -303,6 +310,100 @@ def test_sobol_on_weights(sx, case):
     pd.testing.assert_frame_equal(same.indices, again.indices)
     with pytest.raises(ValueError, match="needs a region"):
         model.sobol("rank")
+
+
+ISHIGAMI = (["x1", "x2", "x3"], [(-np.pi, np.pi)] * 3)
+
+
+def test_sobol_intervals_are_reproducible_for_every_seed_including_zero():
+    # SALib 1.6 seeds its bootstrap only ``if seed:``: seed 0 used to give new intervals on every call.
+    for seed in (0, 1, 7):
+        a = S.sobol_indices(ishigami, *ISHIGAMI, N=256, seed=seed)[0]
+        b = S.sobol_indices(ishigami, *ISHIGAMI, N=256, seed=seed)[0]
+        pd.testing.assert_frame_equal(a, b)
+        assert (a["S1_conf"] > 0).all()
+
+
+def test_sobol_matches_salib_called_directly():
+    names, bounds = ISHIGAMI
+    problem = {"num_vars": 3, "names": names, "bounds": [list(b) for b in bounds]}
+    x = sobol_sample.sample(problem, 512, calc_second_order=False, seed=3)
+    ref = sobol_analyze.analyze(problem, ishigami(x), calc_second_order=False, seed=3)
+    got = S.sobol_indices(ishigami, names, bounds, N=512, seed=3)[0]
+    for col in ("S1", "S1_conf", "ST", "ST_conf"):
+        np.testing.assert_allclose(got[col], ref[col], rtol=1e-12, err_msg=col)
+
+
+def test_sobol_default_base_sample_is_at_least_1024():
+    for fn in (S.sobol, S.WeightModel.sobol, S.sobol_indices, S.sobol_analysis):
+        assert inspect.signature(fn).parameters["N"].default >= 1024, fn.__name__
+    nb = json.loads((Path(S.__file__).resolve().parent.parent / "parameterised" / "weight_sensitivity.ipynb")
+                    .read_text(encoding="utf-8"))
+    params = next("".join(c["source"]) for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    n = int(re.search(r"^sobol_n = (\d+)", params, re.M).group(1))
+    assert n >= 1024 and n & (n - 1) == 0
+
+
+def test_sobol_convergence_check_against_2n():
+    names, bounds = ISHIGAMI
+    frame, var, n, conv = S.sobol_analysis(ishigami, names, bounds, N=1024, seed=0)
+    # The result at N is the plain N run; the check's 2N estimates are a plain 2N run (the design's
+    # first rows are the N design, so they are reused).
+    pd.testing.assert_frame_equal(frame, S.sobol_indices(ishigami, names, bounds, N=1024, seed=0)[0])
+    big = S.sobol_indices(ishigami, names, bounds, N=2048, seed=0)[0]
+    np.testing.assert_allclose(conv.changes["S1_2N"], big["S1"], rtol=1e-12)
+    np.testing.assert_allclose(conv.changes["ST_2N"], big["ST"], rtol=1e-12)
+    problem = S._sobol_problem(names, bounds)
+    np.testing.assert_array_equal(S._saltelli(problem, 2048, 0)[:n], S._saltelli(problem, 1024, 0))
+    assert n == 1024 * 5 and conv.n_evaluations == n and (conv.N, conv.N2) == (1024, 2048)
+    want = max(np.abs(big["S1"] - frame["S1"]).max(), np.abs(big["ST"] - frame["ST"]).max())
+    assert conv.max_change == pytest.approx(want)
+    assert conv.stable and conv.recommended_N is None
+    # Eight base points: far from converged; the advice is four times as many.
+    small = S.sobol_analysis(ishigami, names, bounds, N=8, seed=0)[3]
+    assert not small.stable and small.max_change > small.tol and small.recommended_N == 32
+    assert S.sobol_analysis(ishigami, names, bounds, N=8, seed=0, check_convergence=False)[3] is None
+
+
+def test_sobol_on_weights_reports_convergence(sx, case):
+    *_, model = case
+    res = model.sobol("n_certified", N=1024, seed=0)
+    conv = res.convergence
+    assert conv is not None and conv.N2 == 2048 and res.n_evaluations == 1024 * 14
+    assert list(conv.changes["input"]) == model.ids
+    again = model.sobol("n_certified", N=1024, seed=0)
+    pd.testing.assert_frame_equal(res.indices, again.indices)  # seed 0: the same intervals too
+    zh, en = sf.sobol_sentence(res, model, "zh"), sf.sobol_sentence(res, model, "en")
+    verdict_zh = "结果已稳定" if conv.stable else "结果尚不稳定"
+    assert "样本量检验：把N从1,024加倍到2,048" in zh and verdict_zh in zh
+    assert "Sample-size check: doubling N from 1,024 to 2,048" in en
+    rough = model.sobol("n_certified", N=16, seed=0)
+    assert not rough.convergence.stable
+    assert "请把N（参数sobol_n）提高到64后重新运行" in sf.sobol_sentence(rough, model, "zh")
+    assert "raise N (parameter sobol_n) to 64 and run again" in sf.sobol_sentence(rough, model, "en")
+
+
+def test_negative_first_order_index_is_drawn_as_zero_with_a_note(case):
+    *_, model = case
+    ix = pd.DataFrame({"id": ["A1", "A2"], "name_zh": ["甲", "乙"], "name_en": ["a", "b"],
+                       "nominal_weight": [5.0, 5.0], "S1": [-0.04, 0.5], "S1_conf": [0.06, 0.1],
+                       "ST": [0.02, 0.7], "ST_conf": [0.05, 0.1]})
+    res = S.SobolResult(indices=ix, output="n_certified", region=None, variance=1.0, n_evaluations=64,
+                        params={"N": 16})
+    for lang, note in (("zh", "图中按≈0显示"), ("en", "drawn as ≈ 0")):
+        fig = sf.sobol_figure(res, lang)
+        for bar in fig.data:
+            x = np.asarray(bar.x, float)
+            assert (x >= 0).all()
+            assert (x - np.asarray(bar.error_x.arrayminus, float) >= -1e-12).all()  # no whisker below 0
+        assert np.asarray(fig.data[0].x, float)[0] == 0
+        # The upper end of the interval is kept: −0.04 + 0.06.
+        assert np.asarray(fig.data[0].error_x.array, float)[0] == pytest.approx(0.02)
+        texts = " ".join(a.text for a in fig.layout.annotations)
+        assert note in texts and "A1" in texts and "A2" not in texts
+    ix.loc[0, "ST"] = 0.9  # A1 first by ST, so the sentence names it
+    text = sf.sobol_sentence(res, model, "zh")
+    assert "一阶≈0" in text and "-0.04" not in text
 
 
 # --------------------------------------------------------------------------------------------
