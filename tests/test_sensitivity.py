@@ -594,6 +594,17 @@ def test_demo_data_runs():
     assert (s.loc[certified, "p_certified_max"] > 0).all()
 
 
+@pytest.mark.skipif(not (Path(S.__file__).resolve().parent.parent / "data/demo/shaanxi-2020_indicators.csv").is_file(),
+                    reason="demo data not generated")
+def test_noisy_sobol_of_the_issue_is_flagged():
+    # Issue 10: with N = 256, S1 of B4 on the number certified is 0.062 / 0.183 / 0.081 for seeds 0 / 1 / 2.
+    model, _, _ = sf.load_model("shaanxi-2020", "", "")
+    for seed in (0, 1, 2):
+        res = model.sobol("n_certified", N=256, seed=seed)
+        assert not res.convergence.stable and res.convergence.recommended_N == 1024
+        assert "结果尚不稳定" in sf.sobol_sentence(res, model, "zh")
+
+
 def test_rubric_without_certification(sx, case):
     from dataclasses import replace
 
