@@ -13,10 +13,13 @@ Three methods, chosen by the rubric:
 * ``absolute`` (shaanxi-2020): each criterion's rule turns its value into points, with the
   development-zone (开发区) variant where the region is a zone;
 * ``norm_referenced`` (linyi-2019): each monitoring metric is normalised across the regions compared
-  in the same year (see :mod:`creditlab.normalise`), and an item earns its points times the weighted
+  in the same year (see :mod:`creditlab.normalise`; metrics with a published target can use
+  goalposts or the distance to the target instead), and an item earns its points times the weighted
   mean of its metrics;
-* ``weighted`` (henan-2021): assessed scores 0–100 combined with user weights (equal by default);
-  bonus items (附加分) are reported but only add to the total where the user gives them a weight.
+* ``weighted`` (henan-2021): assessed scores 0–100 combined with user weights (equal by default over
+  the non-bonus items). Bonus items (附加分) are added on top of that 0–100 score **by default**, each
+  with the default weight of one ordinary item (the rubric's choice ``bonus-on-top``), so a total can
+  exceed 100; give a bonus item weight 0 to leave it out, or another weight to change its share.
 """
 from __future__ import annotations
 
@@ -26,8 +29,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .i18n import tr
 from .normalise import METHODS as NORMALISATIONS
-from .normalise import normalise
+from .normalise import PARAMETER_METHODS, NormalisationError, normalise
+from .problems import Problems, default_lang
 from .rubric import Rubric
 
 LEVELS = ("criterion", "level3", "level2", "level1", "total")
@@ -44,15 +49,22 @@ def score(
     normalisation: str = "minmax",
     compare_within: pd.Series | Mapping[str, str] | None = None,
     weights: Mapping[str, float] | None = None,
+    goalposts: Mapping[str, tuple[float, float]] | None = None,
+    targets: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Score every region and year in ``data`` (columns ``region, year, criterion, value``).
 
     ``zones``: region codes scored as development zones (开发区) under the park variants; by default
     the zones listed in ``data/regions/zones.csv`` (``creditlab.data.park_codes()``); ``()`` for none.
     ``normalisation`` / ``compare_within``: for norm-referenced rubrics, the normalisation
-    (``minmax``, ``zscore``, ``percentile``, ``distance``) and an optional region → group mapping so
-    regions are only compared within their group (e.g. their city); default: all regions in a year.
-    ``weights``: for weighted rubrics, criterion (or level-3) id → weight; default equal.
+    (``minmax``, ``zscore``, ``percentile``, ``distance``; see :mod:`creditlab.normalise` for each
+    formula and its COINr name) and an optional region → group mapping so regions are only compared
+    within their group (e.g. their city); default: all regions in a year. ``goalposts`` (metric id →
+    (lower, upper)) and ``targets`` (metric id → target, e.g. :func:`published_targets`): those
+    metrics use goalposts or the distance to the target instead (``normalisation="goalposts"`` or
+    ``"target"``: every metric, each needing its parameters).
+    ``weights``: for weighted rubrics, criterion (or level-3) id → weight; default equal, and bonus
+    items (附加分) count on top with one ordinary item's weight unless given 0.
     """
     _check_columns(data)
     ids = rubric.metrics["id"] if rubric.method == "norm_referenced" else rubric.criteria["id"]
@@ -68,7 +80,8 @@ def score(
     elif rubric.method == "norm_referenced":
         if normalisation not in NORMALISATIONS:
             raise ValueError(f"normalisation must be one of {', '.join(NORMALISATIONS)}")
-        pts, mx, values = _points_norm(rubric, values, keys, normalisation, compare_within)
+        methods, gp, tg = _metric_methods(rubric, normalisation, goalposts, targets)
+        pts, mx, values = _points_norm(rubric, values, keys, methods, compare_within, gp, tg)
     elif rubric.method == "weighted":
         pts, mx = _points_weighted(rubric, values, weights)
     else:  # pragma: no cover - the rubric loader rejects other methods
@@ -186,8 +199,60 @@ def _check_ranges(rubric: Rubric, values: np.ndarray, rule: np.ndarray, points: 
         )
 
 
-def _points_norm(rubric: Rubric, values: np.ndarray, keys: pd.DataFrame, method: str,
-                 compare_within) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def published_targets(rubric: Rubric) -> dict[str, float]:
+    """Metric id → the target its source text publishes (``threshold_note.at_least`` in the rubric
+    file), in the metric's unit; linyi-2019: ``{"L5.1-1": 50.0}`` (建档率达 50%以上). For
+    ``score(..., targets=published_targets(rubric))``."""
+    out: dict[str, float] = {}
+    stack = list(rubric.raw.get("levels") or [])
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping):
+            continue
+        stack += list(node.get("children") or []) + list(node.get("criteria") or [])
+        for m in node.get("metrics") or []:
+            note = m.get("threshold_note") if isinstance(m, Mapping) else None
+            if isinstance(note, Mapping) and note.get("at_least") is not None:
+                out[str(m["id"])] = float(note["at_least"])
+    return dict(sorted(out.items()))
+
+
+def _metric_methods(rubric: Rubric, normalisation: str, goalposts: Mapping[str, tuple[float, float]] | None,
+                    targets: Mapping[str, float] | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Per metric: its normalisation method, goalposts (lower, upper) and target (NaN where unused)."""
+    ids = rubric.metrics["id"].astype(str).to_list()
+    goalposts, targets = dict(goalposts or {}), dict(targets or {})
+    lang = default_lang()
+    what = tr(f"评价标准{rubric.name}的标准化参数", f"the normalisation parameters of rubric {rubric.name}", lang)
+    pb = Problems(what, error=NormalisationError, lang=lang)
+    for kind, given in (("goalposts", goalposts), ("targets", targets)):
+        for key in sorted(set(map(str, given)) - set(ids)):
+            pb.add(f"{kind}中的监测指标{key}不在评价标准{rubric.name}中",
+                   f"{kind}: metric {key} is not in rubric {rubric.name}")
+    for key in sorted(set(goalposts) & set(targets)):
+        pb.add(f"监测指标{key}同时给出了goalposts和targets，只能选一种",
+               f"metric {key} has both goalposts and a target; give one")
+    pb.raise_if_any()
+    gp = np.full((len(ids), 2), np.nan)
+    tg = np.full(len(ids), np.nan)
+    methods = []
+    for j, mid in enumerate(ids):
+        if mid in goalposts:
+            gp[j] = np.asarray(goalposts[mid], float).reshape(2)
+            methods.append("goalposts")
+        elif mid in targets:
+            tg[j] = float(targets[mid])
+            methods.append("target")
+        else:  # a parameter method without its parameters is reported by normalise() for every metric
+            methods.append(normalisation)
+    if normalisation in PARAMETER_METHODS and not (goalposts or targets):
+        raise NormalisationError(f"normalisation {normalisation!r} needs goalposts or targets per metric")
+    return methods, gp, tg
+
+
+def _points_norm(rubric: Rubric, values: np.ndarray, keys: pd.DataFrame, method: str | list[str],
+                 compare_within, goalposts: np.ndarray | None = None,
+                 targets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = rubric.metrics
     groups = keys["year"].astype(str)
     if compare_within is not None:
@@ -198,7 +263,8 @@ def _points_norm(rubric: Rubric, values: np.ndarray, keys: pd.DataFrame, method:
                             [f"region {r} has no group" for r in keys.loc[group.isna(), "region"].unique()[:20]])
         groups = groups + "|" + group.astype(str)
     directions = m["direction"].to_numpy()
-    normed = normalise(values, groups.to_numpy(), directions, method)
+    normed = normalise(values, groups.to_numpy(), directions, method, goalposts=goalposts, targets=targets,
+                       names=m["id"].astype(str).to_list())
     c = rubric.criteria
     crit_index = pd.Index(c["id"]).get_indexer(m["criterion"])
     w = m["weight"].to_numpy(float)

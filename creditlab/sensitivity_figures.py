@@ -26,6 +26,7 @@ from .errors import CreditlabError
 from .htmlpage import COMPONENT_CSS, esc, table
 from .i18n import check_lang, fmt_num, tr
 from .sensitivity import (
+    SOBOL_N,
     SOBOL_OUTPUTS,
     MonteCarloResult,
     SobolResult,
@@ -123,22 +124,43 @@ def certification_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
 
 
 def sobol_figure(result: SobolResult, lang: str = "zh") -> go.Figure:
-    """First-order and total Sobol indices with their confidence intervals, one row per weight."""
+    """First-order and total Sobol indices with their confidence intervals, one row per weight.
+
+    An index is a share of variance (≥ 0): a negative estimate (sampling error, S1 of a weight with
+    little effect) is drawn as ≈ 0 — no negative bar — with a note under the chart, and each interval
+    is cut at 0. The hover text keeps the estimate itself.
+    """
     ix = result.indices
     names = [f"{i} {n}" for i, n in zip(ix["id"], ix["name_zh" if lang == "zh" else "name_en"], strict=True)]
-    fig = go.Figure([
-        go.Bar(y=names, x=ix["S1"], orientation="h", name=_t(lang, "一阶指数 S1（单独作用）", "first-order S1 (alone)"),
-               marker_color=COLORS["s1"], error_x=dict(type="data", array=ix["S1_conf"])),
-        go.Bar(y=names, x=ix["ST"], orientation="h",
-               name=_t(lang, "总指数 ST（含交互作用）", "total ST (with interactions)"),
-               marker_color=COLORS["st"], error_x=dict(type="data", array=ix["ST_conf"])),
-    ])
-    fig.update_layout(barmode="group", height=max(360, 40 * len(ix) + 140), margin=dict(t=110),
+    bars = []
+    series = (("S1", _t(lang, "一阶指数 S1（单独作用）", "first-order S1 (alone)"), COLORS["s1"]),
+              ("ST", _t(lang, "总指数 ST（含交互作用）", "total ST (with interactions)"), COLORS["st"]))
+    for col, label, color in series:
+        est, conf = ix[col].to_numpy(float), ix[f"{col}_conf"].to_numpy(float)
+        shown = np.clip(est, 0, None)
+        bars.append(go.Bar(
+            y=names, x=shown, orientation="h", name=label, marker_color=color,
+            error_x=dict(type="data", symmetric=False, array=np.clip(est + conf - shown, 0, None),
+                         arrayminus=shown - np.clip(est - conf, 0, None)),
+            customdata=np.c_[est, conf],
+            hovertemplate="%{y}: " + col + " %{customdata[0]:.3f} ± %{customdata[1]:.3f}<extra></extra>"))
+    fig = go.Figure(bars)
+    negative = ix.loc[ix["S1"] < 0, "id"].astype(str).to_list()  # ST (Jansen's estimator) is never < 0
+    bottom = 60
+    if negative:
+        note = _t(lang, f"注：{'、'.join(negative)}的一阶指数估计值略小于0（抽样误差，真实值不小于0），图中按≈0显示。",
+                  f"Note: the first-order estimate of {', '.join(negative)} is slightly below 0 (sampling error; "
+                  "the index itself is ≥ 0) and is drawn as ≈ 0.")
+        fig.add_annotation(text=esc(note), xref="paper", yref="paper", x=0, y=0, yshift=-50, showarrow=False,
+                           xanchor="left", yanchor="top", align="left", font=dict(size=11, color=COLORS["muted"]))
+        bottom = 100
+    fig.update_layout(barmode="group", height=max(360, 40 * len(ix) + 140 + bottom - 60),
+                      margin=dict(t=110, b=bottom),
                       legend=dict(orientation="h", y=1.0, yanchor="bottom"),
                       title=_t(lang, "各权重对结果方差的贡献（Sobol指数）",
                                "Share of the outcome's variance due to each weight (Sobol)"))
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(title=_t(lang, "方差占比", "share of variance"))
+    fig.update_xaxes(title=_t(lang, "方差占比", "share of variance"), rangemode="nonnegative")
     return fig
 
 
@@ -294,8 +316,8 @@ def sobol_sentence(result: SobolResult, model: WeightModel, lang: str = "zh") ->
     ix = result.indices.sort_values("ST", ascending=False)
     col = "name_zh" if lang == "zh" else "name_en"
     top = ix.head(3)
-    items = [_t(lang, f"{r.id} {getattr(r, col)}（总指数{fmt_num(r.ST, 2)}，一阶{fmt_num(r.S1, 2)}）",
-                f"{r.id} {getattr(r, col)} (total {fmt_num(r.ST, 2)}, first-order {fmt_num(r.S1, 2)})")
+    items = [_t(lang, f"{r.id} {getattr(r, col)}（总指数{_index(r.ST)}，一阶{_index(r.S1)}）",
+                f"{r.id} {getattr(r, col)} (total {_index(r.ST)}, first-order {_index(r.S1)})")
              for r in top.itertuples()]
     gap = float((ix["ST"] - ix["S1"]).clip(lower=0).sum())
     out = _t(lang, f"{what}的变化主要来自{'、'.join(items)}。",
@@ -306,10 +328,41 @@ def sobol_sentence(result: SobolResult, model: WeightModel, lang: str = "zh") ->
     if gap > 0.2:
         out += _t(lang, "总指数明显大于一阶指数，说明权重之间存在较强的交互作用。",
                   " Total indices well above first-order ones show strong interactions between weights.")
+    conv = sobol_convergence_sentence(result, lang)
+    if conv:
+        out += conv if lang == "zh" else " " + conv
     out += _t(lang, f"（N={result.params['N']}，共{result.n_evaluations:,}次计算，95%置信区间见图中误差线。）",
               f" (N={result.params['N']}, {result.n_evaluations:,} evaluations; "
               "95 % confidence intervals as error bars.)")
     return out
+
+
+def _index(value: float) -> str:
+    """A Sobol index for a sentence: a negative estimate (sampling error) reads ≈0."""
+    return "≈0" if value < 0 else fmt_num(value, 2)
+
+
+def sobol_convergence_sentence(result: SobolResult, lang: str = "zh") -> str:
+    """One plain sentence: are the indices stable when N doubles, and if not, what N to run next."""
+    c = result.convergence
+    if c is None:
+        return ""
+    change, tol = fmt_num(c.max_change, 3), fmt_num(c.tol, 2)
+    if c.stable:
+        return _t(lang, f"样本量检验：把N从{c.N:,}加倍到{c.N2:,}，各指数最多变化{change}（不超过{tol}），"
+                        "权重的主次顺序不变，结果已稳定。",
+                  f"Sample-size check: doubling N from {c.N:,} to {c.N2:,} changes no index by more than {change} "
+                  f"(within {tol}) and keeps the order of the weights, so the result is stable.")
+    if c.max_change > c.tol:
+        what_zh = f"指数最多变化{change}（超过{tol}）" + ("，权重的主次顺序也有改变" if c.order_changed else "")
+        what_en = f"changes an index by up to {change} (more than {tol})" + (
+            " and reorders the weights" if c.order_changed else "")
+    else:
+        what_zh, what_en = "权重的主次顺序有改变", "reorders the weights"
+    return _t(lang, f"样本量检验：把N从{c.N:,}加倍到{c.N2:,}，{what_zh}，结果尚不稳定，"
+                    f"请把N（参数sobol_n）提高到{c.recommended_N:,}后重新运行。",
+              f"Sample-size check: doubling N from {c.N:,} to {c.N2:,} {what_en}, so the result is not yet "
+              f"stable: raise N (parameter sobol_n) to {c.recommended_N:,} and run again.")
 
 
 def _output_words(result: SobolResult, model: WeightModel, lang: str) -> str:
@@ -474,7 +527,7 @@ class SensitivityReport:
         if not 1 <= p["n_draws"] <= 1_000_000:
             problems.append(f"n_draws must lie between 1 and 1,000,000, got {p['n_draws']}")
         if p["sobol_n"] < 2 or p["sobol_n"] & (p["sobol_n"] - 1):
-            problems.append(f"sobol_n must be a power of two (e.g. 256), got {p['sobol_n']}")
+            problems.append(f"sobol_n must be a power of two (e.g. {SOBOL_N}), got {p['sobol_n']}")
         if p["sobol_output"] not in ("n_certified", "rank_shift"):
             problems.append(f"sobol_output must be n_certified or rank_shift, got {p['sobol_output']!r}")
         if not 0 <= p["bounds"] <= 1:
@@ -690,5 +743,5 @@ def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> s
 __all__ = [
     "PARAMETER_SPEC", "SOBOL_OUTPUTS", "SensitivityError", "SensitivityReport", "certification_figure",
     "explorer_html", "load_model", "local_figure", "rank_band_figure", "scenarios_html", "score_threshold",
-    "scores_figure", "sobol_figure", "weights_figure",
+    "scores_figure", "sobol_convergence_sentence", "sobol_figure", "sobol_sentence", "weights_figure",
 ]

@@ -329,3 +329,18 @@ def test_yaml_is_loaded_safely(rubric_file):
 
 def test_points_are_finite(sx):
     assert all(math.isfinite(p) for p in sx.criteria["points"])
+
+
+# --- SCHEMA.md ---------------------------------------------------------------------------------
+
+def test_schema_points_at_folders_in_the_project(sx, ly, hn):
+    rubrics = creditlab.paths.data_dir() / "rubrics"
+    text = (rubrics / "SCHEMA.md").read_text(encoding="utf-8")
+    refs = set(re.findall(r"(\.\./[\w./-]+/)", text))
+    assert refs, "SCHEMA.md names the folder of the source documents"
+    for ref in refs:
+        assert (rubrics / ref).is_dir(), ref
+    sources = (rubrics / "../sources").resolve()
+    assert "../sources/" in refs
+    for rubric in (sx, ly, hn):
+        assert (sources / rubric.source["file"]).is_file(), rubric.name

@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from creditlab import DataError, load_rubric, score
-from creditlab.scoring import mandatory_status, rank, totals
+from creditlab import DataError, load_rubric, score, scoring
+from creditlab.normalise import NormalisationError
+from creditlab.scoring import mandatory_status, published_targets, rank, totals
 
 
 @pytest.fixture(scope="module")
@@ -227,6 +228,42 @@ def test_linyi_methods_order_regions(method):
     assert t["A00001"] < t["A00002"] < t["A00003"]
 
 
+def _item_points(s, cid):
+    return s[(s["level"] == "criterion") & (s["id"] == cid)].set_index("region")["points"]
+
+
+def test_linyi_published_target():
+    ly = load_rubric("linyi-2019")
+    targets = published_targets(ly)
+    assert targets == {"L5.1-1": 50.0}  # 建档率达 50%以上
+    share = 16 / int((ly.metrics["criterion"] == "L5.1a").sum())  # 16 points shared by its metrics
+    data = linyi_data({"L5.1-1": [20.0, 35.0, 80.0]})
+    # Distance to the target: (x − min)/(50 − min), capped at 1 (min-max would give 0, 0.25, 1).
+    got = _item_points(score(ly, data, targets=targets), "L5.1a")
+    assert got.to_dict() == pytest.approx({"A00001": 0.0, "A00002": 0.5 * share, "A00003": share})
+    assert _item_points(score(ly, data), "L5.1a")["A00002"] == pytest.approx(0.25 * share)
+
+
+def test_linyi_goalposts_per_metric():
+    ly = load_rubric("linyi-2019")
+    data = linyi_data({"L1.1-1": [10, 20, 50], "L1.2-1": [1.0, 2.0, 3.0]})
+    s = score(ly, data, goalposts={"L1.1-1": (0, 40), "L1.2-1": (0, 4)})
+    # L1.1a (6 points, one metric, higher): x/40 cut at 1; L1.2a (10 points, five metrics, lower): (4 − x)/4.
+    assert _item_points(s, "L1.1a").to_dict() == pytest.approx({"A00001": 1.5, "A00002": 3.0, "A00003": 6.0})
+    assert _item_points(s, "L1.2a").to_dict() == pytest.approx({"A00001": 1.5, "A00002": 1.0, "A00003": 0.5})
+
+
+def test_linyi_normalisation_parameters_checked():
+    ly = load_rubric("linyi-2019")
+    data = linyi_data({"L1.1-1": [10, 20, 30]})
+    with pytest.raises(NormalisationError, match="L9.9-9"):
+        score(ly, data, targets={"L9.9-9": 1.0})
+    with pytest.raises(ValueError, match="needs goalposts or targets"):
+        score(ly, data, normalisation="target")
+    with pytest.raises(NormalisationError, match="L1.2-1"):  # every other metric lacks a target
+        score(ly, data, normalisation="target", targets={"L1.1-1": 25.0})
+
+
 # --- weighted (Henan) --------------------------------------------------------------------------
 
 def test_henan_equal_weights_and_bonus():
@@ -251,3 +288,19 @@ def test_henan_user_weights():
     weights.update({"H-01a": 1.0, "H-02a": 1.0})
     t = totals(score(hn, data, weights=weights)).iloc[0]
     assert t["points"] == pytest.approx(50)
+
+
+def test_henan_bonus_items_count_by_default_as_documented():
+    hn = load_rubric("henan-2021")
+    ids = hn.criteria["id"]
+    bonus = hn.criteria["bonus"].to_numpy()
+    data = pd.DataFrame({"region": "410102", "year": 2022, "criterion": ids, "value": np.where(bonus, 90.0, 100.0)})
+    # By default each bonus item adds on top with one ordinary item's weight (choice bonus-on-top) …
+    default = totals(score(hn, data)).iloc[0]["points"]
+    assert default == pytest.approx(100 + 2 * 0.9 * 100 / 18)
+    # … and weight 0 leaves it out.
+    zero = totals(score(hn, data, weights={cid: 0.0 for cid in ids[bonus]})).iloc[0]["points"]
+    assert zero == pytest.approx(100)
+    doc = " ".join(scoring.__doc__.split())
+    assert "only add to the total where the user gives them a weight" not in doc
+    assert "added on top of that 0–100 score **by default**" in doc and "bonus-on-top" in doc

@@ -53,7 +53,7 @@ def test_committed_without_outputs():
 def test_default_run_in_chinese(tmp_path):
     text, nb = run(tmp_path)
     assert "模拟数据" in text  # the synthetic banner
-    for phrase in ("权重敏感性分析", "平均排名变动", "认定", "Sobol", "临界点", "成效优先"):
+    for phrase in ("权重敏感性分析", "平均排名变动", "认定", "Sobol", "临界点", "成效优先", "样本量检验"):
         assert phrase in text, phrase
     # Each chart is in the output, drawn offline (no CDN).
     htmls = [o["data"]["text/html"] for c in nb["cells"] for o in c.get("outputs", [])
@@ -67,7 +67,7 @@ def test_english_for_one_city(tmp_path):
     text, _ = run(tmp_path, language="en", scope="西安市", scheme="dirichlet", concentration=80.0)
     assert "synthetic demo data" in text
     for phrase in ("sensitivity to the weights", "mean rank shift", "Scope: 西安市", "Dirichlet",
-                   "Tipping points", "Results first"):
+                   "Tipping points", "Results first", "Sample-size check"):
         assert phrase in text, phrase
     assert "权重敏感性分析" not in text
 
