@@ -748,7 +748,7 @@ class CountyReport:
                           + table(cols, rows, numeric=(1, 2, 3), row_classes=classes, cell_classes=cells) + note)
 
     def rank_html(self) -> str:
-        """Rank and percentile among the peers, in words."""
+        """Rank among the peers, the population and the top share, in words."""
         pos = self.position()
         ahead = pos["rank"] - 1
         tie_zh = "（得分相同者并列）" if pos["tied"] else ""
@@ -763,7 +763,7 @@ class CountyReport:
         if tot["missing_max"] > 0:
             note = self._p("排名按已评估的得分计算；未评估的计分标准不计分。",
                            "Ranks use the points of the assessed rows; rows not assessed earn nothing.", "note")
-        return self._wrap(self._h("排名与百分位", "Rank and percentile") + f"<p>{esc(text)}</p>{note}")
+        return self._wrap(self._h("排名", "Rank") + f"<p>{esc(text)}</p>{note}")
 
     def rank_chart(self) -> go.Figure:
         """Every peer's total, sorted, with this region highlighted (and the certification threshold)."""
