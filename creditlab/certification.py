@@ -3,7 +3,9 @@
 Every check is three-valued: met, not met, or unknown (data missing). A condition fails if any of
 its checks fails, is unknown if none fails but one is unknown, and holds otherwise. The verdict:
 
-* ``not_certified``: some condition fails (every failing condition is listed, not just the first);
+* ``not_eligible``: an exclusion condition applies (henan-2021: 三年内发生重特大安全生产事故 …): the region
+  may not take part in the evaluation at all — 不具备推荐资格, not "not certified";
+* ``not_certified``: some requirement fails (every failing condition is listed, not just the first);
 * ``undecided``: none fails but some cannot be decided (data missing);
 * ``certified``: every condition holds — for rubrics with requirements (shaanxi-2020);
 * ``eligible``: for rubrics whose conditions are only exclusions (henan-2021): nothing excludes the
@@ -11,7 +13,11 @@ its checks fails, is unknown if none fails but one is unknown, and holds otherwi
 
 A total that is incomplete (criteria not assessed) can still decide the score condition: if the
 points already earned reach the threshold it holds; if even full marks on the unassessed criteria
-could not reach it, it fails; otherwise it is unknown.
+could not reach it, it fails; otherwise it is unknown. Totals are compared at the rubric's own
+precision (:mod:`creditlab.points`): a total of exactly 85 built from 0.1 steps reaches 85.
+
+Exclusion conditions read as the source does: 三年内未发生重特大安全生产事故 ✓ when nothing happened,
+三年内发生重特大安全生产事故 ✗ when something did (the YAML's ``text_clear_*`` / ``text_excluded_*``).
 """
 from __future__ import annotations
 
@@ -21,10 +27,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .points import compare, points_step
 from .rubric import Rubric
 from .scoring import mandatory_status, totals
 
-VERDICTS = ("certified", "not_certified", "undecided", "eligible")
+VERDICTS = ("certified", "not_certified", "undecided", "eligible", "not_eligible")
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
         "==": operator.eq, "!=": operator.ne}
 
@@ -71,8 +78,12 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     ).reset_index()
     n_fail = out["failed"].str.len()
     n_unknown = out["unknown"].str.len()
+    excluded = detail[(detail["kind"] == "exclusion") & (detail["result"] == "fail")]
+    n_excluded = out.set_index(["region", "year"]).index.isin(
+        excluded.set_index(["region", "year"]).index)
     ok = "eligible" if exclusions_only else "certified"
-    out["verdict"] = np.select([n_fail > 0, n_unknown > 0], ["not_certified", "undecided"], default=ok)
+    out["verdict"] = np.select([n_excluded, n_fail > 0, n_unknown > 0], ["not_eligible", "not_certified", "undecided"],
+                               default=ok)
     mand = mandatory_status(rubric, scores)
     unmet = (mand[mand["met"].fillna(True) == False]  # noqa: E712 - nullable boolean
              .groupby(["region", "year"])["id"].agg(list))
@@ -82,15 +93,19 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
 
 
 def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per region, year and condition: ``result`` (pass/fail/unknown) and the reason texts."""
+    """One row per region, year and condition: ``result`` (pass/fail/unknown) and the reason texts.
+
+    Also ``line_zh``/``line_en`` (the condition as it reads for this result, with ✓/✗/? for
+    exclusions) and ``detail_zh``/``detail_en`` (the values compared)."""
     conditions = rubric.certification["conditions"]
     base = _fields(rubric, scores, context)
+    step = points_step(rubric)
     rows = []
     for cond in conditions:
         results = []
         details_zh, details_en = [], []
         for chk in cond["checks"]:
-            res, dz, de = _check(base, chk)
+            res, dz, de = _check(base, chk, step)
             results.append(res)
             details_zh.append(dz)
             details_en.append(de)
@@ -101,17 +116,42 @@ def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFr
         num = str(cond.get("number") or cond["id"]).strip().rstrip(".．、")
         det_zh = ["；".join(d[i] for d in details_zh) for i in range(len(base))]
         det_en = ["; ".join(d[i] for d in details_en) for i in range(len(base))]
+        kind = cond.get("kind", "requirement")
+        if kind == "exclusion":
+            words_zh, words_en = _exclusion_lines(cond)
+            line_zh = [words_zh[r] for r in result]
+            line_en = [words_en[r] for r in result]
+            reason_zh = [f"{x}：{d}" for x, d in zip(line_zh, det_zh, strict=True)]
+            reason_en = [f"{x}: {d}" for x, d in zip(line_en, det_en, strict=True)]
+        else:
+            line_zh = [f"条件{num}「{cond['text_zh'].rstrip('。')}」{label_zh[r]}" for r in result]
+            line_en = [f"Condition {num} ({cond['text_en'].rstrip('.')}) {label_en[r]}" for r in result]
+            reason_zh = [f"{x}：{d}" for x, d in zip(line_zh, det_zh, strict=True)]
+            reason_en = [f"{x}: {d}" for x, d in zip(line_en, det_en, strict=True)]
         rows.append(pd.DataFrame({
             "region": base["region"], "year": base["year"], "condition": cond["id"],
-            "kind": cond.get("kind", "requirement"), "result": result,
-            "reason_zh": [f"条件{num}「{cond['text_zh'].rstrip('。')}」{label_zh[r]}：{d}"
-                          for r, d in zip(result, det_zh, strict=True)],
-            "reason_en": [f"Condition {num} ({cond['text_en'].rstrip('.')}) {label_en[r]}: {d}"
-                          for r, d in zip(result, det_en, strict=True)],
+            "kind": kind, "result": result, "reason_zh": reason_zh, "reason_en": reason_en,
+            "line_zh": line_zh, "line_en": line_en, "detail_zh": det_zh, "detail_en": det_en,
         }))
     if not rows:
-        return pd.DataFrame(columns=["region", "year", "condition", "kind", "result", "reason_zh", "reason_en"])
+        return pd.DataFrame(columns=["region", "year", "condition", "kind", "result", "reason_zh", "reason_en",
+                                     "line_zh", "line_en", "detail_zh", "detail_en"])
     return pd.concat(rows, ignore_index=True)
+
+
+def _exclusion_lines(cond: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """How an exclusion reads per result, as the source words it: 未发生…事故 ✓ / 发生…事故 ✗.
+
+    From the YAML's ``text_clear_zh/_en`` (the case does not apply) and ``text_excluded_zh/_en`` (it
+    does); without them, the condition's text with 不存在 / 存在 (no such case / the case applies)."""
+    text_zh, text_en = cond["text_zh"].rstrip("。"), cond["text_en"].rstrip(".")
+    clear_zh = cond.get("text_clear_zh") or f"不存在「{text_zh}」情形"
+    clear_en = cond.get("text_clear_en") or f"no case of: {text_en}"
+    excl_zh = cond.get("text_excluded_zh") or f"存在「{text_zh}」情形"
+    excl_en = cond.get("text_excluded_en") or f"case applies: {text_en}"
+    return ({"pass": f"{clear_zh} ✓", "fail": f"{excl_zh} ✗", "unknown": f"{clear_zh}？无法判断（数据缺失）"},
+            {"pass": f"{clear_en} ✓", "fail": f"{excl_en} ✗",
+             "unknown": f"{clear_en}? cannot decide (data missing)"})
 
 
 def _fields(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
@@ -145,8 +185,10 @@ def _fields(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) 
     return base
 
 
-def _check(base: pd.DataFrame, chk: dict) -> tuple[np.ndarray, list[str], list[str]]:
-    """Evaluate one check: array of 1/0/-1 and the per-row detail texts."""
+def _check(base: pd.DataFrame, chk: dict, step: float) -> tuple[np.ndarray, list[str], list[str]]:
+    """Evaluate one check: array of 1/0/-1 and the per-row detail texts.
+
+    Checks on the total compare at the rubric's points ``step`` (see :mod:`creditlab.points`)."""
     fld, op = chk["field"], chk["op"]
     lz, le = FIELD_LABELS.get(fld, (fld, fld))
     fn = _OPS[op]
@@ -163,7 +205,7 @@ def _check(base: pd.DataFrame, chk: dict) -> tuple[np.ndarray, list[str], list[s
         lo = base["total"].to_numpy(float)
         hi = lo + base["missing_max"].to_numpy(float)
         # Decidable despite unassessed criteria when both bounds agree.
-        a, b = fn(lo, rhs), fn(hi, rhs)
+        a, b = compare(lo, op, rhs, step), compare(hi, op, rhs, step)
         res = np.where(a == b, a.astype(int), -1)
         lhs_zh = [f"{lz}{_fmt(x)}分" + (f"（另有{_fmt(h - x)}分未评估）" if h > x else "")
                   for x, h in zip(lo, hi, strict=True)]

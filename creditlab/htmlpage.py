@@ -48,6 +48,7 @@ table.cl td.ok, table.cl td.bad, table.cl td.na, table.cl td.unknown { white-spa
 .verdict.certified, .verdict.eligible { background: #e3f4e8; color: var(--ok); }
 .verdict.not_certified { background: #fde8e7; color: var(--bad); }
 .verdict.undecided { background: #fff4d6; color: var(--unknown); }
+.verdict.not_eligible { background: #efe4f5; color: #6b2d8f; }
 ul.reasons li { margin: 4px 0; }
 .provenance { color: var(--muted); font-size: 13px; } .provenance code { font-size: 12px; word-break: break-all; }
 .note { color: var(--muted); font-size: 13px; }
@@ -128,7 +129,17 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Ite
 # The year's index page
 
 VERDICT_COLORS = {"certified": "#1e7b34", "eligible": "#1e7b34", "not_certified": "#b42318",
-                  "undecided": "#c99a06"}
+                  "undecided": "#c99a06", "not_eligible": "#6b2d8f"}
+
+
+def rank_cell(doc: dict[str, Any], lang: str = "zh") -> tuple[str, float]:
+    """A report's rank as its results file gives it (并列第N名) and a sort key (zones after counties)."""
+    pos = doc.get("rank") or {}
+    if "rank" not in pos:
+        return "—", 1e9
+    words = pos.get("rank_zh" if lang == "zh" else "rank_en") or (
+        f"第{pos['rank']}名" if lang == "zh" else f"#{pos['rank']}")  # results written before ties were named
+    return str(words), float(pos["rank"]) + (1e6 if doc.get("is_park") else 0)
 
 
 def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh",
@@ -195,7 +206,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         parts.append(f"<h2>{esc(t('全省概况', 'Province overview'))}</h2>" + figure_html(fig))
 
     rows, sort_keys, cells = [], [], []
-    for i, d in enumerate(docs, start=1):
+    for d in docs:
         code = d["region"]
         name = d["name"] if lang == "zh" else (d.get("name_en") or d["name"])
         tot = d["total"]
@@ -205,16 +216,21 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         link = f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>'
         verdict = f'<span class="verdict {esc(d["verdict"])}">{esc(vlabel(d["verdict"]))}</span>'
         city = d.get("city", "") if lang == "zh" else (d.get("city_en") or d.get("city", ""))
-        rows.append([i, code, name, city, fmt_num(tot["points"]), fmt_num(tot.get("missing_max") or 0),
+        rank_words, rank_key = rank_cell(d, lang)
+        rows.append([rank_words, code, name, city, fmt_num(tot["points"]), fmt_num(tot.get("missing_max") or 0),
                      verdict, unmet, "—" if change is None else signed(change), link])
-        sort_keys.append([i, None, None, None, tot["points"], tot.get("missing_max") or 0, d["verdict"], unmet,
+        sort_keys.append([rank_key, None, None, None, tot["points"], tot.get("missing_max") or 0, d["verdict"], unmet,
                           -1e9 if change is None else change, None])
         cells.append([""] * 10)
-    cols = [t("序号", "#"), t("代码", "Code"), t("县（市、区）", "County"), t("所属市", "City"),
+    cols = [t("排名", "Rank"), t("代码", "Code"), t("县（市、区）", "County"), t("所属市", "City"),
             t("综合评分", "Total"), t("未评估分值", "Not assessed"), t("认定结论", "Verdict"),
             t("未达标必备条件", "Mandatory unmet"), t("比上年", "Change"), t("报告", "Report")]
+    populations = sorted({str((d.get("rank") or {}).get("population_zh" if lang == "zh" else "population_en"))
+                          for d in docs if (d.get("rank") or {}).get("population_zh")})
+    rank_note = t(f"排名为各报告中的名次，范围：{'；'.join(populations)}；得分相同者并列。",
+                  f"Ranks as in each report, among {'; '.join(populations)}; equal scores tie. ") if populations else ""
     parts.append(f"<h2>{esc(t('各县（市、区）报告', 'Reports by county'))}</h2>"
-                 f'<p class="note">{esc(t("点击表头排序。", "Click a column header to sort."))}</p>'
+                 f'<p class="note">{esc(rank_note + t("点击表头排序。", "Click a column header to sort."))}</p>'
                  + table(cols, rows, numeric=(0, 4, 5, 7, 8), sort_keys=sort_keys, cell_classes=cells,
                          sortable=True, raw=(6, 9)))
 

@@ -32,6 +32,7 @@ from .htmlpage import COMPONENT_CSS, esc, table
 from .i18n import check_lang, fmt_num, tr
 from .notebook import ParameterError, check_parameters
 from .paths import PROJECT_ROOT, data_dir
+from .points import points_step, population_words, rank_words
 from .rubric import Rubric, list_rubrics, load_rubric
 
 NOTEBOOK = PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"
@@ -49,6 +50,7 @@ VERDICT_LABELS = {
     "not_certified": ("不符合认定条件", "does not meet the certification conditions"),
     "undecided": ("暂无法判定（数据缺失）", "cannot be decided yet (data missing)"),
     "eligible": ("符合参评条件", "eligible"),
+    "not_eligible": ("不具备推荐资格", "not eligible for recommendation"),
 }
 STATUS_LABELS = {
     "full": ("满分", "full marks"), "partial": ("部分得分", "partial"), "none": ("未得分", "no points"),
@@ -469,8 +471,11 @@ class CountyReport:
         """Each certification condition: result (pass / fail / unknown) and the reason in full."""
         c = self.ev.conditions
         c = c[(c["region"] == self.region) & (c["year"] == self.year)]
+        zh = self.lang == "zh"
         return pd.DataFrame({"condition": c["condition"].to_numpy(), "result": c["result"].to_numpy(),
-                             "reason": (c["reason_zh"] if self.lang == "zh" else c["reason_en"]).to_numpy()})
+                             "reason": (c["reason_zh"] if zh else c["reason_en"]).to_numpy(),
+                             "kind": c["kind"].to_numpy(), "line": (c["line_zh"] if zh else c["line_en"]).to_numpy(),
+                             "detail": (c["detail_zh"] if zh else c["detail_en"]).to_numpy()})
 
     def gaps(self, n: int = 8) -> pd.DataFrame:
         """The assessed criteria with the most points still to gain (unmet mandatory ones first on ties)."""
@@ -503,7 +508,8 @@ class CountyReport:
 
     def peers(self) -> pd.DataFrame:
         """The region's peers this year (same kind — county or zone —, in its city or the province),
-        ranked by total: region, name, points, status, rank, peers, percentile, is_self."""
+        ranked by total at the rubric's precision (ties share the best rank): region, name, points,
+        status, rank, peers, tied, percentile, top_share, is_self."""
         return self._memo("peers", self._peers)
 
     def _peers(self) -> pd.DataFrame:
@@ -517,17 +523,29 @@ class CountyReport:
         if self.params.scope == "city":
             same &= u["city_code"].to_numpy() == self.unit["city_code"]
         sub = t[same]
-        ranked = rank(sub)
+        ranked = rank(sub, step=points_step(self.rubric))
         ranked["name"] = units.loc[ranked["region"], "name" if self.lang == "zh" else "name_en"].to_numpy()
         ranked["is_self"] = ranked["region"] == self.region
         return ranked.sort_values(["rank", "region"]).reset_index(drop=True)
 
     def position(self) -> dict[str, Any]:
-        """Rank, number of peers and percentile (share of peers ranked strictly above, %)."""
+        """Rank, number of peers, whether tied, percentile (share of peers ranked strictly above, %),
+        top share (share at or above, %: rank 5 of 107 is the top 4.7 %) and the population in words."""
         p = self.peers()
         me = p[p["is_self"]].iloc[0]
         return {"scope": self.params.scope, "rank": int(me["rank"]), "peers": int(me["peers"]),
-                "percentile": float(me["percentile"])}
+                "tied": bool(me["tied"]), "percentile": float(me["percentile"]),
+                "top_share": float(me["top_share"]),
+                "rank_zh": rank_words(int(me["rank"]), bool(me["tied"]), "zh"),
+                "rank_en": rank_words(int(me["rank"]), bool(me["tied"]), "en"),
+                "population_zh": self.population(int(me["peers"]), "zh"),
+                "population_en": self.population(int(me["peers"]), "en")}
+
+    def population(self, n: int, lang: str | None = None) -> str:
+        """The population the rank is taken in, in words: 全省107个县（市、区） / 西安市8个县（市、区）."""
+        city = self.params.scope == "city"
+        return population_words(n, bool(self.unit["is_park"]), str(self.unit["city"]) if city else None,
+                                lang or self.lang, area_en=str(self.unit["city_en"]) if city else None)
 
     def scope_label(self) -> str:
         kind = self.t("开发区", "development zones") if self.unit["is_park"] else self.t("县（市、区）", "counties")
@@ -567,7 +585,7 @@ class CountyReport:
             note = self.t(f"另有{missing}分未评估", f"{missing} points not assessed")
         v = str(self.verdict_row["verdict"])
         pos = self.position()
-        rank_note = self.t(f"{self.scope_label()}，共{pos['peers']}个", f"among {pos['peers']} {self.scope_label()}")
+        rank_note = self.t(f"在{pos['population_zh']}中", f"among {pos['population_en']}")
         ch = self.change()
         if ch is None:
             change_value, change_note = "—", self.t("无上年度数据", "no data for last year")
@@ -580,7 +598,7 @@ class CountyReport:
             (self.t("综合评分", "Total score"), f"{fmt_num(tot['points'])} / {fmt_num(tot['max_points'], 0)}", note),
             (self.t("认定结论", "Verdict"),
              f'<span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span>', "", ),
-            (self.t("排名", "Rank"), self.t(f"第{pos['rank']}名", f"#{pos['rank']}"), rank_note),
+            (self.t("排名", "Rank"), self.t(pos["rank_zh"], pos["rank_en"]), rank_note),
             (self.t("比上年变化", "Change since last year"), change_value, change_note),
         ]
         html_cards = "".join(
@@ -668,6 +686,9 @@ class CountyReport:
         items = []
         for r in self.conditions().itertuples():
             label, _en, css = RESULT_LABELS.get(r.result, (r.result, r.result, "unknown"))
+            if r.kind == "exclusion":  # the line reads as the source does and carries its own ✓/✗
+                items.append(f'<li><span class="{css}">{esc(r.line)}</span>：{esc(r.detail)}</li>')
+                continue
             mark = {"pass": "✓", "fail": "✗"}.get(r.result, "?")
             items.append(f'<li><span class="{css}">{mark} {esc(label if self.lang == "zh" else _en)}</span> '
                          f"{esc(r.reason)}</li>")
@@ -727,20 +748,22 @@ class CountyReport:
                           + table(cols, rows, numeric=(1, 2, 3), row_classes=classes, cell_classes=cells) + note)
 
     def rank_html(self) -> str:
-        """Rank and percentile among the peers, in words."""
+        """Rank among the peers, the population and the top share, in words."""
         pos = self.position()
-        above = pos["percentile"]
+        ahead = pos["rank"] - 1
+        tie_zh = "（得分相同者并列）" if pos["tied"] else ""
+        tie_en = " (equal scores share a rank)" if pos["tied"] else ""
         text = self.t(
-            f"在{self.scope_label()}（共{pos['peers']}个）中综合评分排第{pos['rank']}名；"
-            f"{fmt_num(above)}%的单位排名在其之前（百分位{fmt_num(above)}，0为最高）。",
-            f"Rank {pos['rank']} of {pos['peers']} {self.scope_label()} by total score; {fmt_num(above)}% of them rank "
-            f"above it (percentile {fmt_num(above)}, 0 = top).")
+            f"在{pos['population_zh']}中综合评分排{pos['rank_zh']}{tie_zh}，位于前{fmt_num(pos['top_share'])}%；"
+            f"有{ahead}个得分更高。",
+            f"{pos['rank_en'].capitalize()} of {pos['population_en']} by total score{tie_en}: in the top "
+            f"{fmt_num(pos['top_share'])} %; {ahead} score higher.")
         tot = self.total()
         note = ""
         if tot["missing_max"] > 0:
             note = self._p("排名按已评估的得分计算；未评估的计分标准不计分。",
                            "Ranks use the points of the assessed rows; rows not assessed earn nothing.", "note")
-        return self._wrap(self._h("排名与百分位", "Rank and percentile") + f"<p>{esc(text)}</p>{note}")
+        return self._wrap(self._h("排名", "Rank") + f"<p>{esc(text)}</p>{note}")
 
     def rank_chart(self) -> go.Figure:
         """Every peer's total, sorted, with this region highlighted (and the certification threshold)."""
@@ -749,15 +772,18 @@ class CountyReport:
         fig = go.Figure(go.Bar(x=p["name"], y=p["points"], marker_color=colors,
                                hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
         me = p[p["is_self"]].iloc[0]
-        fig.add_annotation(x=me["name"], y=me["points"], text=f"{me['name']}：{me['points']:.1f}" if self.lang == "zh"
-                           else f"{me['name']}: {me['points']:.1f}", showarrow=True, arrowhead=2, ay=-40)
+        pos = self.position()
+        fig.add_annotation(x=me["name"], y=me["points"],
+                           text=f"{me['name']}：{me['points']:.1f}分，{pos['rank_zh']}" if self.lang == "zh"
+                           else f"{me['name']}: {me['points']:.1f}, {pos['rank_en']}", showarrow=True, arrowhead=2,
+                           ay=-40)
         thr = self._threshold()
         if thr is not None:
             fig.add_hline(y=thr, line_dash="dash", line_color=COLORS["threshold"],
                           annotation_text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}"),
                           annotation_position="top right")
         fig.update_layout(
-            title=self.t(f"{self.scope_label()}综合评分（排序）", f"Total scores, {self.scope_label()} (sorted)"),
+            title=self.t(f"{pos['population_zh']}综合评分（排序）", f"Total scores of {pos['population_en']} (sorted)"),
             yaxis_title=self.t("综合评分", "total"), showlegend=False, height=440,
             yaxis_range=[0, float(self.total()["max_points"]) * 1.05],
         )

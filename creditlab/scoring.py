@@ -32,6 +32,8 @@ from .errors import DataError
 from .i18n import tr
 from .normalise import METHODS as NORMALISATIONS
 from .normalise import PARAMETER_METHODS, NormalisationError, normalise
+from .points import DEFAULT_STEP, is_tied, top_share
+from .points import rank as rank_points
 from .problems import Problems, default_lang
 from .rubric import Rubric
 
@@ -390,11 +392,15 @@ def mandatory_status(rubric: Rubric, scores: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="status").reset_index(drop=True)
 
 
-def rank(scores: pd.DataFrame, by: pd.Series | Mapping[str, str] | None = None) -> pd.DataFrame:
+def rank(scores: pd.DataFrame, by: pd.Series | Mapping[str, str] | None = None,
+         step: float | None = None) -> pd.DataFrame:
     """Rank regions by total within each year (and within ``by`` groups, e.g. their city).
 
-    Ties share the best rank ("min"). ``percentile`` is the share of peers ranked strictly above,
-    in percent (0 = top).
+    The one rank definition (:func:`creditlab.points.rank`): totals compared at the rubric's points
+    ``step`` (``creditlab.points.points_step(rubric)``; default 0.01, which gives the same ties for
+    rubrics in 0.1 steps), ties share the best rank ("min"). ``peers`` is the population size,
+    ``tied`` whether another region shares the rank, ``percentile`` the share of peers ranked strictly
+    above (%, 0 = top) and ``top_share`` the share at or above the region (%: rank 5 of 107 is the top 4.7 %).
     """
     t = totals(scores)
     keys = ["year"]
@@ -402,8 +408,10 @@ def rank(scores: pd.DataFrame, by: pd.Series | Mapping[str, str] | None = None) 
         mapping = pd.Series(by) if isinstance(by, Mapping) else by
         t["group"] = t["region"].map(mapping)
         keys.append("group")
-    g = t.groupby(keys, observed=True)["points"]
-    t["rank"] = g.rank(method="min", ascending=False).astype(int)
-    t["peers"] = g.transform("size").astype(int)
+    group = t.groupby(keys, observed=True, sort=False).ngroup().to_numpy()
+    t["rank"] = rank_points(t["points"].to_numpy(float), DEFAULT_STEP if step is None else step, group)
+    t["peers"] = t.groupby(keys, observed=True)["points"].transform("size").astype(int)
+    t["tied"] = is_tied(t["rank"].to_numpy(), group)
     t["percentile"] = (t["rank"] - 1) / t["peers"] * 100
+    t["top_share"] = top_share(t["rank"].to_numpy(), t["peers"].to_numpy())
     return t

@@ -20,11 +20,14 @@ draw. A region that fails another condition has probability 0; a region with an 
 condition or draw gets ``p_certified = NaN`` with a flag, and ``p_certified_min`` / ``_max`` bound
 it (undecided draws counted as failures / as passes).
 
-Ranks. Higher score is better and ties share the best rank ("min"), as in
-:func:`creditlab.scoring.rank`; scores within ``1e-9 × total`` count as tied. Continuous weights
-make ties rare *except* between regions with identical indicator profiles (e.g. two counties
-with full marks everywhere), which stay tied under every weighting — hence real tie handling
-rather than a plain double argsort.
+Ranks and thresholds. One comparison and one rank for every output (:mod:`creditlab.points`):
+scores are compared in the rubric's points steps (a nominal 84.99999999999999 is 85 and certifies,
+as in the county report); higher is better and equal scores share the best rank ("min"), as in
+:func:`creditlab.scoring.rank`. Ranks are taken within the same population as the county report:
+counties among the counties in scope, development zones among the zones. Continuous weights make
+ties rare *except* between regions with identical indicator profiles (e.g. two counties with full
+marks everywhere), which stay tied under every weighting — hence real tie handling rather than a
+plain double argsort.
 
 API. :func:`prepare` scores the data once and returns a :class:`WeightModel`; its methods (and the
 module functions of the same names, which take ``rubric, data, context``) are :func:`monte_carlo`
@@ -48,6 +51,16 @@ from SALib.sample import sobol as sobol_sample
 
 from .certification import certify, evaluate_conditions
 from .errors import DataError
+from .points import (
+    compare,
+    is_tied,
+    kinds,
+    peers,
+    points_step,
+    population_words,
+    rank_draws,
+    rank_rows,  # noqa: F401 - public here before it moved to creditlab.points
+)
 from .rubric import Rubric
 from .scoring import score
 from .weights import (
@@ -60,7 +73,7 @@ from .weights import (
     renormalise,
 )
 
-_TIE = 1e-9  # relative to the total: scores closer than this are tied
+_TIE = 1e-9  # relative to the total: smallest score-histogram width (ties: creditlab.points)
 _MARGIN = 1e-6  # points: how far past a strict boundary a tipping point goes
 _SCORE_BINS = 1000  # per-region histogram bins for score quantiles (resolution ≤ total / 1000)
 _CHUNK_CELLS = 1_000_000  # draws × regions processed at once (bounds memory)
@@ -96,6 +109,10 @@ class WeightModel:
     conditions: pd.DataFrame       # nominal per-condition results (evaluate_conditions)
     verdicts: pd.DataFrame         # nominal certify() output
     scores: pd.DataFrame = field(repr=False)  # the score() frame
+    step: float = 0.01             # the rubric's points step (creditlab.points.points_step)
+    is_park: np.ndarray | None = None  # bool per region: development zone (ranked among zones)
+    area: str | None = None        # population's area: None province, a city name, "" a selection
+    excluded: np.ndarray | None = None  # bool per region: an exclusion condition applies (not_eligible)
 
     def __repr__(self) -> str:  # the arrays make the dataclass repr unreadable
         return (f"WeightModel({self.rubric.name!r}, year={self.year}, level={self.level!r}, "
@@ -115,8 +132,21 @@ class WeightModel:
         f, off = (self.f_hi, self.offset_hi) if upper else (self.f_lo, self.offset_lo)
         return np.atleast_2d(weights) @ f.T + off
 
+    def ranks(self, scores: np.ndarray) -> np.ndarray:
+        """Ranks (draws × regions) at the rubric's precision, counties and zones each among their own."""
+        return rank_draws(scores, self.step, self.is_park)
+
     def nominal_ranks(self) -> np.ndarray:
-        return rank_rows(self.nominal_scores[None, :], self.total * _TIE)[0]
+        return self.ranks(self.nominal_scores[None, :])[0]
+
+    def peers(self) -> np.ndarray:
+        """Per region, the size of the population it is ranked in."""
+        return peers(self.is_park, self.n_regions)
+
+    def population(self, is_park: bool = False, lang: str = "zh") -> str:
+        """The population ranks are taken in, in words (全省107个县（市、区）)."""
+        n = int((self.is_park == is_park).sum()) if self.is_park is not None else self.n_regions
+        return population_words(n, is_park, self.area, lang)
 
     def certification_for(self, weights: np.ndarray, lo: np.ndarray | None = None
                           ) -> tuple[np.ndarray, np.ndarray]:
@@ -126,8 +156,8 @@ class WeightModel:
         passed = np.ones(lo.shape, bool)
         failed = np.zeros(lo.shape, bool)
         for op, rhs in self.score_checks:
-            a = _compare(lo, op, rhs, self.total)
-            b = a if hi is lo else _compare(hi, op, rhs, self.total)
+            a = compare(lo, op, rhs, self.step)
+            b = a if hi is lo else compare(hi, op, rhs, self.step)
             passed &= a & b
             failed |= ~a & ~b
         if not self.has_certification:  # nothing to certify: every draw is undecided
@@ -155,16 +185,19 @@ class WeightModel:
         ``weights`` (points per id at the model's level) are renormalised to the total; ids left
         out keep their nominal weight. Columns: ``region, name, score, rank, verdict,
         nominal_score, nominal_rank, nominal_verdict, rank_change, verdict_changed,
-        score_is_lower_bound`` (``rank_change`` > 0: moved up).
+        score_is_lower_bound, tied, nominal_tied, peers, is_park`` (``rank_change`` > 0: moved up;
+        ``peers``: size of the population the rank is taken in).
         """
         w = self.weights_vector(weights).to_numpy(float)
         s = self.scores_for(w)
-        ranks = rank_rows(s, self.total * _TIE)[0]
+        ranks = self.ranks(s)[0]
         cert, fail = self.certification_for(w[None, :], s)
         conds = self.rubric.certification.get("conditions") or []
         # certify()'s word for "every condition holds": eligible where all are exclusions (henan-2021).
         ok = "eligible" if conds and all(c.get("kind") == "exclusion" for c in conds) else "certified"
         verdict = np.where(cert[0], ok, np.where(fail[0], "not_certified", "undecided"))
+        if self.excluded is not None:  # exclusions do not depend on the weights
+            verdict = np.where(self.excluded, "not_eligible", verdict)
         nominal_rank = self.nominal_ranks()
         nominal_verdict = self.verdicts.set_index("region")["verdict"].reindex(self.regions).to_numpy()
         return pd.DataFrame({
@@ -173,7 +206,10 @@ class WeightModel:
             "nominal_score": self.nominal_scores, "nominal_rank": nominal_rank,
             "nominal_verdict": nominal_verdict, "rank_change": nominal_rank - ranks,
             "verdict_changed": verdict != nominal_verdict, "score_is_lower_bound": self.incomplete,
-        }).sort_values(["rank", "region"], ignore_index=True)
+            "tied": is_tied(ranks, self.is_park), "nominal_tied": is_tied(nominal_rank, self.is_park),
+            "peers": self.peers(),
+            "is_park": np.zeros(self.n_regions, bool) if self.is_park is None else self.is_park,
+        }).sort_values(["is_park", "rank", "region"], ignore_index=True)
 
     # The analyses, as methods so a notebook scores the data once.
     def monte_carlo(self, scheme: str, spread_or_concentration: float, n: int, seed: int | None,
@@ -272,13 +308,27 @@ def prepare(
     conditions = evaluate_conditions(rubric, scores, context)
     verdicts = certify(rubric, scores, context)
     other, checks = _split_conditions(rubric, scores, context, regions)
+    units = _units()
+    is_park = kinds(regions, units.set_index("code")["is_park"] if len(units) else None)
+    excluded = verdicts.set_index("region")["verdict"].reindex(regions).eq("not_eligible").to_numpy()
     return WeightModel(
         rubric=rubric, year=year, level=level, regions=regions, names=region_names(regions),
         ids=ids, nominal=nominal, total=total, f_lo=np.ascontiguousarray(f_lo),
         f_hi=np.ascontiguousarray(f_hi), offset_lo=offset_lo, offset_hi=offset_hi,
         incomplete=incomplete, nominal_scores=tot["points"].to_numpy(float), other=other,
         score_checks=checks, conditions=conditions, verdicts=verdicts, scores=scores,
+        step=points_step(rubric), is_park=is_park, area=_scope_area(scope, units), excluded=excluded,
     )
+
+
+def _scope_area(scope: str | Iterable[str] | None, units: pd.DataFrame) -> str | None:
+    """The area a scope names, for the population words: None (province), a city name, "" (a selection)."""
+    if scope is None or (isinstance(scope, str) and scope.strip().lower() in ("province", "全省", "")):
+        return None
+    if isinstance(scope, str):
+        hit = units[(units["city"] == scope.strip()) | (units["city_code"] == scope.strip())]
+        return str(hit["city"].iloc[0]) if len(hit) else scope.strip()
+    return ""
 
 
 def _units() -> pd.DataFrame:
@@ -356,51 +406,11 @@ def _split_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFram
     return res.reindex(regions).fillna("unknown").to_numpy(object), checks
 
 
-def _compare(s: np.ndarray, op: str, rhs: np.ndarray, total: float) -> np.ndarray:
-    """``s op rhs`` with a tolerance so that a nominal 85.0 computed as 84.9999999 still counts as 85.
-    An unknown right-hand side (NaN) makes the comparison false under both bounds: undecided."""
-    eps = total * _TIE
-    with np.errstate(invalid="ignore"):
-        if op == ">=":
-            return s >= rhs - eps
-        if op == ">":
-            return s > rhs + eps
-        if op == "<=":
-            return s <= rhs + eps
-        if op == "<":
-            return s < rhs - eps
-        if op == "==":
-            return np.abs(s - rhs) <= eps
-        return np.abs(s - rhs) > eps
-
-
 # --------------------------------------------------------------------------------------------
 # Ranking
 
 
-def rank_rows(scores: np.ndarray, tol: float = 0.0) -> np.ndarray:
-    """Ranks within each row (1 = highest score; scores within ``tol`` share the best rank, "min").
-
-    One argsort per row, a gather and a scatter — as cheap as a plain double argsort — then a fix-up
-    that touches only the tied pairs (regions with identical indicator profiles tie in every draw).
-    """
-    s = np.atleast_2d(np.asarray(scores, dtype=float))
-    c, m = s.shape
-    order = np.argsort(s, axis=1)[:, ::-1]  # descending; tied regions come out in any order
-    flat = order + np.arange(c, dtype=np.int64)[:, None] * m
-    ranks = np.empty(c * m, dtype=np.int32)
-    ranks[flat.ravel()] = np.tile(np.arange(1, m + 1, dtype=np.int32), c)
-    ss = s.ravel()[flat]
-    tie_r, tie_p = np.nonzero(ss[:, :-1] - ss[:, 1:] <= tol)  # sorted positions p and p+1 are tied
-    if len(tie_r):
-        src, dst = flat[tie_r, tie_p], flat[tie_r, tie_p + 1]
-        # Each tied region takes the rank of the one before it; a group of g regions needs g − 1 passes.
-        while True:
-            new = ranks[src]
-            if np.array_equal(ranks[dst], new):
-                break
-            ranks[dst] = new
-    return ranks.reshape(c, m)
+# rank_rows lives in creditlab.points (imported above, still available here).
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,7 +470,7 @@ class MonteCarloResult:
 SUMMARY_COLUMNS = [
     "region", "name", "year", "nominal_score", "nominal_rank", "median_rank", "rank_p05", "rank_p95",
     "mean_rank_shift", "p_certified", "p_certified_min", "p_certified_max", "score_p05", "score_p50",
-    "score_p95", "nominal_verdict", "other_conditions", "score_is_lower_bound", "flag",
+    "score_p95", "nominal_verdict", "other_conditions", "score_is_lower_bound", "flag", "is_park", "peers",
 ]
 
 
@@ -545,7 +555,7 @@ def run_draws(model: WeightModel, weights: np.ndarray, keep_draws: bool | str = 
         b = min(n, a + chunk)
         w = weights[a:b]
         s = model.scores_for(w)
-        r = rank_rows(s, tol)
+        r = model.ranks(s)
         bins = np.clip(((s - lo_r) / width).astype(np.int32), 0, _SCORE_BINS - 1)
         for c0 in range(0, m, block):
             c1 = min(m, c0 + block)
@@ -624,8 +634,10 @@ def _summarise(model: WeightModel, st: dict[str, Any], n: int) -> pd.DataFrame:
         "score_p05": s05, "score_p50": s50, "score_p95": s95,
         "nominal_verdict": verdict, "other_conditions": other,
         "score_is_lower_bound": model.incomplete, "flag": flag,
+        "is_park": np.zeros(model.n_regions, bool) if model.is_park is None else model.is_park,
+        "peers": model.peers(),
     })
-    return out.sort_values(["nominal_rank", "region"], ignore_index=True)[SUMMARY_COLUMNS]
+    return out.sort_values(["is_park", "nominal_rank", "region"], ignore_index=True)[SUMMARY_COLUMNS]
 
 
 # --------------------------------------------------------------------------------------------
@@ -866,7 +878,6 @@ def _sobol(model: WeightModel, output: str, region: str | None, spread: float, N
             raise ValueError(f"output {output!r} needs a region")
         idx = _region_index(model, region)
     w0 = model.nominal.to_numpy(float)
-    tol = model.total * _TIE
     rank0 = model.nominal_ranks()
 
     def func(x: np.ndarray) -> np.ndarray:
@@ -878,12 +889,12 @@ def _sobol(model: WeightModel, output: str, region: str | None, spread: float, N
                 y[a:a + chunk] = w @ model.f_lo[idx] + model.offset_lo[idx]
                 continue
             s = model.scores_for(w)
-            if output == "rank":  # one region's rank needs no sort: 1 + regions strictly ahead
-                y[a:a + chunk] = (s > s[:, idx:idx + 1] + tol).sum(axis=1) + 1
+            if output == "rank":  # the one rank definition (creditlab.points), in the region's population
+                y[a:a + chunk] = model.ranks(s)[:, idx]
             elif output == "n_certified":
                 y[a:a + chunk] = model.certification_for(w, s)[0].sum(axis=1)
             else:
-                y[a:a + chunk] = np.abs(rank_rows(s, tol) - rank0).mean(axis=1)
+                y[a:a + chunk] = np.abs(model.ranks(s) - rank0).mean(axis=1)
         return y
 
     bounds = [(v * (1 - spread), v * (1 + spread)) for v in w0]
@@ -1048,7 +1059,7 @@ def _tipping_point(model: WeightModel, region: str, bounds: float | Mapping[str,
     fi, fj = model.f_lo[i], model.f_lo[j]
     oi, oj = model.offset_lo[i], model.offset_lo[j]
     s_i, s_j = float(fi @ w0 + oi), float(fj @ w0 + oj)
-    if s_i < s_j - model.total * _TIE:
+    if compare(s_i, "<", s_j, model.step):
         direction, g, c = "overtake", fi - fj, oj - oi + _MARGIN
     else:
         direction, g, c = "be_overtaken", fj - fi, oi - oj + _MARGIN
@@ -1073,7 +1084,7 @@ def _tip_certify(model: WeightModel, i: int, lo: np.ndarray, hi: np.ndarray, w0:
     threshold = checks[0][1]
     # Whether the score condition holds at nominal weights (score with not-assessed criteria at 0).
     s_lo = float(model.f_lo[i] @ w0 + model.offset_lo[i])
-    meets = all(_compare(np.array([s_lo]), op, np.array([r]), model.total)[0] for op, r in checks)
+    meets = all(compare(s_lo, op, r, model.step) for op, r in checks)
     direction = "lose" if meets else "reach"
     blocked = dict(status="blocked", feasible=False, l1_change=float("nan"), weights=None, score_after=None,
                    best_score=None, threshold=threshold)

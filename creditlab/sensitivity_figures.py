@@ -25,6 +25,7 @@ from .banner import banner_html, is_synthetic
 from .errors import CreditlabError
 from .htmlpage import COMPONENT_CSS, esc, table
 from .i18n import check_lang, fmt_num, tr
+from .points import rank_words
 from .sensitivity import (
     SOBOL_N,
     SOBOL_OUTPUTS,
@@ -35,13 +36,15 @@ from .sensitivity import (
 )
 from .weights import SCHEMES, WEIGHT_LEVELS, Scenario, load_scenarios
 
-COLORS = {"certified": "#1e7b34", "not_certified": "#b42318", "undecided": "#8a6d00", "band": "#1f5f99",
+COLORS = {"certified": "#1e7b34", "eligible": "#1e7b34", "not_certified": "#b42318", "not_eligible": "#6b2d8f",
+          "undecided": "#8a6d00", "band": "#1f5f99",
           "nominal": "#d9480f", "s1": "#1f5f99", "st": "#9fb8d6", "threshold": "#1e7b34", "muted": "#9aa5b1"}
 VERDICT_WORDS = {
     "certified": ("符合认定条件", "certified"),
     "not_certified": ("不符合认定条件", "not certified"),
     "undecided": ("暂无法判定", "undecided"),
     "eligible": ("符合参评条件", "eligible"),
+    "not_eligible": ("不具备推荐资格", "not eligible for recommendation"),
 }
 
 PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
@@ -82,7 +85,7 @@ def _height(n: int) -> int:
 
 def rank_band_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
     """Median rank with its 5–95 % band per region, and the nominal rank, best at the top."""
-    s = summary.sort_values(["nominal_rank", "region"])
+    s = summary.sort_values([c for c in ("is_park", "nominal_rank", "region") if c in summary.columns])
     names = s["name"].astype(str).to_list()
     fig = go.Figure()
     fig.add_trace(go.Scatter(
@@ -188,14 +191,18 @@ def local_figure(local: pd.DataFrame, lang: str = "zh") -> go.Figure:
 def scores_figure(evaluation: pd.DataFrame, threshold: float | None, lang: str = "zh",
                   title: str | None = None) -> go.Figure:
     """Scores under the chosen weights (bars coloured by verdict) beside the nominal scores."""
-    e = evaluation.sort_values(["rank", "region"])
+    e = evaluation.sort_values([c for c in ("is_park", "rank", "region") if c in evaluation.columns])
     names = e["name"].astype(str)
     colors = [COLORS.get(v, COLORS["muted"]) for v in e["verdict"]]
+    tied = e["tied"] if "tied" in e else np.zeros(len(e), bool)
+    nominal_tied = e["nominal_tied"] if "nominal_tied" in e else np.zeros(len(e), bool)
+    words = np.c_[[rank_words(r, t, lang) for r, t in zip(e["rank"], tied, strict=True)],
+                  [rank_words(r, t, lang) for r, t in zip(e["nominal_rank"], nominal_tied, strict=True)]]
     fig = go.Figure([
         go.Bar(x=names, y=e["score"], marker_color=colors, name=_t(lang, "调整后得分", "score under these weights"),
-               customdata=np.c_[e["rank"], e["nominal_rank"]],
-               hovertemplate=_t(lang, "%{x}: %{y:.1f}分，第%{customdata[0]}名（现行第%{customdata[1]}名）",
-                                "%{x}: %{y:.1f}, rank %{customdata[0]} (now %{customdata[1]})") + "<extra></extra>"),
+               customdata=words,
+               hovertemplate=_t(lang, "%{x}: %{y:.1f}分，%{customdata[0]}（现行%{customdata[1]}）",
+                                "%{x}: %{y:.1f}, %{customdata[0]} (now %{customdata[1]})") + "<extra></extra>"),
         go.Scatter(x=names, y=e["nominal_score"], mode="markers",
                    name=_t(lang, "现行权重得分", "score under the rubric's weights"),
                    marker=dict(color=COLORS["nominal"], symbol="line-ew-open", size=12, line=dict(width=2))),
@@ -585,10 +592,10 @@ class SensitivityReport:
         names = (m.rubric.level_names or {}).get(m.level) or {}
         k = len(m.ids)
         level = self.t(f"{names.get('zh', m.level)}（{k}项）", f"{k} {names.get('en', m.level)}s ({m.level})")
-        lines = self.t(f"范围：{scope_words}，{m.n_regions}个县（市、区）和开发区。权重在{level}层面变动，"
+        lines = self.t(f"范围：{scope_words}，{populations(m, 'zh')}（各自排名）。权重在{level}层面变动，"
                        f"变动后总分仍为{m.total:g}分。",
-                       f"Scope: {scope_words}, {m.n_regions} counties and zones. The weights of the {level} vary, "
-                       f"always rescaled to a total of {m.total:g} points.")
+                       f"Scope: {scope_words}, {populations(m, 'en')} (each ranked among its own kind). "
+                       f"The weights of the {level} vary, always rescaled to a total of {m.total:g} points.")
         if m.has_certification:
             n_cert = int((m.verdicts["verdict"] == "certified").sum())
             thr = self.threshold
@@ -611,8 +618,10 @@ class SensitivityReport:
         return score_threshold(self.model)
 
     def rank_html(self) -> str:
+        pop = self.t(f"排名范围：{populations(self.model, 'zh')}，分别排名；得分相同者并列。",
+                     f"Ranks are taken among {populations(self.model, 'en')}, each separately; equal scores tie.")
         return _wrap(f"<h2>{esc(self.t('排名对权重的敏感程度', 'How much ranks depend on the weights'))}</h2>"
-                     f"<p>{esc(rank_sentence(self.mc, self.lang))}</p>")
+                     f"<p>{esc(rank_sentence(self.mc, self.lang))}</p><p class=\"note\">{esc(pop)}</p>")
 
     def rank_figure(self) -> go.Figure:
         return rank_band_figure(self.mc.summary, self.lang)
@@ -716,6 +725,12 @@ def scenarios_html(model: WeightModel, scenarios: list[Scenario], lang: str = "z
                     f"<p>{esc(scenario_sentence(comp, lang))}</p>" + table(cols, rows, numeric=(2, 3, 4))))
 
 
+def populations(model: WeightModel, lang: str = "zh") -> str:
+    """The populations the model's ranks are taken in: 全省107个县（市、区）和全省8个开发区."""
+    kinds = [False] if model.is_park is None else sorted(set(map(bool, model.is_park)))
+    return tr("和", " and ", lang).join(model.population(k, lang) for k in kinds)
+
+
 def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> str:
     """A sentence and a table of the verdicts and ranks that change under ``weights``."""
     e = model.evaluate(weights)
@@ -729,19 +744,23 @@ def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> s
               f"verdicts change and ranks move {fmt_num(shift, 1)} places on average.", lang)
     moved = e.reindex(e["rank_change"].abs().sort_values(ascending=False).index).head(10)
     moved = moved[moved["rank_change"] != 0]
-    rows = [[r.name, fmt_num(r.nominal_score), fmt_num(r.score), r.nominal_rank, r.rank,
+    text += tr(f"排名范围：{populations(model, 'zh')}，分别排名；得分相同者并列。",
+               f" Ranks are taken among {populations(model, 'en')}, each separately; equal scores tie.", lang)
+    rows = [[r.name, fmt_num(r.nominal_score), fmt_num(r.score), rank_words(r.nominal_rank, r.nominal_tied, lang),
+             rank_words(r.rank, r.tied, lang),
              tr(*VERDICT_WORDS.get(r.nominal_verdict, (r.nominal_verdict,) * 2), lang),
              tr(*VERDICT_WORDS.get(r.verdict, (r.verdict,) * 2), lang)]
             for r in pd.concat([changed, moved]).drop_duplicates("region").itertuples()]
     cols = [tr("地区", "Region", lang), tr("现行得分", "Score now", lang), tr("调整后得分", "Score", lang),
             tr("现行排名", "Rank now", lang), tr("调整后排名", "Rank", lang), tr("现行结果", "Verdict now", lang),
             tr("调整后结果", "Verdict", lang)]
-    body = table(cols, rows, numeric=(1, 2, 3, 4)) if rows else ""
+    body = table(cols, rows, numeric=(1, 2)) if rows else ""
     return f"<style>{COMPONENT_CSS}</style>" + _wrap(f"<p>{esc(text)}</p>{body}")
 
 
 __all__ = [
     "PARAMETER_SPEC", "SOBOL_OUTPUTS", "SensitivityError", "SensitivityReport", "certification_figure",
-    "explorer_html", "load_model", "local_figure", "rank_band_figure", "scenarios_html", "score_threshold",
-    "scores_figure", "sobol_convergence_sentence", "sobol_figure", "sobol_sentence", "weights_figure",
+    "explorer_html", "load_model", "local_figure", "populations", "rank_band_figure", "scenarios_html",
+    "score_threshold", "scores_figure", "sobol_convergence_sentence", "sobol_figure", "sobol_sentence",
+    "weights_figure",
 ]

@@ -149,8 +149,23 @@ def test_henan_no_exclusion_is_eligible():
 
 @pytest.mark.parametrize("flag, cond", list(zip(HN_FLAGS, ["E1", "E2", "E3", "E4", "E5"], strict=True)))
 def test_henan_each_exclusion(flag, cond):
+    # 不得参与示范县评价认定: not eligible for recommendation, a verdict of its own (not "not certified").
     v = henan_case(**{flag: True})
-    assert v["verdict"] == "not_certified" and v["failed"] == [cond]
+    assert v["verdict"] == "not_eligible" and v["failed"] == [cond]
+
+
+def test_henan_exclusion_lines_read_as_the_source():
+    clear = henan_case()["reasons"]
+    assert clear[0].startswith("三年内未发生重特大安全生产事故 ✓")
+    assert clear[1].startswith("三年内未发生重特大环境污染事故 ✓")
+    assert clear[4].startswith("县（市、区）人民政府未被各级法院列为失信被执行人 ✓")
+    assert not any("符合" in r for r in clear)  # no "accident happened: met"
+    hit = henan_case(major_safety_accident_3y=True, government_is_debtor=True)
+    assert hit["reasons"][0].startswith("三年内发生重特大安全生产事故 ✗")
+    assert hit["reasons"][4].startswith("县（市、区）人民政府被法院列为失信被执行人 ✗")
+    assert hit["reasons_en"][0].startswith("a major or especially serious work-safety accident within three years ✗")
+    unknown = henan_case(statistical_fraud=None)["reasons"][3]
+    assert unknown.startswith("三年内无统计造假、弄虚作假？无法判断")
 
 
 def test_henan_unknown_flag():

@@ -199,3 +199,76 @@ def test_warm_kernel_gives_the_same_report_as_a_fresh_papermill_run(shared: Demo
     spec = KernelSpecManager().get_kernel_spec("creditlab")
     assert Path(spec.resource_dir).resolve().is_relative_to(Path(sys.prefix).resolve())
     assert Path(spec.argv[0]).resolve() == Path(sys.executable).resolve()
+
+
+def test_a_county_has_the_same_rank_in_every_output(ev: report.Evaluation, shared: DemoBatch) -> None:
+    """Report, index, scenario explorer and sensitivity report: one rank over one population."""
+    from creditlab import htmlpage
+    from creditlab import sensitivity_figures as sf
+
+    model, _, _ = sf.load_model("shaanxi-2020", year=YEAR)
+    explorer = model.evaluate().set_index("region")
+    summary = model.monte_carlo("uniform", 0.1, 20, seed=1).summary.set_index("region")
+    fig = sf.scores_figure(model.evaluate(), 85.0)
+    hover = dict(zip(fig.data[0].x, fig.data[0].customdata[:, 1], strict=True))
+    tied = explorer[explorer["tied"] & ~explorer["is_park"]].index[0]  # 米脂县 is one, at 第82名 (not 91 or 90)
+    codes = [tied, *shared.codes]
+    docs = [_report(ev, region=c).results() for c in codes]
+    index = htmlpage.index_page(docs, YEAR)
+    for code, doc in zip(codes, docs, strict=True):
+        pos = doc["rank"]
+        assert pos["population_zh"] == "全省107个县（市、区）" and pos["peers"] == 107
+        assert explorer.loc[code, "nominal_rank"] == summary.loc[code, "nominal_rank"] == pos["rank"]
+        assert explorer.loc[code, "peers"] == pos["peers"] and explorer.loc[code, "nominal_tied"] == pos["tied"]
+        assert hover[explorer.loc[code, "name"]] == pos["rank_zh"]
+        assert re.search(f'<td class="num"[^>]*>{pos["rank_zh"]}</td><td>{code}</td>', index)
+    assert docs[0]["rank"]["rank_zh"].startswith("并列第")
+    assert "范围：全省107个县（市、区）" in index
+    rep = _report(ev, region=tied)
+    assert f"在全省107个县（市、区）中综合评分排{docs[0]['rank']['rank_zh']}" in rep.rank_html()
+    assert "百分位" not in rep.rank_html().split("</h2>")[1] and "位于前" in rep.rank_html()
+    # The reports the batch made with papermill say the same.
+    for code in shared.codes:
+        doc = json.loads((shared.year_dir / f"{code}.json").read_text(encoding="utf-8"))
+        assert doc["rank"]["rank"] == explorer.loc[code, "nominal_rank"]
+        assert doc["rank"]["rank_zh"] in (shared.year_dir / "index.html").read_text(encoding="utf-8")
+    # A city scope: the city's counties, named.
+    city = _report(ev, region=tied, scope="city").position()
+    cmodel = sf.load_model("shaanxi-2020", year=YEAR, scope=city["population_zh"][:3])[0]
+    assert cmodel.evaluate().set_index("region").loc[tied, "nominal_rank"] == city["rank"]
+    assert cmodel.population(False) == city["population_zh"]
+
+
+def test_every_label_table_knows_every_verdict() -> None:
+    from creditlab import htmlpage
+    from creditlab import sensitivity_figures as sf
+    from creditlab.certification import VERDICTS
+
+    assert "not_eligible" in VERDICTS
+    for v in VERDICTS:
+        assert v in report.VERDICT_LABELS and v in htmlpage.VERDICT_COLORS and v in sf.VERDICT_WORDS
+        assert f".verdict.{v}" in htmlpage.COMPONENT_CSS
+    assert report.VERDICT_LABELS["not_eligible"] == ("不具备推荐资格", "not eligible for recommendation")
+    assert sf.VERDICT_WORDS["not_eligible"][0] == "不具备推荐资格"
+
+
+def test_henan_exclusion_reads_as_the_source_in_the_report(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from creditlab import load_rubric
+
+    hn = load_rubric("henan-2021")
+    codes = ["610103", "610104"]
+    pd.DataFrame([(c, 2022, cid, 70.0) for c in codes for cid in hn.criteria["id"]],
+                 columns=["region", "year", "criterion", "value"]).to_csv(tmp_path / "d.csv", index=False)
+    flags = ["major_safety_accident_3y", "major_pollution_accident_3y", "energy_target_missed",
+             "statistical_fraud", "government_is_debtor"]
+    ctx = pd.DataFrame([{"region": c, "year": 2022, **{f: "否" for f in flags}} for c in codes])
+    ctx.loc[1, "major_safety_accident_3y"] = "是"
+    ctx.to_csv(tmp_path / "c.csv", index=False)
+    ev = report.evaluate(report.resolve_inputs("henan-2021", str(tmp_path / "d.csv"), str(tmp_path / "c.csv")))
+    ok, hit = (report.CountyReport(ev, report.check_params(
+        _ns(region=c, year=2022, rubric="henan-2021", data=str(tmp_path / "d.csv"), context=str(tmp_path / "c.csv")),
+        set())).certification_html() for c in codes)
+    assert "符合参评条件" in ok and "三年内未发生重特大安全生产事故 ✓" in ok and "符合</span>" not in ok
+    assert "不具备推荐资格" in hit and "三年内发生重特大安全生产事故 ✗" in hit and "不符合认定条件" not in hit

@@ -665,3 +665,52 @@ def test_explorer_pieces(sx, case):
     assert outs[0]["data"]["text/html"] == "<b>x</b>"
     assert "application/vnd.plotly.v1+json" in outs[1]["data"] and "text/html" in outs[1]["data"]
     assert sf.score_threshold(model) == THRESHOLD
+
+
+# --------------------------------------------------------------------------------------------
+# One comparison and one rank (creditlab.points), as in the county report
+
+
+def test_exact_85_certified_in_the_weight_model_too(sx):
+    from test_points import clean_context, exact_85
+
+    model = S.prepare(sx, exact_85(sx), clean_context(["610102"]), zones=())
+    assert model.nominal_scores[0] != 85.0  # 84.99999999999999
+    e = model.evaluate().iloc[0]
+    assert e["nominal_verdict"] == "certified" and e["verdict"] == "certified" and not e["verdict_changed"]
+    tp = model.tipping_point("610102", 0.5)
+    assert tp.direction == "lose"  # it is certified: the tipping point is about losing it
+    assert model.monte_carlo("uniform", 1e-9, 5, seed=1).summary["p_certified"].iloc[0] == 1.0
+
+
+def test_ranks_are_taken_among_counties_and_among_zones(sx):
+    from test_points import clean_context, exact_85
+    from test_scoring import full_marks, with_values
+
+    data = pd.concat([exact_85(sx, "610102"), with_values(full_marks(sx, "610103"), C1_1a=0, C1_2a=0, C2_3a=0),
+                      with_values(full_marks(sx, "610104"), C1_1a=0), full_marks(sx, "KF610101")])
+    codes = ["610102", "610103", "610104", "KF610101"]
+    model = S.prepare(sx, data, clean_context(codes), zones=())
+    e = model.evaluate().set_index("region")
+    # The zone is ranked among the zones (1 of 1), not ahead of the counties.
+    assert e.loc["KF610101", "rank"] == 1 and e.loc["KF610101", "peers"] == 1
+    assert e.loc["610104", "rank"] == 1 and e.loc["610104", "peers"] == 3
+    # Two counties on a nominal 85 share rank 2 (however the floating point adds up).
+    assert e.loc["610102", "rank"] == e.loc["610103", "rank"] == 2 and e.loc["610102", "tied"]
+    assert model.population(False) == "全省3个县（市、区）" and model.population(True, "en").startswith("the province")
+    res = model.monte_carlo("uniform", 0.2, 50, seed=2)
+    assert res.draws.ranks[:, list(model.regions).index("KF610101")].max() == 1
+
+
+def test_henan_exclusion_is_not_eligible_under_any_weights():
+    hn = load_rubric("henan-2021")
+    codes = ["410102", "410103"]
+    data = pd.DataFrame([(c, 2022, cid, 70.0) for c in codes for cid in hn.criteria["id"]],
+                        columns=["region", "year", "criterion", "value"])
+    flags = ["major_safety_accident_3y", "major_pollution_accident_3y", "energy_target_missed",
+             "statistical_fraud", "government_is_debtor"]
+    ctx = pd.DataFrame([{"region": c, "year": 2022, **{f: False for f in flags}} for c in codes])
+    ctx.loc[1, "major_safety_accident_3y"] = True
+    e = S.prepare(hn, data, ctx, level="level1").evaluate().set_index("region")
+    assert e.loc["410102", "verdict"] == "eligible"
+    assert e.loc["410103", "verdict"] == e.loc["410103", "nominal_verdict"] == "not_eligible"
