@@ -67,13 +67,13 @@ def check_out(path: str | Path, suffixes: tuple[str, ...], *, lang: str | None =
     zh = lang == "zh"
     path = Path(path)
     want = " / ".join(suffixes)
-    if path.suffix.lower() not in suffixes:
-        raise OutputError(f"输出文件 {path} 的扩展名应为 {want}" if zh
-                          else f"output file {path}: the extension must be {want}")
     if path.is_dir():
         raise OutputError(f"输出路径 {path} 是一个文件夹，请给出文件名（如 {path / ('data' + suffixes[0])}）" if zh
                           else f"output path {path} is a folder; give a file name "
                                f"(e.g. {path / ('data' + suffixes[0])})")
+    if path.suffix.lower() not in suffixes:
+        raise OutputError(f"输出文件 {path} 的扩展名应为 {want}" if zh
+                          else f"output file {path}: the extension must be {want}")
     parent = path.parent
     existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():

@@ -1313,6 +1313,7 @@ OUT_SUFFIXES = (".csv", ".xlsx")
 # command itself cannot run (bad --out, no such folder, unknown rubric, year out of range).
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 _UNIT = ["_chunk", "region"]  # what is accepted or left out as a whole: one region in one sheet (or CSV)
+_SHOWN = 10  # problems printed per file (all of them go to the problems file)
 
 
 def output_paths(out: str | Path) -> dict[str, Path]:
@@ -1374,7 +1375,10 @@ class IngestResult:
         for p, probs in self.files_rejected.items():
             lines.append(f"  有问题 {p.name}：{len(probs)} 个问题" if zh
                          else f"  REJECTED {p.name}: {len(probs)} problem(s)")
-            lines += [f"    - {m}" for m in probs]
+            lines += [f"    - {m}" for m in probs[:_SHOWN]]
+            if len(probs) > _SHOWN:
+                more = len(probs) - _SHOWN
+                lines.append(f"    ……另有 {more} 个问题（见问题清单）" if zh else f"    ... and {more} more")
         lines += [f"  提示：{w}" if zh else f"  note: {w}" for w in self.problems.lines(lang, severity="warning")]
         lines.append(self._written(lang))
         return "\n".join(lines)
@@ -1490,7 +1494,7 @@ def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None, *,
     if not files and not issues:
         issues.add(f"文件夹中没有可读取的数据文件（{'、'.join(DATA_SUFFIXES)}）",
                    f"no data files ({', '.join(DATA_SUFFIXES)}) in the folder", file=str(folder))
-    allrows = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[*COLUMNS, *_UNIT])
+    allrows = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[*COLUMNS, "_chunk", "_row"])
     allrows = _drop_duplicated_units(allrows, chunks, names, issues)
     context = _ingest_context(ctx_raw, chunks, known, names, issues)
     units = _unit_table(found, allrows, chunks)
@@ -1523,6 +1527,14 @@ def _issue(p: Any, region: str = "") -> Issue:
     if isinstance(p, Issue):
         return p if p.region or not region else dataclasses.replace(p, region=region)
     return Issue(p.file, p.sheet, p.row, p.column, p.message, "", region)
+
+
+def _with_regions(problems: list[Any], rows: pd.DataFrame, chunks: list[_Chunk], names: dict[str, str]
+                  ) -> list[Issue]:
+    """Problems about some of ``rows`` (duplicates), each with the region of the row it names."""
+    region_at = {(chunks[c].file, chunks[c].sheet, int(r)): g
+                 for c, r, g in rows[["_chunk", "_row", "region"]].itertuples(index=False)}
+    return [_issue(p, _region_label(region_at.get((p.file, p.sheet, p.row), ""), names)) for p in problems]
 
 
 def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], names: dict[str, str],
@@ -1572,10 +1584,7 @@ def _drop_duplicated_units(allrows: pd.DataFrame, chunks: list[_Chunk], names: d
     dup = allrows.duplicated(keys, keep=False) if len(allrows) else pd.Series(False, index=allrows.index)
     if not dup.any():
         return allrows
-    region_at = {(chunks[c].file, chunks[c].sheet, int(r)): g
-                 for c, r, g in allrows.loc[dup, ["_chunk", "_row", "region"]].itertuples(index=False)}
-    issues.extend(_issue(p, _region_label(region_at.get((p.file, p.sheet, p.row), ""), names))
-                  for p in _duplicates(allrows, chunks))
+    issues.extend(_with_regions(_duplicates(allrows, chunks), allrows[dup], chunks, names))
     bad = allrows.loc[dup, _UNIT].drop_duplicates().assign(_bad=True)
     flagged = allrows[_UNIT].merge(bad, on=_UNIT, how="left")["_bad"].fillna(False).to_numpy(bool)
     return allrows[~flagged].reset_index(drop=True)
@@ -1600,10 +1609,8 @@ def _ingest_context(ctx_raw: list[pd.DataFrame], chunks: list[_Chunk], known: se
     frame = frame.reset_index(drop=True)
     dup = frame.duplicated(["region", "year"], keep=False)
     if dup.any():
-        region_at = {(chunks[c].file, chunks[c].sheet, int(r)): g
-                     for c, r, g in frame.loc[dup, ["_chunk", "_row", "region"]].itertuples(index=False)}
-        issues.extend(_issue(p, _region_label(region_at.get((p.file, p.sheet, p.row), ""), names))
-                      for p in _context_duplicates(frame, chunks, ["region", "year"]))
+        issues.extend(_with_regions(_context_duplicates(frame, chunks, ["region", "year"]), frame[dup], chunks,
+                                    names))
         frame = frame[~dup]
     fields = [f for f in CONTEXT_FIELDS if any(f in chunks[c].columns for c in raw["_chunk"].unique())]
     return frame[["region", "year", *fields]].sort_values(["region", "year"]).reset_index(drop=True)

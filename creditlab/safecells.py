@@ -48,16 +48,14 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             s = s.astype(object)
         elif pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
             continue
-        text = s.astype(object)
-        is_str = text.map(type).eq(str).to_numpy()
+        values = s.to_numpy(dtype=object)
+        is_str = np.fromiter((type(v) is str for v in values), bool, len(values))
         if not is_str.any():
             continue
-        st = text[is_str].astype(str)
-        risky = st.str.startswith(FORMULA_START) & ~st.str.fullmatch(_PLAIN_NUMBER.pattern)
+        text = pd.Series(np.where(is_str, values, ""), index=s.index, dtype=object).astype(str)
+        risky = (is_str & text.str.startswith(FORMULA_START) & ~text.str.fullmatch(_PLAIN_NUMBER.pattern)).to_numpy()
         if risky.any():
-            text = text.copy()
-            text.loc[risky[risky].index] = "'" + st[risky]
-            out[col] = text
+            out[col] = pd.Series(np.where(risky, "'" + text, values), index=s.index, dtype=object)
     return out
 
 
