@@ -19,7 +19,10 @@ what is wrong.
 
 Excel templates (:func:`write_template`) have one sheet per region, named by the region code, one
 row per criterion, and a hidden ``_creditlab`` sheet recording the rubric, its version, the year
-and the template format version, which :func:`read_workbook` checks.
+and the template format version, which :func:`read_workbook` checks; when the rubric's
+certification conditions need context, a sheet ``认定条件`` (:data:`CONTEXT_SHEET`) with one row per
+region, which :func:`ingest` turns into a context file for :func:`load_context`. What :func:`ingest`
+writes, and when, is described in its docstring and in the README (partial output, problems file).
 """
 from __future__ import annotations
 
