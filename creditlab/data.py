@@ -1568,12 +1568,29 @@ def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], name
     frame, vprobs = _validate(raw, chunks, rub, known, parks)
     if not vprobs:
         return frame, ctx, seen
-    # Some rows are wrong: validate each region of each sheet on its own so that only those go.
+    # Some rows are wrong: the units (region of a sheet) the problems point at are validated one by one
+    # so that only those go; the rest is validated again as a whole, and if the problems did not point
+    # at every bad row (a problem listing only its first rows), every unit is validated on its own.
+    region = _strip(raw, "region")
+    groups = raw.groupby([raw["_chunk"], region], sort=False).indices
+    where = raw["_chunk"].map(lambda c: (chunks[c].file, chunks[c].sheet))
+    unit_of_row = {(w, int(r)): (c, g) for w, r, c, g in zip(where, raw["_row"], raw["_chunk"], region, strict=True)}
+    suspect = {unit_of_row.get(((p.file, p.sheet), int(r)))
+               for p in vprobs for r in (*getattr(p, "rows", ()), p.row)}
+    rest = np.concatenate([pos for key, pos in groups.items() if key not in suspect] or [np.array([], int)])
     parts = []
-    for (_chunk, region), pos in raw.groupby([raw["_chunk"], _strip(raw, "region")], sort=False).indices.items():
+    if len(rest):
+        part, rprobs = _validate(raw.iloc[rest], chunks, rub, known, parks)
+        if rprobs:
+            suspect = set(groups)
+        else:
+            parts.append(part)
+    for key, pos in groups.items():
+        if key not in suspect:
+            continue
         part, pprobs = _validate(raw.iloc[pos], chunks, rub, known, parks)
         if pprobs:
-            issues.extend(_issue(p, _region_label(region, names)) for p in pprobs)
+            issues.extend(_issue(p, _region_label(key[1], names)) for p in pprobs)
         else:
             parts.append(part)
     return (pd.concat(parts) if parts else empty), ctx, seen
