@@ -1411,7 +1411,8 @@ class IngestResult:
                 head.append(f"The valid part was written to {self.out}.")
             if self.problems_file is not None:
                 head.append(f"Problems listed in {self.problems_file}.")
-        return "\n".join([" ".join(head), *(f"- {x}" for x in self.problems.lines(lang, limit=limit))])
+        sep = "" if lang == "zh" else " "
+        return "\n".join([sep.join(head), *(f"- {x}" for x in self.problems.lines(lang, limit=limit))])
 
 
 def scan_folder(folder: str | Path, exclude: Iterable[str | Path] = (), lang: str | None = None
