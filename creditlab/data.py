@@ -1010,7 +1010,7 @@ def write_template(rubric: Rubric | str, regions: pd.DataFrame | Iterable[str] |
         span = f"{first or '…'}–{last or ''}"
         raise DataError(f"年度 {year} 不在评估标准 {rub.name} 的适用年度（{span}）内" if lang == "zh"
                         else f"year {year} is outside the years rubric {rub.name} is used for ({span})")
-    units = _template_units(regions)
+    units = _template_units(regions, lang)
     rows = _template_rows(rub)
     raw_rules = _raw_rules(rub)
     parks = park_codes()
@@ -1029,26 +1029,27 @@ def write_template(rubric: Rubric | str, regions: pd.DataFrame | Iterable[str] |
     return Path(path)
 
 
-def _template_units(regions: pd.DataFrame | Iterable[str] | str) -> pd.DataFrame:
+def _template_units(regions: pd.DataFrame | Iterable[str] | str, lang: str = "zh") -> pd.DataFrame:
+    zh = lang == "zh"
     if isinstance(regions, pd.DataFrame):
         units = regions[["code", "name"]].astype(str)
     else:
         codes = [regions] if isinstance(regions, str) else [str(c) for c in regions]
-        from .regions import load_regions
-
-        table = pd.concat([load_regions()[["code", "name"]], load_zones()[["code", "name"]]])
-        names = dict(zip(table["code"], table["name"], strict=True))
-        unknown = [c for c in codes if c not in names]
+        names = _region_names()
+        unknown = ", ".join(c for c in codes if c not in names)
         if unknown:
-            raise DataError(f"unknown region code(s) {', '.join(unknown)} (not in regions.csv or zones.csv)")
+            raise DataError(f"未知的区划代码 {unknown}（不在 regions.csv 或 zones.csv 中）" if zh
+                            else f"unknown region code(s) {unknown} (not in regions.csv or zones.csv)")
         units = pd.DataFrame({"code": codes, "name": [names[c] for c in codes]})
-    bad = units[~units["code"].str.fullmatch(r"\d{6}|KF\d{6}")]
-    if len(bad):
-        raise DataError(f"region code(s) {', '.join(bad['code'])} are not 6 digits or KF + 6 digits")
-    if units["code"].duplicated().any():
-        raise DataError("duplicate region codes: " + ", ".join(units.loc[units["code"].duplicated(), "code"]))
+    bad = ", ".join(units.loc[~units["code"].str.fullmatch(r"\d{6}|KF\d{6}"), "code"])
+    if bad:
+        raise DataError(f"区划代码 {bad} 不是6位数字或 KF + 6位数字" if zh
+                        else f"region code(s) {bad} are not 6 digits or KF + 6 digits")
+    dup = ", ".join(units.loc[units["code"].duplicated(), "code"])
+    if dup:
+        raise DataError(f"区划代码重复：{dup}" if zh else f"duplicate region codes: {dup}")
     if units.empty:
-        raise DataError("no regions selected for the template")
+        raise DataError("没有选中任何区县" if zh else "no regions selected for the template")
     return units.reset_index(drop=True)
 
 
@@ -1485,7 +1486,6 @@ def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None, *,
     paths = output_paths(check_out(out, OUT_SUFFIXES, lang=lang, create_parents=True)) if out is not None else {}
     rub = _as_rubric(rubric)
     files, issues = scan_folder(folder, exclude=paths.values(), lang=lang)
-    issues.what = str(folder)
     known, parks, names = _known_regions(None), park_codes(), _region_names()
     chunks: list[_Chunk] = []
     kept, ctx_raw, found = [], [], []
@@ -1711,14 +1711,14 @@ def write_problems(problems: Problems, path: str | Path, lang: str | None = None
 
 
 def _write_data(data: pd.DataFrame, path: Path) -> Path:
-    return write_csv(data, path) if path.suffix.lower() != ".xlsx" else \
-        safecells.write_xlsx({"data": data[COLUMNS]}, path)
+    return write_csv(data, path)
 
 
 def write_csv(data: pd.DataFrame, out: str | Path) -> Path:
     """Write long-format data as UTF-8 CSV, atomically; a blank value stays blank (not assessed), and
-    evidence a spreadsheet would take for a formula gets a leading apostrophe (:mod:`creditlab.safecells`)."""
-    return safecells.write_csv(data[COLUMNS], out)
+    evidence a spreadsheet would take for a formula gets a leading apostrophe (:mod:`creditlab.safecells`).
+    A path ending in ``.xlsx`` gets a real workbook (sheet ``data``), never CSV text under that name."""
+    return safecells.write_table(data[COLUMNS], out, sheet="data")
 
 
 def _shareable(tmp: Path) -> None:

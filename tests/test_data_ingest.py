@@ -326,3 +326,11 @@ def test_bad_context_value_is_reported_and_left_out(city_template, folder, tmp_p
     assert result.context_out == tmp_path / "out.context.partial.csv"
     problem = result.problems.errors[0]
     assert problem.sheet == data.CONTEXT_SHEET and problem.region == "碑林区（610103）" and "'120'" in problem.message
+
+
+def test_write_csv_to_an_xlsx_name_writes_a_workbook(tmp_path):
+    frame = pd.DataFrame({"region": ["610102"], "year": [2024], "criterion": ["A1.1a"], "value": [1.0],
+                          "evidence": ["@x"]})
+    path = data.write_csv(frame, tmp_path / "x.xlsx")
+    ws = openpyxl.load_workbook(path)["data"]
+    assert ws["E2"].value == "@x" and ws["E2"].data_type == "s" and ws["D2"].value == 1
