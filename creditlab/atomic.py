@@ -7,6 +7,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import CreditlabError
+from .problems import default_lang
+
+
+class OutputError(CreditlabError):
+    """An output path creditlab cannot or must not write (a folder, a wrong extension, no such folder)."""
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
@@ -46,3 +53,36 @@ def write_bytes(target: str | Path, data: bytes) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
     return Path(target)
+
+
+def check_out(path: str | Path, suffixes: tuple[str, ...], *, lang: str | None = None,
+              create_parents: bool = False) -> Path:
+    """``path`` if creditlab can write an output there, else :class:`OutputError` naming the reason.
+
+    Checked before any work is done: the extension (one of ``suffixes``, e.g. ``(".csv", ".xlsx")``),
+    not an existing folder, a parent that is a folder (not a file) and writable, and, unless
+    ``create_parents``, a parent that exists (a mistyped folder should not silently grow a new tree).
+    """
+    lang = lang or default_lang()
+    zh = lang == "zh"
+    path = Path(path)
+    want = " / ".join(suffixes)
+    if path.is_dir():
+        raise OutputError(f"输出路径 {path} 是一个文件夹，请给出文件名（如 {path / ('data' + suffixes[0])}）" if zh
+                          else f"output path {path} is a folder; give a file name "
+                               f"(e.g. {path / ('data' + suffixes[0])})")
+    if path.suffix.lower() not in suffixes:
+        raise OutputError(f"输出文件 {path} 的扩展名应为 {want}" if zh
+                          else f"output file {path}: the extension must be {want}")
+    parent = path.parent
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise OutputError(f"无法写入 {path}：{existing} 是文件，不是文件夹" if zh
+                          else f"cannot write {path}: {existing} is a file, not a folder")
+    if not parent.is_dir() and not create_parents:
+        raise OutputError(f"无法写入 {path}：文件夹 {parent} 不存在" if zh
+                          else f"cannot write {path}: the folder {parent} does not exist")
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"无法写入 {path}：没有写入文件夹 {existing} 的权限" if zh
+                          else f"cannot write {path}: no permission to write in the folder {existing}")
+    return path

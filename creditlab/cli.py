@@ -4,6 +4,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .errors import CreditlabError
+from .problems import default_lang
+
 
 def _cmd_rubrics(args: argparse.Namespace) -> int:
     from . import list_rubrics, load_plan, load_rubric
@@ -33,13 +36,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--region", action="append", default=[], help="region code (repeatable); default: all")
     p.add_argument("--city", help="all counties of this prefecture city")
-    p.add_argument("--out", required=True, help="output .xlsx path")
+    p.add_argument("--out", required=True, help="output .xlsx path (its folder must exist)")
+    p.add_argument("--lang", choices=["zh", "en"], default=None, help="language of messages (default: zh)")
     p.set_defaults(func=lambda a: _lazy("creditlab.data", "cli_template")(a))
 
-    p = sub.add_parser("ingest", help="read a folder of filled workbooks and CSVs into one dataset")
+    p = sub.add_parser("ingest", help="read a folder of filled workbooks and CSVs into one dataset",
+                       description="Exit 0: everything went in. Exit 1: problems; the complete output is "
+                                   "left untouched, the valid part goes to OUT.partial.csv and the problems "
+                                   "to OUT.problems.csv. Exit 2: the command cannot run (bad --out, ...).")
     p.add_argument("folder")
     p.add_argument("--rubric", default="shaanxi-2020")
-    p.add_argument("--out", required=True, help="consolidated CSV to write (atomically)")
+    p.add_argument("--out", required=True, help="consolidated .csv or .xlsx to write (atomically; its folder "
+                                                "must exist); the context goes beside it (OUT.context.csv)")
+    p.add_argument("--lang", choices=["zh", "en"], default=None, help="language of messages (default: zh)")
     p.set_defaults(func=lambda a: _lazy("creditlab.data", "cli_ingest")(a))
 
     p = sub.add_parser("reports", help="regenerate county evaluation reports for a year")
@@ -76,13 +85,18 @@ def _lazy(module: str, name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a creditlab error or a file that cannot be written is one message and exit 2."""
     args = build_parser().parse_args(argv)
-    from .errors import CreditlabError
-
+    zh = (getattr(args, "lang", None) or default_lang()) == "zh"
+    prefix = "creditlab：错误：" if zh else "creditlab: error: "
     try:
         return int(args.func(args) or 0)
     except CreditlabError as exc:
-        print(f"creditlab: error: {exc}", file=sys.stderr)
+        print(f"{prefix}{exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # disk full, permissions, a path that vanished: say which file, no traceback
+        where = exc.filename or ""
+        print(f"{prefix}{where}{'：' if zh else ': '}{exc.strerror or exc}", file=sys.stderr)
         return 2
 
 

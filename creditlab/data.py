@@ -19,14 +19,19 @@ what is wrong.
 
 Excel templates (:func:`write_template`) have one sheet per region, named by the region code, one
 row per criterion, and a hidden ``_creditlab`` sheet recording the rubric, its version, the year
-and the template format version, which :func:`read_workbook` checks.
+and the template format version, which :func:`read_workbook` checks; when the rubric's
+certification conditions need context, a sheet ``认定条件`` (:data:`CONTEXT_SHEET`) with one row per
+region, which :func:`ingest` turns into a context file for :func:`load_context`. What :func:`ingest`
+writes, and when, is described in its docstring and in the README (partial output, problems file).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,11 +41,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .atomic import atomic_path
+from . import safecells
+from .atomic import atomic_path, check_out
+from .certification import FIELD_LABELS
 from .errors import DataError, RubricError
 from .paths import data_dir
+from .problems import Problem as Issue
+from .problems import Problems, default_lang
 from .rubric import Rubric, list_rubrics, load_rubric
 from .tables import read_csv_text
+from .years import year_problem
 
 COLUMNS = ["region", "year", "criterion", "value", "evidence"]
 REQUIRED = ["region", "year", "criterion", "value"]
@@ -61,7 +71,7 @@ ZONE_TYPES = ("high_tech_zone", "economic_zone")
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _YES_NO = {"是": 1.0, "否": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}
 _HAS_NO = {**_YES_NO, "有": 1.0, "无": 0.0, "1": 1.0, "0": 0.0}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = safecells.FORMULA_START
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,7 +403,7 @@ def _read_template_sheets(wb: Any, file: str, meta: dict[str, str]
     labels = _template_labels()
     tables = []
     for ws in wb.worksheets:
-        if ws.title in (META_SHEET, README_SHEET):
+        if ws.title in (META_SHEET, README_SHEET, CONTEXT_SHEET):
             continue
         rows = _sheet_rows(ws)
         if not (re.fullmatch(r"\d{6}", ws.title) or ZONE_CODE.fullmatch(ws.title)):
@@ -889,14 +899,8 @@ def _letter(key: str) -> str:
 
 def _put(ws: Any, ref: str, value: Any) -> Any:
     """Write a cell; text is always a string cell, and text that Excel would read as a formula
-    (=, +, -, @) also gets the quote prefix so that editing it keeps it text."""
-    cell = ws[ref]
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-        if value.startswith(_FORMULA_START):
-            cell.quotePrefix = True
-    return cell
+    (=, +, -, @, tab, CR) also gets the quote prefix so that editing it keeps it text."""
+    return safecells.put(ws, ref, value)
 
 
 def _raw_rules(rubric: Rubric) -> dict[str, dict[str, Any]]:
@@ -983,20 +987,30 @@ def _template_rows(rubric: Rubric) -> pd.DataFrame:
 
 
 def write_template(rubric: Rubric | str, regions: pd.DataFrame | Iterable[str] | str, year: int,
-                   path: str | Path) -> Path:
+                   path: str | Path, *, lang: str | None = None) -> Path:
     """Write an Excel workbook for counties to fill in: one sheet per region (named by its code).
 
     ``regions``: codes, or a DataFrame with ``code`` and ``name``. Input cells carry data
     validation, 必备条件 rows are highlighted, the sheets are protected except the input and
     evidence columns, and a hidden ``_creditlab`` sheet records rubric, version, year and format.
+    If the rubric's certification conditions need context (重大事件, 失信主体占比, 整改率, 不良贷款率 …),
+    a sheet :data:`CONTEXT_SHEET` asks for it, one row per region (read by :func:`ingest`).
+    ``lang``: language of error messages (default Chinese, ``CREDITLAB_LANG=en`` for English).
     """
     from openpyxl import Workbook
     from openpyxl.workbook.protection import WorkbookProtection
 
+    lang = lang or default_lang()
+    bad_year = year_problem(year, lang)
+    if bad_year:
+        raise DataError(bad_year)
     rub = _as_rubric(rubric)
     if not rub.uses_year(int(year)):
-        raise DataError(f"year {year} is outside the years rubric {rub.name} is used for {rub.years}")
-    units = _template_units(regions)
+        first, last = rub.years
+        span = f"{first or '…'}–{last or ''}"
+        raise DataError(f"年度 {year} 不在评估标准 {rub.name} 的适用年度（{span}）内" if lang == "zh"
+                        else f"year {year} is outside the years rubric {rub.name} is used for ({span})")
+    units = _template_units(regions, lang)
     rows = _template_rows(rub)
     raw_rules = _raw_rules(rub)
     parks = park_codes()
@@ -1004,7 +1018,10 @@ def write_template(rubric: Rubric | str, regions: pd.DataFrame | Iterable[str] |
     _readme_sheet(wb.active, rub, int(year))
     for unit in units.itertuples():
         _region_sheet(wb.create_sheet(unit.code), unit, rub, int(year), rows, raw_rules, unit.code in parks)
-    _meta_sheet(wb.create_sheet(META_SHEET), rub, int(year), list(units["code"]))
+    fields = context_fields(rub)
+    if fields:
+        _context_sheet(wb.create_sheet(CONTEXT_SHEET), units, int(year), fields)
+    _meta_sheet(wb.create_sheet(META_SHEET), rub, int(year), list(units["code"]), fields)
     wb.security = WorkbookProtection(lockStructure=True)  # no adding, renaming or deleting sheets
     with atomic_path(path) as tmp:
         wb.save(tmp)
@@ -1012,26 +1029,27 @@ def write_template(rubric: Rubric | str, regions: pd.DataFrame | Iterable[str] |
     return Path(path)
 
 
-def _template_units(regions: pd.DataFrame | Iterable[str] | str) -> pd.DataFrame:
+def _template_units(regions: pd.DataFrame | Iterable[str] | str, lang: str = "zh") -> pd.DataFrame:
+    zh = lang == "zh"
     if isinstance(regions, pd.DataFrame):
         units = regions[["code", "name"]].astype(str)
     else:
         codes = [regions] if isinstance(regions, str) else [str(c) for c in regions]
-        from .regions import load_regions
-
-        table = pd.concat([load_regions()[["code", "name"]], load_zones()[["code", "name"]]])
-        names = dict(zip(table["code"], table["name"], strict=True))
-        unknown = [c for c in codes if c not in names]
+        names = _region_names()
+        unknown = ", ".join(c for c in codes if c not in names)
         if unknown:
-            raise DataError(f"unknown region code(s) {', '.join(unknown)} (not in regions.csv or zones.csv)")
+            raise DataError(f"未知的区划代码 {unknown}（不在 regions.csv 或 zones.csv 中）" if zh
+                            else f"unknown region code(s) {unknown} (not in regions.csv or zones.csv)")
         units = pd.DataFrame({"code": codes, "name": [names[c] for c in codes]})
-    bad = units[~units["code"].str.fullmatch(r"\d{6}|KF\d{6}")]
-    if len(bad):
-        raise DataError(f"region code(s) {', '.join(bad['code'])} are not 6 digits or KF + 6 digits")
-    if units["code"].duplicated().any():
-        raise DataError("duplicate region codes: " + ", ".join(units.loc[units["code"].duplicated(), "code"]))
+    bad = ", ".join(units.loc[~units["code"].str.fullmatch(r"\d{6}|KF\d{6}"), "code"])
+    if bad:
+        raise DataError(f"区划代码 {bad} 不是6位数字或 KF + 6位数字" if zh
+                        else f"region code(s) {bad} are not 6 digits or KF + 6 digits")
+    dup = ", ".join(units.loc[units["code"].duplicated(), "code"])
+    if dup:
+        raise DataError(f"区划代码重复：{dup}" if zh else f"duplicate region codes: {dup}")
     if units.empty:
-        raise DataError("no regions selected for the template")
+        raise DataError("没有选中任何区县" if zh else "no regions selected for the template")
     return units.reset_index(drop=True)
 
 
@@ -1062,7 +1080,7 @@ def _readme_sheet(ws: Any, rub: Rubric, year: int) -> None:
     ws.protection.sheet = True
 
 
-def _meta_sheet(ws: Any, rub: Rubric, year: int, codes: list[str]) -> None:
+def _meta_sheet(ws: Any, rub: Rubric, year: int, codes: list[str], fields: Sequence[str] = ()) -> None:
     from . import __version__
 
     items = [
@@ -1072,6 +1090,8 @@ def _meta_sheet(ws: Any, rub: Rubric, year: int, codes: list[str]) -> None:
         ("evidence_column", _letter("evidence")), ("regions", ",".join(codes)),
         ("creditlab_version", __version__),
     ]
+    if fields:  # older templates have no context sheet; ingest reads one only where these keys say so
+        items += [("context_sheet", CONTEXT_SHEET), ("context_fields", ",".join(fields))]
     for i, (k, v) in enumerate(items, start=1):
         _put(ws, f"A{i}", k)
         _put(ws, f"B{i}", v)
@@ -1156,6 +1176,120 @@ def _region_sheet(ws: Any, unit: Any, rub: Rubric, year: int, rows: pd.DataFrame
     ws.protection.formatCells = False
 
 
+CONTEXT_SHEET = "认定条件"
+# The national NPL average is one national figure per year (national_npl.csv, supplied centrally), not
+# something a hundred county offices should each type in: the context sheet does not ask for it.
+_NATIONAL_FIELDS = ("national_npl_ratio",)
+_CONTEXT_KEYS = [("region", "区划代码 region", 12), ("name", "名称 name", 20), ("year", "年度 year", 8)]
+_CONTEXT_VALIDATION = {
+    "bool": ("list", "", '"是,否"', ""),
+    "per_10000": ("decimal", "between", "0", "10000"),
+    "count": ("whole", "greaterThanOrEqual", "0", ""),
+    "percent": ("decimal", "between", "0", "100"),
+}
+_CONTEXT_HOWTO = {
+    "bool": "是/否", "per_10000": "万分之几，0–10000", "count": "个数，整数≥0", "percent": "百分数，0–100",
+}
+
+
+def context_fields(rubric: Rubric) -> list[str]:
+    """The context fields the rubric's certification conditions check (national figures excepted),
+    in :data:`CONTEXT_FIELDS` order: the columns of the template's context sheet."""
+    conditions = (rubric.certification or {}).get("conditions") or []
+    checks = [c for cond in conditions for c in cond["checks"]]
+    needed = {c["field"] for c in checks} | {c["ref"] for c in checks if "ref" in c}
+    return [f for f in CONTEXT_FIELDS if f in needed and f not in _NATIONAL_FIELDS]
+
+
+def _context_labels(fields: Sequence[str]) -> list[str]:
+    """Header labels of the context sheet: the keys, then each field's Chinese label and its id."""
+    return [lbl for _, lbl, _ in _CONTEXT_KEYS] + [f"{FIELD_LABELS[f][0]}\n{f}" for f in fields]
+
+
+def _context_sheet(ws: Any, units: pd.DataFrame, year: int, fields: Sequence[str]) -> None:
+    """One row per region for the certification context; yes/no lists and ranges validated."""
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    _put(ws, "A1", f"认定条件所需情况（{year}年度） certification context for {year}")
+    ws["A1"].font = Font(bold=True, size=13)
+    _put(ws, "A2", "每个区县（开发区）一行，只填写黄色单元格；是/否请选择；失信主体占比填万分之几；"
+                   "比率填百分数（85表示85%）；留空表示情况不明（认定结论为“无法判断”）。全国平均不良贷款率由省里统一提供，不在此填写。")
+    _put(ws, "A3", "One row per county (zone); fill in the yellow cells only. Yes/no: choose 是 or 否; debtor "
+                   "shares per 10,000; rates in percent. Blank means unknown. The national NPL average is "
+                   "supplied centrally, not here.")
+    header_fill, input_fill = PatternFill("solid", fgColor=_HEADER_FILL), PatternFill("solid", fgColor=_INPUT_FILL)
+    widths = [w for _, _, w in _CONTEXT_KEYS] + [18] * len(fields)
+    for j, (label, width) in enumerate(zip(_context_labels(fields), widths, strict=True), start=1):
+        cell = _put(ws, f"{_col(j)}{HEADER_ROW}", label)
+        cell.font, cell.fill = Font(bold=True), header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[_col(j)].width = width
+    first, last = HEADER_ROW + 1, HEADER_ROW + len(units)
+    for i, unit in enumerate(units.itertuples(), start=first):
+        for j, v in enumerate((unit.code, unit.name, year), start=1):
+            _put(ws, f"{_col(j)}{i}", v)
+    for j, name in enumerate(fields, start=len(_CONTEXT_KEYS) + 1):
+        kind = CONTEXT_FIELDS[name]
+        letter = _col(j)
+        vtype, op, f1, f2 = _CONTEXT_VALIDATION[kind]
+        dv = DataValidation(type=vtype, operator=op or None, formula1=f1, formula2=f2 or None, allow_blank=True,
+                            showErrorMessage=True, showInputMessage=True, errorTitle="填报值无效 invalid value",
+                            error=_validation_error(vtype, f1, f2), promptTitle=FIELD_LABELS[name][0][:32],
+                            prompt=_CONTEXT_HOWTO[kind])
+        dv.add(f"{letter}{first}:{letter}{last}")
+        ws.add_data_validation(dv)
+        for i in range(first, last + 1):
+            cell = ws[f"{letter}{i}"]
+            cell.protection = Protection(locked=False)
+            cell.fill = input_fill
+            cell.number_format = "@" if kind == "bool" else "General"
+    ws.freeze_panes = f"D{first}"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.formatCells = False
+
+
+def _read_context_sheet(path: Path, meta: dict[str, str], chunk: int
+                        ) -> tuple[pd.DataFrame | None, _Chunk, list[Problem]]:
+    """The context sheet of a filled template as raw strings (``region, year, <fields>, _chunk, _row``),
+    rows left entirely blank dropped; ``chunk`` is the index its :class:`_Chunk` will have."""
+    from openpyxl import load_workbook
+
+    file, sheet = str(path), meta.get("context_sheet", "")
+    fields = [f for f in meta.get("context_fields", "").split(",") if f]
+    ch = _Chunk(file, sheet, {"region": f"A ({_CONTEXT_KEYS[0][1]})"}, fixed={"year": f"the {META_SHEET} sheet"})
+    unknown = [f for f in fields if f not in CONTEXT_FIELDS]
+    if sheet != CONTEXT_SHEET or unknown or not fields:
+        return None, ch, [Problem(file, META_SHEET, 0, "", f"the context sheet {sheet!r} with fields "
+                                  f"{','.join(fields)!r} is not one this version of creditlab knows")]
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        if sheet not in wb.sheetnames:
+            return None, ch, [Problem(file, sheet, 0, "", "the context sheet is missing; use a fresh template")]
+        rows = _sheet_rows(wb[sheet])
+    finally:
+        wb.close()
+    labels = _context_labels(fields)
+    header = [_cell_text(v).strip() for v in rows[HEADER_ROW - 1]] if len(rows) >= HEADER_ROW else []
+    header += [""] * (len(labels) - len(header))
+    changed = [j for j, lbl in enumerate(labels) if header[j] != lbl.strip()]
+    if changed:
+        j = changed[0]
+        return None, ch, [Problem(file, sheet, HEADER_ROW, _col(j + 1), f"the header row was changed: expected "
+                                  f"{labels[j]!r}, found {header[j]!r}; use a fresh template")]
+    width = len(labels)
+    body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows[HEADER_ROW:]]
+    cols = {"region": 0, **{f: j for j, f in enumerate(fields, start=len(_CONTEXT_KEYS))}}
+    raw = pd.DataFrame({k: [_cell_text(r[j]).strip() for r in body] for k, j in cols.items()}, dtype=str)
+    raw = raw.assign(year=meta.get("year", ""), _chunk=chunk,
+                     _row=np.arange(HEADER_ROW + 1, HEADER_ROW + 1 + len(raw)))
+    ch.columns.update({f: f"{_col(j + 1)} ({f})" for f, j in cols.items() if f != "region"})
+    filled = (raw[fields] != "").any(axis=1)
+    return raw[filled].reset_index(drop=True), ch, []
+
+
 def _validation_error(vtype: str, f1: str, f2: str) -> str:
     if vtype == "list":
         return "请选择“是”或“否”。Choose 是 (yes) or 否 (no)."
@@ -1173,100 +1307,418 @@ def _col(j: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # Ingest a folder
 
+DATA_SUFFIXES = (".xlsx", ".xlsm", ".csv")  # .xlsm: read like .xlsx (cell values only; macros never run)
+# Spreadsheet formats a county may send back that creditlab cannot read: each is named ("save as .xlsx")
+# and makes the run incomplete, never skipped in silence.
+FOREIGN_SUFFIXES = (".xls", ".xlsb", ".xlt", ".xltx", ".xltm", ".et", ".ett", ".ods", ".numbers", ".wps")
+OUT_SUFFIXES = (".csv", ".xlsx")
+# Exit codes of ``creditlab ingest`` (and ``template``): 0 all went in; 1 problems in the data (the
+# valid part and a problems file were written, the previous complete output is untouched); 2 the
+# command itself cannot run (bad --out, no such folder, unknown rubric, year out of range).
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+_UNIT = ["_chunk", "region"]  # what is accepted or left out as a whole: one region in one sheet (or CSV)
+_SHOWN = 10  # problems printed per file (all of them go to the problems file)
+
+
+def output_paths(out: str | Path) -> dict[str, Path]:
+    """Every file an ingest to ``out`` may write: the complete data and context, or, when there were
+    problems, the ``.partial`` versions beside them, and the ``.problems.csv`` list."""
+    out = Path(out)
+    stem, ext = out.stem, out.suffix
+    return {"data": out, "context": out.with_name(f"{stem}.context{ext}"),
+            "partial": out.with_name(f"{stem}.partial{ext}"),
+            "context_partial": out.with_name(f"{stem}.context.partial{ext}"),
+            "problems": out.with_name(f"{stem}.problems.csv")}
+
 
 @dataclass
 class IngestResult:
-    """What :func:`ingest` did: the consolidated data and, per rejected file, its problems."""
+    """What :func:`ingest` did: the data that went in and every problem.
+
+    ``files_read``: files that went in completely; ``files_rejected``: files with a problem (left out
+    wholly or in part: a sheet or a region with a problem is left out, the file's other sheets go in)
+    and the problems; ``out``: the data file written (``x.partial.csv`` when ``partial``); ``units``:
+    per file, sheet and region the rows found and whether they went in.
+    """
 
     data: pd.DataFrame
     files_read: list[Path]
     files_rejected: dict[Path, list[str]]
     out: Path | None
+    partial: bool = False
+    problems_file: Path | None = None
+    context: pd.DataFrame | None = None
+    context_out: Path | None = None
+    units: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["file", "sheet", "region",
+                                                                              "rows", "accepted"]))
+    problems: Problems = field(default_factory=Problems)
 
     @property
     def ok(self) -> bool:
-        """True when every file went in (and there was at least one)."""
-        return bool(self.files_read) and not self.files_rejected
+        """True when everything went in (and there was at least one file)."""
+        return bool(self.files_read) and not self.problems
 
     @property
     def rows(self) -> int:
         return len(self.data)
 
-    def summary(self) -> str:
-        lines = [f"files read: {len(self.files_read)}, rows: {self.rows}, "
-                 f"files rejected: {len(self.files_rejected)}"]
-        lines += [f"  read: {p.name}" for p in self.files_read]
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_PROBLEMS
+
+    def summary(self, lang: str | None = None) -> str:
+        """What was read and written, per file; the problems of each file with one."""
+        lang = lang or default_lang()
+        zh = lang == "zh"
+        n_ctx = 0 if self.context is None else len(self.context)
+        lines = [f"读取文件 {len(self.files_read)} 个，数据 {self.rows} 行，认定条件 {n_ctx} 行；"
+                 f"有问题的文件 {len(self.files_rejected)} 个" if zh else
+                 f"files read: {len(self.files_read)}, rows: {self.rows}, "
+                 f"files rejected: {len(self.files_rejected)}, context rows: {n_ctx}"]
+        lines += [f"  已读取 {p.name}" if zh else f"  read: {p.name}" for p in self.files_read]
         for p, probs in self.files_rejected.items():
-            lines.append(f"  REJECTED {p.name}: {len(probs)} problem(s)")
-            lines += [f"    - {m}" for m in probs]
-        lines.append(f"written: {self.out}" if self.out else "nothing written (no file was accepted)")
+            lines.append(f"  有问题 {p.name}：{len(probs)} 个问题" if zh
+                         else f"  REJECTED {p.name}: {len(probs)} problem(s)")
+            lines += [f"    - {m}" for m in probs[:_SHOWN]]
+            if len(probs) > _SHOWN:
+                more = len(probs) - _SHOWN
+                lines.append(f"    ……另有 {more} 个问题（见问题清单）" if zh else f"    ... and {more} more")
+        lines += [f"  提示：{w}" if zh else f"  note: {w}" for w in self.problems.lines(lang, severity="warning")]
+        lines.append(self._written(lang))
         return "\n".join(lines)
+
+    def _written(self, lang: str) -> str:
+        zh = lang == "zh"
+        written = [p for p in (self.out, self.context_out, self.problems_file) if p is not None]
+        if not written:
+            return "未写出任何文件" if zh else "nothing written"
+        return ("已写出：" if zh else "written: ") + ", ".join(map(str, written))
+
+    def message(self, lang: str | None = None, limit: int = 20) -> str:
+        """The short account for stderr when something was left out (empty when all went in)."""
+        if self.ok:
+            return ""
+        lang = lang or default_lang()
+        n = self.problems.count()
+        if lang == "zh":
+            head = [f"creditlab：发现 {n} 个问题，数据不完整，完整结果文件未更新。"]
+            if self.out is not None:
+                head.append(f"可用部分已写入 {self.out}。")
+            if self.problems_file is not None:
+                head.append(f"问题清单：{self.problems_file}（请转交相关区县修改后重新提交）。")
+        else:
+            head = [f"creditlab: {n} problem(s); the data is incomplete and the complete output was not updated."]
+            if self.out is not None:
+                head.append(f"The valid part was written to {self.out}.")
+            if self.problems_file is not None:
+                head.append(f"Problems listed in {self.problems_file}.")
+        sep = "" if lang == "zh" else " "
+        return "\n".join([sep.join(head), *(f"- {x}" for x in self.problems.lines(lang, limit=limit))])
+
+
+def scan_folder(folder: str | Path, exclude: Iterable[str | Path] = (), lang: str | None = None
+                ) -> tuple[list[Path], Problems]:
+    """The data files of ``folder`` (``.xlsx``, ``.xlsm``, ``.csv``), sorted, and a note on everything
+    else: other spreadsheet formats and sub-folders holding spreadsheets are errors (not read, so the
+    run is incomplete); lock files, other files and empty sub-folders are warnings. Hidden files and
+    ``exclude`` (creditlab's own outputs) are passed over."""
+    lang = lang or default_lang()
+    skip = {Path(p).resolve() for p in exclude}
+    notes = Problems(what=str(folder), lang=lang)
+    files = []
+    for p in sorted(Path(folder).iterdir()):
+        if p.name.startswith(".") or p.resolve() in skip:
+            continue
+        suffix = p.suffix.lower()
+        if p.is_dir():
+            inner = sorted(q for q in p.rglob("*") if q.suffix.lower() in DATA_SUFFIXES + FOREIGN_SUFFIXES
+                           and not q.name.startswith(("~$", ".")) and q.is_file())
+            if inner:
+                notes.add(f"子文件夹中的 {len(inner)} 个表格文件（如 {inner[0].relative_to(p)}）不会被读取："
+                          f"请把要汇总的文件直接放在 {folder} 中",
+                          f"a sub-folder: its {len(inner)} spreadsheet(s) (e.g. {inner[0].relative_to(p)}) are "
+                          f"not read; put the files to consolidate directly in {folder}", file=str(p))
+            else:
+                notes.warn("子文件夹，已跳过（其中没有表格文件）", "a sub-folder without spreadsheets: skipped",
+                           file=str(p))
+        elif p.name.startswith("~$"):
+            notes.warn("Excel/WPS 的临时锁定文件（原文件可能仍在打开），已跳过",
+                       "an Excel/WPS lock file (the workbook may still be open): skipped", file=str(p))
+        elif not p.is_file():
+            notes.warn("不是普通文件，已跳过", "not a regular file: skipped", file=str(p))
+        elif suffix in DATA_SUFFIXES:
+            files.append(p)
+        elif suffix in FOREIGN_SUFFIXES:
+            notes.add(f"无法读取 {suffix} 格式的文件：请用 Excel 或 WPS 打开后“另存为” .xlsx 格式，再放回此文件夹",
+                      f"cannot read {suffix} files: open it in Excel or WPS, save it as .xlsx and put that "
+                      "in the folder instead", file=str(p))
+        else:
+            notes.warn("不是数据文件（只读取 .xlsx、.xlsm 和 .csv），已跳过",
+                       "not a data file (only .xlsx, .xlsm and .csv are read): skipped", file=str(p))
+    return files, notes
 
 
 def input_files(folder: str | Path, exclude: Iterable[str | Path] = ()) -> list[Path]:
-    """The *.xlsx and *.csv files of ``folder`` (not sub-folders), sorted; lock and hidden files skipped."""
-    skip = {Path(p).resolve() for p in exclude}
-    return sorted(p for p in Path(folder).iterdir()
-                  if p.is_file() and p.suffix.lower() in (".xlsx", ".csv")
-                  and not p.name.startswith(("~$", ".")) and p.resolve() not in skip)
+    """The data files of ``folder`` (*.xlsx, *.xlsm, *.csv; not sub-folders), sorted; see :func:`scan_folder`."""
+    return scan_folder(folder, exclude)[0]
 
 
-def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None) -> IngestResult:
-    """Read every workbook and CSV in ``folder`` into one dataset written atomically to ``out``.
+def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None, *,
+           lang: str | None = None) -> IngestResult:
+    """Read every workbook and CSV in ``folder`` into one dataset (and the templates' certification
+    context into a context file); inputs are only read, outputs written atomically.
 
-    A file with any problem (including a duplicate of a row in another file: both files are
-    rejected, since neither can be trusted) is left out entirely; the others go in. Inputs are only
-    read. If no file is accepted nothing is written and an existing ``out`` is left untouched.
+    What goes in or stays out is one region in one sheet (or CSV): a problem there leaves that region's
+    rows of that sheet out, and the other sheets of the same workbook still go in. A duplicate of a row
+    in another file leaves both regions' sheets out (neither can be trusted); a file that cannot be
+    read, or a template for another rubric, is left out whole.
+
+    With no problem at all, ``out`` (``.csv`` or ``.xlsx``) and ``<out>.context.<ext>`` are written
+    and stale ``.partial``/``.problems`` files of an earlier run removed. With any problem, ``out`` is
+    left untouched (the last complete output stays as it was); the valid part goes to
+    ``<out>.partial.<ext>`` (and ``<out>.context.partial.<ext>``) and every problem, one per line, to
+    ``<out>.problems.csv`` (UTF-8 with BOM: 文件, 工作表, 行, 列, 县（市、区）, 问题, 类型).
     """
+    lang = lang or default_lang()
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError(f"{folder}: not a folder")
+        raise DataError(f"{folder}：不是文件夹（或不存在）" if lang == "zh" else f"{folder}: not a folder")
+    paths = output_paths(check_out(out, OUT_SUFFIXES, lang=lang, create_parents=True)) if out is not None else {}
     rub = _as_rubric(rubric)
-    files = input_files(folder, exclude=[out] if out else [])
-    known, parks = _known_regions(None), park_codes()
-    kept: list[pd.DataFrame] = []
+    files, issues = scan_folder(folder, exclude=paths.values(), lang=lang)
+    known, parks, names = _known_regions(None), park_codes(), _region_names()
     chunks: list[_Chunk] = []
-    rejected: dict[Path, list[Problem]] = {}
+    kept, ctx_raw, found = [], [], []
     for path in files:
-        frame, fchunks, problems, _ = _load_one(path, rub, known, parks)
-        if problems:
-            rejected[path] = problems
-            continue
-        kept.append(frame.assign(_chunk=frame["_chunk"] + len(chunks), _file=str(path)))
-        chunks += fchunks
-    if kept:
-        allrows = pd.concat(kept, ignore_index=True)
-        for prob in _duplicates(allrows, chunks):
-            rejected.setdefault(Path(prob.file), []).append(prob)
-        allrows = allrows[~allrows["_file"].isin({str(p) for p in rejected})]
-    else:
-        allrows = pd.DataFrame(columns=[*COLUMNS, "_file"])
-    good = [p for p in files if p not in rejected]
+        frame, ctx, seen = _ingest_file(path, rub, known, parks, names, chunks, issues)
+        kept.append(frame)
+        found.append(seen)
+        if ctx is not None:
+            ctx_raw.append(ctx)
+    if not files and not issues:
+        issues.add(f"文件夹中没有可读取的数据文件（{'、'.join(DATA_SUFFIXES)}）",
+                   f"no data files ({', '.join(DATA_SUFFIXES)}) in the folder", file=str(folder))
+    allrows = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[*COLUMNS, "_chunk", "_row"])
+    allrows = _drop_duplicated_units(allrows, chunks, names, issues)
+    context = _ingest_context(ctx_raw, chunks, known, names, issues)
+    units = _unit_table(found, allrows, chunks)
     data = _public(allrows) if len(allrows) else _public(pd.DataFrame(columns=COLUMNS))
-    written = None
-    if good and out is not None:
-        written = write_csv(data, out)
-    rejected_text = {p: [str(x) for x in sorted(set(v))] for p, v in sorted(rejected.items())}
-    return IngestResult(data, good, rejected_text, written)
+    result = IngestResult(data, [], {}, None, context=context, units=units, problems=issues)
+    bad_files = {Path(p.file) for p in issues.errors if p.file}
+    result.files_read = [p for p in files if p not in bad_files]
+    result.files_rejected = {p: [x.text(lang) for x in issues.errors if Path(x.file) == p]
+                             for p in sorted(bad_files)}
+    if paths:
+        _write_outputs(result, paths, lang)
+    return result
 
 
-def _load_one(path: Path, rub: Rubric, known: set[str], parks: set[str]
-              ) -> tuple[pd.DataFrame, list[_Chunk], list[Problem], Rubric]:
-    raw, chunks, problems, metas = _read_files([path], REQUIRED, _DATA_ALIASES)
-    for file, meta in metas.items():
-        problems += _meta_problems(file, meta, rub)
+def _region_names() -> dict[str, str]:
+    """region code -> name, for regions.csv and zones.csv."""
+    from .regions import load_regions
+
+    table = pd.concat([load_regions()[["code", "name"]], load_zones()[["code", "name"]]])
+    return dict(zip(table["code"], table["name"], strict=True))
+
+
+def _region_label(code: str, names: dict[str, str]) -> str:
+    return f"{names[code]}（{code}）" if code in names else code
+
+
+def _issue(p: Any, region: str = "") -> Issue:
+    """A problem of the readers (their own Problem class or problems.Problem) as a problems.Problem
+    with the region it concerns."""
+    if isinstance(p, Issue):
+        return p if p.region or not region else dataclasses.replace(p, region=region)
+    return Issue(p.file, p.sheet, p.row, p.column, p.message, "", region)
+
+
+def _with_regions(problems: list[Any], rows: pd.DataFrame, chunks: list[_Chunk], names: dict[str, str]
+                  ) -> list[Issue]:
+    """Problems about some of ``rows`` (duplicates), each with the region of the row it names."""
+    region_at = {(chunks[c].file, chunks[c].sheet, int(r)): g
+                 for c, r, g in rows[["_chunk", "_row", "region"]].itertuples(index=False)}
+    return [_issue(p, _region_label(region_at.get((p.file, p.sheet, p.row), ""), names)) for p in problems]
+
+
+def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], names: dict[str, str],
+                 chunks: list[_Chunk], issues: Problems) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+    """One file: its valid regions' rows (with ``_chunk``), its context rows, and every unit found."""
+    raw, fchunks, probs, metas = _read_files([path], REQUIRED, _DATA_ALIASES)
+    base = len(chunks)
+    chunks += fchunks
+    raw = raw.assign(_chunk=raw["_chunk"] + base)
+    meta = metas.get(str(path), {})
+    probs = probs + (_meta_problems(str(path), meta, rub) if meta else [])
+    empty = raw.iloc[:0].assign(region="")
+    seen = raw.assign(region=_strip(raw, "region"))[_UNIT] if len(raw) else pd.DataFrame(columns=_UNIT)
+    if any(p.sheet in ("", META_SHEET) for p in probs):  # unreadable, another rubric's template: all out
+        issues.extend(_issue(p) for p in probs)
+        return empty, None, seen
+    bad_sheets = {p.sheet for p in probs}
+    issues.extend(_issue(p, _region_label(p.sheet, names) if p.sheet in names else "") for p in probs)
+    sheet_of = pd.Series([c.sheet for c in chunks])
+    raw = raw[~raw["_chunk"].map(sheet_of).isin(bad_sheets)] if len(raw) else raw
+    ctx = None
+    if meta.get("context_sheet"):
+        ctx, cchunk, cprobs = _read_context_sheet(path, meta, len(chunks))
+        chunks.append(cchunk)
+        issues.extend(_issue(p) for p in cprobs)
     if raw.empty:
-        return raw.assign(_file=str(path)), chunks, problems or [Problem(str(path), message="no data")], rub
+        return empty, ctx, seen
     frame, vprobs = _validate(raw, chunks, rub, known, parks)
-    return frame, chunks, problems + vprobs, rub
+    if not vprobs:
+        return frame, ctx, seen
+    # Some rows are wrong: the units (region of a sheet) the problems point at are validated one by one
+    # so that only those go; the rest is validated again as a whole, and if the problems did not point
+    # at every bad row (a problem listing only its first rows), every unit is validated on its own.
+    region = _strip(raw, "region")
+    groups = raw.groupby([raw["_chunk"], region], sort=False).indices
+    where = raw["_chunk"].map(lambda c: (chunks[c].file, chunks[c].sheet))
+    unit_of_row = {(w, int(r)): (c, g) for w, r, c, g in zip(where, raw["_row"], raw["_chunk"], region, strict=True)}
+    suspect = {unit_of_row.get(((p.file, p.sheet), int(r)))
+               for p in vprobs for r in (*getattr(p, "rows", ()), p.row)}
+    rest = np.concatenate([pos for key, pos in groups.items() if key not in suspect] or [np.array([], int)])
+    parts = []
+    if len(rest):
+        part, rprobs = _validate(raw.iloc[rest], chunks, rub, known, parks)
+        if rprobs:
+            suspect = set(groups)
+        else:
+            parts.append(part)
+    for key, pos in groups.items():
+        if key not in suspect:
+            continue
+        part, pprobs = _validate(raw.iloc[pos], chunks, rub, known, parks)
+        if pprobs:
+            issues.extend(_issue(p, _region_label(key[1], names)) for p in pprobs)
+        else:
+            parts.append(part)
+    return (pd.concat(parts) if parts else empty), ctx, seen
+
+
+def _drop_duplicated_units(allrows: pd.DataFrame, chunks: list[_Chunk], names: dict[str, str],
+                           issues: Problems) -> pd.DataFrame:
+    """Rows given twice (across files or sheets) leave out every unit holding one of them."""
+    keys = ["region", "year", "criterion"]
+    allrows = allrows.reset_index(drop=True)
+    dup = allrows.duplicated(keys, keep=False) if len(allrows) else pd.Series(False, index=allrows.index)
+    if not dup.any():
+        return allrows
+    issues.extend(_with_regions(_duplicates(allrows, chunks), allrows[dup], chunks, names))
+    bad = allrows.loc[dup, _UNIT].drop_duplicates().assign(_bad=True)
+    flagged = allrows[_UNIT].merge(bad, on=_UNIT, how="left")["_bad"].fillna(False).to_numpy(bool)
+    return allrows[~flagged].reset_index(drop=True)
+
+
+def _ingest_context(ctx_raw: list[pd.DataFrame], chunks: list[_Chunk], known: set[str],
+                    names: dict[str, str], issues: Problems) -> pd.DataFrame | None:
+    """The templates' context rows, validated as :func:`load_context` does; a wrong or duplicated row
+    is left out (that region's context is then unknown) and reported."""
+    if not ctx_raw:
+        return None
+    raw = pd.concat(ctx_raw, ignore_index=True)
+    frame, probs = _validate_context(raw, chunks, known)
+    if probs:  # find the rows at fault: only here, one row at a time
+        good = np.ones(len(raw), dtype=bool)
+        for i in range(len(raw)):
+            _f, rprobs = _validate_context(raw.iloc[[i]], chunks, known)
+            if rprobs:
+                good[i] = False
+                issues.extend(_issue(p, _region_label(raw.at[i, "region"], names)) for p in rprobs)
+        frame = frame[good]
+    frame = frame.reset_index(drop=True)
+    dup = frame.duplicated(["region", "year"], keep=False)
+    if dup.any():
+        issues.extend(_with_regions(_context_duplicates(frame, chunks, ["region", "year"]), frame[dup], chunks,
+                                    names))
+        frame = frame[~dup]
+    fields = [f for f in CONTEXT_FIELDS if any(f in chunks[c].columns for c in raw["_chunk"].unique())]
+    return frame[["region", "year", *fields]].sort_values(["region", "year"]).reset_index(drop=True)
+
+
+def _unit_table(found: list[pd.DataFrame], allrows: pd.DataFrame, chunks: list[_Chunk]) -> pd.DataFrame:
+    """Per file, sheet and region: the rows found and whether they went in."""
+    seen = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=_UNIT)
+    seen = seen.assign(region=seen["region"].astype(str).str.replace(r"^(\d{6})\.0+$", r"\1", regex=True))
+    counts = seen.groupby(_UNIT, sort=False).size().rename("rows").reset_index()
+    went = allrows[_UNIT].astype({"region": str}).drop_duplicates().assign(accepted=True)
+    out = counts.merge(went, on=_UNIT, how="left")
+    out["accepted"] = out["accepted"].fillna(False).astype(bool)
+    out.insert(0, "file", out["_chunk"].map(lambda c: chunks[c].file))
+    out.insert(1, "sheet", out["_chunk"].map(lambda c: chunks[c].sheet))
+    return out.drop(columns="_chunk")
+
+
+def _context_table(context: pd.DataFrame) -> pd.DataFrame:
+    """Context as :func:`load_context` reads it: yes/no as 是/否, unknown as a blank cell."""
+    out = context.copy()
+    for name in out.columns:
+        if CONTEXT_FIELDS.get(name) == "bool":
+            out[name] = out[name].map({True: "是", False: "否"}).astype(object).where(out[name].notna(), "")
+    return out
+
+
+def _write_outputs(result: IngestResult, paths: dict[str, Path], lang: str) -> None:
+    """Complete run: the data and context files, stale partial files removed. Otherwise: never touch
+    the complete files; the valid part and the problems file beside them."""
+    ctx = result.context
+    if not result.problems:
+        result.out = _write_data(result.data, paths["data"])
+        if ctx is not None and len(ctx):  # a context file without rows would not load
+            result.context_out = safecells.write_table(_context_table(ctx), paths["context"], sheet="context")
+        for key in ("partial", "context_partial", "problems"):
+            paths[key].unlink(missing_ok=True)
+        return
+    result.partial = True
+    for key, frame, writer in (("partial", result.data, _write_data),
+                               ("context_partial", ctx, lambda f, p: safecells.write_table(
+                                   _context_table(f), p, sheet="context"))):
+        if frame is not None and len(frame):
+            written = writer(frame, paths[key])
+            if key == "partial":
+                result.out = written
+            else:
+                result.context_out = written
+        else:
+            paths[key].unlink(missing_ok=True)  # an earlier run's partial file would mislead
+    result.problems_file = write_problems(result.problems, paths["problems"], lang)
+
+
+PROBLEM_COLUMNS = {"zh": ["文件", "工作表", "行", "列", "县（市、区）", "问题", "类型"],
+                   "en": ["file", "sheet", "row", "column", "county", "problem", "type"]}
+
+
+def write_problems(problems: Problems, path: str | Path, lang: str | None = None) -> Path:
+    """Every problem (errors first, then warnings) one per row, as a CSV a county office opens in
+    Excel, WPS or Notepad (UTF-8 with BOM); cell text is formula-safe."""
+    lang = lang or default_lang()
+    zh = lang == "zh"
+    items = sorted(problems.items, key=lambda p: (p.severity != "error", p.file, p.sheet, p.row))
+
+    def rows_text(p: Issue) -> str:
+        if len(p.rows) > 1:
+            more = p.count > len(p.rows)
+            return ("、" if zh else ", ").join(map(str, p.rows)) + (f" 等共{p.count}行" if zh and more else
+                                                                      f" … ({p.count})" if more else "")
+        return str(p.row) if p.row else ""
+
+    table = pd.DataFrame([[Path(p.file).name if p.file else "", p.sheet, rows_text(p), p.column, p.region,
+                           p.message if zh or not p.message_en else p.message_en,
+                           ("错误" if zh else "error") if p.severity == "error" else ("提示" if zh else "note")]
+                          for p in items], columns=PROBLEM_COLUMNS["zh" if zh else "en"], dtype=object)
+    return safecells.write_csv(table, path, bom=True)
+
+
+def _write_data(data: pd.DataFrame, path: Path) -> Path:
+    return write_csv(data, path)
 
 
 def write_csv(data: pd.DataFrame, out: str | Path) -> Path:
-    """Write long-format data as UTF-8 CSV, atomically; a blank value stays blank (not assessed)."""
-    with atomic_path(out) as tmp:
-        data[COLUMNS].to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n", float_format="%.10g")
-        _shareable(tmp)
-    return Path(out)
+    """Write long-format data as UTF-8 CSV, atomically; a blank value stays blank (not assessed), and
+    evidence a spreadsheet would take for a formula gets a leading apostrophe (:mod:`creditlab.safecells`).
+    A path ending in ``.xlsx`` gets a real workbook (sheet ``data``), never CSV text under that name."""
+    return safecells.write_table(data[COLUMNS], out, sheet="data")
 
 
 def _shareable(tmp: Path) -> None:
@@ -1279,6 +1731,10 @@ def _shareable(tmp: Path) -> None:
 # Command line
 
 
+def _cli_lang(args: argparse.Namespace) -> str:
+    return getattr(args, "lang", None) or default_lang()
+
+
 def _select_regions(args: argparse.Namespace) -> pd.DataFrame:
     units = assessment_units()
     if args.region:
@@ -1288,25 +1744,34 @@ def _select_regions(args: argparse.Namespace) -> pd.DataFrame:
         sel = units[(units["city"] == city) | (units["city"].str.removesuffix("市") == city)
                     | (units["city_code"] == city)]
         if sel.empty:
-            raise DataError(f"no counties found for city {city!r}")
+            zh = _cli_lang(args) == "zh"
+            raise DataError(f"找不到城市 {city!r} 的区县" if zh else f"no counties found for city {city!r}")
         return sel
     return units
 
 
 def cli_template(args: argparse.Namespace) -> int:
     """``creditlab template``: write a fill-in workbook; returns the exit code."""
+    lang = _cli_lang(args)
+    bad_year = year_problem(args.year, lang)
+    if bad_year:
+        raise DataError(bad_year)
+    out = check_out(args.out, (".xlsx",), lang=lang)
     units = _select_regions(args)
     codes = list(units["code"])
-    path = write_template(args.rubric, codes, args.year, args.out)
-    print(f"wrote {path}: {len(codes)} region sheet(s), rubric {args.rubric}, year {args.year}")
-    return 0
+    path = write_template(args.rubric, codes, args.year, out, lang=lang)
+    print(f"已写出 {path}：{len(codes)} 个区县工作表，评估标准 {args.rubric}，{args.year} 年度" if lang == "zh"
+          else f"wrote {path}: {len(codes)} region sheet(s), rubric {args.rubric}, year {args.year}")
+    return EXIT_OK
 
 
 def cli_ingest(args: argparse.Namespace) -> int:
-    """``creditlab ingest``: consolidate a folder; non-zero exit if any file was rejected."""
-    result = ingest(args.folder, args.rubric, args.out)
-    print(result.summary())
-    if not result.files_read and not result.files_rejected:
-        print(f"no .xlsx or .csv files in {args.folder}")
-        return 1
-    return 0 if result.ok else 1
+    """``creditlab ingest``: consolidate a folder; exit 1 (and a short account on stderr) if anything
+    was left out, 2 if the command cannot run."""
+    lang = _cli_lang(args)
+    out = check_out(args.out, OUT_SUFFIXES, lang=lang)
+    result = ingest(args.folder, args.rubric, out, lang=lang)
+    print(result.summary(lang))
+    if not result.ok:
+        print(result.message(lang), file=sys.stderr)
+    return result.exit_code

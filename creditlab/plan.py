@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .atomic import atomic_path, write_text
+from . import safecells
+from .atomic import atomic_path
 from .errors import DataError, RubricError
 from .paths import PROJECT_ROOT, data_dir
 from .tables import read_table
@@ -592,7 +593,7 @@ def write_template(plan: Plan | str, path: str | Path, years: Iterable[int] | No
                      mrows], ignore_index=True)
     out["year"] = out["year"].astype(str)
     if path.suffix.lower() == ".csv":
-        write_text(path, "\ufeff" + out.to_csv(index=False))
+        safecells.write_csv(out, path, bom=True)  # BOM so Excel reads the Chinese; formula-like text quoted
     elif path.suffix.lower() == ".xlsx":
         with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
             out.to_excel(xl, sheet_name="observations", index=False)
@@ -603,6 +604,7 @@ def write_template(plan: Plan | str, path: str | Path, years: Iterable[int] | No
                "source"]].astype(str).to_excel(xl, sheet_name="milestones", index=False)
             for ws in xl.book.worksheets:
                 ws.freeze_panes = "A2"
+                safecells.neutralise_sheet(ws)  # pandas writes "=..." text as a formula
     else:
         raise ValueError(f"{path}: the template must be .csv or .xlsx")
     return path

@@ -23,3 +23,13 @@ def test_failure_keeps_old_file_and_no_temp(tmp_path):
             raise RuntimeError("interrupted")
     assert target.read_text(encoding="utf-8") == "good"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_check_out(tmp_path):
+    from creditlab.atomic import OutputError, check_out
+
+    assert check_out(tmp_path / "a" / "b.csv", (".csv",), create_parents=True) == tmp_path / "a" / "b.csv"
+    for bad in (tmp_path, tmp_path / "x.txt", tmp_path / "a" / "b.csv"):
+        with pytest.raises(OutputError):
+            check_out(bad, (".csv",), lang="en")
+    assert not (tmp_path / "a").exists()  # checking creates nothing

@@ -292,7 +292,7 @@ def _row_of(ws, criterion: str) -> int:
 
 def test_template_layout_and_metadata(template):
     wb = openpyxl.load_workbook(template)
-    assert wb.sheetnames == [data.README_SHEET, "610102", "KF610101", data.META_SHEET]
+    assert wb.sheetnames == [data.README_SHEET, "610102", "KF610101", data.CONTEXT_SHEET, data.META_SHEET]
     meta = wb[data.META_SHEET]
     assert meta.sheet_state == "hidden"
     info = {r[0]: r[1] for r in meta.iter_rows(values_only=True)}
@@ -431,7 +431,7 @@ def test_template_neutralises_formula_injection(tmp_path):
 
 
 def test_template_year_outside_rubric(tmp_path):
-    with pytest.raises(DataError, match="outside"):
+    with pytest.raises(DataError, match="2021–2023"):
         data.write_template("henan-2021", ["610102"], 2019, tmp_path / "x.xlsx")
     assert not (tmp_path / "x.xlsx").exists()
 
@@ -441,7 +441,8 @@ def test_cli_template_for_a_city(tmp_path):
     assert cli.main(["template", "--rubric", "shaanxi-2020", "--year", "2024", "--city", "铜川市",
                      "--out", str(out)]) == 0
     sheets = openpyxl.load_workbook(out, read_only=True).sheetnames
-    assert sheets == [data.README_SHEET, "610202", "610203", "610204", "610222", data.META_SHEET]
+    assert sheets == [data.README_SHEET, "610202", "610203", "610204", "610222", data.CONTEXT_SHEET,
+                      data.META_SHEET]
 
 
 # --- ingest ------------------------------------------------------------------------------------
@@ -466,17 +467,19 @@ def test_ingest_keeps_good_files_and_reports_bad_ones(tmp_path):
     bad = write_csv(folder, "c_bad.csv", "610111,2024,A1.1a,1,", "610111,2024,A2.3a,130,")
     hashes = {p: sha(p) for p in folder.iterdir()}
     out = tmp_path / "out" / "consolidated.csv"
-    result = data.ingest(folder, "shaanxi-2020", out)
+    result = data.ingest(folder, "shaanxi-2020", out, lang="en")
     assert result.files_read == [good_csv, good_xlsx]
     assert list(result.files_rejected) == [bad]
     assert "row 3" in one(result.files_rejected[bad], "above 100")
-    assert not result.ok and result.out == out
-    consolidated = data.load_data(out, "shaanxi-2020")
+    partial = out.with_name("consolidated.partial.csv")
+    assert not result.ok and result.partial and result.out == partial and not out.exists()
+    consolidated = data.load_data(partial, "shaanxi-2020")
     assert set(consolidated["region"]) == {"610103", "610104"} and len(consolidated) == 2 + 48
     assert consolidated.set_index(["region", "criterion"])["value"].isna().sum() == 1 + 46
     assert {p: sha(p) for p in folder.iterdir()} == hashes  # inputs untouched
-    assert [p.name for p in out.parent.iterdir()] == ["consolidated.csv"]  # no temporary files left
-    assert "REJECTED c_bad.csv" in result.summary()
+    # no temporary files left
+    assert sorted(p.name for p in out.parent.iterdir()) == ["consolidated.partial.csv", "consolidated.problems.csv"]
+    assert "REJECTED c_bad.csv" in result.summary("en")
 
 
 def test_ingest_duplicates_across_files(tmp_path):
@@ -485,7 +488,7 @@ def test_ingest_duplicates_across_files(tmp_path):
     a = write_csv(folder, "a.csv", "610102,2024,A1.1a,1,")
     b = write_csv(folder, "b.csv", "610103,2024,A1.1a,1,", "610102,2024,A1.1a,0,")
     c = write_csv(folder, "c.csv", "610104,2024,A1.1a,1,")
-    result = data.ingest(folder, "shaanxi-2020", tmp_path / "out.csv")
+    result = data.ingest(folder, "shaanxi-2020", tmp_path / "out.csv", lang="en")
     assert result.files_read == [c] and set(result.files_rejected) == {a, b}
     pa, pb = one(result.files_rejected[a], "duplicate"), one(result.files_rejected[b], "duplicate")
     assert "row 2" in pa and f"{b}, row 3" in pa
@@ -501,7 +504,7 @@ def test_ingest_with_no_good_file_keeps_the_old_output(tmp_path):
     result = data.ingest(folder, "shaanxi-2020", out)
     assert result.out is None and not result.files_read
     assert out.read_text(encoding="utf-8") == "previous consolidated data\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["consolidated.csv", "in"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["consolidated.csv", "consolidated.problems.csv", "in"]
 
 
 def test_cli_ingest_exit_codes(tmp_path, capsys):
@@ -509,10 +512,10 @@ def test_cli_ingest_exit_codes(tmp_path, capsys):
     folder.mkdir()
     write_csv(folder, "good.csv", "610102,2024,A1.1a,1,")
     out = tmp_path / "out.csv"
-    assert cli.main(["ingest", str(folder), "--out", str(out)]) == 0
+    assert cli.main(["ingest", str(folder), "--out", str(out), "--lang", "en"]) == 0
     assert "files read: 1, rows: 1, files rejected: 0" in capsys.readouterr().out
     write_csv(folder, "bad.csv", "610102,2024,A1.1a,1,", "610103,2024,A9,1,")
-    assert cli.main(["ingest", str(folder), "--out", str(out)]) == 1
+    assert cli.main(["ingest", str(folder), "--out", str(out), "--lang", "en"]) == 1
     printed = capsys.readouterr().out
     assert "REJECTED bad.csv" in printed and "unknown criterion 'A9'" in printed
 
