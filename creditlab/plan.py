@@ -23,8 +23,10 @@ import pandas as pd
 from .atomic import atomic_path, write_text
 from .errors import DataError, RubricError
 from .paths import PROJECT_ROOT, data_dir
+from .problems import Problems, default_lang, quote
 from .tables import read_table
-from .yamlio import load_yaml
+from .yamlio import add_item, load_yaml, show
+from .years import YEAR_MAX, YEAR_MIN, is_year, year_problem
 
 DIRECTIONS = ("higher", "lower")
 # comparison -> (direction of improvement, strict)
@@ -122,68 +124,70 @@ def list_plans() -> list[str]:
     return sorted(p.stem for p in plans_dir().glob("*.yaml"))
 
 
-def load_plan(name_or_path: str | Path | Plan) -> Plan:
+def load_plan(name_or_path: str | Path | Plan, lang: str | None = None) -> Plan:
     """Load and validate a plan by name (``"shaanxi-14th-fyp"``) or by path to a YAML file.
 
-    Raises :class:`~creditlab.errors.RubricError` naming the file, the item and every problem.
+    Raises :class:`~creditlab.errors.RubricError` naming the file, the item and every problem at once,
+    in Chinese unless ``lang="en"`` (default: ``$CREDITLAB_LANG``).
     """
     if isinstance(name_or_path, Plan):
         return name_or_path
+    lang = lang or default_lang()
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml"):
         name = str(name_or_path)
+        pb = Problems("规划" if lang == "zh" else "plan", error=RubricError, lang=lang)
         if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
-            raise RubricError(f"{name_or_path!r}: not a plan name")
+            pb.add(f"{quote(name)} 不是规划名称（not a plan name）", f"{quote(name)}: not a plan name")
+            pb.raise_if_any()
         path = plans_dir() / f"{name}.yaml"
         if not path.exists():
             known = list_plans()
             close = difflib.get_close_matches(name, known, n=1)
-            hint = f" — did you mean {close[0]!r}?" if close else ""
-            raise RubricError(f"{path}: no plan named {name!r}{hint}; known plans: {', '.join(known) or 'none'}")
-    doc = load_yaml(path, RubricError)
-    return _build(doc, path)
+            pb.add(f"没有名为 {quote(name)} 的规划" + (f"——是否应为 {close[0]!r}？" if close else "")
+                   + f"；现有：{', '.join(known) or '无'}",
+                   f"no plan named {quote(name)}" + (f" — did you mean {close[0]!r}?" if close else "")
+                   + f"; known plans: {', '.join(known) or 'none'}", file=str(path))
+            pb.raise_if_any()
+    what = f"规划 {path.name}" if lang == "zh" else f"plan {path.name}"
+    doc = load_yaml(path, RubricError, lang=lang, what=what)
+    return _build(doc, path, lang)
 
 
 class _Problems:
-    """Collects ``item: problem`` lines so that a plan file reports everything wrong at once."""
+    """The shared collector for one plan file: each problem names the file, the item and the problem."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, lang: str | None = None):
         self.path = path
-        self.items: list[str] = []
+        lang = lang or default_lang()
+        self.pb = Problems(f"规划 {path.name}" if lang == "zh" else f"plan {path.name}", error=RubricError,
+                           lang=lang)
 
-    def add(self, item: str, problem: str) -> None:
-        self.items.append(f"{item}: {problem}")
+    def add(self, item: str, zh: str, en: str) -> None:
+        add_item(self.pb, self.path, item, zh, en)
 
     def raise_if_any(self) -> None:
-        if len(self.items) == 1:
-            raise RubricError(f"{self.path}: {self.items[0]}")
-        if self.items:
-            raise RubricError(f"{self.path}: {len(self.items)} problems:\n"
-                              + "\n".join(f"- {p}" for p in self.items))
+        self.pb.raise_if_any()
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _is_year(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100
-
-
 def _check_fields(obj: Any, item: str, required: Iterable[str], optional: Iterable[str],
                   pb: _Problems) -> bool:
     if not isinstance(obj, dict):
-        pb.add(item, f"expected a mapping, got {type(obj).__name__}")
+        pb.add(item, f"应为映射，实际为 {type(obj).__name__}", f"expected a mapping, got {type(obj).__name__}")
         return False
     missing = [k for k in required if k not in obj]
     for key in missing:
-        pb.add(item, f"missing field '{key}'")
+        pb.add(item, f"缺少字段 '{key}'", f"missing field '{key}'")
     allowed = set(required) | set(optional)
     for key in obj:
         if key not in allowed:
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            hint = f" — did you mean '{close[0]}'?" if close else ""
-            pb.add(item, f"unknown field '{key}'{hint}")
+            pb.add(item, f"未知字段 {quote(key)}" + (f"（是否应为 '{close[0]}'？）" if close else ""),
+                   f"unknown field {quote(key)}" + (f" — did you mean '{close[0]}'?" if close else ""))
     return not missing
 
 
@@ -192,7 +196,8 @@ def _text(obj: dict, key: str, item: str, pb: _Problems, optional: bool = False)
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value.strip():
-        pb.add(item, f"field '{key}' should be non-empty text, got {value!r}")
+        pb.add(item, f"字段 '{key}' 应为非空文本，实际为 {show(value)}",
+               f"field '{key}' should be non-empty text, got {show(value)}")
         return None
     return value.strip()
 
@@ -214,24 +219,29 @@ def _source_label(src: dict, extra: str) -> str:
     return " · ".join(str(x) for x in (src.get("file"), extra) if x)
 
 
-def _build(doc: Any, path: Path) -> Plan:
-    pb = _Problems(path)
+def _build(doc: Any, path: Path, lang: str | None = None) -> Plan:
+    pb = _Problems(path, lang)
     if not isinstance(doc, dict):
-        pb.add("file", "expected a YAML mapping at the top level")
+        pb.add("file", f"顶层应为 YAML 映射，实际为 {type(doc).__name__}",
+               f"expected a YAML mapping at the top level, got {type(doc).__name__}")
         pb.raise_if_any()
     if not _check_fields(doc, "file", TOP_REQUIRED, TOP_OPTIONAL, pb):
         pb.raise_if_any()
     name = doc["id"]
     if name != path.stem:
-        pb.add("id", f"id {name!r} does not match the file name {path.stem!r}")
+        pb.add("id", f"id {show(name)} 与文件名 '{path.stem}' 不一致",
+               f"id {show(name)} does not match the file name '{path.stem}'")
     for key in ("title_zh", "title_en", "region"):
         _text(doc, key, key, pb)
     base_year, target_year = doc["baseline_year"], doc["target_year"]
     for key, value in (("baseline_year", base_year), ("target_year", target_year)):
-        if not _is_year(value):
-            pb.add(key, f"should be a year, got {value!r}")
-    if _is_year(base_year) and _is_year(target_year) and target_year < base_year:
-        pb.add("target_year", f"{target_year} is before the baseline year {base_year}")
+        if not is_year(value):
+            pb.add(key, year_problem(value, "zh"), year_problem(value, "en"))
+    if is_year(base_year) and is_year(target_year):
+        base_year, target_year = int(base_year), int(target_year)
+        if target_year < base_year:
+            pb.add("target_year", f"年份颠倒：目标年份 {target_year} 早于基期年份 {base_year}",
+                   f"reversed years: {target_year} is before the baseline year {base_year}")
     source = doc["source"]
     if _check_fields(source, "source", ("file", "document", "reference", "issuer", "date"),
                      source.keys() if isinstance(source, dict) else (), pb):
@@ -239,21 +249,22 @@ def _build(doc: Any, path: Path) -> Plan:
         _text(source, "document", "source", pb)
     sources = doc.get("sources") or {}
     if not isinstance(sources, dict) or not all(isinstance(v, dict) and v.get("file") for v in sources.values()):
-        pb.add("sources", "expected a mapping of key -> {file, document, ...}")
+        pb.add("sources", "应为“键: {file, document, ...}”映射", "expected a mapping of key -> {file, document, ...}")
         sources = {}
 
     choices = doc["choices"]
     seen_choices: set[str] = set()
     if not isinstance(choices, list) or not choices:
-        pb.add("choices", "expected a non-empty list of {id, zh, en}")
+        pb.add("choices", "应为非空的 {id, zh, en} 列表", "expected a non-empty list of {id, zh, en}")
         choices = []
     for i, ch in enumerate(choices):
         item = f"choices[{i}]"
         if _check_fields(ch, item, ("id", "zh", "en"), (), pb):
-            item = f"choices[{i}] (id {ch['id']!r})"
-            if ch["id"] in seen_choices:
-                pb.add(item, "duplicate id")
-            seen_choices.add(ch["id"])
+            item = f"choices[{i}] (id {show(ch['id'])})"
+            if isinstance(ch["id"], str) and ch["id"] in seen_choices:
+                pb.add(item, "id 重复", "duplicate id")
+            if isinstance(ch["id"], str):
+                seen_choices.add(ch["id"])
             _text(ch, "zh", item, pb)
             _text(ch, "en", item, pb)
 
@@ -261,7 +272,10 @@ def _build(doc: Any, path: Path) -> Plan:
     rows = _targets(doc["targets"], base_year, target_year, seen, pb)
     units = {r["id"]: r["unit"] for r in rows}
     directions = {r["id"]: r["direction"] for r in rows}
-    mrows = _milestones(doc.get("milestones") or [], doc.get("region"), sources, units, directions, seen, pb)
+    spans = {r["id"]: (r["baseline_year"], r["target_year"]) for r in rows}
+    plan_span = (base_year, target_year) if is_year(base_year) and is_year(target_year) else None
+    mrows = _milestones(doc.get("milestones") or [], doc.get("region"), sources, units, directions, spans,
+                        plan_span, seen, pb)
     pb.raise_if_any()
 
     targets = pd.DataFrame(rows, columns=TARGET_COLUMNS)
@@ -284,22 +298,22 @@ def _build(doc: Any, path: Path) -> Plan:
 def _entry_id(entry: Any, section: str, i: int, required, optional, seen: dict[str, str],
               pb: _Problems) -> str | None:
     """Check an entry's fields and id (unique across the file); its label for messages, or None."""
-    item = f"{section}[{i}]" + (f" (id {entry['id']!r})" if isinstance(entry, dict) and "id" in entry else "")
+    eid = entry.get("id") if isinstance(entry, dict) else None
+    item = f"{section}[{i}]" + (f" (id {show(eid)})" if isinstance(entry, dict) and "id" in entry else "")
     if not _check_fields(entry, item, required, optional, pb):
         return None
-    eid = entry["id"]
     if not isinstance(eid, str) or not eid or not all(c.isalnum() or c in "_-" for c in eid):
-        pb.add(item, "id should be letters, digits, '_' or '-'")
+        pb.add(item, "id 应由字母、数字、'_' 或 '-' 组成", "id should be letters, digits, '_' or '-'")
         return None
     if eid in seen:
-        pb.add(item, f"duplicate id (also {seen[eid]})")
+        pb.add(item, f"id 重复（另见 {seen[eid]}）", f"duplicate id (also {seen[eid]})")
     seen[eid] = f"{section}[{i}]"
     return item
 
 
 def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str], pb: _Problems) -> list[dict]:
     if not isinstance(items, list) or not items:
-        pb.add("targets", "expected a non-empty list")
+        pb.add("targets", "应为非空列表", "expected a non-empty list")
         return []
     rows: list[dict] = []
     numbers: set[Any] = set()
@@ -310,50 +324,64 @@ def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str],
         tid = t["id"]
         number = t["number"]
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            pb.add(item, f"number should be a positive whole number, got {number!r}")
+            pb.add(item, f"number 应为正整数，实际为 {show(number)}",
+                   f"number should be a positive whole number, got {show(number)}")
         elif number in numbers:
-            pb.add(item, f"duplicate number {number}")
-        numbers.add(number)
+            pb.add(item, f"编号 {number} 重复", f"duplicate number {number}")
+        else:
+            numbers.add(number)
         texts = {k: _text(t, k, item, pb) for k in ("category", "category_source", "category_en", "name_zh",
                                                     "name_zh_source", "name_en", "unit", "unit_en",
                                                     "binding_zh")}
         direction = t["direction"]
         if direction not in DIRECTIONS:
-            pb.add(item, f"unknown direction {direction!r} (expected one of {', '.join(DIRECTIONS)})")
+            pb.add(item, f"未知的方向 {show(direction)}（可选：{', '.join(DIRECTIONS)}）",
+                   f"unknown direction {show(direction)} (expected one of {', '.join(DIRECTIONS)})")
         baseline, target = t["baseline"], t["target"]
         if baseline is not None and not _is_number(baseline):
-            pb.add(item, f"baseline should be a number or null (source shows —), got {baseline!r}")
+            pb.add(item, f"baseline 应为数字，或 null（原表为“—”），实际为 {show(baseline)}",
+                   f"baseline should be a number or null (source shows —), got {show(baseline)}")
         if not _is_number(target):
-            pb.add(item, f"target should be a number, got {target!r}")
+            pb.add(item, f"target 应为数字，实际为 {show(target)}", f"target should be a number, got {show(target)}")
         for key, value in (("baseline", baseline), ("target", target)):
             if _is_number(value) and value < 0:
-                pb.add(item, f"{key} is negative ({value})")
+                pb.add(item, f"{key} 为负数（{value}）", f"{key} is negative ({value})")
             if _is_number(value) and texts["unit"] in PERCENT_UNITS and value > 100:
-                pb.add(item, f"{key} {value} is above 100 for a percentage")
+                pb.add(item, f"{key} {value} 超过 100（百分比）", f"{key} {value} is above 100 for a percentage")
         if not isinstance(t["binding"], bool):
-            pb.add(item, f"binding should be true (约束性) or false (预期性), got {t['binding']!r}")
+            pb.add(item, f"binding 应为 true（约束性）或 false（预期性），实际为 {show(t['binding'])}",
+                   f"binding should be true (约束性) or false (预期性), got {show(t['binding'])}")
         elif texts["binding_zh"] and texts["binding_zh"] != ("约束性" if t["binding"] else "预期性"):
-            pb.add(item, f"binding {t['binding']} contradicts binding_zh {texts['binding_zh']!r}")
+            pb.add(item, f"binding {t['binding']} 与 binding_zh {show(texts['binding_zh'])} 矛盾",
+                   f"binding {t['binding']} contradicts binding_zh {show(texts['binding_zh'])}")
         b_year = t.get("baseline_year", base_year)
         t_year = t.get("target_year", target_year)
-        if not _is_year(b_year) or not _is_year(t_year):
-            pb.add(item, f"baseline_year/target_year should be years, got {b_year!r}/{t_year!r}")
-        elif t_year < b_year:
-            pb.add(item, f"target_year {t_year} is before baseline_year {b_year}")
+        for key, value in (("baseline_year", b_year), ("target_year", t_year)):
+            if key in t and not is_year(value):
+                pb.add(item, f"{key}：{year_problem(value, 'zh')}", f"{key}: {year_problem(value, 'en')}")
+        if is_year(b_year) and is_year(t_year):
+            b_year, t_year = int(b_year), int(t_year)
+            if t_year < b_year:
+                pb.add(item, f"年份颠倒：target_year {t_year} 早于 baseline_year {b_year}",
+                       f"reversed years: target_year {t_year} is before baseline_year {b_year}")
         st = t["source_text"]
         if not isinstance(st, dict) or not {"baseline", "target", "binding"} <= set(st):
-            pb.add(item, "source_text should be a mapping with baseline, target and binding (the cells as printed)")
+            pb.add(item, "source_text 应为含 baseline、target、binding 的映射（原表单元格原文）",
+                   "source_text should be a mapping with baseline, target and binding (the cells as printed)")
             st = {}
         else:
             dash = str(st.get("baseline")).strip() in ("—", "-", "－", "--")
             if baseline is None and not dash:
-                pb.add(item, f"baseline is null but source_text.baseline is {st.get('baseline')!r} (expected —)")
+                pb.add(item, f"baseline 为 null，但 source_text.baseline 为 {show(st.get('baseline'))}（应为 —）",
+                       f"baseline is null but source_text.baseline is {show(st.get('baseline'))} (expected —)")
             elif baseline is not None and dash:
-                pb.add(item, f"baseline is {baseline!r} but source_text.baseline is '—': the source shows no value, "
-                             "so write null (never 0)")
+                pb.add(item, f"baseline 为 {show(baseline)}，但原表为“—”（无数值），应写 null（不可写 0）",
+                       f"baseline is {show(baseline)} but source_text.baseline is '—': the source shows no value, "
+                       "so write null (never 0)")
         src = t["source"]
         if not isinstance(src, dict) or not {"file", "table", "number"} <= set(src):
-            pb.add(item, "source should be a mapping with file, table and number")
+            pb.add(item, "source 应为含 file、table、number 的映射",
+                   "source should be a mapping with file, table and number")
             src = {}
         rows.append({
             "id": tid, "number": number, "category": texts["category"], "category_en": texts["category_en"],
@@ -371,9 +399,10 @@ def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str],
 
 
 def _milestones(items: Any, region: Any, sources: dict, units: dict[str, str], directions: dict[str, str],
-                seen: dict[str, str], pb: _Problems) -> list[dict]:
+                spans: dict[str, tuple[Any, Any]], plan_span: tuple[int, int] | None, seen: dict[str, str],
+                pb: _Problems) -> list[dict]:
     if not isinstance(items, list):
-        pb.add("milestones", "expected a list")
+        pb.add("milestones", "应为列表", "expected a list")
         return []
     rows: list[dict] = []
     for i, m in enumerate(items):
@@ -383,37 +412,56 @@ def _milestones(items: Any, region: Any, sources: dict, units: dict[str, str], d
         mid = m["id"]
         date = _as_date(m["date"])
         if date is None:
-            pb.add(item, f"date should be an ISO date such as 2023-12-31, got {m['date']!r}")
+            pb.add(item, f"date 应为 ISO 日期（如 2023-12-31），实际为 {show(m['date'])}",
+                   f"date should be an ISO date such as 2023-12-31, got {show(m['date'])}")
         texts = {k: _text(m, k, item, pb) for k in ("name_zh", "name_en", "unit", "unit_en")}
         value, comparison, indicator = m["value"], m["comparison"], m["indicator"]
         if not _is_number(value):
-            pb.add(item, f"value should be a number, got {value!r}")
+            pb.add(item, f"value 应为数字，实际为 {show(value)}", f"value should be a number, got {show(value)}")
         if comparison not in COMPARISONS:
-            pb.add(item, f"unknown comparison {comparison!r} (expected one of {', '.join(COMPARISONS)})")
+            pb.add(item, f"未知的比较符 {show(comparison)}（可选：{', '.join(COMPARISONS)}）",
+                   f"unknown comparison {show(comparison)} (expected one of {', '.join(COMPARISONS)})")
+        span = plan_span
         if indicator is not None:
-            if indicator not in units:
-                pb.add(item, f"indicator {indicator!r} is not a target id of this plan")
+            if not isinstance(indicator, str) or indicator not in units:
+                pb.add(item, f"indicator {show(indicator)} 不是本规划的目标 id",
+                       f"indicator {show(indicator)} is not a target id of this plan")
             else:
+                span = spans[indicator]
                 if texts["unit"] and texts["unit"] != units[indicator]:
-                    pb.add(item, f"unit {texts['unit']!r} differs from indicator {indicator!r}'s unit "
-                                 f"{units[indicator]!r}")
+                    unit, theirs = show(texts["unit"]), show(units[indicator])
+                    pb.add(item, f"单位 {unit} 与指标 {show(indicator)} 的单位 {theirs} 不同",
+                           f"unit {unit} differs from indicator {show(indicator)}'s unit {theirs}")
                 if (comparison in COMPARISONS and directions[indicator] in DIRECTIONS
                         and COMPARISONS[comparison][0] != directions[indicator]):
-                    pb.add(item, f"comparison {comparison!r} contradicts direction "
-                                 f"{directions[indicator]!r} of indicator {indicator!r}")
+                    way = show(directions[indicator])
+                    pb.add(item, f"比较符 {show(comparison)} 与指标 {show(indicator)} 的方向 {way} 矛盾",
+                           f"comparison {show(comparison)} contradicts direction {way} of indicator {show(indicator)}")
+        if date is not None:
+            first, last = span if span and all(is_year(y) for y in span) else (YEAR_MIN, YEAR_MAX)
+            if not is_year(date.year):
+                pb.add(item, f"date：{year_problem(date.year, 'zh')}", f"date: {year_problem(date.year, 'en')}")
+            elif date.year < first:
+                pb.add(item, f"里程碑日期 {date} 早于基期年份 {first}",
+                       f"milestone date {date} is before the baseline year {first}")
+            elif date.year > last:
+                pb.add(item, f"里程碑日期 {date} 晚于目标年份 {last}",
+                       f"milestone date {date} is after the target year {last}")
         src = m["source"]
         if not isinstance(src, dict) or not {"file", "section"} <= set(src):
-            pb.add(item, "source should be a mapping with file and section")
+            pb.add(item, "source 应为含 file、section 的映射", "source should be a mapping with file and section")
             src = {}
-        elif src.get("key") is not None and src["key"] not in sources:
-            pb.add(item, f"source key {src['key']!r} is not in the plan's sources")
-        doc = sources.get(src.get("key"), {}).get("document")
+        elif src.get("key") is not None and (not isinstance(src["key"], str) or src["key"] not in sources):
+            pb.add(item, f"source 的 key {show(src['key'])} 不在本规划的 sources 中",
+                   f"source key {show(src['key'])} is not in the plan's sources")
+        doc = sources.get(src.get("key"), {}).get("document") if isinstance(src.get("key"), str) else None
         rows.append({
             "id": mid, "date": date, "year": date.year if date else 0, "indicator": indicator,
             "region": m.get("region") or region, "name_zh": texts["name_zh"],
             "name_zh_source": m.get("name_zh_source") or texts["name_zh"], "measure_zh": m.get("measure_zh"),
             "name_en": texts["name_en"], "value": value, "comparison": comparison,
-            "direction": COMPARISONS.get(comparison, (None,))[0], "strict": COMPARISONS.get(comparison, (0, 0))[1],
+            "direction": COMPARISONS.get(comparison, (None,))[0] if isinstance(comparison, str) else None,
+            "strict": COMPARISONS.get(comparison, (0, 0))[1] if isinstance(comparison, str) else False,
             "unit": texts["unit"], "unit_en": texts["unit_en"], "source_key": src.get("key"),
             "source_file": src.get("file"), "source_section": src.get("section"),
             "source": _source_label(src, " ".join(str(x) for x in (doc, src.get("section")) if x)),

@@ -105,6 +105,13 @@ def show(value: Any) -> str:
     return quote(value)
 
 
+def add_item(pb: Problems, file: str | Path, item: str | tuple[str, str], zh: str, en: str) -> None:
+    """Add a problem about one item of a YAML file: ``item`` is a path such as ``targets[3]`` (both
+    languages) or a ``(zh, en)`` pair such as ``("评分项 A2.3a", "criterion A2.3a")``."""
+    item_zh, item_en = (item, item) if isinstance(item, str) else item
+    pb.add(f"{item_zh}：{zh}", f"{item_en}: {en}", file=str(file))
+
+
 def _node_text(node: Any) -> str:
     return node.value if isinstance(node, ScalarNode) else node.tag
 

@@ -263,6 +263,18 @@ MALFORMED = [
     ("no targets", lambda d: d.update(targets=[]), "targets", "expected a non-empty list"),
     ("top-level field", lambda d: d.pop("region"), "file", "missing field 'region'"),
     ("id mismatch", lambda d: d.update(id="shaanxi"), "id", "does not match the file name"),
+    ("reversed plan years", lambda d: d.update(baseline_year=2030), "target_year",
+     "reversed years: 2025 is before the baseline year 2030"),
+    ("year 2204", lambda d: d.update(target_year=2204), "target_year",
+     "year should be a whole number from 1949 to 2100, got 2204"),
+    ("target's own year", _set(3, "target_year", 2204), "id 'local_credit_platforms'",
+     "target_year: year should be a whole number from 1949 to 2100, got 2204"),
+    ("milestone after target year", _set(0, "date", "2030-12-31", "milestones"), "id 'wp2023_credit_records'",
+     "milestone date 2030-12-31 is after the target year 2025"),
+    ("milestone before baseline", _set(1, "date", "2019-12-31", "milestones"), "id 'wp2023_qxr_enterprises'",
+     "milestone date 2019-12-31 is before the baseline year 2020"),
+    ("milestone id a list", _set(1, "id", ["a", "b"], "milestones"), "milestones[1] (id <list of 2>)",
+     "id should be letters, digits"),
 ]
 
 
@@ -272,7 +284,7 @@ def test_malformed_plan_names_file_item_and_problem(tmp_path, label, mutate, ite
     mutate(doc)
     path = write(tmp_path, doc)
     with pytest.raises(RubricError) as exc:
-        cplan.load_plan(path)
+        cplan.load_plan(path, lang="en")
     msg = str(exc.value)
     assert str(path) in msg
     line = next((ln for ln in msg.splitlines() if problem in ln), "")
@@ -283,29 +295,51 @@ def test_malformed_plan_names_file_item_and_problem(tmp_path, label, mutate, ite
 def test_every_problem_reported_at_once(tmp_path):
     doc = raw_plan()
     _two(doc)
-    with pytest.raises(RubricError, match="2 problems") as exc:
-        cplan.load_plan(write(tmp_path, doc))
+    with pytest.raises(RubricError, match=r"2 problem\(s\) in plan") as exc:
+        cplan.load_plan(write(tmp_path, doc), lang="en")
     assert "unknown direction 'up'" in str(exc.value) and "target should be a number" in str(exc.value)
+
+
+def test_plan_problems_in_chinese_by_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    doc = raw_plan()
+    _two(doc)
+    doc["target_year"] = 2019
+    with pytest.raises(RubricError) as exc:
+        cplan.load_plan(write(tmp_path, doc))
+    msg = str(exc.value)
+    assert f"规划 {PLAN}.yaml：发现" in msg
+    assert "targets[0] (id 'credit_records')：未知的方向 'up'" in msg
+    assert "target_year：年份颠倒：目标年份 2019 早于基期年份 2020" in msg
+
+
+def test_duplicate_key_in_a_plan_is_named(tmp_path):
+    text = PLAN_FILE.read_text(encoding="utf-8")
+    line = next(i for i, ln in enumerate(text.splitlines()) if ln.strip() == "direction: higher") + 1
+    text = text.replace("    direction: higher\n", "    direction: higher\n    direction: lower\n", 1)
+    with pytest.raises(RubricError) as exc:
+        cplan.load_plan(write(tmp_path, text), lang="en")
+    assert f"line {line + 1}: duplicate key 'direction' (already on line {line})" in str(exc.value)
 
 
 def test_bad_yaml_names_the_line(tmp_path):
     text = PLAN_FILE.read_text(encoding="utf-8").replace("    direction: lower\n", "    direction: [lower\n", 1)
     path = write(tmp_path, text)
     with pytest.raises(RubricError, match=r"invalid YAML") as exc:
-        cplan.load_plan(path)
+        cplan.load_plan(path, lang="en")
     assert str(path) in str(exc.value) and "line" in str(exc.value)
 
 
 def test_not_a_mapping(tmp_path):
     with pytest.raises(RubricError, match="expected a YAML mapping"):
-        cplan.load_plan(write(tmp_path, "- just\n- a list\n"))
+        cplan.load_plan(write(tmp_path, "- just\n- a list\n"), lang="en")
 
 
 def test_unknown_plan_name_suggests_the_right_one():
     with pytest.raises(RubricError, match=r"no plan named 'shaanxi-14th-fyq' — did you mean 'shaanxi-14th-fyp'"):
-        creditlab.load_plan("shaanxi-14th-fyq")
+        creditlab.load_plan("shaanxi-14th-fyq", lang="en")
     with pytest.raises(RubricError, match="not a plan name"):
-        creditlab.load_plan("../etc/passwd")
+        creditlab.load_plan("../etc/passwd", lang="en")
 
 
 # --- observations: loading, template, validation -------------------------------------------------
