@@ -485,17 +485,17 @@ def resolve_path(path: str | Path) -> Path:
     return p if p.is_absolute() else PROJECT_ROOT / p
 
 
-def load_observations(path: str | Path, plan: Plan | str) -> pd.DataFrame:
+def load_observations(path: str | Path, plan: Plan | str, lang: str | None = None) -> pd.DataFrame:
     """Read observed values (CSV or Excel, as written by :func:`write_template`) and validate them.
 
     Returns a tidy frame ``id, region, year, value, row`` (``row`` = the line in the file, header = 1).
     Blank ``value`` cells are unfilled template rows and are skipped. Raises :class:`DataError`
-    listing every problem, each naming the file, row, column and problem.
+    listing every problem, each naming the file, row, column and problem (Chinese unless ``lang="en"``).
     """
     path = resolve_path(path)
     frame = read_table(path, sheet="observations")
     frame["row"] = np.arange(len(frame)) + 2  # header is line/row 1 in both CSV and Excel
-    return validate_observations(frame, plan, source=str(path))
+    return validate_observations(frame, plan, source=str(path), lang=lang)
 
 
 def _region_names(plan: Plan) -> set[str]:
@@ -509,72 +509,131 @@ def _region_names(plan: Plan) -> set[str]:
     return set(regions["name"]) | {plan.region}
 
 
-def validate_observations(frame: pd.DataFrame, plan: Plan | str, source: str | None = None) -> pd.DataFrame:
+def column_label(columns: list[str], name: str, from_file: bool) -> str:
+    """A column as a person finds it: ``C (year)`` in a file (its spreadsheet letter), ``year`` in a frame."""
+    if not from_file or name not in columns:
+        return name
+    n, letters = columns.index(name) + 1, ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return f"{letters} ({name})"
+
+
+class RowReporter:
+    """Adds a problem per flagged row of a table to a :class:`~creditlab.problems.Problems`: rows of a
+    file by their line (header = 1), rows of an in-memory frame by their index."""
+
+    def __init__(self, pb: Problems, source: str, columns: list[str], rows: np.ndarray, from_file: bool):
+        self.pb, self.source, self.columns, self.rows, self.from_file = pb, source, columns, rows, from_file
+
+    def __call__(self, mask: Any, column: str, zh: Any, en: Any) -> None:
+        """``zh``/``en``: the message for row position ``i`` (callables)."""
+        col = column_label(self.columns, column, self.from_file)
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            if self.from_file:
+                self.pb.add(zh(i), en(i), file=self.source, row=int(self.rows[i]), column=col)
+            else:
+                self.pb.add(f"索引 {self.rows[i]}：{zh(i)}", f"row (index) {self.rows[i]}: {en(i)}",
+                            file=self.source, column=col)
+
+    def rows_problem(self, positions: Any, column: str, zh: str, en: str) -> None:
+        """One problem on several rows (a duplicate): one grouped line."""
+        rows = [int(self.rows[i]) for i in positions]
+        col = column_label(self.columns, column, self.from_file) if column in self.columns else column
+        if self.from_file:
+            self.pb.add_rows(zh, en, rows, file=self.source, column=col)
+        else:
+            listed = ", ".join(map(str, rows))
+            self.pb.add(f"索引 {listed}：{zh}", f"rows (index) {listed}: {en}", file=self.source, column=col)
+
+
+def check_columns(pb: Problems, source: str, cols: list[str], required: tuple[str, ...],
+                  optional: tuple[str, ...]) -> None:
+    """Missing, unknown (with the closest known name) and repeated columns of a table."""
+    allowed = required + optional
+    for c in required:
+        if c not in cols:
+            pb.add(f"缺少列 '{c}'", f"missing column '{c}'", file=source)
+    for c in cols:
+        if c not in allowed:
+            close = difflib.get_close_matches(c, allowed, n=1)
+            pb.add(f"未知列 {quote(c)}" + (f"（是否应为 '{close[0]}'？）" if close else "")
+                   + f"（允许：{', '.join(allowed)}）",
+                   f"unknown column {quote(c)}" + (f" — did you mean '{close[0]}'?" if close else "")
+                   + f" (allowed: {', '.join(allowed)})", file=source)
+    for c in sorted({c for c in cols if cols.count(c) > 1}):
+        pb.add(f"列 {quote(c)} 出现了多次", f"column {quote(c)} appears more than once", file=source)
+
+
+def validate_observations(frame: pd.DataFrame, plan: Plan | str, source: str | None = None,
+                          lang: str | None = None) -> pd.DataFrame:
     """Check observations against ``plan`` and return them tidy (``id, region, year, value, row``).
 
-    Problems reported (all at once, in one :class:`DataError`): missing or unknown columns, unknown ids,
-    years that are not whole numbers or lie outside the plan period, values that are not numbers, negative,
-    or above 100 for a percentage, a unit that differs from the plan's, an unknown region, a milestone's
-    value filed for another region, and duplicate (id, region, year) rows.
+    Problems reported (all at once, in one :class:`DataError`, Chinese unless ``lang="en"``): missing or
+    unknown columns, unknown ids, years that are not whole numbers or lie outside the plan period, values
+    that are not numbers, negative, or above 100 for a percentage, a unit that differs from the plan's, an
+    unknown region, a milestone's value filed for another region, and duplicate (id, region, year) rows.
     """
-    plan = load_plan(plan)
+    lang = lang or default_lang()
+    plan = load_plan(plan, lang)
     source = source or frame.attrs.get("source") or "<observations>"
+    pb = Problems("观测值" if lang == "zh" else "observations", error=DataError, lang=lang)
     cols = [str(c).strip() for c in frame.columns]
-    missing = [c for c in OBS_REQUIRED if c not in cols]
-    unknown = [c for c in cols if c not in OBS_REQUIRED + OBS_OPTIONAL]
-    if missing or unknown:
-        problems = [f"{source}: missing column '{c}'" for c in missing]
-        problems += [f"{source}: unknown column '{c}' (allowed: {', '.join(OBS_REQUIRED + OBS_OPTIONAL)})"
-                     for c in unknown]
-        raise DataError(f"{source}: {len(problems)} problem(s) in the observations' columns", problems)
+    check_columns(pb, source, [c for c in cols if c != "row"] if "row" in cols else cols, OBS_REQUIRED,
+                  OBS_OPTIONAL)
+    pb.raise_if_any()
     raw = frame.copy()
     raw.columns = cols
     from_file = "row" in raw.columns
     rows = raw["row"].to_numpy() if from_file else raw.index.to_numpy()
-    label = "row" if from_file else "row (index)"
+    report = RowReporter(pb, source, cols, rows, from_file)
     text = {c: raw[c].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
             for c in ("id", "year", "value") + tuple(c for c in ("region", "unit") if c in raw.columns)}
     # an unfilled template row (no value) is not an observation; it is skipped, never scored as 0
     keep = (text["value"] != "").to_numpy()
-    problems: list[str] = []
-
-    def report(mask: np.ndarray, column: str, message) -> None:
-        for i in np.flatnonzero(mask & keep):
-            problems.append(f"{source}: {label} {rows[i]}, column '{column}': {message(i)}")
 
     ids = text["id"].to_numpy()
     known = set(plan.ids)
     bad_id = ~np.isin(ids, list(known)).astype(bool)
 
-    def id_msg(i: int) -> str:
+    def id_msg(i: int, lng: str) -> str:
         if not ids[i]:
-            return "empty id"
+            return "id 为空" if lng == "zh" else "empty id"
         close = difflib.get_close_matches(ids[i], sorted(known), n=1)
-        return f"unknown indicator id {ids[i]!r}" + (f" — did you mean {close[0]!r}?" if close else "")
+        if lng == "zh":
+            return f"未知的指标 id {quote(ids[i])}" + (f"（是否应为 {close[0]!r}？）" if close else "")
+        return f"unknown indicator id {quote(ids[i])}" + (f" — did you mean {close[0]!r}?" if close else "")
 
-    report(bad_id, "id", id_msg)
+    report(bad_id & keep, "id", lambda i: id_msg(i, "zh"), lambda i: id_msg(i, "en"))
 
     year_num = pd.to_numeric(text["year"], errors="coerce").to_numpy(dtype=float)
     first, last = plan.years
     not_year = ~np.isfinite(year_num) | (np.round(year_num) != year_num)
-    report(not_year, "year", lambda i: f"{text['year'].iloc[i]!r} is not a year")
+    report(not_year & keep, "year", lambda i: f"{quote(text['year'].iloc[i])} 不是年份",
+           lambda i: f"{quote(text['year'].iloc[i])} is not a year")
     out_of_range = ~not_year & ((year_num < first) | (year_num > last))
-    report(out_of_range, "year", lambda i: f"year {int(year_num[i])} is outside the plan period {first}–{last}")
+    report(out_of_range & keep, "year", lambda i: f"年份 {int(year_num[i])} 不在规划期 {first}–{last} 内",
+           lambda i: f"year {int(year_num[i])} is outside the plan period {first}–{last}")
 
     values = pd.to_numeric(text["value"], errors="coerce").to_numpy(dtype=float)
     not_num = np.isnan(values) | ~np.isfinite(values)
 
-    def num_msg(i: int) -> str:
+    def num_msg(i: int, lng: str) -> str:
         v = text["value"].iloc[i]
-        hint = " (write the number only, without % or units)" if any(ch in v for ch in "%前亿万条家个人") else ""
-        return f"{v!r} is not a number{hint}"
+        units = any(ch in v for ch in "%前亿万条家个人")
+        if lng == "zh":
+            return f"{quote(v)} 不是数字" + ("（只填数字，不带 % 或单位）" if units else "")
+        return f"{quote(v)} is not a number" + (" (write the number only, without % or units)" if units else "")
 
-    report(not_num, "value", num_msg)
-    report(~not_num & (values < 0), "value", lambda i: f"value {values[i]:g} is negative")
+    report(not_num & keep, "value", lambda i: num_msg(i, "zh"), lambda i: num_msg(i, "en"))
+    report(~not_num & (values < 0) & keep, "value", lambda i: f"数值 {values[i]:g} 为负数",
+           lambda i: f"value {values[i]:g} is negative")
     units = plan.targets.set_index("id")["unit"].to_dict() | plan.milestones.set_index("id")["unit"].to_dict()
     unit_of = np.array([units.get(x, "") for x in ids], dtype=object)
     is_pct = np.isin(unit_of, PERCENT_UNITS)
-    report(~not_num & is_pct & (values > 100), "value", lambda i: f"value {values[i]:g} is above 100 for a percentage")
+    report(~not_num & is_pct & (values > 100) & keep, "value", lambda i: f"数值 {values[i]:g} 超过 100（百分比）",
+           lambda i: f"value {values[i]:g} is above 100 for a percentage")
 
     if "unit" in text:
         unit_text = text["unit"].to_numpy()
@@ -582,28 +641,32 @@ def validate_observations(frame: pd.DataFrame, plan: Plan | str, source: str | N
                       | plan.milestones.set_index("id")[["unit", "unit_en"]].apply(set, axis=1).to_dict())
         bad_unit = np.array([bool(u) and i in unit_alias and u not in unit_alias[i]
                              for u, i in zip(unit_text, ids, strict=True)], dtype=bool)
-        report(bad_unit, "unit", lambda i: f"unit {unit_text[i]!r} differs from the plan's unit {units[ids[i]]!r}")
+        report(bad_unit & keep, "unit", lambda i: f"单位 {quote(unit_text[i])} 与规划的单位 {units[ids[i]]!r} 不同",
+               lambda i: f"unit {quote(unit_text[i])} differs from the plan's unit {units[ids[i]]!r}")
 
     region = text["region"].replace("", plan.region).to_numpy() if "region" in text else \
         np.full(len(raw), plan.region, dtype=object)
     if "region" in text and (region != plan.region).any():
         names = _region_names(plan)
-        report(~np.isin(region, list(names)), "region",
-               lambda i: f"unknown region {region[i]!r} (not {plan.region} or one of its cities/counties)")
+        report(~np.isin(region, list(names)) & keep, "region",
+               lambda i: f"未知地区 {quote(region[i])}（不是{plan.region}或其下辖市县）",
+               lambda i: f"unknown region {quote(region[i])} (not {plan.region} or one of its cities/counties)")
     m_region = plan.milestones.set_index("id")["region"].to_dict()
     wrong_region = np.array([i in m_region and r != m_region[i] for i, r in zip(ids, region, strict=True)],
                             dtype=bool)
-    report(wrong_region, "region", lambda i: f"milestone {ids[i]!r} is for {m_region[ids[i]]}, not {region[i]}")
+    report(wrong_region & keep, "region", lambda i: f"里程碑 {ids[i]!r} 属于{m_region[ids[i]]}，不是{region[i]}",
+           lambda i: f"milestone {ids[i]!r} is for {m_region[ids[i]]}, not {region[i]}")
 
     tidy = pd.DataFrame({"id": ids, "region": region, "year": year_num, "value": values, "row": rows})[keep]
     valid = ~(bad_id | not_year | not_num)[keep]
-    dup = tidy[valid].duplicated(["id", "region", "year"], keep=False)
+    pos = np.flatnonzero(keep)[valid]
+    dup = tidy[valid].duplicated(["id", "region", "year"], keep=False).to_numpy()
     if dup.any():
-        for (i_, r_, y_), grp in tidy[valid][dup].groupby(["id", "region", "year"], sort=False):
-            problems.append(f"{source}: {label}s {', '.join(str(x) for x in grp['row'])}, columns 'id, region, "
-                            f"year': duplicate observation of {i_!r} for {r_} in {int(y_)}")
-    if problems:
-        raise DataError(f"{source}: {len(problems)} problem(s) in the observations", problems)
+        for (i_, r_, y_), grp in tidy[valid][dup].assign(_pos=pos[dup]).groupby(["id", "region", "year"],
+                                                                              sort=False):
+            report.rows_problem(grp["_pos"], "id, region, year", f"{i_!r} 在 {r_} {int(y_)} 年的观测值重复",
+                                f"duplicate observation of {i_!r} for {r_} in {int(y_)}")
+    pb.raise_if_any()
     tidy = tidy.astype({"year": int, "value": float}).reset_index(drop=True)[OBS_COLUMNS]
     tidy.attrs["source"] = source
     tidy.attrs["skipped"] = int((~keep).sum())

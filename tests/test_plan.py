@@ -405,45 +405,61 @@ def bad_file(tmp_path: Path, lines: list[str]) -> Path:
 def test_observation_errors_name_file_row_column(plan, tmp_path, line, column, problem):
     path = bad_file(tmp_path, ["credit_records,陕西省,2021,4.6", line])
     with pytest.raises(DataError) as exc:
-        cplan.load_observations(path, plan)
+        cplan.load_observations(path, plan, lang="en")
     assert len(exc.value.problems) == 1, exc.value.problems
     p = exc.value.problems[0]
-    assert p.startswith(f"{path}: row 3, column '{column}'") and problem in p, p
+    letter = "ABCD"["id,region,year,value".split(",").index(column)]
+    assert p.startswith(f"{path}: row 3: column {letter} ({column})") and problem in p, p
 
 
 def test_duplicates_and_all_problems_at_once(plan, tmp_path):
     path = bad_file(tmp_path, ["blacklist_share,,2023,0.9", "blacklist_share,陕西省,2023,1.0", "x,,2023,1",
                                "credit_records,,20x1,4"])
     with pytest.raises(DataError) as exc:
-        cplan.load_observations(path, plan)
+        cplan.load_observations(path, plan, lang="en")
     probs = exc.value.problems
     assert len(probs) == 3
     assert any("rows 2, 3" in p and "duplicate observation of 'blacklist_share'" in p for p in probs)
-    assert any("row 4, column 'id'" in p for p in probs) and any("row 5, column 'year'" in p for p in probs)
+    assert any("row 4: column A (id)" in p for p in probs) and any("row 5: column C (year)" in p for p in probs)
 
 
 def test_columns_checked(plan, tmp_path):
     path = tmp_path / "obs.csv"
     path.write_text("id,yr,value,valeu\nblacklist_share,2023,0.9,\n", encoding="utf-8")
     with pytest.raises(DataError) as exc:
-        cplan.load_observations(path, plan)
+        cplan.load_observations(path, plan, lang="en")
     assert any("missing column 'year'" in p for p in exc.value.problems)
     assert any("unknown column 'valeu'" in p for p in exc.value.problems)
     with pytest.raises(DataError, match="file not found"):
-        cplan.load_observations(tmp_path / "nope.csv", plan)
+        cplan.load_observations(tmp_path / "nope.csv", plan, lang="en")
 
 
 def test_unit_column_must_match(plan, tmp_path):
     path = tmp_path / "obs.csv"
     path.write_text("id,year,value,unit\nblacklist_share,2023,0.9,%\ncredit_records,2023,10,条\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"row 3, column 'unit': unit '条' differs from the plan's unit '亿条'"):
-        cplan.load_observations(path, plan)
+    with pytest.raises(DataError, match=r"row 3: column D \(unit\): unit '条' differs from the plan's unit '亿条'"):
+        cplan.load_observations(path, plan, lang="en")
 
 
-def test_in_memory_frames_are_validated_too(plan):
+def test_in_memory_frames_are_validated_too(plan, monkeypatch):
     frame = obs([("blacklist_share", 2023, 0.9), ("blacklist_share", 2024, "n/a")])
-    with pytest.raises(DataError, match=r"<observations>: row \(index\) 1, column 'value': 'n/a' is not a number"):
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
+    with pytest.raises(DataError, match=r"<observations>: column value: row \(index\) 1: 'n/a' is not a number"):
         creditlab.assess_progress(plan, frame, 2024)
+    monkeypatch.delenv("CREDITLAB_LANG")
+    with pytest.raises(DataError, match=r"观测值：发现 1 个问题\n- <observations>：列value：索引 1：'n/a' 不是数字"):
+        creditlab.assess_progress(plan, frame, 2024)
+
+
+def test_observations_in_chinese_grouped_and_capped(plan, tmp_path, monkeypatch):
+    """50,000 bad rows: one line per problem up to the cap, counted, never a 50,000-line message."""
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    path = bad_file(tmp_path, ["blacklist_share,,2023,0.9"] * 50_000 + ["blacklist_share,,2204,0.9"])
+    with pytest.raises(DataError) as exc:
+        cplan.load_observations(path, plan)
+    msg = str(exc.value)
+    assert "观测值：发现 50001 个问题" in msg and "第2、3、4、5、6、7、8、9、10、11行等共50000行" in msg
+    assert "第50002行，列C (year)：年份 2204 不在规划期 2020–2025 内" in msg and len(msg) < 2000
 
 
 # --- progress: hand-computed values --------------------------------------------------------------
