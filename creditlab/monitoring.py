@@ -30,7 +30,7 @@ from .errors import DataError
 from .plan import Plan, RowReporter, check_columns, load_plan, resolve_path
 from .problems import MAX_ROWS_SHOWN, Problems, default_lang, quote
 from .tables import read_table
-from .years import year_mask, year_problem
+from .years import is_year, year_mask, year_problem
 
 GROUPS: dict[str, tuple[str, str]] = {
     "capital": ("省会及副省级城市", "provincial capitals and sub-provincial cities"),
@@ -222,11 +222,28 @@ def parse_quarter(period: str) -> str:
     text = str(period).strip()
     m = _QUARTER.match(text)
     if m:
+        _check_year(m.group(1), "period", period)
         return f"{m.group(1)}Q{m.group(2)}"
     m = _PERIOD.match(text)
     if m and 1 <= int(m.group(2)) <= 12:
+        _check_year(m.group(1), "period", period)
         return f"{m.group(1)}Q{(int(m.group(2)) - 1) // 3 + 1}"
-    raise ValueError(f"period {period!r} is not a quarter such as 2024Q4 (or a month such as 2024-12)")
+    raise ValueError(f"period {quote(period)} is not a quarter such as 2024Q4 (or a month such as 2024-12)")
+
+
+def _check_year(year: str, what: str, text: Any) -> None:
+    if not is_year(int(year)):
+        raise ValueError(f"{what} {quote(text)}: {year_problem(int(year), 'en')}")
+
+
+def _month_index(text: Any, what: str) -> int:
+    """``YYYY-MM`` as a month counter (``year * 12 + month - 1``); ValueError naming ``what`` unless it is a
+    month of a year creditlab accepts (years.py)."""
+    m = _PERIOD.match(str(text).strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"{what} {quote(text)} is not a month such as 2025-12")
+    _check_year(m.group(1), what, text)
+    return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 
 def check_quarter(rankings: pd.DataFrame, period: str) -> str:
@@ -281,10 +298,7 @@ def provincial_average(rankings: pd.DataFrame, plan: Plan | str | None = None,
 def average_trend(avg: pd.DataFrame, window: int = 24, horizon: str = "2025-12") -> dict[str, Any]:
     """The provincial average's linear trend over the last ``window`` months and its value at ``horizon``
     (clipped to 0–100): ``{"window", "slope_per_year", "projected", "horizon"}``."""
-    hm = _PERIOD.match(horizon)
-    if not hm:
-        raise ValueError(f"horizon {horizon!r} is not a month such as 2025-12")
-    h = int(hm.group(1)) * 12 + int(hm.group(2)) - 1
+    h = _month_index(horizon, "horizon")
     recent = avg.dropna(subset=["mean_percentile"])
     recent = recent[recent["months"] > recent["months"].max() - window]
     frame = pd.DataFrame({"key": 0, "months": recent["months"], "percentile": recent["mean_percentile"]})
@@ -340,10 +354,7 @@ def city_trends(rankings: pd.DataFrame, until: str | None = None, window: int = 
     latest = r.sort_values("months").groupby("city").last()
     win = r[r["months"] > end - window]
     sl = _slopes(win)
-    hm = _PERIOD.match(horizon)
-    if not hm:
-        raise ValueError(f"horizon {horizon!r} is not a month such as 2025-12")
-    h = int(hm.group(1)) * 12 + int(hm.group(2)) - 1
+    h = _month_index(horizon, "horizon")
     out = latest[["tier", "group", "period", "rank", "group_size", "percentile"]].copy()
     out["slope_per_year"] = sl["slope_per_month"] * 12
     proj = sl["mean_pct"] + sl["slope_per_month"] * (h - sl["mean_month"])
@@ -358,9 +369,8 @@ def city_trends(rankings: pd.DataFrame, until: str | None = None, window: int = 
 def _until_months(r: pd.DataFrame, until: str | None) -> int:
     if until is None:
         return int(r["months"].max())
-    m = _PERIOD.match(str(until).strip())
-    if m:
-        return int(m.group(1)) * 12 + int(m.group(2)) - 1
+    if _PERIOD.match(str(until).strip()):
+        return _month_index(until, "until")
     q = parse_quarter(until)
     return int(q[:4]) * 12 + int(q[-1]) * 3 - 1
 

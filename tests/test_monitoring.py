@@ -252,6 +252,16 @@ def test_bulletin_changes_and_flags():
     assert list(first["city"]) == ["渭南市", "咸阳市", "宝鸡市"]  # best first within the tier
 
 
+def test_periods_and_horizons_outside_the_one_year_range():
+    r = ladder({"渭南市": [1, 2, 3]})
+    for call in (lambda: mon.parse_quarter("2204Q1"), lambda: mon.parse_quarter("2204-03"),
+                 lambda: mon.city_trends(r, horizon="2204-12"), lambda: mon.until(r, "2204-12"),
+                 lambda: mon.average_trend(mon.provincial_average(r), horizon="1900-12")):
+        with pytest.raises(ValueError, match="year should be a whole number from 1949 to 2100"):
+            call()
+    assert mon.parse_quarter("2024-11") == "2024Q4" and mon.parse_quarter("2024q4") == "2024Q4"
+
+
 def test_low_rank_rule_parameters():
     assert mon.LowRankRule.from_param({"kind": "bottom", "n": 2, "quarters": 3}) == mon.LowRankRule("bottom", 2,
                                                                                                   quarters=3)

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -414,3 +418,17 @@ def test_not_a_mapping_anywhere_is_named(rubric_file):
     text = str(info.value)
     assert "criterion #1 under indicator A1.1: expected a mapping, got str 'just text'" in text
     assert "certification condition #2: expected a mapping, got int 7" in text
+
+
+def test_cli_names_a_hostile_rubric_and_exits_2(data_copy):
+    """`creditlab rubrics` on a data folder holding an alias bomb: the message, exit 2, no traceback."""
+    from test_yamlio import BOMB
+
+    (data_copy / "rubrics" / "bomb.yaml").write_text(BOMB, encoding="utf-8")
+    env = {**os.environ, "CREDITLAB_DATA": str(data_copy), "CREDITLAB_LANG": "zh",
+           "PYTHONPATH": str(Path(creditlab.__file__).parent.parent)}
+    out = subprocess.run([sys.executable, "-m", "creditlab.cli", "rubrics"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "creditlab: error: 评估标准 bomb.yaml：发现 1 个问题" in out.stderr
+    assert "bomb.yaml：第2行第8列：不允许使用 YAML 锚点和别名（*a）" in out.stderr
