@@ -418,7 +418,7 @@ def _milestones(items: Any, region: Any, sources: dict, units: dict[str, str], d
         value, comparison, indicator = m["value"], m["comparison"], m["indicator"]
         if not _is_number(value):
             pb.add(item, f"value 应为数字，实际为 {show(value)}", f"value should be a number, got {show(value)}")
-        if comparison not in COMPARISONS:
+        if not isinstance(comparison, str) or comparison not in COMPARISONS:
             pb.add(item, f"未知的比较符 {show(comparison)}（可选：{', '.join(COMPARISONS)}）",
                    f"unknown comparison {show(comparison)} (expected one of {', '.join(COMPARISONS)})")
         span = plan_span
@@ -432,7 +432,7 @@ def _milestones(items: Any, region: Any, sources: dict, units: dict[str, str], d
                     unit, theirs = show(texts["unit"]), show(units[indicator])
                     pb.add(item, f"单位 {unit} 与指标 {show(indicator)} 的单位 {theirs} 不同",
                            f"unit {unit} differs from indicator {show(indicator)}'s unit {theirs}")
-                if (comparison in COMPARISONS and directions[indicator] in DIRECTIONS
+                if (isinstance(comparison, str) and comparison in COMPARISONS and directions[indicator] in DIRECTIONS
                         and COMPARISONS[comparison][0] != directions[indicator]):
                     way = show(directions[indicator])
                     pb.add(item, f"比较符 {show(comparison)} 与指标 {show(indicator)} 的方向 {way} 矛盾",

@@ -221,7 +221,7 @@ def load_scenarios(rubric: Rubric, path: str | Path | None = None, lang: str | N
         if "level" in item and level not in WEIGHT_LEVELS:
             add(where, f"level 应为 {', '.join(WEIGHT_LEVELS)} 之一，实际为 {show(level)}",
                 f"level must be one of {', '.join(WEIGHT_LEVELS)}, got {show(level)}")
-        elif "weights" in item and nominal_at(level) is not None:
+        elif "weights" in item and level in WEIGHT_LEVELS and nominal_at(level) is not None:
             weights = _scenario_weights(nominal[level], level, item["weights"],
                                         lambda zh, en, w=where: add(w, zh, en))
             if len(pb.items) == start:

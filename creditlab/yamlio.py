@@ -148,6 +148,11 @@ def load_yaml(path: Path, error: type[CreditlabError] = RubricError, lang: str |
     except UnicodeDecodeError as exc:
         fail(f"不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节）",
              f"not UTF-8 text (byte {exc.start + 1})")
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad:  # YAML allows no control characters (a NUL from a binary file, say)
+        line, char = text.count("\n", 0, bad.start()) + 1, ord(bad.group()[0])
+        fail(f"第{line}行：含有 YAML 不允许的控制字符 U+{char:04X}",
+             f"line {line}: a control character YAML does not allow (U+{char:04X})")
     loader = _BoundedLoader(text)
     try:
         doc = loader.get_single_data()

@@ -79,6 +79,7 @@ def test_unbuildable_values_and_unreadable_files(tmp_path):
     msg = _load(tmp_path, "points: " + "9" * 6000 + "\n")
     assert "cannot read the value '999" in msg and len(msg) < 500
     assert "not UTF-8 text (byte 5)" in _load(tmp_path, b"id: \xff\xfe\n")
+    assert "line 2: a control character YAML does not allow (U+0000)" in _load(tmp_path, "a: 1\nb: \x00\n")
     assert "could not determine a constructor" in _load(tmp_path, "id: !!python/object/apply:os.system [ls]\n")
     (tmp_path / "folder.yaml").mkdir()
     with pytest.raises(RubricError, match="not a regular file"):
