@@ -275,6 +275,8 @@ MALFORMED = [
      "milestone date 2019-12-31 is before the baseline year 2020"),
     ("milestone id a list", _set(1, "id", ["a", "b"], "milestones"), "milestones[1] (id <list of 2>)",
      "id should be letters, digits"),
+    ("comparison a list", _set(1, "comparison", [">"], "milestones"), "id 'wp2023_qxr_enterprises'",
+     "unknown comparison <list of 1>"),
 ]
 
 

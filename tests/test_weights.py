@@ -134,6 +134,7 @@ HEAD = "rubric: shaanxi-2020\nscenarios:\n"
     ("  - {id: s1, name_zh: x, name_en: x, level: level1, weights: {A: 110, B: 30, C: -40}}", "non-negative"),
     ("  - {id: s1, name_zh: x, name_en: x, level: level3, weights: equal}", "level must be"),
     ("  - {id: s1, name_zh: x, level: level1, weights: equal}", "missing field 'name_en'"),
+    ("  - {id: s1, name_zh: x, name_en: x, weights: equal}", "missing field 'level'"),
 ])
 def test_scenario_errors_name_file_and_item(sx, tmp_path, item, problem):
     path = _write(tmp_path, HEAD + item + "\n")
