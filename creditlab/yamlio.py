@@ -10,7 +10,8 @@ file, the line and the problem, in Chinese by default (English on request):
   laughs" file expand to gigabytes;
 * nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_NODES` values, or a file larger than
   :data:`MAX_BYTES` — so hostile input fails within a second, never with a RecursionError or MemoryError;
-* values YAML itself cannot build (a date such as ``2023-02-30``, an integer of 5,000 digits).
+* values YAML itself cannot build (a date such as ``2023-02-30``, an integer of 5,000 digits), control
+  characters, text that is not UTF-8, and tags other than YAML's own (``!!python/...``).
 
 Messages quote at most :data:`~creditlab.problems.MAX_TEXT` characters of any value.
 """
@@ -34,7 +35,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 
 
 class YamlLimitError(yaml.YAMLError):
-    """A file breaks one of the loader's rules (alias, depth, size, duplicate key); carries both texts."""
+    """A file breaks one of the loader's bounds (an alias, the depth, the number of values); both texts."""
 
     def __init__(self, zh: str, en: str, mark: Any = None):
         super().__init__(en)
