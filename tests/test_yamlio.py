@@ -10,7 +10,7 @@ from creditlab.errors import RubricError
 from creditlab.weights import ScenarioError
 from creditlab.yamlio import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_yaml
 
-# 342 bytes: nine levels of nine aliases each, 9**9 (387 million) strings once expanded
+# about 400 bytes: nine levels of nine aliases each, 9**9 (387 million) strings once expanded
 BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
     f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
 
