@@ -27,8 +27,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .plan import Plan, load_plan, resolve_path
+from .plan import Plan, RowReporter, check_columns, load_plan, resolve_path
+from .problems import MAX_ROWS_SHOWN, Problems, default_lang, quote
 from .tables import read_table
+from .years import is_year, year_mask, year_problem
 
 GROUPS: dict[str, tuple[str, str]] = {
     "capital": ("省会及副省级城市", "provincial capitals and sub-provincial cities"),
@@ -50,7 +52,7 @@ PLAN_INDICATOR = "city_ranking_percentile"
 
 # --- loading -------------------------------------------------------------------------------------
 
-def load_rankings(path: str | Path, province: str | None = "陕西") -> pd.DataFrame:
+def load_rankings(path: str | Path, province: str | None = "陕西", lang: str | None = None) -> pd.DataFrame:
     """Read a rankings CSV or Excel file (``city, group, period, rank, group_size``) and validate it.
 
     With ``province``, a ``province`` column (if any) selects that province's rows, and every city must be
@@ -60,7 +62,7 @@ def load_rankings(path: str | Path, province: str | None = "陕西") -> pd.DataF
     path = resolve_path(path)
     frame = read_table(path)
     frame.index = pd.RangeIndex(2, len(frame) + 2)  # line numbers: the header is line 1
-    return rank_percentiles(validate_rankings(frame, province=province, source=str(path), lines=True))
+    return rank_percentiles(validate_rankings(frame, province=province, source=str(path), lines=True, lang=lang))
 
 
 def _regions(province: str) -> pd.DataFrame:
@@ -76,31 +78,25 @@ def province_name(province: str, lang: str = "zh") -> str:
 
 
 def validate_rankings(frame: pd.DataFrame, province: str | None = None, source: str | None = None,
-                      lines: bool = False) -> pd.DataFrame:
+                      lines: bool = False, lang: str | None = None) -> pd.DataFrame:
     """Check a rankings table and return it tidy, every problem at once in one :class:`DataError`.
 
-    Checks: required columns; known group; period ``YYYY-MM``; rank and group size whole numbers with
-    ``1 <= rank <= group_size``; one group size per group and month; one row per city and month; with
-    ``province``, cities known for that province and in a group that fits their type.
+    Checks: required columns; known group; period ``YYYY-MM`` in a year creditlab accepts (years.py);
+    rank and group size whole numbers with ``1 <= rank <= group_size``; one group size per group and month;
+    one row per city and month; with ``province``, cities known for that province and in a group that fits
+    their type. ``lines``: the frame's index holds the file's line numbers (header = 1). Messages in
+    Chinese unless ``lang="en"`` (default: ``$CREDITLAB_LANG``).
     """
+    lang = lang or default_lang()
     source = source or frame.attrs.get("source") or "<rankings>"
-    label = "line" if lines else "row"
+    pb = Problems("城市信用监测排名" if lang == "zh" else "rankings", error=DataError, lang=lang)
     cols = [str(c).strip() for c in frame.columns]
-    missing = [c for c in REQUIRED if c not in cols]
-    unknown = [c for c in cols if c not in REQUIRED + OPTIONAL]
-    if missing or unknown:
-        problems = [f"{source}: missing column '{c}'" for c in missing]
-        problems += [f"{source}: unknown column '{c}' (allowed: {', '.join(REQUIRED + OPTIONAL)})" for c in unknown]
-        raise DataError(f"{source}: {len(problems)} problem(s) in the rankings' columns", problems)
+    check_columns(pb, source, cols, REQUIRED, OPTIONAL)
+    pb.raise_if_any()
     raw = frame.copy()
     raw.columns = cols
     txt = {c: raw[c].astype("string").fillna("").str.strip() for c in cols}
     rows = raw.index.to_numpy()
-    problems: list[str] = []
-
-    def report(mask: np.ndarray | pd.Series, column: str, message) -> None:
-        for i in np.flatnonzero(np.asarray(mask)):
-            problems.append(f"{source}: {label} {rows[i]}, column '{column}': {message(i)}")
 
     if province is not None and "province" in txt:
         from .regions import load_regions
@@ -110,27 +106,37 @@ def validate_rankings(frame: pd.DataFrame, province: str | None = None, source: 
         raw, rows = raw[keep], rows[keep]
         txt = {c: v[keep] for c, v in txt.items()}
         if not keep.any():
-            raise DataError(f"{source}: no rows for province {province!r}")
+            pb.add(f"没有省份 {quote(province)} 的行", f"no rows for province {quote(province)}", file=source)
+            pb.raise_if_any()
+    report = RowReporter(pb, source, cols, rows, lines)
     city = txt["city"].to_numpy(object)
-    report(city == "", "city", lambda i: "empty city name")
+    report(city == "", "city", lambda i: "城市名称为空", lambda i: "empty city name")
     aliases = {k: code for code, (zh, en) in GROUPS.items() for k in (code, zh, en)}
     group = txt["group"].map(lambda g: aliases.get(g, aliases.get(g.lower()))).to_numpy(object)
-    report(pd.isna(group), "group", lambda i: f"unknown group {txt['group'].iloc[i]!r} "
-                                              f"(expected one of {', '.join(GROUPS)})")
+    report(pd.isna(group), "group",
+           lambda i: f"未知的组别 {quote(txt['group'].iloc[i])}（可选：{', '.join(GROUPS)}）",
+           lambda i: f"unknown group {quote(txt['group'].iloc[i])} (expected one of {', '.join(GROUPS)})")
     m = txt["period"].str.extract(_PERIOD)
     year = pd.to_numeric(m[0], errors="coerce").to_numpy(float)
     month = pd.to_numeric(m[1], errors="coerce").to_numpy(float)
     bad_period = np.isnan(year) | ~((month >= 1) & (month <= 12))
-    report(bad_period, "period", lambda i: f"{txt['period'].iloc[i]!r} is not a month such as 2024-03")
+    report(bad_period, "period", lambda i: f"{quote(txt['period'].iloc[i])} 不是月份（应如 2024-03）",
+           lambda i: f"{quote(txt['period'].iloc[i])} is not a month such as 2024-03")
+    bad_year = ~bad_period & ~year_mask(year)
+    report(bad_year, "period", lambda i: f"{quote(txt['period'].iloc[i])}：{year_problem(int(year[i]), 'zh')}",
+           lambda i: f"{quote(txt['period'].iloc[i])}: {year_problem(int(year[i]), 'en')}")
+    bad_period = bad_period | bad_year
 
     def whole(col: str) -> np.ndarray:
         v = pd.to_numeric(txt[col], errors="coerce").to_numpy(float)
         bad = ~np.isfinite(v) | (np.round(v) != v) | (v < 1)
-        report(bad, col, lambda i: f"{txt[col].iloc[i]!r} is not a positive whole number")
+        report(bad, col, lambda i: f"{quote(txt[col].iloc[i])} 不是正整数",
+               lambda i: f"{quote(txt[col].iloc[i])} is not a positive whole number")
         return np.where(bad, np.nan, v)
 
     rank, size = whole("rank"), whole("group_size")
-    report(rank > size, "rank", lambda i: f"rank {rank[i]:g} is larger than the group size {size[i]:g}")
+    report(rank > size, "rank", lambda i: f"名次 {rank[i]:g} 大于组内城市数 {size[i]:g}",
+           lambda i: f"rank {rank[i]:g} is larger than the group size {size[i]:g}")
 
     if province is not None:
         regions = _regions(province)
@@ -138,38 +144,50 @@ def validate_rankings(frame: pd.DataFrame, province: str | None = None, source: 
         codes = dict(zip(regions["code"], regions["name"], strict=True))
         known = {n for n, t in types.items() if t in ("prefecture_city", "county_city")}
 
-        def city_msg(i: int) -> str:
+        def city_msg(i: int, lng: str) -> str:
             if types.get(city[i]) is not None:
-                return f"{city[i]!r} is a {types[city[i]]}, not a city ranked in the monitoring"
+                if lng == "zh":
+                    return f"{quote(city[i])} 是 {types[city[i]]}，不是参加监测排名的城市"
+                return f"{quote(city[i])} is a {types[city[i]]}, not a city ranked in the monitoring"
             close = difflib.get_close_matches(city[i], sorted(known), n=1)
-            return f"unknown city {city[i]!r} in {province}" + (f" — did you mean {close[0]!r}?" if close else "")
+            if lng == "zh":
+                return f"{province}没有城市 {quote(city[i])}" + (f"（是否应为 {close[0]!r}？）" if close else "")
+            return f"unknown city {quote(city[i])} in {province}" + (f" — did you mean {close[0]!r}?" if close else "")
 
-        report((city != "") & ~np.isin(city, list(known)), "city", city_msg)
+        report((city != "") & ~np.isin(city, list(known)), "city", lambda i: city_msg(i, "zh"),
+               lambda i: city_msg(i, "en"))
         ok = np.isin(city, list(known)) & ~pd.isna(group)
         fits = pd.Series(group).map(GROUP_TYPES).to_numpy(object) == pd.Series(city).map(types).to_numpy(object)
-        report(ok & ~fits,
-               "group", lambda i: f"{city[i]} ({types[city[i]]}) cannot be in group {group[i]!r}")
+        report(ok & ~fits, "group", lambda i: f"{city[i]}（{types[city[i]]}）不能属于组别 {group[i]!r}",
+               lambda i: f"{city[i]} ({types[city[i]]}) cannot be in group {group[i]!r}")
         if "city_code" in txt:
             code = txt["city_code"].to_numpy(object)
-            report((code != "") & np.array([codes.get(c, c_) != c_ for c, c_ in zip(code, city, strict=True)]),
-                   "city_code", lambda i: f"code {code[i]!r} is not {city[i]} "
-                                          f"({codes.get(code[i], 'unknown code')})")
+            wrong = (code != "") & np.array([codes.get(c, c_) != c_ for c, c_ in zip(code, city, strict=True)])
+            report(wrong, "city_code",
+                   lambda i: f"代码 {quote(code[i])} 不是{city[i]}（是{codes.get(code[i], '未知代码')}）",
+                   lambda i: f"code {quote(code[i])} is not {city[i]} ({codes.get(code[i], 'unknown code')})")
 
     tidy = pd.DataFrame({"city": city, "group": group, "period": txt["period"].to_numpy(object),
                          "year": year, "month": month, "rank": rank, "group_size": size, "row": rows})
     if "city_code" in txt:
         tidy.insert(1, "city_code", txt["city_code"].to_numpy(object))
-    valid = tidy[~(pd.isna(group) | bad_period | np.isnan(rank) | np.isnan(size) | (city == ""))]
+    is_valid = ~(pd.isna(group) | bad_period | np.isnan(rank) | np.isnan(size) | (city == ""))
+    valid = tidy[is_valid].assign(_pos=np.flatnonzero(is_valid))
     dup = valid.duplicated(["city", "period"], keep=False)
     for (c, p), grp in valid[dup].groupby(["city", "period"], sort=False):
-        problems.append(f"{source}: {label}s {', '.join(map(str, grp['row']))}: duplicate ranking of {c} in {p}")
+        report.rows_problem(grp["_pos"], "city, period", f"{quote(c, 60)} 在 {p} 的排名重复",
+                            f"duplicate ranking of {quote(c, 60)} in {p}")
     sizes = valid.groupby(["group", "period"])["group_size"].nunique()
     for (g, p) in sizes[sizes > 1].index:
         grp = valid[(valid["group"] == g) & (valid["period"] == p)]
-        listing = ", ".join(f"{label} {r}: {s:g}" for r, s in zip(grp["row"], grp["group_size"], strict=True))
-        problems.append(f"{source}: column 'group_size': group {g!r} has different sizes in {p} ({listing})")
-    if problems:
-        raise DataError(f"{source}: {len(problems)} problem(s) in the rankings", problems)
+        shown = list(zip(grp["row"], grp["group_size"], strict=True))[:MAX_ROWS_SHOWN]
+        more = "" if len(grp) <= MAX_ROWS_SHOWN else f" … ({len(grp)})"
+        report.rows_problem(grp["_pos"], "group_size",
+                            f"组别 {g!r} 在 {p} 的组内城市数不一致（"
+                            + "，".join(f"第{r}行：{s:g}" for r, s in shown) + more + "）",
+                            f"group {g!r} has different sizes in {p} ("
+                            + ", ".join(f"row {r}: {s:g}" for r, s in shown) + more + ")")
+    pb.raise_if_any()
     tidy = tidy.astype({"year": int, "month": int, "rank": int, "group_size": int})
     tidy["tier"] = tidy["group"].map(lambda g: TIERS[g][0])
     tidy["quarter"] = tidy["year"].astype(str) + "Q" + ((tidy["month"] - 1) // 3 + 1).astype(str)
@@ -204,11 +222,28 @@ def parse_quarter(period: str) -> str:
     text = str(period).strip()
     m = _QUARTER.match(text)
     if m:
+        _check_year(m.group(1), "period", period)
         return f"{m.group(1)}Q{m.group(2)}"
     m = _PERIOD.match(text)
     if m and 1 <= int(m.group(2)) <= 12:
+        _check_year(m.group(1), "period", period)
         return f"{m.group(1)}Q{(int(m.group(2)) - 1) // 3 + 1}"
-    raise ValueError(f"period {period!r} is not a quarter such as 2024Q4 (or a month such as 2024-12)")
+    raise ValueError(f"period {quote(period)} is not a quarter such as 2024Q4 (or a month such as 2024-12)")
+
+
+def _check_year(year: str, what: str, text: Any) -> None:
+    if not is_year(int(year)):
+        raise ValueError(f"{what} {quote(text)}: {year_problem(int(year), 'en')}")
+
+
+def _month_index(text: Any, what: str) -> int:
+    """``YYYY-MM`` as a month counter (``year * 12 + month - 1``); ValueError naming ``what`` unless it is a
+    month of a year creditlab accepts (years.py)."""
+    m = _PERIOD.match(str(text).strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"{what} {quote(text)} is not a month such as 2025-12")
+    _check_year(m.group(1), what, text)
+    return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 
 def check_quarter(rankings: pd.DataFrame, period: str) -> str:
@@ -263,10 +298,7 @@ def provincial_average(rankings: pd.DataFrame, plan: Plan | str | None = None,
 def average_trend(avg: pd.DataFrame, window: int = 24, horizon: str = "2025-12") -> dict[str, Any]:
     """The provincial average's linear trend over the last ``window`` months and its value at ``horizon``
     (clipped to 0–100): ``{"window", "slope_per_year", "projected", "horizon"}``."""
-    hm = _PERIOD.match(horizon)
-    if not hm:
-        raise ValueError(f"horizon {horizon!r} is not a month such as 2025-12")
-    h = int(hm.group(1)) * 12 + int(hm.group(2)) - 1
+    h = _month_index(horizon, "horizon")
     recent = avg.dropna(subset=["mean_percentile"])
     recent = recent[recent["months"] > recent["months"].max() - window]
     frame = pd.DataFrame({"key": 0, "months": recent["months"], "percentile": recent["mean_percentile"]})
@@ -322,10 +354,7 @@ def city_trends(rankings: pd.DataFrame, until: str | None = None, window: int = 
     latest = r.sort_values("months").groupby("city").last()
     win = r[r["months"] > end - window]
     sl = _slopes(win)
-    hm = _PERIOD.match(horizon)
-    if not hm:
-        raise ValueError(f"horizon {horizon!r} is not a month such as 2025-12")
-    h = int(hm.group(1)) * 12 + int(hm.group(2)) - 1
+    h = _month_index(horizon, "horizon")
     out = latest[["tier", "group", "period", "rank", "group_size", "percentile"]].copy()
     out["slope_per_year"] = sl["slope_per_month"] * 12
     proj = sl["mean_pct"] + sl["slope_per_month"] * (h - sl["mean_month"])
@@ -340,9 +369,8 @@ def city_trends(rankings: pd.DataFrame, until: str | None = None, window: int = 
 def _until_months(r: pd.DataFrame, until: str | None) -> int:
     if until is None:
         return int(r["months"].max())
-    m = _PERIOD.match(str(until).strip())
-    if m:
-        return int(m.group(1)) * 12 + int(m.group(2)) - 1
+    if _PERIOD.match(str(until).strip()):
+        return _month_index(until, "until")
     q = parse_quarter(until)
     return int(q[:4]) * 12 + int(q[-1]) * 3 - 1
 

@@ -24,8 +24,10 @@ from . import safecells
 from .atomic import atomic_path
 from .errors import DataError, RubricError
 from .paths import PROJECT_ROOT, data_dir
+from .problems import Problems, default_lang, quote
 from .tables import read_table
-from .yamlio import load_yaml
+from .yamlio import add_item, load_yaml, show
+from .years import YEAR_MAX, YEAR_MIN, is_year, year_problem
 
 DIRECTIONS = ("higher", "lower")
 # comparison -> (direction of improvement, strict)
@@ -123,68 +125,70 @@ def list_plans() -> list[str]:
     return sorted(p.stem for p in plans_dir().glob("*.yaml"))
 
 
-def load_plan(name_or_path: str | Path | Plan) -> Plan:
+def load_plan(name_or_path: str | Path | Plan, lang: str | None = None) -> Plan:
     """Load and validate a plan by name (``"shaanxi-14th-fyp"``) or by path to a YAML file.
 
-    Raises :class:`~creditlab.errors.RubricError` naming the file, the item and every problem.
+    Raises :class:`~creditlab.errors.RubricError` naming the file, the item and every problem at once,
+    in Chinese unless ``lang="en"`` (default: ``$CREDITLAB_LANG``).
     """
     if isinstance(name_or_path, Plan):
         return name_or_path
+    lang = lang or default_lang()
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml"):
         name = str(name_or_path)
+        pb = Problems("规划" if lang == "zh" else "plan", error=RubricError, lang=lang)
         if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
-            raise RubricError(f"{name_or_path!r}: not a plan name")
+            pb.add(f"{quote(name)} 不是规划名称（not a plan name）", f"{quote(name)}: not a plan name")
+            pb.raise_if_any()
         path = plans_dir() / f"{name}.yaml"
         if not path.exists():
             known = list_plans()
             close = difflib.get_close_matches(name, known, n=1)
-            hint = f" — did you mean {close[0]!r}?" if close else ""
-            raise RubricError(f"{path}: no plan named {name!r}{hint}; known plans: {', '.join(known) or 'none'}")
-    doc = load_yaml(path, RubricError)
-    return _build(doc, path)
+            pb.add(f"没有名为 {quote(name)} 的规划" + (f"——是否应为 {close[0]!r}？" if close else "")
+                   + f"；现有：{', '.join(known) or '无'}",
+                   f"no plan named {quote(name)}" + (f" — did you mean {close[0]!r}?" if close else "")
+                   + f"; known plans: {', '.join(known) or 'none'}", file=str(path))
+            pb.raise_if_any()
+    what = f"规划 {path.name}" if lang == "zh" else f"plan {path.name}"
+    doc = load_yaml(path, RubricError, lang=lang, what=what)
+    return _build(doc, path, lang)
 
 
 class _Problems:
-    """Collects ``item: problem`` lines so that a plan file reports everything wrong at once."""
+    """The shared collector for one plan file: each problem names the file, the item and the problem."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, lang: str | None = None):
         self.path = path
-        self.items: list[str] = []
+        lang = lang or default_lang()
+        self.pb = Problems(f"规划 {path.name}" if lang == "zh" else f"plan {path.name}", error=RubricError,
+                           lang=lang)
 
-    def add(self, item: str, problem: str) -> None:
-        self.items.append(f"{item}: {problem}")
+    def add(self, item: str, zh: str, en: str) -> None:
+        add_item(self.pb, self.path, item, zh, en)
 
     def raise_if_any(self) -> None:
-        if len(self.items) == 1:
-            raise RubricError(f"{self.path}: {self.items[0]}")
-        if self.items:
-            raise RubricError(f"{self.path}: {len(self.items)} problems:\n"
-                              + "\n".join(f"- {p}" for p in self.items))
+        self.pb.raise_if_any()
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _is_year(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100
-
-
 def _check_fields(obj: Any, item: str, required: Iterable[str], optional: Iterable[str],
                   pb: _Problems) -> bool:
     if not isinstance(obj, dict):
-        pb.add(item, f"expected a mapping, got {type(obj).__name__}")
+        pb.add(item, f"应为映射，实际为 {type(obj).__name__}", f"expected a mapping, got {type(obj).__name__}")
         return False
     missing = [k for k in required if k not in obj]
     for key in missing:
-        pb.add(item, f"missing field '{key}'")
+        pb.add(item, f"缺少字段 '{key}'", f"missing field '{key}'")
     allowed = set(required) | set(optional)
     for key in obj:
         if key not in allowed:
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            hint = f" — did you mean '{close[0]}'?" if close else ""
-            pb.add(item, f"unknown field '{key}'{hint}")
+            pb.add(item, f"未知字段 {quote(key)}" + (f"（是否应为 '{close[0]}'？）" if close else ""),
+                   f"unknown field {quote(key)}" + (f" — did you mean '{close[0]}'?" if close else ""))
     return not missing
 
 
@@ -193,7 +197,8 @@ def _text(obj: dict, key: str, item: str, pb: _Problems, optional: bool = False)
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value.strip():
-        pb.add(item, f"field '{key}' should be non-empty text, got {value!r}")
+        pb.add(item, f"字段 '{key}' 应为非空文本，实际为 {show(value)}",
+               f"field '{key}' should be non-empty text, got {show(value)}")
         return None
     return value.strip()
 
@@ -215,24 +220,29 @@ def _source_label(src: dict, extra: str) -> str:
     return " · ".join(str(x) for x in (src.get("file"), extra) if x)
 
 
-def _build(doc: Any, path: Path) -> Plan:
-    pb = _Problems(path)
+def _build(doc: Any, path: Path, lang: str | None = None) -> Plan:
+    pb = _Problems(path, lang)
     if not isinstance(doc, dict):
-        pb.add("file", "expected a YAML mapping at the top level")
+        pb.add("file", f"顶层应为 YAML 映射，实际为 {type(doc).__name__}",
+               f"expected a YAML mapping at the top level, got {type(doc).__name__}")
         pb.raise_if_any()
     if not _check_fields(doc, "file", TOP_REQUIRED, TOP_OPTIONAL, pb):
         pb.raise_if_any()
     name = doc["id"]
     if name != path.stem:
-        pb.add("id", f"id {name!r} does not match the file name {path.stem!r}")
+        pb.add("id", f"id {show(name)} 与文件名 '{path.stem}' 不一致",
+               f"id {show(name)} does not match the file name '{path.stem}'")
     for key in ("title_zh", "title_en", "region"):
         _text(doc, key, key, pb)
     base_year, target_year = doc["baseline_year"], doc["target_year"]
     for key, value in (("baseline_year", base_year), ("target_year", target_year)):
-        if not _is_year(value):
-            pb.add(key, f"should be a year, got {value!r}")
-    if _is_year(base_year) and _is_year(target_year) and target_year < base_year:
-        pb.add("target_year", f"{target_year} is before the baseline year {base_year}")
+        if not is_year(value):
+            pb.add(key, year_problem(value, "zh"), year_problem(value, "en"))
+    if is_year(base_year) and is_year(target_year):
+        base_year, target_year = int(base_year), int(target_year)
+        if target_year < base_year:
+            pb.add("target_year", f"年份颠倒：目标年份 {target_year} 早于基期年份 {base_year}",
+                   f"reversed years: {target_year} is before the baseline year {base_year}")
     source = doc["source"]
     if _check_fields(source, "source", ("file", "document", "reference", "issuer", "date"),
                      source.keys() if isinstance(source, dict) else (), pb):
@@ -240,21 +250,22 @@ def _build(doc: Any, path: Path) -> Plan:
         _text(source, "document", "source", pb)
     sources = doc.get("sources") or {}
     if not isinstance(sources, dict) or not all(isinstance(v, dict) and v.get("file") for v in sources.values()):
-        pb.add("sources", "expected a mapping of key -> {file, document, ...}")
+        pb.add("sources", "应为“键: {file, document, ...}”映射", "expected a mapping of key -> {file, document, ...}")
         sources = {}
 
     choices = doc["choices"]
     seen_choices: set[str] = set()
     if not isinstance(choices, list) or not choices:
-        pb.add("choices", "expected a non-empty list of {id, zh, en}")
+        pb.add("choices", "应为非空的 {id, zh, en} 列表", "expected a non-empty list of {id, zh, en}")
         choices = []
     for i, ch in enumerate(choices):
         item = f"choices[{i}]"
         if _check_fields(ch, item, ("id", "zh", "en"), (), pb):
-            item = f"choices[{i}] (id {ch['id']!r})"
-            if ch["id"] in seen_choices:
-                pb.add(item, "duplicate id")
-            seen_choices.add(ch["id"])
+            item = f"choices[{i}] (id {show(ch['id'])})"
+            if isinstance(ch["id"], str) and ch["id"] in seen_choices:
+                pb.add(item, "id 重复", "duplicate id")
+            if isinstance(ch["id"], str):
+                seen_choices.add(ch["id"])
             _text(ch, "zh", item, pb)
             _text(ch, "en", item, pb)
 
@@ -262,7 +273,10 @@ def _build(doc: Any, path: Path) -> Plan:
     rows = _targets(doc["targets"], base_year, target_year, seen, pb)
     units = {r["id"]: r["unit"] for r in rows}
     directions = {r["id"]: r["direction"] for r in rows}
-    mrows = _milestones(doc.get("milestones") or [], doc.get("region"), sources, units, directions, seen, pb)
+    spans = {r["id"]: (r["baseline_year"], r["target_year"]) for r in rows}
+    plan_span = (base_year, target_year) if is_year(base_year) and is_year(target_year) else None
+    mrows = _milestones(doc.get("milestones") or [], doc.get("region"), sources, units, directions, spans,
+                        plan_span, seen, pb)
     pb.raise_if_any()
 
     targets = pd.DataFrame(rows, columns=TARGET_COLUMNS)
@@ -285,22 +299,22 @@ def _build(doc: Any, path: Path) -> Plan:
 def _entry_id(entry: Any, section: str, i: int, required, optional, seen: dict[str, str],
               pb: _Problems) -> str | None:
     """Check an entry's fields and id (unique across the file); its label for messages, or None."""
-    item = f"{section}[{i}]" + (f" (id {entry['id']!r})" if isinstance(entry, dict) and "id" in entry else "")
+    eid = entry.get("id") if isinstance(entry, dict) else None
+    item = f"{section}[{i}]" + (f" (id {show(eid)})" if isinstance(entry, dict) and "id" in entry else "")
     if not _check_fields(entry, item, required, optional, pb):
         return None
-    eid = entry["id"]
     if not isinstance(eid, str) or not eid or not all(c.isalnum() or c in "_-" for c in eid):
-        pb.add(item, "id should be letters, digits, '_' or '-'")
+        pb.add(item, "id 应由字母、数字、'_' 或 '-' 组成", "id should be letters, digits, '_' or '-'")
         return None
     if eid in seen:
-        pb.add(item, f"duplicate id (also {seen[eid]})")
+        pb.add(item, f"id 重复（另见 {seen[eid]}）", f"duplicate id (also {seen[eid]})")
     seen[eid] = f"{section}[{i}]"
     return item
 
 
 def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str], pb: _Problems) -> list[dict]:
     if not isinstance(items, list) or not items:
-        pb.add("targets", "expected a non-empty list")
+        pb.add("targets", "应为非空列表", "expected a non-empty list")
         return []
     rows: list[dict] = []
     numbers: set[Any] = set()
@@ -311,50 +325,64 @@ def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str],
         tid = t["id"]
         number = t["number"]
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            pb.add(item, f"number should be a positive whole number, got {number!r}")
+            pb.add(item, f"number 应为正整数，实际为 {show(number)}",
+                   f"number should be a positive whole number, got {show(number)}")
         elif number in numbers:
-            pb.add(item, f"duplicate number {number}")
-        numbers.add(number)
+            pb.add(item, f"编号 {number} 重复", f"duplicate number {number}")
+        else:
+            numbers.add(number)
         texts = {k: _text(t, k, item, pb) for k in ("category", "category_source", "category_en", "name_zh",
                                                     "name_zh_source", "name_en", "unit", "unit_en",
                                                     "binding_zh")}
         direction = t["direction"]
         if direction not in DIRECTIONS:
-            pb.add(item, f"unknown direction {direction!r} (expected one of {', '.join(DIRECTIONS)})")
+            pb.add(item, f"未知的方向 {show(direction)}（可选：{', '.join(DIRECTIONS)}）",
+                   f"unknown direction {show(direction)} (expected one of {', '.join(DIRECTIONS)})")
         baseline, target = t["baseline"], t["target"]
         if baseline is not None and not _is_number(baseline):
-            pb.add(item, f"baseline should be a number or null (source shows —), got {baseline!r}")
+            pb.add(item, f"baseline 应为数字，或 null（原表为“—”），实际为 {show(baseline)}",
+                   f"baseline should be a number or null (source shows —), got {show(baseline)}")
         if not _is_number(target):
-            pb.add(item, f"target should be a number, got {target!r}")
+            pb.add(item, f"target 应为数字，实际为 {show(target)}", f"target should be a number, got {show(target)}")
         for key, value in (("baseline", baseline), ("target", target)):
             if _is_number(value) and value < 0:
-                pb.add(item, f"{key} is negative ({value})")
+                pb.add(item, f"{key} 为负数（{value}）", f"{key} is negative ({value})")
             if _is_number(value) and texts["unit"] in PERCENT_UNITS and value > 100:
-                pb.add(item, f"{key} {value} is above 100 for a percentage")
+                pb.add(item, f"{key} {value} 超过 100（百分比）", f"{key} {value} is above 100 for a percentage")
         if not isinstance(t["binding"], bool):
-            pb.add(item, f"binding should be true (约束性) or false (预期性), got {t['binding']!r}")
+            pb.add(item, f"binding 应为 true（约束性）或 false（预期性），实际为 {show(t['binding'])}",
+                   f"binding should be true (约束性) or false (预期性), got {show(t['binding'])}")
         elif texts["binding_zh"] and texts["binding_zh"] != ("约束性" if t["binding"] else "预期性"):
-            pb.add(item, f"binding {t['binding']} contradicts binding_zh {texts['binding_zh']!r}")
+            pb.add(item, f"binding {t['binding']} 与 binding_zh {show(texts['binding_zh'])} 矛盾",
+                   f"binding {t['binding']} contradicts binding_zh {show(texts['binding_zh'])}")
         b_year = t.get("baseline_year", base_year)
         t_year = t.get("target_year", target_year)
-        if not _is_year(b_year) or not _is_year(t_year):
-            pb.add(item, f"baseline_year/target_year should be years, got {b_year!r}/{t_year!r}")
-        elif t_year < b_year:
-            pb.add(item, f"target_year {t_year} is before baseline_year {b_year}")
+        for key, value in (("baseline_year", b_year), ("target_year", t_year)):
+            if key in t and not is_year(value):
+                pb.add(item, f"{key}：{year_problem(value, 'zh')}", f"{key}: {year_problem(value, 'en')}")
+        if is_year(b_year) and is_year(t_year):
+            b_year, t_year = int(b_year), int(t_year)
+            if t_year < b_year:
+                pb.add(item, f"年份颠倒：target_year {t_year} 早于 baseline_year {b_year}",
+                       f"reversed years: target_year {t_year} is before baseline_year {b_year}")
         st = t["source_text"]
         if not isinstance(st, dict) or not {"baseline", "target", "binding"} <= set(st):
-            pb.add(item, "source_text should be a mapping with baseline, target and binding (the cells as printed)")
+            pb.add(item, "source_text 应为含 baseline、target、binding 的映射（原表单元格原文）",
+                   "source_text should be a mapping with baseline, target and binding (the cells as printed)")
             st = {}
         else:
             dash = str(st.get("baseline")).strip() in ("—", "-", "－", "--")
             if baseline is None and not dash:
-                pb.add(item, f"baseline is null but source_text.baseline is {st.get('baseline')!r} (expected —)")
+                pb.add(item, f"baseline 为 null，但 source_text.baseline 为 {show(st.get('baseline'))}（应为 —）",
+                       f"baseline is null but source_text.baseline is {show(st.get('baseline'))} (expected —)")
             elif baseline is not None and dash:
-                pb.add(item, f"baseline is {baseline!r} but source_text.baseline is '—': the source shows no value, "
-                             "so write null (never 0)")
+                pb.add(item, f"baseline 为 {show(baseline)}，但原表为“—”（无数值），应写 null（不可写 0）",
+                       f"baseline is {show(baseline)} but source_text.baseline is '—': the source shows no value, "
+                       "so write null (never 0)")
         src = t["source"]
         if not isinstance(src, dict) or not {"file", "table", "number"} <= set(src):
-            pb.add(item, "source should be a mapping with file, table and number")
+            pb.add(item, "source 应为含 file、table、number 的映射",
+                   "source should be a mapping with file, table and number")
             src = {}
         rows.append({
             "id": tid, "number": number, "category": texts["category"], "category_en": texts["category_en"],
@@ -372,9 +400,10 @@ def _targets(items: Any, base_year: Any, target_year: Any, seen: dict[str, str],
 
 
 def _milestones(items: Any, region: Any, sources: dict, units: dict[str, str], directions: dict[str, str],
-                seen: dict[str, str], pb: _Problems) -> list[dict]:
+                spans: dict[str, tuple[Any, Any]], plan_span: tuple[int, int] | None, seen: dict[str, str],
+                pb: _Problems) -> list[dict]:
     if not isinstance(items, list):
-        pb.add("milestones", "expected a list")
+        pb.add("milestones", "应为列表", "expected a list")
         return []
     rows: list[dict] = []
     for i, m in enumerate(items):
@@ -384,37 +413,56 @@ def _milestones(items: Any, region: Any, sources: dict, units: dict[str, str], d
         mid = m["id"]
         date = _as_date(m["date"])
         if date is None:
-            pb.add(item, f"date should be an ISO date such as 2023-12-31, got {m['date']!r}")
+            pb.add(item, f"date 应为 ISO 日期（如 2023-12-31），实际为 {show(m['date'])}",
+                   f"date should be an ISO date such as 2023-12-31, got {show(m['date'])}")
         texts = {k: _text(m, k, item, pb) for k in ("name_zh", "name_en", "unit", "unit_en")}
         value, comparison, indicator = m["value"], m["comparison"], m["indicator"]
         if not _is_number(value):
-            pb.add(item, f"value should be a number, got {value!r}")
-        if comparison not in COMPARISONS:
-            pb.add(item, f"unknown comparison {comparison!r} (expected one of {', '.join(COMPARISONS)})")
+            pb.add(item, f"value 应为数字，实际为 {show(value)}", f"value should be a number, got {show(value)}")
+        if not isinstance(comparison, str) or comparison not in COMPARISONS:
+            pb.add(item, f"未知的比较符 {show(comparison)}（可选：{', '.join(COMPARISONS)}）",
+                   f"unknown comparison {show(comparison)} (expected one of {', '.join(COMPARISONS)})")
+        span = plan_span
         if indicator is not None:
-            if indicator not in units:
-                pb.add(item, f"indicator {indicator!r} is not a target id of this plan")
+            if not isinstance(indicator, str) or indicator not in units:
+                pb.add(item, f"indicator {show(indicator)} 不是本规划的目标 id",
+                       f"indicator {show(indicator)} is not a target id of this plan")
             else:
+                span = spans[indicator]
                 if texts["unit"] and texts["unit"] != units[indicator]:
-                    pb.add(item, f"unit {texts['unit']!r} differs from indicator {indicator!r}'s unit "
-                                 f"{units[indicator]!r}")
-                if (comparison in COMPARISONS and directions[indicator] in DIRECTIONS
+                    unit, theirs = show(texts["unit"]), show(units[indicator])
+                    pb.add(item, f"单位 {unit} 与指标 {show(indicator)} 的单位 {theirs} 不同",
+                           f"unit {unit} differs from indicator {show(indicator)}'s unit {theirs}")
+                if (isinstance(comparison, str) and comparison in COMPARISONS and directions[indicator] in DIRECTIONS
                         and COMPARISONS[comparison][0] != directions[indicator]):
-                    pb.add(item, f"comparison {comparison!r} contradicts direction "
-                                 f"{directions[indicator]!r} of indicator {indicator!r}")
+                    way = show(directions[indicator])
+                    pb.add(item, f"比较符 {show(comparison)} 与指标 {show(indicator)} 的方向 {way} 矛盾",
+                           f"comparison {show(comparison)} contradicts direction {way} of indicator {show(indicator)}")
+        if date is not None:
+            first, last = span if span and all(is_year(y) for y in span) else (YEAR_MIN, YEAR_MAX)
+            if not is_year(date.year):
+                pb.add(item, f"date：{year_problem(date.year, 'zh')}", f"date: {year_problem(date.year, 'en')}")
+            elif date.year < first:
+                pb.add(item, f"里程碑日期 {date} 早于基期年份 {first}",
+                       f"milestone date {date} is before the baseline year {first}")
+            elif date.year > last:
+                pb.add(item, f"里程碑日期 {date} 晚于目标年份 {last}",
+                       f"milestone date {date} is after the target year {last}")
         src = m["source"]
         if not isinstance(src, dict) or not {"file", "section"} <= set(src):
-            pb.add(item, "source should be a mapping with file and section")
+            pb.add(item, "source 应为含 file、section 的映射", "source should be a mapping with file and section")
             src = {}
-        elif src.get("key") is not None and src["key"] not in sources:
-            pb.add(item, f"source key {src['key']!r} is not in the plan's sources")
-        doc = sources.get(src.get("key"), {}).get("document")
+        elif src.get("key") is not None and (not isinstance(src["key"], str) or src["key"] not in sources):
+            pb.add(item, f"source 的 key {show(src['key'])} 不在本规划的 sources 中",
+                   f"source key {show(src['key'])} is not in the plan's sources")
+        doc = sources.get(src.get("key"), {}).get("document") if isinstance(src.get("key"), str) else None
         rows.append({
             "id": mid, "date": date, "year": date.year if date else 0, "indicator": indicator,
             "region": m.get("region") or region, "name_zh": texts["name_zh"],
             "name_zh_source": m.get("name_zh_source") or texts["name_zh"], "measure_zh": m.get("measure_zh"),
             "name_en": texts["name_en"], "value": value, "comparison": comparison,
-            "direction": COMPARISONS.get(comparison, (None,))[0], "strict": COMPARISONS.get(comparison, (0, 0))[1],
+            "direction": COMPARISONS.get(comparison, (None,))[0] if isinstance(comparison, str) else None,
+            "strict": COMPARISONS.get(comparison, (0, 0))[1] if isinstance(comparison, str) else False,
             "unit": texts["unit"], "unit_en": texts["unit_en"], "source_key": src.get("key"),
             "source_file": src.get("file"), "source_section": src.get("section"),
             "source": _source_label(src, " ".join(str(x) for x in (doc, src.get("section")) if x)),
@@ -438,17 +486,17 @@ def resolve_path(path: str | Path) -> Path:
     return p if p.is_absolute() else PROJECT_ROOT / p
 
 
-def load_observations(path: str | Path, plan: Plan | str) -> pd.DataFrame:
+def load_observations(path: str | Path, plan: Plan | str, lang: str | None = None) -> pd.DataFrame:
     """Read observed values (CSV or Excel, as written by :func:`write_template`) and validate them.
 
     Returns a tidy frame ``id, region, year, value, row`` (``row`` = the line in the file, header = 1).
     Blank ``value`` cells are unfilled template rows and are skipped. Raises :class:`DataError`
-    listing every problem, each naming the file, row, column and problem.
+    listing every problem, each naming the file, row, column and problem (Chinese unless ``lang="en"``).
     """
     path = resolve_path(path)
     frame = read_table(path, sheet="observations")
     frame["row"] = np.arange(len(frame)) + 2  # header is line/row 1 in both CSV and Excel
-    return validate_observations(frame, plan, source=str(path))
+    return validate_observations(frame, plan, source=str(path), lang=lang)
 
 
 def _region_names(plan: Plan) -> set[str]:
@@ -462,72 +510,131 @@ def _region_names(plan: Plan) -> set[str]:
     return set(regions["name"]) | {plan.region}
 
 
-def validate_observations(frame: pd.DataFrame, plan: Plan | str, source: str | None = None) -> pd.DataFrame:
+def column_label(columns: list[str], name: str, from_file: bool) -> str:
+    """A column as a person finds it: ``C (year)`` in a file (its spreadsheet letter), ``year`` in a frame."""
+    if not from_file or name not in columns:
+        return name
+    n, letters = columns.index(name) + 1, ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return f"{letters} ({name})"
+
+
+class RowReporter:
+    """Adds a problem per flagged row of a table to a :class:`~creditlab.problems.Problems`: rows of a
+    file by their line (header = 1), rows of an in-memory frame by their index."""
+
+    def __init__(self, pb: Problems, source: str, columns: list[str], rows: np.ndarray, from_file: bool):
+        self.pb, self.source, self.columns, self.rows, self.from_file = pb, source, columns, rows, from_file
+
+    def __call__(self, mask: Any, column: str, zh: Any, en: Any) -> None:
+        """``zh``/``en``: the message for row position ``i`` (callables)."""
+        col = column_label(self.columns, column, self.from_file)
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            if self.from_file:
+                self.pb.add(zh(i), en(i), file=self.source, row=int(self.rows[i]), column=col)
+            else:
+                self.pb.add(f"索引 {self.rows[i]}：{zh(i)}", f"row (index) {self.rows[i]}: {en(i)}",
+                            file=self.source, column=col)
+
+    def rows_problem(self, positions: Any, column: str, zh: str, en: str) -> None:
+        """One problem on several rows (a duplicate): one grouped line."""
+        rows = [int(self.rows[i]) for i in positions]
+        col = column_label(self.columns, column, self.from_file) if column in self.columns else column
+        if self.from_file:
+            self.pb.add_rows(zh, en, rows, file=self.source, column=col)
+        else:
+            listed = ", ".join(map(str, rows))
+            self.pb.add(f"索引 {listed}：{zh}", f"rows (index) {listed}: {en}", file=self.source, column=col)
+
+
+def check_columns(pb: Problems, source: str, cols: list[str], required: tuple[str, ...],
+                  optional: tuple[str, ...]) -> None:
+    """Missing, unknown (with the closest known name) and repeated columns of a table."""
+    allowed = required + optional
+    for c in required:
+        if c not in cols:
+            pb.add(f"缺少列 '{c}'", f"missing column '{c}'", file=source)
+    for c in cols:
+        if c not in allowed:
+            close = difflib.get_close_matches(c, allowed, n=1)
+            pb.add(f"未知列 {quote(c)}" + (f"（是否应为 '{close[0]}'？）" if close else "")
+                   + f"（允许：{', '.join(allowed)}）",
+                   f"unknown column {quote(c)}" + (f" — did you mean '{close[0]}'?" if close else "")
+                   + f" (allowed: {', '.join(allowed)})", file=source)
+    for c in sorted({c for c in cols if cols.count(c) > 1}):
+        pb.add(f"列 {quote(c)} 出现了多次", f"column {quote(c)} appears more than once", file=source)
+
+
+def validate_observations(frame: pd.DataFrame, plan: Plan | str, source: str | None = None,
+                          lang: str | None = None) -> pd.DataFrame:
     """Check observations against ``plan`` and return them tidy (``id, region, year, value, row``).
 
-    Problems reported (all at once, in one :class:`DataError`): missing or unknown columns, unknown ids,
-    years that are not whole numbers or lie outside the plan period, values that are not numbers, negative,
-    or above 100 for a percentage, a unit that differs from the plan's, an unknown region, a milestone's
-    value filed for another region, and duplicate (id, region, year) rows.
+    Problems reported (all at once, in one :class:`DataError`, Chinese unless ``lang="en"``): missing or
+    unknown columns, unknown ids, years that are not whole numbers or lie outside the plan period, values
+    that are not numbers, negative, or above 100 for a percentage, a unit that differs from the plan's, an
+    unknown region, a milestone's value filed for another region, and duplicate (id, region, year) rows.
     """
-    plan = load_plan(plan)
+    lang = lang or default_lang()
+    plan = load_plan(plan, lang)
     source = source or frame.attrs.get("source") or "<observations>"
+    pb = Problems("观测值" if lang == "zh" else "observations", error=DataError, lang=lang)
     cols = [str(c).strip() for c in frame.columns]
-    missing = [c for c in OBS_REQUIRED if c not in cols]
-    unknown = [c for c in cols if c not in OBS_REQUIRED + OBS_OPTIONAL]
-    if missing or unknown:
-        problems = [f"{source}: missing column '{c}'" for c in missing]
-        problems += [f"{source}: unknown column '{c}' (allowed: {', '.join(OBS_REQUIRED + OBS_OPTIONAL)})"
-                     for c in unknown]
-        raise DataError(f"{source}: {len(problems)} problem(s) in the observations' columns", problems)
+    check_columns(pb, source, [c for c in cols if c != "row"] if "row" in cols else cols, OBS_REQUIRED,
+                  OBS_OPTIONAL)
+    pb.raise_if_any()
     raw = frame.copy()
     raw.columns = cols
     from_file = "row" in raw.columns
     rows = raw["row"].to_numpy() if from_file else raw.index.to_numpy()
-    label = "row" if from_file else "row (index)"
+    report = RowReporter(pb, source, cols, rows, from_file)
     text = {c: raw[c].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
             for c in ("id", "year", "value") + tuple(c for c in ("region", "unit") if c in raw.columns)}
     # an unfilled template row (no value) is not an observation; it is skipped, never scored as 0
     keep = (text["value"] != "").to_numpy()
-    problems: list[str] = []
-
-    def report(mask: np.ndarray, column: str, message) -> None:
-        for i in np.flatnonzero(mask & keep):
-            problems.append(f"{source}: {label} {rows[i]}, column '{column}': {message(i)}")
 
     ids = text["id"].to_numpy()
     known = set(plan.ids)
     bad_id = ~np.isin(ids, list(known)).astype(bool)
 
-    def id_msg(i: int) -> str:
+    def id_msg(i: int, lng: str) -> str:
         if not ids[i]:
-            return "empty id"
+            return "id 为空" if lng == "zh" else "empty id"
         close = difflib.get_close_matches(ids[i], sorted(known), n=1)
-        return f"unknown indicator id {ids[i]!r}" + (f" — did you mean {close[0]!r}?" if close else "")
+        if lng == "zh":
+            return f"未知的指标 id {quote(ids[i])}" + (f"（是否应为 {close[0]!r}？）" if close else "")
+        return f"unknown indicator id {quote(ids[i])}" + (f" — did you mean {close[0]!r}?" if close else "")
 
-    report(bad_id, "id", id_msg)
+    report(bad_id & keep, "id", lambda i: id_msg(i, "zh"), lambda i: id_msg(i, "en"))
 
     year_num = pd.to_numeric(text["year"], errors="coerce").to_numpy(dtype=float)
     first, last = plan.years
     not_year = ~np.isfinite(year_num) | (np.round(year_num) != year_num)
-    report(not_year, "year", lambda i: f"{text['year'].iloc[i]!r} is not a year")
+    report(not_year & keep, "year", lambda i: f"{quote(text['year'].iloc[i])} 不是年份",
+           lambda i: f"{quote(text['year'].iloc[i])} is not a year")
     out_of_range = ~not_year & ((year_num < first) | (year_num > last))
-    report(out_of_range, "year", lambda i: f"year {int(year_num[i])} is outside the plan period {first}–{last}")
+    report(out_of_range & keep, "year", lambda i: f"年份 {int(year_num[i])} 不在规划期 {first}–{last} 内",
+           lambda i: f"year {int(year_num[i])} is outside the plan period {first}–{last}")
 
     values = pd.to_numeric(text["value"], errors="coerce").to_numpy(dtype=float)
     not_num = np.isnan(values) | ~np.isfinite(values)
 
-    def num_msg(i: int) -> str:
+    def num_msg(i: int, lng: str) -> str:
         v = text["value"].iloc[i]
-        hint = " (write the number only, without % or units)" if any(ch in v for ch in "%前亿万条家个人") else ""
-        return f"{v!r} is not a number{hint}"
+        units = any(ch in v for ch in "%前亿万条家个人")
+        if lng == "zh":
+            return f"{quote(v)} 不是数字" + ("（只填数字，不带 % 或单位）" if units else "")
+        return f"{quote(v)} is not a number" + (" (write the number only, without % or units)" if units else "")
 
-    report(not_num, "value", num_msg)
-    report(~not_num & (values < 0), "value", lambda i: f"value {values[i]:g} is negative")
+    report(not_num & keep, "value", lambda i: num_msg(i, "zh"), lambda i: num_msg(i, "en"))
+    report(~not_num & (values < 0) & keep, "value", lambda i: f"数值 {values[i]:g} 为负数",
+           lambda i: f"value {values[i]:g} is negative")
     units = plan.targets.set_index("id")["unit"].to_dict() | plan.milestones.set_index("id")["unit"].to_dict()
     unit_of = np.array([units.get(x, "") for x in ids], dtype=object)
     is_pct = np.isin(unit_of, PERCENT_UNITS)
-    report(~not_num & is_pct & (values > 100), "value", lambda i: f"value {values[i]:g} is above 100 for a percentage")
+    report(~not_num & is_pct & (values > 100) & keep, "value", lambda i: f"数值 {values[i]:g} 超过 100（百分比）",
+           lambda i: f"value {values[i]:g} is above 100 for a percentage")
 
     if "unit" in text:
         unit_text = text["unit"].to_numpy()
@@ -535,28 +642,32 @@ def validate_observations(frame: pd.DataFrame, plan: Plan | str, source: str | N
                       | plan.milestones.set_index("id")[["unit", "unit_en"]].apply(set, axis=1).to_dict())
         bad_unit = np.array([bool(u) and i in unit_alias and u not in unit_alias[i]
                              for u, i in zip(unit_text, ids, strict=True)], dtype=bool)
-        report(bad_unit, "unit", lambda i: f"unit {unit_text[i]!r} differs from the plan's unit {units[ids[i]]!r}")
+        report(bad_unit & keep, "unit", lambda i: f"单位 {quote(unit_text[i])} 与规划的单位 {units[ids[i]]!r} 不同",
+               lambda i: f"unit {quote(unit_text[i])} differs from the plan's unit {units[ids[i]]!r}")
 
     region = text["region"].replace("", plan.region).to_numpy() if "region" in text else \
         np.full(len(raw), plan.region, dtype=object)
     if "region" in text and (region != plan.region).any():
         names = _region_names(plan)
-        report(~np.isin(region, list(names)), "region",
-               lambda i: f"unknown region {region[i]!r} (not {plan.region} or one of its cities/counties)")
+        report(~np.isin(region, list(names)) & keep, "region",
+               lambda i: f"未知地区 {quote(region[i])}（不是{plan.region}或其下辖市县）",
+               lambda i: f"unknown region {quote(region[i])} (not {plan.region} or one of its cities/counties)")
     m_region = plan.milestones.set_index("id")["region"].to_dict()
     wrong_region = np.array([i in m_region and r != m_region[i] for i, r in zip(ids, region, strict=True)],
                             dtype=bool)
-    report(wrong_region, "region", lambda i: f"milestone {ids[i]!r} is for {m_region[ids[i]]}, not {region[i]}")
+    report(wrong_region & keep, "region", lambda i: f"里程碑 {ids[i]!r} 属于{m_region[ids[i]]}，不是{region[i]}",
+           lambda i: f"milestone {ids[i]!r} is for {m_region[ids[i]]}, not {region[i]}")
 
     tidy = pd.DataFrame({"id": ids, "region": region, "year": year_num, "value": values, "row": rows})[keep]
     valid = ~(bad_id | not_year | not_num)[keep]
-    dup = tidy[valid].duplicated(["id", "region", "year"], keep=False)
+    pos = np.flatnonzero(keep)[valid]
+    dup = tidy[valid].duplicated(["id", "region", "year"], keep=False).to_numpy()
     if dup.any():
-        for (i_, r_, y_), grp in tidy[valid][dup].groupby(["id", "region", "year"], sort=False):
-            problems.append(f"{source}: {label}s {', '.join(str(x) for x in grp['row'])}, columns 'id, region, "
-                            f"year': duplicate observation of {i_!r} for {r_} in {int(y_)}")
-    if problems:
-        raise DataError(f"{source}: {len(problems)} problem(s) in the observations", problems)
+        for (i_, r_, y_), grp in tidy[valid][dup].assign(_pos=pos[dup]).groupby(["id", "region", "year"],
+                                                                              sort=False):
+            report.rows_problem(grp["_pos"], "id, region, year", f"{i_!r} 在 {r_} {int(y_)} 年的观测值重复",
+                                f"duplicate observation of {i_!r} for {r_} in {int(y_)}")
+    pb.raise_if_any()
     tidy = tidy.astype({"year": int, "value": float}).reset_index(drop=True)[OBS_COLUMNS]
     tidy.attrs["source"] = source
     tidy.attrs["skipped"] = int((~keep).sum())

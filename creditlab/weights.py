@@ -16,7 +16,7 @@ Named scenarios (``data/scenarios/<rubric>.yaml``) are weights an analyst writes
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ import pandas as pd
 
 from .errors import CreditlabError
 from .paths import data_dir
+from .problems import Problems, default_lang, quote
 from .rubric import Rubric
-from .yamlio import load_yaml
+from .yamlio import load_yaml, show
 
 SCHEMES = ("uniform", "dirichlet")
 WEIGHT_LEVELS = ("level1", "level2")
@@ -137,7 +138,11 @@ def scenarios_path(rubric: Rubric) -> Path:
     return data_dir() / "scenarios" / f"{rubric.name}.yaml"
 
 
-def load_scenarios(rubric: Rubric, path: str | Path | None = None) -> list[Scenario]:
+SCENARIO_FIELDS = ("id", "name_zh", "name_en", "level", "weights", "note_zh", "note_en")
+SCENARIO_REQUIRED = ("id", "name_zh", "name_en", "level", "weights")
+
+
+def load_scenarios(rubric: Rubric, path: str | Path | None = None, lang: str | None = None) -> list[Scenario]:
     """Read and validate named weight scenarios (default: the rubric's bundled file).
 
     File format::
@@ -153,63 +158,116 @@ def load_scenarios(rubric: Rubric, path: str | Path | None = None) -> list[Scena
             ...
             weights: equal           # every indicator of the level the same weight
 
-    Every problem raises :class:`ScenarioError` naming the file and the scenario.
+    Raises one :class:`ScenarioError` listing every problem (file, scenario, problem), in Chinese unless
+    ``lang="en"`` (default: ``$CREDITLAB_LANG``).
     """
     path = Path(path) if path is not None else scenarios_path(rubric)
-    doc = load_yaml(path, ScenarioError)
+    lang = lang or default_lang()
+    what = f"权重情景 {path.name}" if lang == "zh" else f"scenarios {path.name}"
+    doc = load_yaml(path, ScenarioError, lang=lang, what=what)
+    pb = Problems(what, error=ScenarioError, lang=lang)
 
-    def fail(item: str, problem: str) -> ScenarioError:
-        return ScenarioError(f"{path}: {item}: {problem}")
+    def add(item: tuple[str, str], zh: str, en: str) -> None:
+        pb.add(f"{item[0]}：{zh}", f"{item[1]}: {en}", file=str(path))
 
     if not isinstance(doc, dict) or not isinstance(doc.get("scenarios"), list):
-        raise fail("file", "expected a mapping with a 'scenarios' list")
+        add(("文件", "file"), "应为带 'scenarios' 列表的映射", "expected a mapping with a 'scenarios' list")
+        pb.raise_if_any()
+    for key in doc:
+        if key not in ("rubric", "scenarios"):
+            add(("文件", "file"), f"未知字段 {quote(key)}", f"unknown field {quote(key)}")
     if doc.get("rubric") != rubric.name:
-        raise fail("rubric", f"file is for rubric {doc.get('rubric')!r}, not {rubric.name!r}")
+        add(("rubric", "rubric"), f"该文件属于评估标准 {show(doc.get('rubric'))}，不是 '{rubric.name}'",
+            f"file is for rubric {show(doc.get('rubric'))}, not '{rubric.name}'")
+    nominal: dict[str, pd.Series | None] = {}
+
+    def nominal_at(level: str) -> pd.Series | None:
+        """The rubric's weights at ``level``; a rubric without points there is said once, in the collector."""
+        if level not in nominal:
+            try:
+                nominal[level] = nominal_weights(rubric, level)
+            except ScenarioError as exc:  # henan-2021 gives no points
+                nominal[level] = None
+                add(("rubric", "rubric"), f"评估标准 {rubric.name} 的 {level} 指标没有分值，无法设权重", str(exc))
+        return nominal[level]
+
     out: list[Scenario] = []
     seen: set[str] = set()
     for i, item in enumerate(doc["scenarios"]):
         sid = item.get("id") if isinstance(item, dict) else None
-        where = f"scenario {sid}" if sid else f"scenario #{i + 1}"
+        plain = isinstance(sid, str) and sid and all(c.isalnum() or c in "-_." for c in sid) and len(sid) <= 60
+        where = (f"情景 {sid}", f"scenario {sid}") if plain else (f"第{i + 1}个情景", f"scenario #{i + 1}")
         if not isinstance(item, dict):
-            raise fail(where, "expected a mapping")
-        for key in ("id", "name_zh", "name_en", "level", "weights"):
+            add(where, f"应为映射，实际为 {show(item)}", f"expected a mapping, got {show(item)}")
+            continue
+        start = len(pb.items)
+        for key in SCENARIO_REQUIRED:
             if key not in item:
-                raise fail(where, f"missing field '{key}'")
-        if sid in seen:
-            raise fail(where, "duplicate id")
-        seen.add(sid)
-        level = item["level"]
-        if level not in WEIGHT_LEVELS:
-            raise fail(where, f"level must be one of {', '.join(WEIGHT_LEVELS)}, got {level!r}")
-        weights = _scenario_weights(rubric, level, item["weights"], lambda p, w=where: fail(w, p))
-        out.append(Scenario(id=sid, name_zh=item["name_zh"], name_en=item["name_en"], level=level,
-                            weights=weights, note_zh=item.get("note_zh", ""), note_en=item.get("note_en", "")))
-    if not out:
-        raise fail("scenarios", "no scenarios")
+                add(where, f"缺少字段 '{key}'", f"missing field '{key}'")
+        for key in item:
+            if key not in SCENARIO_FIELDS:
+                add(where, f"未知字段 {quote(key)}", f"unknown field {quote(key)}")
+        if "id" in item and not plain:
+            add(where, f"id 应为由字母、数字、'-'、'_' 组成的文本，实际为 {show(sid)}",
+                f"id should be text of letters, digits, '-' or '_', got {show(sid)}")
+        elif plain and sid in seen:
+            add(where, "id 重复", "duplicate id")
+        seen.add(sid if plain else f"#{i}")
+        for key in ("name_zh", "name_en", "note_zh", "note_en"):
+            if key in item and not (isinstance(item[key], str) and (item[key].strip() or key.startswith("note"))):
+                add(where, f"字段 '{key}' 应为非空文本，实际为 {show(item[key])}",
+                    f"field '{key}' should be non-empty text, got {show(item[key])}")
+        level = item.get("level")
+        if "level" in item and level not in WEIGHT_LEVELS:
+            add(where, f"level 应为 {', '.join(WEIGHT_LEVELS)} 之一，实际为 {show(level)}",
+                f"level must be one of {', '.join(WEIGHT_LEVELS)}, got {show(level)}")
+        elif "weights" in item and level in WEIGHT_LEVELS and nominal_at(level) is not None:
+            weights = _scenario_weights(nominal[level], level, item["weights"],
+                                        lambda zh, en, w=where: add(w, zh, en))
+            if len(pb.items) == start:
+                out.append(Scenario(id=sid, name_zh=item["name_zh"], name_en=item["name_en"], level=level,
+                                    weights=weights, note_zh=item.get("note_zh", ""),
+                                    note_en=item.get("note_en", "")))
+    if not doc["scenarios"]:
+        add(("scenarios", "scenarios"), "没有任何情景", "no scenarios")
+    pb.raise_if_any()
     return out
 
 
-def _scenario_weights(rubric: Rubric, level: str, raw: Any, fail) -> pd.Series:
-    nominal = nominal_weights(rubric, level)
+def _scenario_weights(nominal: pd.Series, level: str, raw: Any, add: Callable[[str, str], None]) -> pd.Series:
+    """A scenario's weights for every id of ``nominal``; each problem goes to ``add(zh, en)``."""
     total = float(nominal.sum())
-    if raw == "equal":
+    if isinstance(raw, str) and raw == "equal":
         return pd.Series(total / len(nominal), index=nominal.index, name="weight")
     if not isinstance(raw, Mapping):
-        raise fail("'weights' should be a mapping id → points or 'equal'")
-    unknown = sorted(set(map(str, raw)) - set(nominal.index))
+        add(f"'weights' 应为“id: 分值”映射或 'equal'，实际为 {show(raw)}",
+            f"'weights' should be a mapping id → points or 'equal', got {show(raw)}")
+        return nominal
+    known = ", ".join(nominal.index)
+    unknown = [str(k) for k in raw if str(k) not in nominal.index]
     if unknown:
-        raise fail(f"unknown {level} id(s) {', '.join(unknown)} (known: {', '.join(nominal.index)})")
+        listed = ", ".join(quote(k, 40) for k in unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        add(f"未知的 {level} 指标 id：{listed}（现有：{known}）",
+            f"unknown {level} id(s) {listed} (known: {known})")
     missing = [k for k in nominal.index if k not in raw]
     if missing:
-        raise fail(f"no weight for {', '.join(missing)} (give every {level} indicator a weight)")
+        add(f"缺少 {', '.join(missing)} 的权重（{level} 的每个指标都要给权重）",
+            f"no weight for {', '.join(missing)} (give every {level} indicator a weight)")
     values = {}
+    bad = False
     for k, v in raw.items():
         if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v < 0:
-            raise fail(f"weight of {k} should be a non-negative number, got {v!r}")
-        values[str(k)] = float(v)
+            add(f"{quote(str(k), 40)} 的权重应为非负数，实际为 {show(v)}",
+                f"weight of {quote(str(k), 40)} should be a non-negative number, got {show(v)}")
+            bad = True
+        else:
+            values[str(k)] = float(v)
+    if bad or unknown or missing:
+        return nominal
     w = pd.Series(values, name="weight").reindex(nominal.index)
     if abs(w.sum() - total) > _SUM_TOL:
-        raise fail(f"weights sum to {w.sum():g}, expected the rubric's total {total:g}")
+        add(f"权重合计 {w.sum():g}，应为评估标准总分 {total:g}",
+            f"weights sum to {w.sum():g}, expected the rubric's total {total:g}")
     return w
 
 

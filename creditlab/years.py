@@ -5,6 +5,8 @@ from typing import Any
 
 import numpy as np
 
+from .problems import quote
+
 YEAR_MIN = 1949
 YEAR_MAX = 2100
 
@@ -25,8 +27,8 @@ def year_problem(value: Any, lang: str = "zh") -> str | None:
     if is_year(value):
         return None
     if lang == "zh":
-        return f"年份应为 {YEAR_MIN}–{YEAR_MAX} 之间的整数，实际为 {value!r}"
-    return f"year should be a whole number from {YEAR_MIN} to {YEAR_MAX}, got {value!r}"
+        return f"年份应为 {YEAR_MIN}–{YEAR_MAX} 之间的整数，实际为 {quote(value)}"
+    return f"year should be a whole number from {YEAR_MIN} to {YEAR_MAX}, got {quote(value)}"
 
 
 def year_mask(values: Any) -> np.ndarray:

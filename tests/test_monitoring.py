@@ -73,22 +73,23 @@ def test_groups_accept_chinese_names():
 def test_validation_names_file_line_column(tmp_path, row, column, problem):
     path = write(tmp_path, ["韩城市,county,2024-01,100,360", row])
     with pytest.raises(DataError) as exc:
-        mon.load_rankings(path, province=None)
+        mon.load_rankings(path, province=None, lang="en")
     assert len(exc.value.problems) == 1, exc.value.problems
     p = exc.value.problems[0]
-    assert p.startswith(f"{path}: line 3, column '{column}'") and problem in p, p
+    letter = "ABCDE"[mon.REQUIRED.index(column)]
+    assert p.startswith(f"{path}: row 3: column {letter} ({column})") and problem in p, p
 
 
 def test_inconsistent_group_size_and_duplicates_all_at_once(tmp_path):
     path = write(tmp_path, ["宝鸡市,prefecture,2024-01,12,261", "咸阳市,prefecture,2024-01,40,262",
                             "宝鸡市,prefecture,2024-01,13,261", "韩城市,county,2024-01,400,360"])
     with pytest.raises(DataError) as exc:
-        mon.load_rankings(path, province=None)
+        mon.load_rankings(path, province=None, lang="en")
     probs = exc.value.problems
     assert len(probs) == 3, probs
-    assert any("group 'prefecture' has different sizes in 2024-01" in p and "line 3: 262" in p for p in probs)
-    assert any("lines 2, 4: duplicate ranking of 宝鸡市 in 2024-01" in p for p in probs)
-    assert any("line 5, column 'rank'" in p for p in probs)
+    assert any("group 'prefecture' has different sizes in 2024-01" in p and "row 3: 262" in p for p in probs)
+    assert any("rows 2, 4: column city, period: duplicate ranking of '宝鸡市' in 2024-01" in p for p in probs)
+    assert any("row 5: column D (rank)" in p for p in probs)
 
 
 def test_province_check_of_cities_and_groups(tmp_path):
@@ -96,27 +97,40 @@ def test_province_check_of_cities_and_groups(tmp_path):
                             "杨凌示范区,prefecture,2024-01,20,261", "韩城市,prefecture,2024-01,30,261",
                             "新城区,county,2024-01,30,360"])
     with pytest.raises(DataError) as exc:
-        mon.load_rankings(path, province="陕西")
+        mon.load_rankings(path, province="陕西", lang="en")
     text = "\n".join(exc.value.problems)
-    assert "line 3, column 'city': unknown city '宝季市' in 陕西 — did you mean '宝鸡市'?" in text
-    assert "line 4, column 'city': '杨凌示范区' is a zone, not a city ranked in the monitoring" in text
-    assert "line 5, column 'group': 韩城市 (county_city) cannot be in group 'prefecture'" in text
-    assert "line 6, column 'city': '新城区' is a district" in text
+    assert "row 3: column A (city): unknown city '宝季市' in 陕西 — did you mean '宝鸡市'?" in text
+    assert "row 4: column A (city): '杨凌示范区' is a zone, not a city ranked in the monitoring" in text
+    assert "row 5: column B (group): 韩城市 (county_city) cannot be in group 'prefecture'" in text
+    assert "row 6: column A (city): '新城区' is a district" in text
 
 
 def test_city_code_must_match(tmp_path):
     path = write(tmp_path, ["宝鸡市,610300,prefecture,2024-01,12,261", "咸阳市,610300,prefecture,2024-01,13,261"],
                  header="city,city_code,group,period,rank,group_size")
-    with pytest.raises(DataError, match=r"line 3, column 'city_code': code '610300' is not 咸阳市 \(宝鸡市\)"):
-        mon.load_rankings(path)
+    with pytest.raises(DataError, match=r"row 3: column B \(city_code\): code '610300' is not 咸阳市 \(宝鸡市\)"):
+        mon.load_rankings(path, lang="en")
 
 
 def test_columns_checked(tmp_path):
     path = write(tmp_path, ["宝鸡市,prefecture,2024-01,12"], header="city,group,month,rank,size")
     with pytest.raises(DataError) as exc:
+        mon.load_rankings(path, lang="en")
+    for part in ("missing column 'period'", "missing column 'group_size'",
+                 "unknown column 'size'"):
+        assert any(p.split(": ", 1)[1].startswith(part) for p in exc.value.problems), part
+
+
+def test_years_outside_the_one_range_and_chinese_messages(tmp_path, monkeypatch):
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    path = write(tmp_path, ["宝鸡市,prefecture,2204-01,12,261", "宝鸡市,prefecture,1900-12,12,261",
+                            "宝鸡市,prefecture,2024-01,12,261"])
+    with pytest.raises(DataError) as exc:
         mon.load_rankings(path)
-    assert {"missing column 'period'", "missing column 'group_size'", "unknown column 'size'"} <= {
-        p.split(": ", 1)[1].split(" (")[0] for p in exc.value.problems}
+    msg = str(exc.value)
+    assert "城市信用监测排名：发现 2 个问题" in msg
+    assert "第2行，列C (period)：'2204-01'：年份应为 1949–2100 之间的整数，实际为 2204" in msg
+    assert "第3行，列C (period)：'1900-12'：年份应为" in msg
 
 
 # --- provincial average and the plan path --------------------------------------------------------
@@ -236,6 +250,16 @@ def test_bulletin_changes_and_flags():
     first = mon.bulletin(r, "2024Q1")
     assert first["rank_prev"].isna().all()
     assert list(first["city"]) == ["渭南市", "咸阳市", "宝鸡市"]  # best first within the tier
+
+
+def test_periods_and_horizons_outside_the_one_year_range():
+    r = ladder({"渭南市": [1, 2, 3]})
+    for call in (lambda: mon.parse_quarter("2204Q1"), lambda: mon.parse_quarter("2204-03"),
+                 lambda: mon.city_trends(r, horizon="2204-12"), lambda: mon.until(r, "2204-12"),
+                 lambda: mon.average_trend(mon.provincial_average(r), horizon="1900-12")):
+        with pytest.raises(ValueError, match="year should be a whole number from 1949 to 2100"):
+            call()
+    assert mon.parse_quarter("2024-11") == "2024Q4" and mon.parse_quarter("2024q4") == "2024Q4"
 
 
 def test_low_rank_rule_parameters():

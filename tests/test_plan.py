@@ -263,6 +263,20 @@ MALFORMED = [
     ("no targets", lambda d: d.update(targets=[]), "targets", "expected a non-empty list"),
     ("top-level field", lambda d: d.pop("region"), "file", "missing field 'region'"),
     ("id mismatch", lambda d: d.update(id="shaanxi"), "id", "does not match the file name"),
+    ("reversed plan years", lambda d: d.update(baseline_year=2030), "target_year",
+     "reversed years: 2025 is before the baseline year 2030"),
+    ("year 2204", lambda d: d.update(target_year=2204), "target_year",
+     "year should be a whole number from 1949 to 2100, got 2204"),
+    ("target's own year", _set(3, "target_year", 2204), "id 'local_credit_platforms'",
+     "target_year: year should be a whole number from 1949 to 2100, got 2204"),
+    ("milestone after target year", _set(0, "date", "2030-12-31", "milestones"), "id 'wp2023_credit_records'",
+     "milestone date 2030-12-31 is after the target year 2025"),
+    ("milestone before baseline", _set(1, "date", "2019-12-31", "milestones"), "id 'wp2023_qxr_enterprises'",
+     "milestone date 2019-12-31 is before the baseline year 2020"),
+    ("milestone id a list", _set(1, "id", ["a", "b"], "milestones"), "milestones[1] (id <list of 2>)",
+     "id should be letters, digits"),
+    ("comparison a list", _set(1, "comparison", [">"], "milestones"), "id 'wp2023_qxr_enterprises'",
+     "unknown comparison <list of 1>"),
 ]
 
 
@@ -272,7 +286,7 @@ def test_malformed_plan_names_file_item_and_problem(tmp_path, label, mutate, ite
     mutate(doc)
     path = write(tmp_path, doc)
     with pytest.raises(RubricError) as exc:
-        cplan.load_plan(path)
+        cplan.load_plan(path, lang="en")
     msg = str(exc.value)
     assert str(path) in msg
     line = next((ln for ln in msg.splitlines() if problem in ln), "")
@@ -283,29 +297,51 @@ def test_malformed_plan_names_file_item_and_problem(tmp_path, label, mutate, ite
 def test_every_problem_reported_at_once(tmp_path):
     doc = raw_plan()
     _two(doc)
-    with pytest.raises(RubricError, match="2 problems") as exc:
-        cplan.load_plan(write(tmp_path, doc))
+    with pytest.raises(RubricError, match=r"2 problem\(s\) in plan") as exc:
+        cplan.load_plan(write(tmp_path, doc), lang="en")
     assert "unknown direction 'up'" in str(exc.value) and "target should be a number" in str(exc.value)
+
+
+def test_plan_problems_in_chinese_by_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    doc = raw_plan()
+    _two(doc)
+    doc["target_year"] = 2019
+    with pytest.raises(RubricError) as exc:
+        cplan.load_plan(write(tmp_path, doc))
+    msg = str(exc.value)
+    assert f"规划 {PLAN}.yaml：发现" in msg
+    assert "targets[0] (id 'credit_records')：未知的方向 'up'" in msg
+    assert "target_year：年份颠倒：目标年份 2019 早于基期年份 2020" in msg
+
+
+def test_duplicate_key_in_a_plan_is_named(tmp_path):
+    text = PLAN_FILE.read_text(encoding="utf-8")
+    line = next(i for i, ln in enumerate(text.splitlines()) if ln.strip() == "direction: higher") + 1
+    text = text.replace("    direction: higher\n", "    direction: higher\n    direction: lower\n", 1)
+    with pytest.raises(RubricError) as exc:
+        cplan.load_plan(write(tmp_path, text), lang="en")
+    assert f"line {line + 1}: duplicate key 'direction' (already on line {line})" in str(exc.value)
 
 
 def test_bad_yaml_names_the_line(tmp_path):
     text = PLAN_FILE.read_text(encoding="utf-8").replace("    direction: lower\n", "    direction: [lower\n", 1)
     path = write(tmp_path, text)
     with pytest.raises(RubricError, match=r"invalid YAML") as exc:
-        cplan.load_plan(path)
+        cplan.load_plan(path, lang="en")
     assert str(path) in str(exc.value) and "line" in str(exc.value)
 
 
 def test_not_a_mapping(tmp_path):
     with pytest.raises(RubricError, match="expected a YAML mapping"):
-        cplan.load_plan(write(tmp_path, "- just\n- a list\n"))
+        cplan.load_plan(write(tmp_path, "- just\n- a list\n"), lang="en")
 
 
 def test_unknown_plan_name_suggests_the_right_one():
     with pytest.raises(RubricError, match=r"no plan named 'shaanxi-14th-fyq' — did you mean 'shaanxi-14th-fyp'"):
-        creditlab.load_plan("shaanxi-14th-fyq")
+        creditlab.load_plan("shaanxi-14th-fyq", lang="en")
     with pytest.raises(RubricError, match="not a plan name"):
-        creditlab.load_plan("../etc/passwd")
+        creditlab.load_plan("../etc/passwd", lang="en")
 
 
 # --- observations: loading, template, validation -------------------------------------------------
@@ -371,45 +407,61 @@ def bad_file(tmp_path: Path, lines: list[str]) -> Path:
 def test_observation_errors_name_file_row_column(plan, tmp_path, line, column, problem):
     path = bad_file(tmp_path, ["credit_records,陕西省,2021,4.6", line])
     with pytest.raises(DataError) as exc:
-        cplan.load_observations(path, plan)
+        cplan.load_observations(path, plan, lang="en")
     assert len(exc.value.problems) == 1, exc.value.problems
     p = exc.value.problems[0]
-    assert p.startswith(f"{path}: row 3, column '{column}'") and problem in p, p
+    letter = "ABCD"["id,region,year,value".split(",").index(column)]
+    assert p.startswith(f"{path}: row 3: column {letter} ({column})") and problem in p, p
 
 
 def test_duplicates_and_all_problems_at_once(plan, tmp_path):
     path = bad_file(tmp_path, ["blacklist_share,,2023,0.9", "blacklist_share,陕西省,2023,1.0", "x,,2023,1",
                                "credit_records,,20x1,4"])
     with pytest.raises(DataError) as exc:
-        cplan.load_observations(path, plan)
+        cplan.load_observations(path, plan, lang="en")
     probs = exc.value.problems
     assert len(probs) == 3
     assert any("rows 2, 3" in p and "duplicate observation of 'blacklist_share'" in p for p in probs)
-    assert any("row 4, column 'id'" in p for p in probs) and any("row 5, column 'year'" in p for p in probs)
+    assert any("row 4: column A (id)" in p for p in probs) and any("row 5: column C (year)" in p for p in probs)
 
 
 def test_columns_checked(plan, tmp_path):
     path = tmp_path / "obs.csv"
     path.write_text("id,yr,value,valeu\nblacklist_share,2023,0.9,\n", encoding="utf-8")
     with pytest.raises(DataError) as exc:
-        cplan.load_observations(path, plan)
+        cplan.load_observations(path, plan, lang="en")
     assert any("missing column 'year'" in p for p in exc.value.problems)
     assert any("unknown column 'valeu'" in p for p in exc.value.problems)
     with pytest.raises(DataError, match="file not found"):
-        cplan.load_observations(tmp_path / "nope.csv", plan)
+        cplan.load_observations(tmp_path / "nope.csv", plan, lang="en")
 
 
 def test_unit_column_must_match(plan, tmp_path):
     path = tmp_path / "obs.csv"
     path.write_text("id,year,value,unit\nblacklist_share,2023,0.9,%\ncredit_records,2023,10,条\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"row 3, column 'unit': unit '条' differs from the plan's unit '亿条'"):
-        cplan.load_observations(path, plan)
+    with pytest.raises(DataError, match=r"row 3: column D \(unit\): unit '条' differs from the plan's unit '亿条'"):
+        cplan.load_observations(path, plan, lang="en")
 
 
-def test_in_memory_frames_are_validated_too(plan):
+def test_in_memory_frames_are_validated_too(plan, monkeypatch):
     frame = obs([("blacklist_share", 2023, 0.9), ("blacklist_share", 2024, "n/a")])
-    with pytest.raises(DataError, match=r"<observations>: row \(index\) 1, column 'value': 'n/a' is not a number"):
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
+    with pytest.raises(DataError, match=r"<observations>: column value: row \(index\) 1: 'n/a' is not a number"):
         creditlab.assess_progress(plan, frame, 2024)
+    monkeypatch.delenv("CREDITLAB_LANG")
+    with pytest.raises(DataError, match=r"观测值：发现 1 个问题\n- <observations>：列value：索引 1：'n/a' 不是数字"):
+        creditlab.assess_progress(plan, frame, 2024)
+
+
+def test_observations_in_chinese_grouped_and_capped(plan, tmp_path, monkeypatch):
+    """50,000 bad rows: one line per problem up to the cap, counted, never a 50,000-line message."""
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    path = bad_file(tmp_path, ["blacklist_share,,2023,0.9"] * 50_000 + ["blacklist_share,,2204,0.9"])
+    with pytest.raises(DataError) as exc:
+        cplan.load_observations(path, plan)
+    msg = str(exc.value)
+    assert "观测值：发现 50001 个问题" in msg and "第2、3、4、5、6、7、8、9、10、11行等共50000行" in msg
+    assert "第50002行，列C (year)：年份 2204 不在规划期 2020–2025 内" in msg and len(msg) < 2000
 
 
 # --- progress: hand-computed values --------------------------------------------------------------

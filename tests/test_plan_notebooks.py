@@ -83,7 +83,8 @@ def test_plan_progress_misspelled_parameter(tmp_path):
 
 
 @pytest.mark.parametrize("params,expected", [
-    ({"plan": "shaanxi-15th-fyp"}, "no plan named 'shaanxi-15th-fyp'"),
+    ({"plan": "shaanxi-15th-fyp"}, "没有名为 'shaanxi-15th-fyp' 的规划——是否应为 'shaanxi-14th-fyp'？"),
+    ({"plan": "shaanxi-15th-fyp", "language": "en"}, "no plan named 'shaanxi-15th-fyp'"),
     ({"as_of": 2019}, "before the plan's baseline year 2020"),
     ({"method": "cagr"}, "method must be one of compound, linear"),
     ({"as_of": "2024"}, "parameter 'as_of' should be int"),

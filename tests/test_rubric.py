@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -246,13 +250,13 @@ def _crit(doc, cid):
 def test_bad_yaml_names_file_and_line(rubric_file):
     path = rubric_file(text="id: shaanxi-2020\nlevels: [\n  - : :\n")
     with pytest.raises(RubricError, match=r"shaanxi-2020\.yaml.*line \d+.*invalid YAML"):
-        load_rubric(path)
+        load_rubric(path, lang="en")
 
 
 def test_missing_field(rubric_file):
     path = rubric_file(lambda d: _crit(d, "A2.3a")[0].pop("text_en"))
     with pytest.raises(RubricError, match=r"shaanxi-2020\.yaml: criterion A2.3a: missing field 'text_en'"):
-        load_rubric(path)
+        load_rubric(path, lang="en")
 
 
 def test_points_not_adding_up_at_level2(rubric_file):
@@ -262,12 +266,12 @@ def test_points_not_adding_up_at_level2(rubric_file):
         c["rule"] = {"type": "binary"}
         l3["points"] = l3["points"] + 1  # level 3 consistent, so level 2 is the first to disagree
     with pytest.raises(RubricError, match=r"shaanxi-2020\.yaml: indicator A1: points do not add up.*6.*5"):
-        load_rubric(rubric_file(mutate))
+        load_rubric(rubric_file(mutate), lang="en")
 
 
 def test_points_not_adding_up_at_level3(rubric_file):
     with pytest.raises(RubricError, match=r"indicator A1.3: points do not add up.*3.*4"):
-        load_rubric(rubric_file(lambda d: _crit(d, "A1.3b")[1].update(points=4)))
+        load_rubric(rubric_file(lambda d: _crit(d, "A1.3b")[1].update(points=4)), lang="en")
 
 
 def test_points_not_adding_up_at_level1(rubric_file):
@@ -279,52 +283,52 @@ def test_points_not_adding_up_at_level1(rubric_file):
         if l3.get("points") is not None:
             l3["points"] = 2
     with pytest.raises(RubricError, match=r"indicator A: points do not add up.*41.*40"):
-        load_rubric(rubric_file(mutate))
+        load_rubric(rubric_file(mutate), lang="en")
 
 
 def test_points_not_adding_up_at_total(rubric_file):
     with pytest.raises(RubricError, match=r"max_points: points do not add up.*100.*120"):
-        load_rubric(rubric_file(lambda d: d.update(max_points=120)))
+        load_rubric(rubric_file(lambda d: d.update(max_points=120)), lang="en")
 
 
 def test_duplicate_id(rubric_file):
     with pytest.raises(RubricError, match=r"criterion A1.1a: duplicate id"):
-        load_rubric(rubric_file(lambda d: _crit(d, "A1.2a")[0].update(id="A1.1a")))
+        load_rubric(rubric_file(lambda d: _crit(d, "A1.2a")[0].update(id="A1.1a")), lang="en")
 
 
 def test_unknown_rule(rubric_file):
     with pytest.raises(RubricError, match=r"criterion A1.2a: unknown rule type 'bonus'"):
-        load_rubric(rubric_file(lambda d: _crit(d, "A1.2a")[0].update(rule={"type": "bonus"})))
+        load_rubric(rubric_file(lambda d: _crit(d, "A1.2a")[0].update(rule={"type": "bonus"})), lang="en")
 
 
 def test_cap_must_match_points(rubric_file):
     with pytest.raises(RubricError, match=r"criterion A3.1a: cap 2 differs from the row's points 3"):
-        load_rubric(rubric_file(lambda d: _crit(d, "A3.1a")[0]["rule"].update(cap=2)))
+        load_rubric(rubric_file(lambda d: _crit(d, "A3.1a")[0]["rule"].update(cap=2)), lang="en")
 
 
 def test_unknown_certification_field(rubric_file):
     def mutate(d):
         d["certification"]["conditions"][0]["checks"][0]["field"] = "mood"
     with pytest.raises(RubricError, match=r"certification condition C1: unknown field 'mood'"):
-        load_rubric(rubric_file(mutate))
+        load_rubric(rubric_file(mutate), lang="en")
 
 
 def test_id_must_match_file_name(rubric_file):
     with pytest.raises(RubricError, match=r"id 'other' does not match the file name"):
-        load_rubric(rubric_file(lambda d: d.update(id="other")))
+        load_rubric(rubric_file(lambda d: d.update(id="other")), lang="en")
 
 
 def test_unknown_name_lists_known():
     with pytest.raises(RubricError, match=r"no rubric named 'nope'.*shaanxi-2020"):
-        load_rubric("nope")
+        load_rubric("nope", lang="en")
     with pytest.raises(RubricError, match=r"not a rubric name"):
-        load_rubric("../../etc/passwd")
+        load_rubric("../../etc/passwd", lang="en")
 
 
 def test_yaml_is_loaded_safely(rubric_file):
     path = rubric_file(text="id: !!python/object/apply:os.system ['echo pwned']\n")
     with pytest.raises(RubricError, match="invalid YAML"):
-        load_rubric(path)
+        load_rubric(path, lang="en")
 
 
 def test_points_are_finite(sx):
@@ -344,3 +348,109 @@ def test_schema_points_at_folders_in_the_project(sx, ly, hn):
     assert "../sources/" in refs
     for rubric in (sx, ly, hn):
         assert (sources / rubric.source["file"]).is_file(), rubric.name
+
+
+# --- every problem at once, Chinese by default, hostile values --------------------------------------
+
+def test_every_problem_at_once_in_chinese_by_default(rubric_file, monkeypatch):
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+
+    def mutate(d):
+        _crit(d, "A2.3a")[0].pop("text_en")
+        _crit(d, "A2.4a")[0]["rule"] = {"type": "bonus"}       # the next criterion is still checked
+        _crit(d, "A3.1a")[0]["rule"]["cap"] = 2
+        d["certification"]["conditions"][0]["checks"][0]["field"] = "mood"
+        d["years"] = [2030, 2020]
+    with pytest.raises(RubricError) as info:
+        load_rubric(rubric_file(mutate))
+    text = str(info.value)
+    assert "评估标准 shaanxi-2020.yaml：发现 5 个问题" in text
+    for part in ("shaanxi-2020.yaml：评分项 A2.3a：缺少字段 'text_en'", "评分项 A2.4a：未知的规则类型 'bonus'",
+                 "评分项 A3.1a：上限 cap 2 与该行分值 3 不一致", "认定条件 C1：未知字段 'mood'",
+                 "years：年份范围颠倒：末个年份 2020 早于首个年份 2030"):
+        assert part in text
+    assert len(info.value.problems) == 5
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
+    with pytest.raises(RubricError, match=r"5 problem\(s\) in rubric shaanxi-2020\.yaml"):
+        load_rubric(rubric_file(mutate))
+
+
+@pytest.mark.parametrize("years, fragment", [
+    ([2030, 2020], "reversed year range: the last year 2020 is before the first year 2030"),
+    ([2204, None], "year should be a whole number from 1949 to 2100, got 2204"),
+    ([2020, 2204], "year should be a whole number from 1949 to 2100, got 2204"),
+    ([True, None], "year should be a whole number from 1949 to 2100, got True"),
+    (["x" * 10_000, None], "year should be a whole number from 1949 to 2100, got 'xxxxxxx"),
+    ("2020", "expected [first_year, last_year or null], got '2020'"),
+])
+def test_impossible_years_are_named(rubric_file, years, fragment):
+    with pytest.raises(RubricError) as info:
+        load_rubric(rubric_file(lambda d: d.update(years=years)), lang="en")
+    assert f"years: {fragment}" in str(info.value) and len(str(info.value)) < 500
+
+
+def test_duplicate_key_cannot_remove_a_mandatory_condition(rubric_file):
+    src = (creditlab.paths.data_dir() / "rubrics" / "shaanxi-2020.yaml").read_text(encoding="utf-8")
+    lines = src.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.strip() == "mandatory: true")
+    indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+    lines.insert(first + 1, f"{indent}mandatory: false\n")
+    with pytest.raises(RubricError) as info:
+        load_rubric(rubric_file(text="".join(lines)), lang="en")
+    assert (f"shaanxi-2020.yaml: line {first + 2}: duplicate key 'mandatory' (already on line {first + 1})"
+            in str(info.value))
+
+
+def test_misspelt_field_is_not_ignored(rubric_file):
+    def mutate(d):
+        c = _crit(d, "A1.1a")[0]
+        c["mandtory"] = c.pop("mandatory")
+    with pytest.raises(RubricError, match=r"criterion A1.1a: unknown field 'mandtory' — did you mean 'mandatory'"):
+        load_rubric(rubric_file(mutate), lang="en")
+
+
+def test_huge_values_are_quoted_short(rubric_file):
+    huge = "<script>" + "x" * 1_000_000
+
+    def mutate(d):
+        d["id"] = huge
+        _crit(d, "A1.1a")[0]["mandatory"] = huge
+        _crit(d, "A1.2a")[0]["points"] = list(range(1000))
+    with pytest.raises(RubricError) as info:
+        load_rubric(rubric_file(mutate), lang="en")
+    text = str(info.value)
+    assert len(text) < 2000
+    assert "criterion A1.2a: field 'points' should be a number, got <list of 1000>" in text
+    assert "'mandatory' should be true or false" in text and "does not match the file name" in text
+
+
+def test_not_a_mapping_anywhere_is_named(rubric_file):
+    def mutate(d):
+        d["levels"][0]["children"][0]["children"][0]["criteria"][0] = "just text"
+        d["certification"]["conditions"][1] = 7
+    with pytest.raises(RubricError) as info:
+        load_rubric(rubric_file(mutate), lang="en")
+    text = str(info.value)
+    assert "criterion #1 under indicator A1.1: expected a mapping, got str 'just text'" in text
+    assert "certification condition #2: expected a mapping, got int 7" in text
+
+
+def test_cli_names_a_hostile_rubric_and_exits_2(data_copy):
+    """`creditlab rubrics` on a data folder holding an alias bomb: the message, exit 2, no traceback."""
+    from test_yamlio import BOMB
+
+    (data_copy / "rubrics" / "bomb.yaml").write_text(BOMB, encoding="utf-8")
+    env = {**os.environ, "CREDITLAB_DATA": str(data_copy), "CREDITLAB_LANG": "zh",
+           "PYTHONPATH": str(Path(creditlab.__file__).parent.parent)}
+    out = subprocess.run([sys.executable, "-m", "creditlab.cli", "rubrics"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "creditlab：错误：评估标准 bomb.yaml：发现 1 个问题" in out.stderr
+    assert "bomb.yaml：第2行第8列：不允许使用 YAML 锚点和别名（*a）" in out.stderr
+
+
+@pytest.mark.parametrize("step, fragment", [(0, "should be above 0"), (-0.1, "is negative"),
+                                            ("0.1", "should be a number")])
+def test_points_step_is_checked(rubric_file, step, fragment):
+    with pytest.raises(RubricError, match=fragment):
+        load_rubric(rubric_file(lambda d: d.update(points_step=step)), lang="en")

@@ -128,17 +128,18 @@ HEAD = "rubric: shaanxi-2020\nscenarios:\n"
 
 
 @pytest.mark.parametrize("item, problem", [
-    ("  - {id: s1, name_zh: x, name_en: x, level: level1, weights: {A: 40, B: 30, D: 30}}", "unknown level1 id(s) D"),
+    ("  - {id: s1, name_zh: x, name_en: x, level: level1, weights: {A: 40, B: 30, D: 30}}", "unknown level1 id(s) 'D'"),
     ("  - {id: s1, name_zh: x, name_en: x, level: level1, weights: {A: 40, B: 30, C: 20}}", "sum to 90"),
     ("  - {id: s1, name_zh: x, name_en: x, level: level1, weights: {A: 70, B: 30}}", "no weight for C"),
     ("  - {id: s1, name_zh: x, name_en: x, level: level1, weights: {A: 110, B: 30, C: -40}}", "non-negative"),
     ("  - {id: s1, name_zh: x, name_en: x, level: level3, weights: equal}", "level must be"),
     ("  - {id: s1, name_zh: x, level: level1, weights: equal}", "missing field 'name_en'"),
+    ("  - {id: s1, name_zh: x, name_en: x, weights: equal}", "missing field 'level'"),
 ])
 def test_scenario_errors_name_file_and_item(sx, tmp_path, item, problem):
     path = _write(tmp_path, HEAD + item + "\n")
     with pytest.raises(ScenarioError) as exc:
-        load_scenarios(sx, path)
+        load_scenarios(sx, path, lang="en")
     msg = str(exc.value)
     assert str(path) in msg and "scenario s1" in msg and problem in msg
 
@@ -146,13 +147,47 @@ def test_scenario_errors_name_file_and_item(sx, tmp_path, item, problem):
 def test_scenario_file_for_another_rubric(sx, tmp_path):
     path = _write(tmp_path, "rubric: henan-2021\nscenarios: []\n")
     with pytest.raises(ScenarioError, match="not 'shaanxi-2020'"):
-        load_scenarios(sx, path)
+        load_scenarios(sx, path, lang="en")
 
 
 def test_duplicate_scenario_id(sx, tmp_path):
     item = "  - {id: s1, name_zh: x, name_en: x, level: level1, weights: equal}\n"
     with pytest.raises(ScenarioError, match="scenario s1: duplicate id"):
-        load_scenarios(sx, _write(tmp_path, HEAD + item + item))
+        load_scenarios(sx, _write(tmp_path, HEAD + item + item), lang="en")
+
+
+def test_every_scenario_problem_at_once_in_chinese(sx, tmp_path, monkeypatch):
+    """A non-text id, a duplicate id, unknown and missing weights, bad values: all named, no traceback."""
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    body = HEAD + (
+        "  - {id: [a, b], name_zh: x, name_en: x, level: level1, weights: equal}\n"
+        "  - {id: s1, name_zh: x, name_en: x, level: level1, weights: {A: 40, B: 30, C: 30}}\n"
+        "  - {id: s1, name_zh: x, name_en: x, level: level1, weights: {A: forty, B: -5, C: .nan, Z: 3}}\n"
+        "  - {id: s3, name_zh: '', name_en: x, level: level2, weights: [1, 2], colour: red}\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenarios(sx, _write(tmp_path, body))
+    msg = str(exc.value)
+    assert "权重情景 scen.yaml：发现 9 个问题" in msg
+    for part in ("第1个情景：id 应为由字母、数字、'-'、'_' 组成的文本，实际为 <list of 2>", "情景 s1：id 重复",
+                 "情景 s1：未知的 level1 指标 id：'Z'", "情景 s1：'A' 的权重应为非负数，实际为 'forty'",
+                 "'B' 的权重应为非负数，实际为 -5", "'C' 的权重应为非负数，实际为 nan",
+                 "情景 s3：未知字段 'colour'", "情景 s3：字段 'name_zh' 应为非空文本", "情景 s3：'weights' 应为"):
+        assert part in msg, part
+
+
+def test_scenario_file_that_is_not_yaml_is_named(sx, tmp_path):
+    with pytest.raises(ScenarioError, match="duplicate key 'rubric'"):
+        load_scenarios(sx, _write(tmp_path, "rubric: shaanxi-2020\nrubric: henan-2021\nscenarios: []\n"),
+                       lang="en")
+    with pytest.raises(ScenarioError, match="anchors and aliases"):
+        load_scenarios(sx, _write(tmp_path, HEAD + "  - &s {id: s1}\n  - *s\n"), lang="en")
+
+
+def test_scenarios_for_a_rubric_without_points(tmp_path):
+    hn = load_rubric("henan-2021")
+    body = "rubric: henan-2021\nscenarios:\n  - {id: s1, name_zh: x, name_en: x, level: level1, weights: equal}\n"
+    with pytest.raises(ScenarioError, match="gives no points for its level1 indicators"):
+        load_scenarios(hn, _write(tmp_path, body), lang="en")
 
 
 def test_bundled_scenarios_path(sx):
