@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
 from .banner import banner_html, is_synthetic
 from .errors import CreditlabError
+from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
 from .i18n import check_lang, fmt_num, tr
 from .sensitivity import (
@@ -82,7 +83,7 @@ def _height(n: int) -> int:
 def rank_band_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
     """Median rank with its 5–95 % band per region, and the nominal rank, best at the top."""
     s = summary.sort_values(["nominal_rank", "region"])
-    names = s["name"].astype(str).to_list()
+    names = chart_texts(s["name"])  # region names: text, never markup, in the chart
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=s["median_rank"], y=names, mode="markers", name=_t(lang, "排名中位数（5%–95%区间）", "median rank (5–95 %)"),
@@ -108,7 +109,7 @@ def certification_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
     lo, hi = s["p_certified_min"], s["p_certified_max"]
     color = np.where(hi <= 0, COLORS["not_certified"], np.where(lo >= 1, COLORS["certified"], COLORS["undecided"]))
     fig = go.Figure(go.Bar(
-        x=s["name"].astype(str), y=lo, marker_color=color,
+        x=chart_texts(s["name"]), y=lo, marker_color=color,
         error_y=dict(type="data", symmetric=False, array=hi - lo, arrayminus=np.zeros(len(s)), visible=True),
         customdata=np.c_[s["nominal_score"], hi],
         hovertemplate=_t(
@@ -125,7 +126,8 @@ def certification_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
 def sobol_figure(result: SobolResult, lang: str = "zh") -> go.Figure:
     """First-order and total Sobol indices with their confidence intervals, one row per weight."""
     ix = result.indices
-    names = [f"{i} {n}" for i, n in zip(ix["id"], ix["name_zh" if lang == "zh" else "name_en"], strict=True)]
+    names = chart_texts(f"{i} {n}" for i, n in zip(ix["id"], ix["name_zh" if lang == "zh" else "name_en"],
+                                                   strict=True))
     fig = go.Figure([
         go.Bar(y=names, x=ix["S1"], orientation="h", name=_t(lang, "一阶指数 S1（单独作用）", "first-order S1 (alone)"),
                marker_color=COLORS["s1"], error_x=dict(type="data", array=ix["S1_conf"])),
@@ -151,9 +153,9 @@ def local_figure(local: pd.DataFrame, lang: str = "zh") -> go.Figure:
     piv = piv[cols]
     lim = float(np.nanmax(np.abs(piv.to_numpy()))) or 1.0
     # Codes on the axis (names are long); the full name is in the hover text.
-    text = np.tile(np.asarray([f"{c} {labels[c]}" for c in cols], dtype=object), (len(piv), 1))
+    text = np.tile(np.asarray(chart_texts(f"{c} {labels[c]}" for c in cols), dtype=object), (len(piv), 1))
     fig = go.Figure(go.Heatmap(
-        z=piv.to_numpy(), x=cols, y=piv.index.astype(str), zmin=-lim, zmax=lim, text=text,
+        z=piv.to_numpy(), x=chart_texts(cols), y=chart_texts(piv.index), zmin=-lim, zmax=lim, text=text,
         colorscale="RdBu", colorbar=dict(title=_t(lang, "分/每分权重", "points per point")),
         hovertemplate="%{y} · %{text}: %{z:+.2f}<extra></extra>"))
     fig.update_xaxes(side="top")
@@ -167,7 +169,7 @@ def scores_figure(evaluation: pd.DataFrame, threshold: float | None, lang: str =
                   title: str | None = None) -> go.Figure:
     """Scores under the chosen weights (bars coloured by verdict) beside the nominal scores."""
     e = evaluation.sort_values(["rank", "region"])
-    names = e["name"].astype(str)
+    names = chart_texts(e["name"])
     colors = [COLORS.get(v, COLORS["muted"]) for v in e["verdict"]]
     fig = go.Figure([
         go.Bar(x=names, y=e["score"], marker_color=colors, name=_t(lang, "调整后得分", "score under these weights"),
@@ -184,14 +186,15 @@ def scores_figure(evaluation: pd.DataFrame, threshold: float | None, lang: str =
     fig.update_xaxes(tickangle=-60, showticklabels=len(e) <= 60)
     fig.update_yaxes(title=_t(lang, "得分", "score"))
     fig.update_layout(height=460,
-                      title=title or _t(lang, "调整权重后的得分与认定结果", "Scores and verdicts under these weights"),
+                      title=chart_text(title) if title else _t(lang, "调整权重后的得分与认定结果",
+                                                                 "Scores and verdicts under these weights"),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     return fig
 
 
 def weights_figure(model: WeightModel, weights: pd.Series, lang: str = "zh") -> go.Figure:
     """The weights in use (renormalised) beside the rubric's."""
-    names = [f"{i} {n}" for i, n in zip(model.ids, model.indicator_names(lang), strict=True)]
+    names = chart_texts(f"{i} {n}" for i, n in zip(model.ids, model.indicator_names(lang), strict=True))
     fig = go.Figure([
         go.Bar(x=names, y=model.nominal.to_numpy(), name=_t(lang, "现行权重", "rubric's weights"),
                marker_color=COLORS["muted"]),
