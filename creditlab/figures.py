@@ -35,12 +35,15 @@ class OfflineHtmlRenderer(MimetypeRenderer):
         return {"text/html": figure_html(fig_dict)}
 
 
-def figure_html(fig: go.Figure | dict) -> str:
-    """An HTML fragment for ``fig`` without plotly.js, MathJax or any network reference."""
+def figure_html(fig: go.Figure | dict, div_id: str | None = None) -> str:
+    """An HTML fragment for ``fig`` without plotly.js, MathJax or any network reference.
+
+    ``div_id``: a fixed id (else a random one) — the same figure then gives the same bytes.
+    """
     return pio.to_html(
         fig, include_plotlyjs=False, include_mathjax=False, full_html=False,
         default_width="100%", default_height=460, validate=False,
-        config={"displaylogo": False, "responsive": True},
+        config={"displaylogo": False, "responsive": True}, div_id=div_id,
     )
 
 

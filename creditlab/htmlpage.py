@@ -240,7 +240,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
                                   "Total score by county (sorted; colour = verdict)"),
                           yaxis_title=t("综合评分", "total"), height=460, legend=dict(orientation="h", y=-0.15))
         overview = t(f"{where}概况", f"Overview: {where}") if where else t("概况", "Overview")
-        parts.append(f"<h2>{esc(overview)}</h2>" + figure_html(fig))
+        parts.append(f"<h2>{esc(overview)}</h2>" + figure_html(fig, div_id="creditlab-index-chart"))
 
     rows, sort_keys, cells = [], [], []
     for i, d in enumerate(docs, start=1):
