@@ -758,7 +758,10 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
     try:
         for outcome in _execute(tasks, jobs):
             summary.outcomes.append(outcome)
-            task = next(t for t in tasks if t.region == outcome.region)
+            task = next((t for t in tasks if t.region == outcome.region), None)
+            if task is None:  # a worker died without saying which county: reported, nothing recorded
+                summary.failed.append(outcome)
+                continue
             if outcome.status == "disk_full":  # stop: pending counties are cancelled, outputs stay as they are
                 summary.outcomes.pop()
                 raise DiskFullError(disk_full_message(year_dir, lang))

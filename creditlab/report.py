@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 
 from . import __version__, figures  # noqa: F401 - figures: sets up the offline plotly renderer
 from .atomic import atomic_path, write_text
-from .banner import banner_html, synthetic_roles
+from .banner import banner_html, banner_text, synthetic_roles
 from .certification import _SCORE_FIELDS
 from .errors import CreditlabError
 from .figures import chart_text, chart_texts
@@ -949,6 +949,7 @@ class CountyReport:
                        "threshold": self._threshold()},
             "submitted": bool(self.submitted),
             "synthetic": bool(self.ev.synthetic), "synthetic_inputs": list(self.ev.synthetic_inputs),
+            "banner": banner_text(self.lang, self.ev.synthetic_inputs or ("data",)) if self.ev.synthetic else "",
             "context_supplied": bool(self.ev.has_context),
             "provenance": {"files": self.ev.files, "creditlab_version": __version__, "inputs_key": self.ev.key,
                            "run_at": self.run_at, "run_date": self.run_at[:10]},

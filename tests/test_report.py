@@ -256,6 +256,9 @@ def test_banner_names_exactly_the_synthetic_inputs(tmp_path: Path) -> None:
     assert both.synthetic_inputs == ("data", "context")
     assert "本报告的指标数据和认定条件数据为程序生成的模拟数据" in _report(both).header_html()
     assert _report(both).results()["synthetic_inputs"] == ["data", "context"]
+    assert _report(both).results()["banner"].startswith("模拟数据 — 本报告的指标数据和认定条件数据")
+    real = report.evaluate(report.resolve_inputs("shaanxi-2020", str(path)))
+    assert _report(real, region="610202", data=str(path)).results()["banner"] == ""
 
 
 def test_a_county_that_returned_nothing_has_no_score_and_no_rank(tmp_path: Path) -> None:
