@@ -242,10 +242,7 @@ def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
 
     rub = load_rubric(inputs.rubric)
     data = load_data(list(inputs.data), rubric=rub)
-    if inputs.context:
-        context = load_context(list(inputs.context))
-    else:  # no context file: every context check is "unknown", never silently passed
-        context = pd.DataFrame({"region": pd.Series(dtype="str"), "year": pd.Series(dtype="int64")})
+    context = load_context(list(inputs.context)) if inputs.context else no_context()
     scores = score(rub, data)  # development zones from zones.csv, score's default
     units = unit_table()
     verdicts, conditions = certify(rub, scores, context), evaluate_conditions(rub, scores, context)
@@ -271,6 +268,11 @@ def unit_table() -> pd.DataFrame:
     units = assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park"]]
     city_en = cities().set_index("code")["name_en"]
     return units.assign(city_en=units["city_code"].map(city_en).fillna(units["city"])).reset_index(drop=True)
+
+
+def no_context() -> pd.DataFrame:
+    """The context when none was supplied: no rows, so every check that needs it is unknown, never passed."""
+    return pd.DataFrame({"region": pd.Series(dtype="str"), "year": pd.Series(dtype="int64")})
 
 
 def context_conditions(rubric: Rubric) -> list[str]:

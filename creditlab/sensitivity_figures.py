@@ -414,7 +414,7 @@ def load_model(rubric: str, data: str | list[str] = "", context: str | list[str]
     :class:`SensitivityError` with the message the analyst needs.
     """
     from .data import load_context, load_data
-    from .report import ReportError, resolve_inputs
+    from .report import ReportError, no_context, resolve_inputs
     from .rubric import load_rubric
 
     try:
@@ -424,13 +424,14 @@ def load_model(rubric: str, data: str | list[str] = "", context: str | list[str]
             raise SensitivityError(f"rubric {rub.name} is not used for {year} "
                                    f"(years {rub.years[0]}–{rub.years[1] or ''})")
         frame = load_data(list(inputs.data), rubric=rub)
-        ctx = load_context(list(inputs.context)) if inputs.context else None
+        # No context supplied: its conditions are unknown (never the demo's, never an error).
+        ctx = load_context(list(inputs.context)) if inputs.context else no_context()
         model = prepare(rub, frame, ctx, year=year, scope=scope, level=level)
     except SensitivityError:
         raise
     except (ReportError, CreditlabError, ValueError) as exc:
         raise SensitivityError(str(exc)) from None
-    return model, is_synthetic(list(inputs.data)), [*inputs.data, *inputs.context]
+    return model, is_synthetic([*inputs.data, *inputs.context]), [*inputs.data, *inputs.context]
 
 
 def score_threshold(model: WeightModel) -> float | None:
