@@ -341,6 +341,17 @@ def test_city_run_on_real_data_without_context_with_a_county_that_returned_nothi
         assert "模拟数据" not in page  # real data, no context: nothing synthetic anywhere
     report_page = (year_dir / "610202.html").read_text(encoding="utf-8")
     assert "未评估（未提供认定条件数据）" in report_page
+    # Asked for by name, the county gets a page that says 未报送 — no score — and the index is unchanged.
+    assert cli_main(["reports", "--year", str(YEAR), "--region", "610222", "--data", str(data), "--out", str(out),
+                     "--jobs", "0"]) == 0
+    page = (year_dir / "610222.html").read_text(encoding="utf-8")
+    assert "未报送" in page and "0.0 / 100" not in page
+    doc = json.loads((year_dir / "610222.json").read_text(encoding="utf-8"))
+    assert doc["submitted"] is False and doc["total"]["points"] is None and doc["rank"] is None
+    index = (year_dir / "index.html").read_text(encoding="utf-8")
+    assert f'<div class="label">平均综合评分</div><div class="value">{mean:,.1f}</div>' in index
+    assert '<div class="label">报告数</div><div class="value">3</div>' in index and "铜川市（4个县（市、区））" in index
+    assert re.search(r"<td>610222</td><td>宜君县</td><td>铜川市</td><td[^>]*>未报送</td>.*?href=\"610222.html\"", index)
 
 
 def test_index_states_the_province_scope_in_words(tmp_path: Path) -> None:
