@@ -281,6 +281,11 @@ def context_conditions(rubric: Rubric) -> list[str]:
             if any(chk["field"] not in _SCORE_FIELDS or "ref" in chk for chk in c["checks"])]
 
 
+def condition_number(cond: Mapping[str, Any]) -> str:
+    """A certification condition's number as the source prints it (``3``), else its id."""
+    return str(cond.get("number") or cond["id"]).strip().rstrip(".．、")
+
+
 def _without_context(rubric: Rubric, verdicts: pd.DataFrame, conditions: pd.DataFrame,
                      needs: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Say of every condition that needs context that it was not assessed (no context was supplied).
@@ -292,7 +297,7 @@ def _without_context(rubric: Rubric, verdicts: pd.DataFrame, conditions: pd.Data
         return verdicts, conditions
     texts = {}
     for cond in rubric.certification["conditions"]:
-        num = str(cond.get("number") or cond["id"]).strip().rstrip(".．、")
+        num = condition_number(cond)
         texts[cond["id"]] = (f"条件{num}「{cond['text_zh'].rstrip('。')}」{NO_CONTEXT[0]}",
                              f"Condition {num} ({cond['text_en'].rstrip('.')}) {NO_CONTEXT[1]}")
     conditions = conditions.copy()
@@ -673,8 +678,7 @@ class CountyReport:
 
     def _context_notes(self, ids: Sequence[str]) -> tuple[str, str]:
         """(zh, en): "conditions 3, 4 not assessed (no certification-condition data supplied)"."""
-        num = {c["id"]: str(c.get("number") or c["id"]).strip().rstrip(".．、")
-               for c in self.rubric.certification.get("conditions", [])}
+        num = {c["id"]: condition_number(c) for c in self.rubric.certification.get("conditions", [])}
         nums = [num.get(i, i) for i in ids]
         return f"认定条件{'、'.join(nums)}{NO_CONTEXT[0]}", f"Conditions {', '.join(nums)} {NO_CONTEXT[1]}"
 
