@@ -16,14 +16,22 @@ How a run works:
    ``basic`` template inside :mod:`creditlab.htmlpage`'s page: no input cells, no CDN) and, only
    when everything succeeded, renamed into ``reports/<year>/``. A failed county's executed
    notebook is kept in ``reports/<year>/failed/<code>.ipynb``; its previous report stays.
-5. ``index.html`` is rebuilt from the results files (``<code>.json``) only.
+5. ``index.html`` is rebuilt from the results files (``<code>.json``) and the manifest (units in
+   scope that submitted nothing: 未报送; the scope of the runs in the folder) only.
+
+Workers and their kernels die with the parent (Linux ``PR_SET_PDEATHSIG``), so a ``kill -9`` of
+the batch leaves nothing running that could write reports the manifest never records. A full
+disk stops the batch with one named error; every output written before stays as it was.
 """
 from __future__ import annotations
 
 import argparse
 import atexit
 import contextlib
+import ctypes
+import errno
 import fcntl
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -41,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CreditlabError
+from .i18n import tr
+from .problems import default_lang
 
 KERNEL_NAME = "creditlab"
 ENGINE_NAME = "creditlab-warm"
@@ -78,6 +88,63 @@ class BatchError(CreditlabError):
     """The batch cannot start (bad selection, folder in use, ...)."""
 
 
+class DiskFullError(BatchError):
+    """The disk (or a file-size limit) refused a write: the batch stops, earlier outputs stay intact."""
+
+
+# Errors that mean "no room to write": a full disk, a quota, a file-size limit (RLIMIT_FSIZE).
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+_DISK_TEXTS = tuple(f"[Errno {n}]" for n in sorted(DISK_ERRNOS)) + ("No space left on device", "File too large")
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """True if ``exc`` (or what caused it, also inside a notebook's cell) is a write refused for lack of room."""
+    from papermill.exceptions import PapermillExecutionError
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
+            return True
+        if isinstance(exc, PapermillExecutionError) and any(x in str(exc.evalue) for x in _DISK_TEXTS):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def disk_full_message(where: str | Path, lang: str = "zh") -> str:
+    """The one error a full disk gives: what could not be written and that earlier outputs are intact."""
+    return tr(f"磁盘空间不足（磁盘已满或超出文件大小限制），无法写入 {where}：已停止生成报告；此前已生成的报告、"
+              "清单和索引均保持原样，未写入任何不完整的文件。请腾出空间后重新运行。",
+              f"disk full (no space left or file-size limit reached): cannot write {where}; report generation "
+              "stopped. Every report, the manifest and the index written before are unchanged, and no "
+              "incomplete file was written. Free some space and run again.", lang)
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes that die with their parent
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+@functools.cache
+def _libc() -> Any:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Have the kernel SIGKILL this process when its parent dies (Linux; nothing elsewhere).
+
+    ``parent``: the pid the caller expects as parent; if it already died (before the ``prctl``),
+    exit at once. Also used as a kernel's ``preexec_fn`` (between fork and exec).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
+
+
 # ---------------------------------------------------------------------------------------------
 # Kernel kept warm in a worker process
 
@@ -105,7 +172,10 @@ class WarmKernel:
         self._dir = tempfile.mkdtemp(prefix="cl-kernel-")
         km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(self._dir, "k"))
         # No IPython history: parallel kernels would contend for its SQLite file, and reports need none.
-        run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
+        # The kernel dies with this process (even on kill -9): it must never outlive the batch.
+        _libc()  # loaded before the fork: the child only calls it
+        run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"],
+                                  preexec_fn=functools.partial(die_with_parent, os.getpid()))
         kc = km.client()
         kc.start_channels()
         self.km, self.kc, self.runs = km, kc, 0
@@ -217,7 +287,7 @@ class Outcome:
     """What happened to one county."""
 
     region: str
-    status: str                    # generated | failed
+    status: str                    # generated | failed | disk_full
     seconds: float
     error: str = ""
     failed_notebook: str = ""
@@ -228,10 +298,12 @@ _KERNEL: WarmKernel | None = None
 _EXPORTER: Any = None
 
 
-def _worker_init(ignore_sigint: bool = False) -> None:
+def _worker_init(ignore_sigint: bool = False, parent: int | None = None) -> None:
     global _KERNEL
     from papermill.engines import papermill_engines
 
+    if parent is not None:  # a worker of a batch: it dies with the batch (kill -9 included)
+        die_with_parent(parent)
     if ignore_sigint:
         # Ctrl-C is the parent's business: it cancels what has not started, and each worker
         # finishes (or fails) the notebook in hand cleanly instead of dying halfway.
@@ -289,24 +361,43 @@ def run_task(task: Task) -> Outcome:
         (year_dir / FAILED_DIR / f"{code}.ipynb").unlink(missing_ok=True)
         return Outcome(code, "generated", time.perf_counter() - t0, html_bytes=len(page.encode()))
     except Exception as exc:  # noqa: BLE001 - a county's failure is reported, the batch goes on
-        kept = _keep_failed(out_nb, year_dir, code, exc)
-        return Outcome(code, "failed", time.perf_counter() - t0, error=_last_line(exc), failed_notebook=str(kept))
+        if not disk_full(exc):
+            try:
+                kept = _keep_failed(out_nb, year_dir, code, exc)
+                return Outcome(code, "failed", time.perf_counter() - t0, error=_last_line(exc),
+                               failed_notebook=str(kept))
+            except OSError as exc2:
+                if not disk_full(exc2):
+                    raise
+                exc = exc2
+        # No room: nothing of this county is kept (a truncated notebook helps nobody); the batch stops.
+        return Outcome(code, "disk_full", time.perf_counter() - t0, error=_last_line(exc))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def _keep_failed(out_nb: Path, year_dir: Path, code: str, exc: BaseException) -> Path:
-    """Keep the executed (error) notebook as ``failed/<code>.ipynb``; write one if papermill did not."""
+    """Keep the executed (error) notebook as ``failed/<code>.ipynb``, written atomically.
+
+    papermill's own copy is kept only if it reads back as a whole notebook; otherwise (not saved,
+    or cut short) a small notebook with the error takes its place.
+    """
     import nbformat
 
-    target = year_dir / FAILED_DIR / f"{code}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not out_nb.is_file():
+    from .atomic import write_text
+
+    nb = None
+    if out_nb.is_file():
+        try:
+            nb = nbformat.read(str(out_nb), as_version=4)
+        except Exception:  # noqa: BLE001 - truncated or empty: replaced below
+            nb = None
+    if nb is None:
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
             f"# {code}: the run failed before the notebook was saved\n\n```\n"
             + "".join(traceback.format_exception(exc))[-5000:] + "\n```")])
-        nbformat.write(nb, str(out_nb))
-    os.replace(out_nb, target)
+    target = write_text(year_dir / FAILED_DIR / f"{code}.ipynb", nbformat.writes(nb))
+    os.chmod(target, 0o644)
     return target
 
 
@@ -395,7 +486,7 @@ class Summary:
         lines = [f"reports {self.year}: {len(self.generated)} generated, {len(self.skipped)} skipped (unchanged), "
                  f"{len(self.failed)} failed in {self.seconds:.1f} s — {self.year_dir}"]
         if self.no_data:
-            lines.append(f"no data for {self.year}: {', '.join(self.no_data)}")
+            lines.append(f"no data for {self.year} (未报送, not submitted): {', '.join(self.no_data)}")
         for o in self.failed:
             lines.append(f"FAILED {o.region}: {o.error}")
             lines.append(f"       error notebook: {o.failed_notebook}")
@@ -443,6 +534,44 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
 
 def _is_zone(code: str) -> bool:
     return code.startswith("KF")
+
+
+def _merge_scope(previous: Any, units: Any, regions: Sequence[str] | None, city: str | None) -> str | list[str]:
+    """The city codes the runs into one year folder covered (``"*"``: the whole province)."""
+    before = previous.get("cities") if isinstance(previous, dict) else None
+    if before == "*" or not (regions or city):
+        return "*"
+    if regions:
+        sel = units[units["code"].isin([str(r).strip() for r in regions])]
+    else:
+        c = str(city).strip()
+        sel = units[(units["city"] == c) | (units["city"].str.removesuffix("市") == c.removesuffix("市"))
+                    | (units["city_code"] == c)]
+    mine = set(sel["city_code"].astype(str))
+    if isinstance(before, list):
+        mine |= {str(x) for x in before}
+    return "*" if mine >= set(units["city_code"].astype(str)) else sorted(mine)
+
+
+def index_scope(cities: Any, units: Any = None) -> dict[str, Any]:
+    """The scope an index states (see :func:`creditlab.htmlpage.scope_words`) from the covered city codes."""
+    from .regions import load_regions
+    from .report import unit_table
+
+    units = unit_table() if units is None else units
+    if cities != "*" and isinstance(cities, list) and cities:
+        out = []
+        for code in cities:
+            u = units[units["city_code"] == code]
+            if len(u):
+                out.append({"code": code, "name": str(u["city"].iloc[0]), "name_en": str(u["city_en"].iloc[0]),
+                            "counties": int((~u["is_park"]).sum()), "zones": int(u["is_park"].sum())})
+        if out:
+            return {"kind": "cities", "cities": out}
+    prov = load_regions()
+    prov = prov[prov["level"] == "province"].iloc[0]
+    return {"kind": "province", "name": str(prov["name"]), "name_en": str(prov["name_en"]),
+            "counties": int((~units["is_park"]).sum()), "zones": int(units["is_park"].sum())}
 
 
 def task_digest(inputs_key: str, notebook_sha: str, params: dict[str, Any]) -> str:
@@ -498,7 +627,26 @@ def run_reports(
     fresh_kernels: bool = False,
     progress: bool = True,
 ) -> Summary:
-    """Regenerate the selected reports of ``year`` into ``<out>/<year>/`` and rebuild its index."""
+    """Regenerate the selected reports of ``year`` into ``<out>/<year>/`` and rebuild its index.
+
+    Raises :class:`BatchError` before any work for a bad selection or a year without any data
+    (naming the years with data), and :class:`DiskFullError` when a write finds no room.
+    """
+    try:
+        return _run_reports(year, regions, city, rubric=rubric, data=data, context=context, jobs=jobs, lang=lang,
+                            scope=scope, out=out, force=force, notebook=notebook, fresh_kernels=fresh_kernels,
+                            progress=progress)
+    except OSError as exc:
+        if not disk_full(exc):
+            raise
+        raise DiskFullError(disk_full_message(exc.filename or out or "reports", lang)) from None
+
+
+def _run_reports(
+    year: int, regions: Sequence[str] | None, city: str | None, *, rubric: str, data: str | Sequence[str],
+    context: str | Sequence[str], jobs: int, lang: str, scope: str, out: str | Path | None, force: bool,
+    notebook: str | Path | None, fresh_kernels: bool, progress: bool,
+) -> Summary:
     from . import report
     from .figures import copy_plotly_js
     from .i18n import check_lang
@@ -527,10 +675,22 @@ def run_reports(
     with _lock(year_dir):
         key = report.inputs_key(inputs)
         ev = report.evaluate(inputs, key)
+        have = ev.data_years()
+        if year not in have:
+            listed = "、".join(map(str, have)) if lang == "zh" else ", ".join(map(str, have))
+            raise BatchError(tr(f"{year}年没有任何县（市、区）的指标数据，未生成任何报告；"
+                                f"有数据的年份：{listed or '无'}",
+                                f"no indicator data for {year}: no report generated; years with data: "
+                                f"{listed or 'none'}", lang))
         codes, summary.no_data = select_regions(ev, year, regions, city)
         notebook_sha = report.sha256_file(notebook)
         manifest = load_manifest(year_dir)
         entries = manifest["regions"]
+        manifest["scope"] = {"cities": _merge_scope(manifest.get("scope"), ev.units, regions, city)}
+        now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        for code in summary.no_data:  # in scope, nothing submitted: listed as 未报送, no score
+            entries[code] = {"status": "not_submitted", "checked_at": now}
+        save_manifest(year_dir, manifest)
         # The input files (names and bytes) and code are in ``key``; not their absolute paths, so
         # moving the project does not regenerate anything.
         base = {"year": year, "rubric": ev.rubric.name, "scope": scope, "language": lang}
@@ -545,12 +705,21 @@ def run_reports(
         copy_plotly_js(year_dir)
         # We hold the lock: whatever is in the staging folder is left over from a killed run.
         shutil.rmtree(year_dir / STAGING_DIR, ignore_errors=True)
+        failure: BaseException | None = None
         try:
             if todo:
                 _run_all(todo, ev, inputs, notebook, year, year_dir, base, jobs, lang, fresh_kernels, progress,
                          manifest, summary)
+        except BaseException as exc:
+            failure = exc
+            raise
         finally:  # also after Ctrl-C: the index lists the complete reports there are
-            summary.index = write_index(year_dir, lang=lang, manifest=load_manifest(year_dir))
+            try:
+                summary.index = write_index(year_dir, lang=lang, manifest=load_manifest(year_dir))
+            except OSError:
+                if failure is None:
+                    raise
+                # The first error is the one to report (e.g. the disk full that also stops this write).
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -589,7 +758,13 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
     try:
         for outcome in _execute(tasks, jobs):
             summary.outcomes.append(outcome)
-            task = next(t for t in tasks if t.region == outcome.region)
+            task = next((t for t in tasks if t.region == outcome.region), None)
+            if task is None:  # a worker died without saying which county: reported, nothing recorded
+                summary.failed.append(outcome)
+                continue
+            if outcome.status == "disk_full":  # stop: pending counties are cancelled, outputs stay as they are
+                summary.outcomes.pop()
+                raise DiskFullError(disk_full_message(year_dir, lang))
             entry = dict(entries.get(outcome.region, {}))
             if outcome.status == "generated":
                 summary.generated.append(outcome.region)
@@ -625,7 +800,7 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
         return
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init,
-                             initargs=(True,)) as pool:
+                             initargs=(True, os.getpid())) as pool:
         pending: set[Future] = {pool.submit(run_task, t) for t in tasks}
         try:
             while pending:
@@ -634,7 +809,7 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
                     try:
                         yield fut.result()
                     except Exception as exc:  # noqa: BLE001 - a worker died: report, go on
-                        yield Outcome("?", "failed", 0.0, error=_last_line(exc))
+                        yield Outcome("?", "disk_full" if disk_full(exc) else "failed", 0.0, error=_last_line(exc))
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
@@ -666,11 +841,27 @@ def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | Non
     """Write ``index.html``: every report of the year, sortable, with a province summary chart."""
     from .atomic import write_text
     from .htmlpage import index_page
+    from .report import unit_table
 
-    docs = read_results(year_dir)
+    entries = (manifest or {}).get("regions", {})
     year = int(year_dir.name) if year_dir.name.isdigit() else None
-    failed = {code: e for code, e in (manifest or {}).get("regions", {}).items() if e.get("status") == "failed"}
-    path = write_text(year_dir / "index.html", index_page(docs, year, lang, failed))
+    failed = {code: e for code, e in entries.items() if e.get("status") == "failed"}
+    missing = {code for code, e in entries.items() if e.get("status") == "not_submitted"}
+    # The latest word on a unit is the manifest's: a report left from earlier data is not listed.
+    docs = [d for d in read_results(year_dir) if d["region"] not in missing]
+    units = unit_table()
+    rows = units[units["code"].isin(missing)]
+    not_submitted = [{"region": r.code, "name": r.name, "name_en": r.name_en, "city": r.city, "city_en": r.city_en}
+                     for r in rows.itertuples()]
+    recorded = ((manifest or {}).get("scope") or {}).get("cities")
+    cities = recorded if recorded else sorted({str(d.get("city_code", "")) for d in docs} - {""})
+    scope = index_scope(cities, units) if (cities or docs or not_submitted) else None
+    text = index_page(docs, year, lang, failed, scope=scope, not_submitted=not_submitted)
+    path = year_dir / "index.html"
+    with contextlib.suppress(OSError):
+        if path.read_text(encoding="utf-8") == text:
+            return path  # unchanged: no write (none is needed, e.g. on a full disk)
+    write_text(path, text)
     os.chmod(path, 0o644)
     return path
 
@@ -721,7 +912,8 @@ def cli_reports(args: argparse.Namespace) -> int:
 def _run_cli_reports(args: argparse.Namespace) -> Summary:
     return run_reports(
         args.year, regions=args.region, city=args.city, rubric=args.rubric, data=args.data or "",
-        context=args.context or "", jobs=max(0, args.jobs), lang=args.lang, scope=args.scope, out=args.out,
+        context=args.context or "", jobs=max(0, args.jobs), lang=args.lang or default_lang(), scope=args.scope,
+        out=args.out,
         force=args.force,
     )
 
@@ -730,7 +922,8 @@ def cli_demo(args: argparse.Namespace) -> int:
     """``creditlab demo``: every county's report on the bundled synthetic data."""
     try:
         with _terminate_gracefully():
-            summary = run_reports(args.year, jobs=max(0, args.jobs), force=getattr(args, "force", False))
+            summary = run_reports(args.year, jobs=max(0, args.jobs), force=getattr(args, "force", False),
+                                  lang=getattr(args, "lang", None) or default_lang())
     except KeyboardInterrupt:
         return _interrupted()
     code = _print_summary(summary)

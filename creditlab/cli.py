@@ -61,10 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", action="append", default=None,
                    help="indicator data file (repeatable; default: the bundled demo data)")
     p.add_argument("--context", action="append", default=None,
-                   help="certification context file, e.g. context.csv and national_npl.csv (repeatable; "
-                        "default: the bundled demo context)")
+                   help="certification context file, e.g. context.csv and national_npl.csv (repeatable). "
+                        "Without it the conditions that need it are not assessed; the bundled demo context is "
+                        "used only with the bundled demo data (no --data)")
     p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--lang", choices=["zh", "en"], default=None,
+                   help="report language (default: zh, or en if CREDITLAB_LANG=en)")
     p.add_argument("--scope", choices=["city", "province"], default="province")
     p.add_argument("--out", help="reports folder (default: reports/)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
@@ -73,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job on the bundled demo data (make demo)")
     p.add_argument("--year", type=int, default=2024)
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--lang", choices=["zh", "en"], default=None,
+                   help="report language (default: zh, or en if CREDITLAB_LANG=en)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
     p.set_defaults(func=lambda a: _lazy("creditlab.batch", "cli_demo")(a))
     return parser

@@ -19,6 +19,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io._base_renderers import MimetypeRenderer
 
+from .atomic import atomic_path
+
 FONT_FAMILY = (
     '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", '
     '"WenQuanYi Micro Hei", "Hiragino Sans GB", sans-serif'
@@ -33,13 +35,30 @@ class OfflineHtmlRenderer(MimetypeRenderer):
         return {"text/html": figure_html(fig_dict)}
 
 
-def figure_html(fig: go.Figure | dict) -> str:
-    """An HTML fragment for ``fig`` without plotly.js, MathJax or any network reference."""
+def figure_html(fig: go.Figure | dict, div_id: str | None = None) -> str:
+    """An HTML fragment for ``fig`` without plotly.js, MathJax or any network reference.
+
+    ``div_id``: a fixed id (else a random one) — the same figure then gives the same bytes.
+    """
     return pio.to_html(
         fig, include_plotlyjs=False, include_mathjax=False, full_html=False,
         default_width="100%", default_height=460, validate=False,
-        config={"displaylogo": False, "responsive": True},
+        config={"displaylogo": False, "responsive": True}, div_id=div_id,
     )
+
+
+def chart_text(value: Any) -> str:
+    """Text from data (region names, ...) made safe for plotly text, titles, annotations, ticks and hover.
+
+    plotly.js renders a subset of HTML in chart text (``<a href>``, ``<b>``, ``<br>``, ...) and
+    decodes entities: escaping ``&``, ``<`` and ``>`` shows the name as written, never as markup.
+    """
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def chart_texts(values: Any) -> list[str]:
+    """:func:`chart_text` of every value of a sequence (a list, for plotly's data arrays)."""
+    return [chart_text(v) for v in values]
 
 
 def plotly_js_path() -> Path:
@@ -57,10 +76,9 @@ def copy_plotly_js(folder: str | Path) -> Path:
     target = Path(folder) / PLOTLY_JS
     src = plotly_js_path()
     if not target.exists() or target.stat().st_size != src.stat().st_size:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".js.tmp")
-        shutil.copyfile(src, tmp)
-        tmp.replace(target)
+        # Atomic: a full disk leaves no truncated script that every report would load.
+        with atomic_path(target) as tmp:
+            shutil.copyfile(src, tmp)
     return target
 
 

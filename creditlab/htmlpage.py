@@ -10,7 +10,7 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .figures import FONT_FAMILY, plotly_script_tag
+from .figures import FONT_FAMILY, chart_text, chart_texts, plotly_script_tag
 
 # Layout of a whole page (never emitted inside a notebook, where it would restyle JupyterLab).
 PAGE_CSS = """
@@ -142,9 +142,42 @@ def rank_cell(doc: dict[str, Any], lang: str = "zh") -> tuple[str, float]:
     return str(words), float(pos["rank"]) + (1e6 if doc.get("is_park") else 0)
 
 
+def scope_words(scope: dict[str, Any] | None, lang: str = "zh") -> str:
+    """What an index covers, in words: 全省（陕西省，107个县（市、区）及8个开发区） or 宝鸡市（12个县（市、区））.
+
+    ``scope``: ``{"kind": "province", "name", "name_en", "counties", "zones"}`` or
+    ``{"kind": "cities", "cities": [{"name", "name_en", "counties", "zones"}, ...]}``.
+    """
+    if not scope:
+        return ""
+
+    def zones(n: int) -> str:
+        if not n:
+            return ""
+        return f"及{n}个开发区" if lang == "zh" else f" and {n} development zone{'s' if n > 1 else ''}"
+
+    if scope.get("kind") == "province":
+        if lang == "zh":
+            return f"全省（{scope['name']}，{scope['counties']}个县（市、区）{zones(scope['zones'])}）"
+        return f"Whole province ({scope['name_en']}, {scope['counties']} counties{zones(scope['zones'])})"
+    parts = []
+    for c in scope.get("cities", []):
+        if lang == "zh":
+            parts.append(f"{c['name']}（{c['counties']}个县（市、区））{zones(c['zones'])}")
+        else:
+            parts.append(f"{c['name_en'] or c['name']} ({c['counties']} counties{zones(c['zones'])})")
+    return ("、" if lang == "zh" else "; ").join(parts)
+
+
 def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh",
-               failed: dict[str, dict[str, Any]] | None = None) -> str:
-    """The index of a year's reports, from their results files only."""
+               failed: dict[str, dict[str, Any]] | None = None, scope: dict[str, Any] | None = None,
+               not_submitted: Sequence[dict[str, Any]] = ()) -> str:
+    """The index of a year's reports, from their results files only.
+
+    Units that submitted nothing (``not_submitted`` rows from the batch, and results files with
+    ``submitted`` false) are listed as 未报送 and left out of counts, averages and the chart.
+    ``scope`` (see :func:`scope_words`) heads the overview; without it the overview is untitled.
+    """
     import plotly.graph_objects as go
 
     from .banner import banner_html
@@ -159,14 +192,26 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         pair = VERDICT_LABELS.get(v, (v, v))
         return pair[0] if lang == "zh" else pair[1]
 
-    docs = sorted((d for d in docs if REGION_ID.fullmatch(str(d.get("region", "")))),
+    checked = [d for d in docs if REGION_ID.fullmatch(str(d.get("region", "")))]
+    missing = [d for d in checked if d.get("submitted") is False or d["total"].get("points") is None]
+    missing_codes = {d["region"] for d in missing}
+    missing += [d for d in not_submitted if REGION_ID.fullmatch(str(d.get("region", "")))
+                and d["region"] not in missing_codes]
+    missing_codes = {d["region"] for d in missing}
+    docs = sorted((d for d in checked if d["region"] not in missing_codes),
                   key=lambda d: (-(d["total"]["points"] or 0), d["region"]))
+    missing = sorted(missing, key=lambda d: d["region"])
     ytxt = "" if year is None else str(year)
     title = t(f"{ytxt}年度县级社会信用体系建设评估报告汇总", f"County social-credit evaluation reports {ytxt}")
     parts = []
-    if any(d.get("synthetic") for d in docs):
-        parts.append(banner_html(lang))
+    synthetic = [d for d in [*docs, *missing] if d.get("synthetic")]
+    if synthetic:
+        roles = [r for r in ("data", "context") if any(r in (d.get("synthetic_inputs") or ()) for d in synthetic)]
+        parts.append(banner_html(lang, roles or ("data",)))
     parts.append(f"<h1>{esc(title)}</h1>")
+    where = scope_words(scope, lang)
+    if where:
+        parts.append(f'<p class="subtitle">{esc(t("范围：", "Scope: ") + where)}</p>')
     rubrics = sorted({f"{d['rubric']['title_zh']}（{d['rubric']['name']}，版本 {d['rubric']['version']}）"
                       for d in docs})
     if rubrics:
@@ -177,7 +222,9 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         counts[d["verdict"]] = counts.get(d["verdict"], 0) + 1
     cards = [(t("报告数", "Reports"), str(len(docs)))]
     cards += [(vlabel(v), str(n)) for v, n in sorted(counts.items())]
-    if docs:
+    if missing:
+        cards.append((t("未报送", "Not submitted"), str(len(missing))))
+    if docs:  # over the units with a score: 未报送 is no score, not zero
         mean = sum(d["total"]["points"] for d in docs) / len(docs)
         cards.append((t("平均综合评分", "Mean total"), fmt_num(mean)))
     parts.append('<div class="cards">' + "".join(
@@ -188,11 +235,11 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         fig = go.Figure()
         for v in sorted(counts):
             sub = [d for d in docs if d["verdict"] == v]
-            fig.add_bar(x=[d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in sub],
-                        y=[d["total"]["points"] for d in sub], name=vlabel(v),
+            fig.add_bar(x=chart_texts(d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in sub),
+                        y=[d["total"]["points"] for d in sub], name=chart_text(vlabel(v)),
                         marker_color=VERDICT_COLORS.get(v, "#8a94a6"),
                         hovertemplate="%{x}: %{y:.1f}<extra>" + esc(vlabel(v)) + "</extra>")
-        order = [d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in docs]
+        order = chart_texts(d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in docs)
         fig.update_xaxes(categoryorder="array", categoryarray=order, showticklabels=len(docs) <= 40, tickangle=-60)
         thresholds = {d["rubric"].get("threshold") for d in docs} - {None}
         if len(thresholds) == 1:
@@ -203,7 +250,8 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         fig.update_layout(title=t("各县（市、区）综合评分（按得分排序，颜色为认定结论）",
                                   "Total score by county (sorted; colour = verdict)"),
                           yaxis_title=t("综合评分", "total"), height=460, legend=dict(orientation="h", y=-0.15))
-        parts.append(f"<h2>{esc(t('全省概况', 'Province overview'))}</h2>" + figure_html(fig))
+        overview = t(f"{where}概况", f"Overview: {where}") if where else t("概况", "Overview")
+        parts.append(f"<h2>{esc(overview)}</h2>" + figure_html(fig, div_id="creditlab-index-chart"))
 
     rows, sort_keys, cells = [], [], []
     for d in docs:
@@ -215,6 +263,9 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         unmet = len(d.get("unmet_mandatory") or [])
         link = f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>'
         verdict = f'<span class="verdict {esc(d["verdict"])}">{esc(vlabel(d["verdict"]))}</span>'
+        note = d.get("verdict_note_zh" if lang == "zh" else "verdict_note_en")
+        if note:  # conditions not assessed for want of context: the verdict says so
+            verdict += f'<br><span class="na">{esc(note)}</span>'
         city = d.get("city", "") if lang == "zh" else (d.get("city_en") or d.get("city", ""))
         rank_words, rank_key = rank_cell(d, lang)
         rows.append([rank_words, code, name, city, fmt_num(tot["points"]), fmt_num(tot.get("missing_max") or 0),
@@ -222,6 +273,16 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         sort_keys.append([rank_key, None, None, None, tot["points"], tot.get("missing_max") or 0, d["verdict"], unmet,
                           -1e9 if change is None else change, None])
         cells.append([""] * 10)
+    for d in missing:
+        code = d["region"]
+        name = d.get("name", "") if lang == "zh" else (d.get("name_en") or d.get("name", ""))
+        city = d.get("city", "") if lang == "zh" else (d.get("city_en") or d.get("city", ""))
+        label = t("未报送", "not submitted")
+        link = (f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>' if d.get("submitted") is False
+                else "—")
+        rows.append(["—", code, name, city, label, "—", f'<span class="na">{esc(label)}</span>', "—", "—", link])
+        sort_keys.append([1e9, None, None, None, -1e9, -1e9, "~", -1, -1e9, None])
+        cells.append(["", "", "", "", "na", "", "", "", "", ""])
     cols = [t("排名", "Rank"), t("代码", "Code"), t("县（市、区）", "County"), t("所属市", "City"),
             t("综合评分", "Total"), t("未评估分值", "Not assessed"), t("认定结论", "Verdict"),
             t("未达标必备条件", "Mandatory unmet"), t("比上年", "Change"), t("报告", "Report")]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .figures import chart_text
 from .i18n import check_lang, fmt_num, tr
 from .monitoring import GROUPS, TIERS, LowRankRule, average_trend
 from .plan import PERCENT_UNITS, Plan, remark_text
@@ -303,9 +304,9 @@ def indicator_figure(row: pd.Series, observations: pd.DataFrame, lang: str = "zh
                              marker=dict(symbol="star", size=15, color="#d39e00")))
     binding = tr("约束性", "binding", lang) if row["binding"] else tr("预期性", "indicative", lang)
     fig.update_layout(
-        title=f"{row['number']}. {name}（{binding}）— {arrow} {zh}" if lang == "zh"
-        else f"{row['number']}. {name} ({binding}) — {arrow} {en}",
-        xaxis_title=tr("年份", "Year", lang), yaxis_title=unit, height=360,
+        title=chart_text(f"{row['number']}. {name}（{binding}）— {arrow} {zh}" if lang == "zh"
+                         else f"{row['number']}. {name} ({binding}) — {arrow} {en}"),
+        xaxis_title=tr("年份", "Year", lang), yaxis_title=chart_text(unit), height=360,
         legend=dict(orientation="h", y=-0.25), xaxis=dict(dtick=1, tickformat="d"),
     )
     if row["direction"] == "lower" and "percent of group" in str(row["unit"]):
@@ -343,12 +344,13 @@ def rank_trend_figures(rankings: pd.DataFrame, lang: str = "zh") -> list[go.Figu
         fig = go.Figure()
         for city, grp in sub.groupby("city", sort=False):
             fig.add_trace(go.Scatter(
-                x=grp["period"], y=grp["percentile"], mode="lines", name=city,
+                x=grp["period"], y=grp["percentile"], mode="lines", name=chart_text(city),
                 customdata=np.stack([grp["rank"], grp["group_size"]], axis=1),
-                hovertemplate=f"{city} %{{x}}<br>" + tr("名次", "rank", lang)
+                hovertemplate=f"{chart_text(city)} %{{x}}<br>" + tr("名次", "rank", lang)
                 + " %{customdata[0]}/%{customdata[1]}<br>%{y:.1f}%<extra></extra>"))
         tier_en = "prefecture-level" if tier == "设区市" else "county-level"
-        fig.update_layout(title=tr(f"{tier}排名位次百分比走势", f"Ranking percentile, {tier_en} cities", lang),
+        title = tr(f"{tier}排名位次百分比走势", f"Ranking percentile, {tier_en} cities", lang)
+        fig.update_layout(title=chart_text(title),
                           xaxis_title=tr("月份", "Month", lang),
                           yaxis_title=tr("位次百分比（%，越小越靠前）", "percentile (%, smaller is better)", lang),
                           height=420, yaxis=dict(autorange="reversed", range=[100, 0]))

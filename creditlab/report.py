@@ -9,6 +9,7 @@ figures, and HTML sections in which every piece of text from data files is escap
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -26,8 +27,10 @@ import plotly.graph_objects as go
 
 from . import __version__, figures  # noqa: F401 - figures: sets up the offline plotly renderer
 from .atomic import atomic_path, write_text
-from .banner import banner_html, is_synthetic
+from .banner import banner_html, banner_text, synthetic_roles
+from .certification import _SCORE_FIELDS
 from .errors import CreditlabError
+from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
 from .i18n import check_lang, fmt_num, tr
 from .notebook import ParameterError, check_parameters
@@ -59,6 +62,11 @@ STATUS_LABELS = {
 }
 RESULT_LABELS = {"pass": ("符合", "met", "ok"), "fail": ("不符合", "not met", "bad"),
                  "unknown": ("无法判断", "unknown", "unknown")}
+# A condition that needs the certification context when none was supplied: not assessed, never
+# decided by someone else's (e.g. the demo's synthetic) context.
+NO_CONTEXT = ("未评估（未提供认定条件数据）", "not assessed (no certification-condition data supplied)")
+# A unit in scope that returned no value at all for the year: no score, no rank, not in averages.
+NOT_SUBMITTED = ("未报送", "not submitted")
 COLORS = {"earned": "#1f5f99", "lost": "#e8a29b", "not_assessed": "#f2c94c", "peer": "#b8c4d2",
           "self": "#d9480f", "threshold": "#1e7b34"}
 
@@ -115,13 +123,18 @@ def rubric_path(rubric: str | Path) -> Path:
 
 def resolve_inputs(rubric: str | Path, data: str | Path | Sequence[str | Path] = "",
                    context: str | Path | Sequence[str | Path] = "") -> Inputs:
-    """Absolute input paths; ``""`` means the bundled demo files for the rubric."""
+    """Absolute input paths; no ``data`` means the bundled demo data (and, only then, the demo context).
+
+    Real and synthetic never mix: with ``data`` given and no ``context``, there is no context, and
+    the certification conditions that need it are not assessed.
+    """
     rpath = rubric_path(rubric)
-    data_paths = _paths(data) or [demo_dir() / f"{rpath.stem}_indicators.csv"]
-    if not _paths(context):
-        ctx_paths = [p for p in (demo_dir() / "context.csv", demo_dir() / "national_npl.csv") if p.is_file()]
-    else:
-        ctx_paths = _paths(context)
+    data_paths = _paths(data)
+    ctx_paths = _paths(context)
+    if not data_paths:
+        data_paths = [demo_dir() / f"{rpath.stem}_indicators.csv"]
+        if not ctx_paths:
+            ctx_paths = [p for p in (demo_dir() / "context.csv", demo_dir() / "national_npl.csv") if p.is_file()]
     for role, paths in (("data", data_paths), ("context", ctx_paths)):
         for p in paths:
             if not p.is_file():
@@ -194,43 +207,110 @@ class Evaluation:
     synthetic: bool
     has_context: bool
     computed_at: str = field(default_factory=lambda: dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+    synthetic_inputs: tuple[str, ...] = ()   # roles of the synthetic input files: "data", "context"
+    context_conditions: tuple[str, ...] = ()  # condition ids that need the certification context
+
+    def submitted(self) -> pd.DataFrame:
+        """``region, year`` with at least one assessed value (a unit with none returned nothing: 未报送)."""
+        c = self.scores[self.scores["level"] == "criterion"]
+        has = c["status"].astype(str).ne("not_assessed").groupby([c["region"], c["year"]]).any()
+        return has[has].reset_index()[["region", "year"]]
 
     def years(self, region: str) -> list[int]:
-        """Years with data for ``region``."""
-        t = self.scores[(self.scores["level"] == "total") & (self.scores["region"] == region)]
-        return sorted(int(y) for y in t["year"].unique())
+        """Years with data (at least one assessed value) for ``region``."""
+        s = self.submitted()
+        return sorted(int(y) for y in s.loc[s["region"] == region, "year"].unique())
 
     def regions(self, year: int) -> list[str]:
-        """Regions with data in ``year``."""
-        t = self.scores[(self.scores["level"] == "total") & (self.scores["year"] == year)]
-        return sorted(t["region"].astype(str).unique())
+        """Regions with data (at least one assessed value) in ``year``."""
+        s = self.submitted()
+        return sorted(s.loc[s["year"] == year, "region"].astype(str).unique())
+
+    def data_years(self) -> list[int]:
+        """Years in which some region has data."""
+        return sorted(int(y) for y in self.submitted()["year"].unique())
+
+    def has_rows(self, region: str, year: int) -> bool:
+        """True if the data name ``region`` for ``year`` at all (possibly without any value)."""
+        s = self.scores
+        return bool(((s["region"] == region) & (s["year"] == year)).any())
 
 
 def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
     """Load the inputs and score and certify every region and year."""
     from .certification import certify, evaluate_conditions
-    from .data import assessment_units, load_context, load_data
+    from .data import load_context, load_data
     from .scoring import mandatory_status, score
 
     rub = load_rubric(inputs.rubric)
     data = load_data(list(inputs.data), rubric=rub)
-    if inputs.context:
-        context = load_context(list(inputs.context))
-    else:  # no context file: every context check is "unknown", never silently passed
-        context = pd.DataFrame({"region": pd.Series(dtype="str"), "year": pd.Series(dtype="int64")})
+    context = load_context(list(inputs.context)) if inputs.context else no_context()
     scores = score(rub, data)  # development zones from zones.csv, score's default
+    units = unit_table()
+    verdicts, conditions = certify(rub, scores, context), evaluate_conditions(rub, scores, context)
+    needs = context_conditions(rub)
+    if not inputs.context:
+        verdicts, conditions = _without_context(rub, verdicts, conditions, needs)
+    synthetic = synthetic_roles([(r, p) for r, p in inputs.files() if r in ("data", "context")])
+    return Evaluation(
+        key=key or inputs_key(inputs), rubric=rub, units=units.reset_index(drop=True), scores=scores,
+        verdicts=verdicts, conditions=conditions, mandatory=mandatory_status(rub, scores),
+        files=[{"role": role, "path": display_path(p), "sha256": sha256_file(p)} for role, p in inputs.files()],
+        synthetic=bool(synthetic), has_context=bool(inputs.context), synthetic_inputs=tuple(synthetic),
+        context_conditions=tuple(needs),
+    )
+
+
+def unit_table() -> pd.DataFrame:
+    """The assessment units (counties and zones) with their city: code, name, name_en, city_code, city,
+    is_park, city_en."""
+    from .data import assessment_units
     from .regions import cities
 
     units = assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park"]]
     city_en = cities().set_index("code")["name_en"]
-    units = units.assign(city_en=units["city_code"].map(city_en).fillna(units["city"]))
-    return Evaluation(
-        key=key or inputs_key(inputs), rubric=rub, units=units.reset_index(drop=True), scores=scores,
-        verdicts=certify(rub, scores, context), conditions=evaluate_conditions(rub, scores, context),
-        mandatory=mandatory_status(rub, scores),
-        files=[{"role": role, "path": display_path(p), "sha256": sha256_file(p)} for role, p in inputs.files()],
-        synthetic=is_synthetic(list(inputs.data) + list(inputs.context)), has_context=bool(inputs.context),
-    )
+    return units.assign(city_en=units["city_code"].map(city_en).fillna(units["city"])).reset_index(drop=True)
+
+
+def no_context() -> pd.DataFrame:
+    """The context when none was supplied: no rows, so every check that needs it is unknown, never passed."""
+    return pd.DataFrame({"region": pd.Series(dtype="str"), "year": pd.Series(dtype="int64")})
+
+
+def context_conditions(rubric: Rubric) -> list[str]:
+    """The ids of the certification conditions that need context data (not only the scores)."""
+    return [c["id"] for c in rubric.certification.get("conditions", [])
+            if any(chk["field"] not in _SCORE_FIELDS or "ref" in chk for chk in c["checks"])]
+
+
+def condition_number(cond: Mapping[str, Any]) -> str:
+    """A certification condition's number as the source prints it (``3``), else its id."""
+    return str(cond.get("number") or cond["id"]).strip().rstrip(".．、")
+
+
+def _without_context(rubric: Rubric, verdicts: pd.DataFrame, conditions: pd.DataFrame,
+                     needs: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Say of every condition that needs context that it was not assessed (no context was supplied).
+
+    Their result is already ``unknown`` (no check on a missing field passes or fails); the reason
+    now says why, instead of quoting "unknown" values, and the verdict's reasons follow.
+    """
+    if conditions.empty or not needs:
+        return verdicts, conditions
+    texts = {}
+    for cond in rubric.certification["conditions"]:
+        num = condition_number(cond)
+        texts[cond["id"]] = (f"条件{num}「{cond['text_zh'].rstrip('。')}」{NO_CONTEXT[0]}",
+                             f"Condition {num} ({cond['text_en'].rstrip('.')}) {NO_CONTEXT[1]}")
+    conditions = conditions.copy()
+    hit = conditions["condition"].isin(needs) & conditions["result"].eq("unknown")
+    conditions.loc[hit, "reason_zh"] = conditions.loc[hit, "condition"].map(lambda c: texts[c][0])
+    conditions.loc[hit, "reason_en"] = conditions.loc[hit, "condition"].map(lambda c: texts[c][1])
+    reasons = conditions.groupby(["region", "year"], sort=False).agg(
+        reasons=("reason_zh", list), reasons_en=("reason_en", list)).reset_index()
+    cols = list(verdicts.columns)
+    verdicts = verdicts.drop(columns=["reasons", "reasons_en"]).merge(reasons, on=["region", "year"], how="left")
+    return verdicts[cols], conditions
 
 
 def save_evaluation(ev: Evaluation, path: str | Path) -> Path:
@@ -332,6 +412,16 @@ def _num(x: Any) -> float | None:
     return None if math.isnan(x) else round(x, 6)
 
 
+def _if_submitted(empty: Any = None):
+    """A report section that needs a score: ``empty`` for a unit that submitted nothing (未报送)."""
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self: CountyReport, *args: Any, **kwargs: Any) -> Any:
+            return method(self, *args, **kwargs) if self.submitted else empty
+        return wrapper
+    return decorate
+
+
 class CountyReport:
     """What the report shows for one region and year."""
 
@@ -345,7 +435,10 @@ class CountyReport:
                               "zone in the regions tables")
         self.unit = units.loc[self.region]
         years = ev.years(self.region)
-        if self.year not in years:
+        # A unit named in the data for the year but without a single value returned nothing (未报送):
+        # its report says so and shows no score; a unit absent from the data is an error.
+        self.submitted = self.year in years
+        if not self.submitted and not ev.has_rows(self.region, self.year):
             have = ", ".join(map(str, years)) or "none"
             raise ReportError(f"no data for region {self.region} ({self.unit['name']}) in {self.year}; "
                               f"years with data: {have}")
@@ -518,6 +611,7 @@ class CountyReport:
         units = self.ev.units.set_index("code")
         t = self.ev.scores
         t = t[(t["level"] == "total") & (t["year"] == self.year) & t["region"].isin(units.index)]
+        t = t[t["region"].isin(self.ev.regions(self.year))]  # 未报送 units have no score: no peers
         u = units.loc[t["region"]]
         same = u["is_park"].to_numpy() == bool(self.unit["is_park"])
         if self.params.scope == "city":
@@ -528,9 +622,11 @@ class CountyReport:
         ranked["is_self"] = ranked["region"] == self.region
         return ranked.sort_values(["rank", "region"]).reset_index(drop=True)
 
+    @_if_submitted(None)
     def position(self) -> dict[str, Any]:
         """Rank, number of peers, whether tied, percentile (share of peers ranked strictly above, %),
-        top share (share at or above, %: rank 5 of 107 is the top 4.7 %) and the population in words."""
+        top share (share at or above, %: rank 5 of 107 is the top 4.7 %) and the population in words;
+        None if 未报送."""
         p = self.peers()
         me = p[p["is_self"]].iloc[0]
         return {"scope": self.params.scope, "rank": int(me["rank"]), "peers": int(me["peers"]),
@@ -566,16 +662,44 @@ class CountyReport:
         attr = f' class="{css}"' if css else ""
         return f"<p{attr}>{esc(self.t(zh, en))}</p>"
 
+    def banner_html(self) -> str:
+        """The synthetic-data banner naming the synthetic inputs, or "" when every input is real."""
+        return banner_html(self.lang, self.ev.synthetic_inputs or ("data",)) if self.ev.synthetic else ""
+
     def header_html(self) -> str:
-        """Banner (demo data), title, and the key figures."""
-        banner = banner_html(self.lang) if self.ev.synthetic else ""
+        """Banner (demo data), title, and the key figures (or 未报送 for a unit that returned nothing)."""
         title = self.t(f"{self.unit['name']} {self.year}年度社会信用体系建设评估报告",
                        f"{self.name}: social-credit-system construction evaluation {self.year}")
         city = self.unit["city"] if self.lang == "zh" else self.unit["city_en"]
         subtitle = self.t(f"{city} · 评估标准：{self.rubric.title_zh}",
                           f"{city} · rubric: {self.rubric.title_en}")
+        body = self._cards() if self.submitted else self._not_submitted_html()
         return (f"<style>{COMPONENT_CSS}</style>" + self._wrap(
-            f"{banner}<h1>{esc(title)}</h1><p class=\"subtitle\">{esc(subtitle)}</p>{self._cards()}"))
+            f"{self.banner_html()}<h1>{esc(title)}</h1><p class=\"subtitle\">{esc(subtitle)}</p>{body}"))
+
+    def _not_submitted_html(self) -> str:
+        label = self._label({"x": NOT_SUBMITTED}, "x")
+        text = self.t(f"{self.unit['name']}{self.year}年度未报送任何指标数据（全部计分标准均无数值）：不计算综合评分，"
+                      "不作认定，不参加排名，不计入平均分。",
+                      f"{self.name} returned no indicator value for {self.year} (every scoring row is empty): no "
+                      "total score, no verdict, no rank, and it is left out of averages.")
+        return (f'<div class="cards"><div class="card"><div class="label">{esc(self.t("综合评分", "Total score"))}'
+                f'</div><div class="value na">{esc(label)}</div></div></div><p>{esc(text)}</p>')
+
+    def context_note(self) -> str:
+        """"" or the sentence that the conditions needing context were not assessed (none supplied)."""
+        if self.ev.has_context or not self.submitted:
+            return ""
+        c = self.conditions()
+        ids = [str(x) for x in c.loc[c["condition"].isin(self.ev.context_conditions) & (c["result"] == "unknown"),
+                                     "condition"]]
+        return self.t(*self._context_notes(ids)) if ids else ""
+
+    def _context_notes(self, ids: Sequence[str]) -> tuple[str, str]:
+        """(zh, en): "conditions 3, 4 not assessed (no certification-condition data supplied)"."""
+        num = {c["id"]: condition_number(c) for c in self.rubric.certification.get("conditions", [])}
+        nums = [num.get(i, i) for i in ids]
+        return f"认定条件{'、'.join(nums)}{NO_CONTEXT[0]}", f"Conditions {', '.join(nums)} {NO_CONTEXT[1]}"
 
     def _cards(self) -> str:
         tot = self.total()
@@ -597,7 +721,7 @@ class CountyReport:
         cards = [
             (self.t("综合评分", "Total score"), f"{fmt_num(tot['points'])} / {fmt_num(tot['max_points'], 0)}", note),
             (self.t("认定结论", "Verdict"),
-             f'<span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span>', "", ),
+             f'<span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span>', self.context_note()),
             (self.t("排名", "Rank"), self.t(pos["rank_zh"], pos["rank_en"]), rank_note),
             (self.t("比上年变化", "Change since last year"), change_value, change_note),
         ]
@@ -607,6 +731,7 @@ class CountyReport:
             f'<div class="note">{esc(n)}</div></div>' for label, value, n in cards)
         return f'<div class="cards">{html_cards}</div>'
 
+    @_if_submitted("")
     def levels_html(self) -> str:
         """Table of level-1/level-2 indicators against full marks."""
         lv = self.levels()
@@ -636,7 +761,8 @@ class CountyReport:
                        f"{len(na)} scoring rows were not assessed ({fmt_num(total)} points); they are shown as "
                        "not assessed, not as zero.", "note")
 
-    def levels_chart(self) -> go.Figure:
+    @_if_submitted(None)
+    def levels_chart(self) -> go.Figure | None:
         """Horizontal bars per level-2 indicator: points earned, lost and not assessed, out of full marks."""
         lv = self.levels()
         lv = lv[lv["level"] == "level2"].iloc[::-1]
@@ -647,16 +773,18 @@ class CountyReport:
         for values, key, label in ((earned, "earned", self.t("得分", "earned")),
                                    (lost, "lost", self.t("失分", "lost")),
                                    (missing, "not_assessed", self.t("未评估", "not assessed"))):
-            fig.add_bar(y=lv["name"], x=values, orientation="h", name=label, marker_color=COLORS[key],
+            fig.add_bar(y=chart_texts(lv["name"]), x=values, orientation="h", name=label, marker_color=COLORS[key],
                         hovertemplate="%{y}: %{x:.1f}<extra>" + label + "</extra>")
         fig.update_layout(
             barmode="stack", height=110 + 34 * len(lv),
-            title=self.t(f"各{self._level_label('level2')}得分与满分", f"Points per {self._level_label('level2')}"),
+            title=chart_text(self.t(f"各{self._level_label('level2')}得分与满分",
+                                    f"Points per {self._level_label('level2')}")),
             xaxis_title=self.t("分值", "points"), legend=dict(orientation="h", y=-0.12, traceorder="normal"),
         )
         fig.update_yaxes(automargin=True)
         return fig
 
+    @_if_submitted("")
     def mandatory_html(self) -> str:
         """Every mandatory condition with met / not met / not assessed."""
         m = self.mandatory()
@@ -679,27 +807,33 @@ class CountyReport:
         return self._wrap(f"<h2>{esc(self.t('必备条件', 'Mandatory conditions'))}</h2><p>{esc(summary)}</p>"
                           + table(cols, rows, cell_classes=cls))
 
+    @_if_submitted("")
     def certification_html(self) -> str:
         """The verdict and every reason, condition by condition."""
         v = str(self.verdict_row["verdict"])
         heading = self.rubric.certification.get("heading_zh" if self.lang == "zh" else "heading_en") or ""
         items = []
+        no_context = set() if self.ev.has_context else set(self.ev.context_conditions)
         for r in self.conditions().itertuples():
             label, _en, css = RESULT_LABELS.get(r.result, (r.result, r.result, "unknown"))
             if r.kind == "exclusion":  # the line reads as the source does and carries its own ✓/✗
                 items.append(f'<li><span class="{css}">{esc(r.line)}</span>：{esc(r.detail)}</li>')
                 continue
             mark = {"pass": "✓", "fail": "✗"}.get(r.result, "?")
+            if r.result == "unknown" and r.condition in no_context:
+                (label, _en), css, mark = NO_CONTEXT, "na", "–"
             items.append(f'<li><span class="{css}">{mark} {esc(label if self.lang == "zh" else _en)}</span> '
                          f"{esc(r.reason)}</li>")
         note = "" if self.ev.has_context else self._p(
-            "未提供认定背景数据，相关条件无法判断。",
-            "No certification context was supplied; the conditions that need it cannot be decided.", "note")
+            f"未提供认定条件数据：需要该数据的认定条件{NO_CONTEXT[0]}，认定结论不以任何其他数据代替。",
+            "No certification-condition data was supplied: the conditions that need it are not assessed, and "
+            "no other data stands in for it.", "note")
         return self._wrap(
             f"<h2>{esc(self.t('认定结论', 'Certification verdict'))}</h2>"
             f'<p><span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span> '
             f"{esc(heading)}</p><ul class=\"reasons\">{''.join(items)}</ul>{note}")
 
+    @_if_submitted("")
     def gaps_html(self, n: int = 8) -> str:
         """Where the county can gain most: the largest point gaps, then what was not assessed."""
         g = self.gaps(n)
@@ -720,6 +854,7 @@ class CountyReport:
         head = self._h("主要失分项（提升空间最大）", "Largest gaps (where most points can be gained)")
         return self._wrap(head + body)
 
+    @_if_submitted("")
     def change_html(self) -> str:
         """Change since last year, per indicator."""
         head = self._h("与上年比较", "Change since last year")
@@ -747,6 +882,7 @@ class CountyReport:
         return self._wrap(head + f"<p>{esc(text)}</p>"
                           + table(cols, rows, numeric=(1, 2, 3), row_classes=classes, cell_classes=cells) + note)
 
+    @_if_submitted("")
     def rank_html(self) -> str:
         """Rank among the peers, the population and the top share, in words."""
         pos = self.position()
@@ -765,9 +901,11 @@ class CountyReport:
                            "Ranks use the points of the assessed rows; rows not assessed earn nothing.", "note")
         return self._wrap(self._h("排名", "Rank") + f"<p>{esc(text)}</p>{note}")
 
-    def rank_chart(self) -> go.Figure:
+    @_if_submitted(None)
+    def rank_chart(self) -> go.Figure | None:
         """Every peer's total, sorted, with this region highlighted (and the certification threshold)."""
         p = self.peers()
+        p["name"] = chart_texts(p["name"])  # names from the regions tables: never markup in the chart
         colors = [COLORS["self"] if s else COLORS["peer"] for s in p["is_self"]]
         fig = go.Figure(go.Bar(x=p["name"], y=p["points"], marker_color=colors,
                                hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
@@ -783,7 +921,8 @@ class CountyReport:
                           annotation_text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}"),
                           annotation_position="top right")
         fig.update_layout(
-            title=self.t(f"{pos['population_zh']}综合评分（排序）", f"Total scores of {pos['population_en']} (sorted)"),
+            title=chart_text(self.t(f"{pos['population_zh']}综合评分（排序）",
+                                    f"Total scores of {pos['population_en']} (sorted)")),
             yaxis_title=self.t("综合评分", "total"), showlegend=False, height=440,
             yaxis_range=[0, float(self.total()["max_points"]) * 1.05],
         )
@@ -791,6 +930,7 @@ class CountyReport:
                          categoryarray=list(p["name"]))
         return fig
 
+    @_if_submitted("")
     def criteria_html(self) -> str:
         """Every scoring row, collapsed (for the county's working staff)."""
         c = self.criteria()
@@ -813,7 +953,7 @@ class CountyReport:
         r = self.rubric
         items = [self.t(f"评估标准：{r.name}（{r.title_zh}），版本 {r.version}",
                         f"Rubric: {r.name} ({r.title_en}), version {r.version}")]
-        role_zh = {"rubric": "评估标准文件", "data": "指标数据", "context": "认定背景数据", "regions": "行政区划表",
+        role_zh = {"rubric": "评估标准文件", "data": "指标数据", "context": "认定条件数据", "regions": "行政区划表",
                    "zones": "开发区表"}
         for f in self.ev.files:
             label = role_zh.get(f["role"], f["role"]) if self.lang == "zh" else f["role"]
@@ -828,15 +968,8 @@ class CountyReport:
 
     # -- machine-readable results -----------------------------------------------------------------
 
-    def results(self) -> dict[str, Any]:
-        """The key results as plain JSON-ready data (the index and later analyses read only this)."""
-        vr = self.verdict_row
-        tot = self.total()
-        lv = self.levels()
-        ch = self.change()
-        mand = self.mandatory()
-        cond = self.conditions()
-        crit = self.criteria()
+    def _base_results(self) -> dict[str, Any]:
+        """The part of :meth:`results` every report has: who, when, which rubric, inputs and provenance."""
         r = self.rubric
         rubric_file = next(f for f in self.ev.files if f["role"] == "rubric")
         return {
@@ -847,6 +980,44 @@ class CountyReport:
             "is_park": bool(self.unit["is_park"]), "year": self.year, "lang": self.lang,
             "rubric": {"name": r.name, "version": r.version, "title_zh": r.title_zh, "sha256": rubric_file["sha256"],
                        "threshold": self._threshold()},
+            "submitted": bool(self.submitted),
+            "synthetic": bool(self.ev.synthetic), "synthetic_inputs": list(self.ev.synthetic_inputs),
+            "banner": banner_text(self.lang, self.ev.synthetic_inputs or ("data",)) if self.ev.synthetic else "",
+            "context_supplied": bool(self.ev.has_context),
+            "provenance": {"files": self.ev.files, "creditlab_version": __version__, "inputs_key": self.ev.key,
+                           "run_at": self.run_at, "run_date": self.run_at[:10]},
+        }
+
+    def _not_submitted_results(self) -> dict[str, Any]:
+        tot = self.total()
+        return {
+            **self._base_results(), "status": "not_submitted",
+            "total": {"points": None, "max_points": _num(tot["max_points"]), "missing_max": _num(tot["missing_max"]),
+                      "status": "not_submitted", "share": None},
+            "levels": [], "criteria": [], "mandatory": [], "verdict": None, "verdict_zh": NOT_SUBMITTED[0],
+            "verdict_en": NOT_SUBMITTED[1], "reasons": [], "reasons_en": [], "conditions": [], "failed": [],
+            "unknown": [], "unmet_mandatory": [], "not_assessed_conditions": [], "rank": None, "previous": None,
+        }
+
+    def results(self) -> dict[str, Any]:
+        """The key results as plain JSON-ready data (the index and later analyses read only this).
+
+        A unit that submitted nothing (``submitted`` false) has no score, verdict or rank (None).
+        """
+        if not self.submitted:
+            return self._not_submitted_results()
+        vr = self.verdict_row
+        tot = self.total()
+        lv = self.levels()
+        ch = self.change()
+        mand = self.mandatory()
+        cond = self.conditions()
+        crit = self.criteria()
+        no_context = set() if self.ev.has_context else set(self.ev.context_conditions)
+        not_assessed = [str(x.condition) for x in cond.itertuples()
+                        if x.result == "unknown" and x.condition in no_context]
+        return {
+            **self._base_results(),
             "total": {**{k: _num(v) for k, v in tot.items() if k != "status"}, "status": tot["status"],
                       "share": _num(tot["points"] / tot["max_points"] * 100 if tot["max_points"] else None)},
             "levels": [{"level": x.level, "id": x.id, "parent": None if pd.isna(x.parent) else x.parent,
@@ -859,16 +1030,17 @@ class CountyReport:
             "mandatory": [{"id": x.id, "met": None if pd.isna(x.met) else bool(x.met)} for x in mand.itertuples()],
             "verdict": str(vr["verdict"]), "verdict_zh": VERDICT_LABELS[str(vr["verdict"])][0],
             "reasons": list(vr["reasons"]), "reasons_en": list(vr["reasons_en"]),
-            "conditions": [{"id": x.condition, "result": x.result} for x in cond.itertuples()],
+            "conditions": [{"id": x.condition, "result": x.result, "not_assessed": x.condition in not_assessed}
+                           for x in cond.itertuples()],
+            "not_assessed_conditions": not_assessed,
+            "verdict_note_zh": self._context_notes(not_assessed)[0] if not_assessed else "",
+            "verdict_note_en": self._context_notes(not_assessed)[1] if not_assessed else "",
             "failed": list(vr["failed"]), "unknown": list(vr["unknown"]),
             "unmet_mandatory": list(vr["unmet_mandatory"]),
             "rank": self.position(),
             "previous": None if ch is None else {
                 "year": self.year - 1, "total": _num(ch.loc[ch["id"] == "total", "previous"].iloc[0]),
                 "change": _num(ch.loc[ch["id"] == "total", "change"].iloc[0]), "verdict": self.previous_verdict()},
-            "synthetic": bool(self.ev.synthetic),
-            "provenance": {"files": self.ev.files, "creditlab_version": __version__, "inputs_key": self.ev.key,
-                           "run_at": self.run_at, "run_date": self.run_at[:10]},
         }
 
     def _zh_name(self, node_id: str) -> str:

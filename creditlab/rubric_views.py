@@ -1,11 +1,10 @@
 """Views of rubrics for the rubric browser: tables, a sunburst of points, a structural comparison."""
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 
+from .figures import chart_text, chart_texts
 from .i18n import check_lang, tr
 from .rubric import Rubric
 
@@ -67,18 +66,18 @@ def sunburst(rubric: Rubric, lang: str = "zh") -> go.Figure:
     crit_value = c["points"] if has_points else pd.Series(1.0, index=c.index)
     parent = c["level3"].fillna(c["level2"]).fillna(c["level1"])
     ids = list(lv["id"]) + list(c["id"])
-    labels = list(lv[name]) + [_short(t) for t in (c["text_zh"] if lang == "zh" else c["text_en"])]
+    labels = chart_texts(list(lv[name]) + [_short(t) for t in (c["text_zh"] if lang == "zh" else c["text_en"])])
     parents = [p or "" for p in lv["parent"]] + list(parent)
     values = [0.0] * len(lv) + list(crit_value)
     colors = ["#d0d7e2"] * len(lv) + ["#d9534f" if m else "#5b8fd9" for m in c["mandatory"]]
-    hover = [html.escape(str(t)) for t in list(lv[name]) + list(c["text_zh"] if lang == "zh" else c["text_en"])]
+    hover = chart_texts(list(lv[name]) + list(c["text_zh"] if lang == "zh" else c["text_en"]))
     fig = go.Figure(go.Sunburst(
         ids=ids, labels=labels, parents=parents, values=values, branchvalues="remainder",
         marker=dict(colors=colors), hovertext=hover, hoverinfo="text+value", maxdepth=3,
     ))
     title = rubric.title_zh if lang == "zh" else rubric.title_en
     note = tr("（红色：必备条件）", " (red: mandatory)", lang)
-    fig.update_layout(title=title + note, height=620, margin=dict(t=70, l=10, r=10, b=10))
+    fig.update_layout(title=chart_text(title + note), height=620, margin=dict(t=70, l=10, r=10, b=10))
     return fig
 
 
@@ -118,8 +117,9 @@ def level_points_figure(rubrics: list[Rubric], lang: str = "zh") -> go.Figure:
         weight = c["points"] if r.max_points is not None else pd.Series(1.0, index=c.index)
         share = weight.groupby(c["level1"]).sum() / weight.sum() * 100
         names = r.levels.set_index("id")["name_zh" if lang == "zh" else "name_en"]
-        fig.add_bar(y=[r.name] * len(share), x=share.values, orientation="h",
-                    text=[names[i] for i in share.index], name=r.name, hovertemplate="%{text}: %{x:.1f}%")
+        fig.add_bar(y=[chart_text(r.name)] * len(share), x=share.values, orientation="h",
+                    text=chart_texts(names[i] for i in share.index), name=chart_text(r.name),
+                    hovertemplate="%{text}: %{x:.1f}%")
     fig.update_layout(barmode="stack", showlegend=False,
                       title=tr("各一级指标所占比重（%）", "Share of each level-1 area (%)", lang),
                       xaxis_title="%", height=320)

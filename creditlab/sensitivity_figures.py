@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
 from .banner import banner_html, is_synthetic
 from .errors import CreditlabError
+from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
 from .i18n import check_lang, fmt_num, tr
 from .points import rank_words
@@ -86,7 +87,7 @@ def _height(n: int) -> int:
 def rank_band_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
     """Median rank with its 5–95 % band per region, and the nominal rank, best at the top."""
     s = summary.sort_values([c for c in ("is_park", "nominal_rank", "region") if c in summary.columns])
-    names = s["name"].astype(str).to_list()
+    names = chart_texts(s["name"])  # region names: text, never markup, in the chart
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=s["median_rank"], y=names, mode="markers", name=_t(lang, "排名中位数（5%–95%区间）", "median rank (5–95 %)"),
@@ -112,7 +113,7 @@ def certification_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
     lo, hi = s["p_certified_min"], s["p_certified_max"]
     color = np.where(hi <= 0, COLORS["not_certified"], np.where(lo >= 1, COLORS["certified"], COLORS["undecided"]))
     fig = go.Figure(go.Bar(
-        x=s["name"].astype(str), y=lo, marker_color=color,
+        x=chart_texts(s["name"]), y=lo, marker_color=color,
         error_y=dict(type="data", symmetric=False, array=hi - lo, arrayminus=np.zeros(len(s)), visible=True),
         customdata=np.c_[s["nominal_score"], hi],
         hovertemplate=_t(
@@ -134,7 +135,8 @@ def sobol_figure(result: SobolResult, lang: str = "zh") -> go.Figure:
     is cut at 0. The hover text keeps the estimate itself.
     """
     ix = result.indices
-    names = [f"{i} {n}" for i, n in zip(ix["id"], ix["name_zh" if lang == "zh" else "name_en"], strict=True)]
+    names = chart_texts(f"{i} {n}" for i, n in zip(ix["id"], ix["name_zh" if lang == "zh" else "name_en"],
+                                                   strict=True))
     bars = []
     series = (("S1", _t(lang, "一阶指数 S1（单独作用）", "first-order S1 (alone)"), COLORS["s1"]),
               ("ST", _t(lang, "总指数 ST（含交互作用）", "total ST (with interactions)"), COLORS["st"]))
@@ -176,9 +178,9 @@ def local_figure(local: pd.DataFrame, lang: str = "zh") -> go.Figure:
     piv = piv[cols]
     lim = float(np.nanmax(np.abs(piv.to_numpy()))) or 1.0
     # Codes on the axis (names are long); the full name is in the hover text.
-    text = np.tile(np.asarray([f"{c} {labels[c]}" for c in cols], dtype=object), (len(piv), 1))
+    text = np.tile(np.asarray(chart_texts(f"{c} {labels[c]}" for c in cols), dtype=object), (len(piv), 1))
     fig = go.Figure(go.Heatmap(
-        z=piv.to_numpy(), x=cols, y=piv.index.astype(str), zmin=-lim, zmax=lim, text=text,
+        z=piv.to_numpy(), x=chart_texts(cols), y=chart_texts(piv.index), zmin=-lim, zmax=lim, text=text,
         colorscale="RdBu", colorbar=dict(title=_t(lang, "分/每分权重", "points per point")),
         hovertemplate="%{y} · %{text}: %{z:+.2f}<extra></extra>"))
     fig.update_xaxes(side="top")
@@ -192,7 +194,7 @@ def scores_figure(evaluation: pd.DataFrame, threshold: float | None, lang: str =
                   title: str | None = None) -> go.Figure:
     """Scores under the chosen weights (bars coloured by verdict) beside the nominal scores."""
     e = evaluation.sort_values([c for c in ("is_park", "rank", "region") if c in evaluation.columns])
-    names = e["name"].astype(str)
+    names = chart_texts(e["name"])
     colors = [COLORS.get(v, COLORS["muted"]) for v in e["verdict"]]
     tied = e["tied"] if "tied" in e else np.zeros(len(e), bool)
     nominal_tied = e["nominal_tied"] if "nominal_tied" in e else np.zeros(len(e), bool)
@@ -213,14 +215,15 @@ def scores_figure(evaluation: pd.DataFrame, threshold: float | None, lang: str =
     fig.update_xaxes(tickangle=-60, showticklabels=len(e) <= 60)
     fig.update_yaxes(title=_t(lang, "得分", "score"))
     fig.update_layout(height=460,
-                      title=title or _t(lang, "调整权重后的得分与认定结果", "Scores and verdicts under these weights"),
+                      title=chart_text(title) if title else _t(lang, "调整权重后的得分与认定结果",
+                                                                 "Scores and verdicts under these weights"),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     return fig
 
 
 def weights_figure(model: WeightModel, weights: pd.Series, lang: str = "zh") -> go.Figure:
     """The weights in use (renormalised) beside the rubric's."""
-    names = [f"{i} {n}" for i, n in zip(model.ids, model.indicator_names(lang), strict=True)]
+    names = chart_texts(f"{i} {n}" for i, n in zip(model.ids, model.indicator_names(lang), strict=True))
     fig = go.Figure([
         go.Bar(x=names, y=model.nominal.to_numpy(), name=_t(lang, "现行权重", "rubric's weights"),
                marker_color=COLORS["muted"]),
@@ -471,7 +474,7 @@ def load_model(rubric: str, data: str | list[str] = "", context: str | list[str]
     :class:`SensitivityError` with the message the analyst needs.
     """
     from .data import load_context, load_data
-    from .report import ReportError, resolve_inputs
+    from .report import ReportError, no_context, resolve_inputs
     from .rubric import load_rubric
 
     try:
@@ -481,13 +484,14 @@ def load_model(rubric: str, data: str | list[str] = "", context: str | list[str]
             raise SensitivityError(f"rubric {rub.name} is not used for {year} "
                                    f"(years {rub.years[0]}–{rub.years[1] or ''})")
         frame = load_data(list(inputs.data), rubric=rub)
-        ctx = load_context(list(inputs.context)) if inputs.context else None
+        # No context supplied: its conditions are unknown (never the demo's, never an error).
+        ctx = load_context(list(inputs.context)) if inputs.context else no_context()
         model = prepare(rub, frame, ctx, year=year, scope=scope, level=level)
     except SensitivityError:
         raise
     except (ReportError, CreditlabError, ValueError) as exc:
         raise SensitivityError(str(exc)) from None
-    return model, is_synthetic(list(inputs.data)), [*inputs.data, *inputs.context]
+    return model, is_synthetic([*inputs.data, *inputs.context]), [*inputs.data, *inputs.context]
 
 
 def score_threshold(model: WeightModel) -> float | None:

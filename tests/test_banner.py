@@ -25,3 +25,21 @@ def test_banner_text():
     assert banner.banner_text("zh").startswith("模拟数据")
     assert "synthetic demo data, not an assessment of any real county" in banner.banner_text("en")
     assert "模拟数据" in banner.banner_html("zh") and "<div" in banner.banner_html("zh")
+
+
+def test_banner_names_the_synthetic_inputs(tmp_path):
+    demo = data_dir() / "demo"
+    real = tmp_path / "real.csv"
+    real.write_text("region,year\n", encoding="utf-8")
+    files = [("rubric", data_dir() / "rubrics" / "shaanxi-2020.yaml"), ("data", real),
+             ("context", demo / "context.csv"), ("context", demo / "national_npl.csv")]
+    assert banner.synthetic_roles(files) == ["context"]
+    assert banner.synthetic_roles([("data", demo / "shaanxi-2020_indicators.csv"), *files[2:]]) == ["data", "context"]
+    assert banner.synthetic_roles(files[:2]) == []
+    zh = banner.banner_text("zh", ["context"])
+    assert zh.startswith("模拟数据") and "认定条件数据" in zh and "指标数据" not in zh
+    assert "indicator data and certification-condition data" in banner.banner_text("en", ["data", "context"])
+    # metadata.yaml may list the synthetic files of a folder; the others are real.
+    (tmp_path / "metadata.yaml").write_text("synthetic: true\nsynthetic_files: [context.csv]\n", encoding="utf-8")
+    (tmp_path / "context.csv").write_text("region,year\n", encoding="utf-8")
+    assert not banner.is_synthetic(real) and banner.is_synthetic(tmp_path / "context.csv")

@@ -299,3 +299,236 @@ def test_a_cell_timeout_fails_the_county_and_keeps_what_ran(tmp_path: Path) -> N
     kept = nbformat.read(outcome.failed_notebook, as_version=4)
     assert kept.cells[2].outputs[0]["text"] == "started\n"  # the cells that ran are kept
     assert not (year_dir / "610103.html").exists() and not list((year_dir / "staging").iterdir())
+
+
+# --- issue 11: no data is not zero, the index states its scope, a year without data, kill -9, full disk ----------
+
+def _real_data(folder: Path, prefix: str, blank: str | None = None) -> Path:
+    """Real data (no metadata.yaml beside it): the demo values of one city, ``blank`` returning nothing in YEAR."""
+    frame = pd.read_csv(DEMO / DEMO_FILES[0], dtype=str, keep_default_na=False)
+    frame = frame[frame["region"].str.removeprefix("KF").str.startswith(prefix)].copy()
+    if blank:
+        frame.loc[(frame["region"] == blank) & (frame["year"] == str(YEAR)), "value"] = ""
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(folder / "indicators.csv", index=False)
+    return folder / "indicators.csv"
+
+
+def test_city_run_on_real_data_without_context_with_a_county_that_returned_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _real_data(tmp_path / "real", "6102", blank="610222")  # 铜川市; 宜君县 returned an empty form
+    out = tmp_path / "reports"
+    code = cli_main(["reports", "--year", str(YEAR), "--city", "铜川市", "--data", str(data), "--out", str(out),
+                     "--jobs", "1"])
+    assert code == 0, capsys.readouterr()
+    year_dir = out / str(YEAR)
+    assert not (year_dir / "610222.html").exists()  # no 0.0/100 report
+    docs = {c: json.loads((year_dir / f"{c}.json").read_text(encoding="utf-8")) for c in ("610202", "610203", "610204")}
+    manifest = json.loads((year_dir / batch.MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["regions"]["610222"]["status"] == "not_submitted" and manifest["scope"] == {"cities": ["610200"]}
+    for doc in docs.values():
+        assert doc["rank"]["peers"] == 3  # ranked among the counties that reported
+        assert doc["synthetic"] is False and doc["context_supplied"] is False
+        assert doc["not_assessed_conditions"] == ["C3", "C4", "C5", "C6"]
+    index = (year_dir / "index.html").read_text(encoding="utf-8")
+    assert "铜川市（4个县（市、区））" in index and "全省" not in index
+    assert re.search(r"<td>610222</td><td>宜君县</td><td>铜川市</td><td[^>]*>未报送</td>", index)
+    mean = sum(d["total"]["points"] for d in docs.values()) / 3  # 未报送 is left out, not counted as 0
+    assert f'<div class="label">平均综合评分</div><div class="value">{mean:,.1f}</div>' in index
+    assert '<div class="label">未报送</div><div class="value">1</div>' in index
+    assert "认定条件3、4、5、6未评估（未提供认定条件数据）" in index
+    for page in [index, *((year_dir / f"{c}.html").read_text(encoding="utf-8") for c in docs)]:
+        assert "模拟数据" not in page  # real data, no context: nothing synthetic anywhere
+    report_page = (year_dir / "610202.html").read_text(encoding="utf-8")
+    assert "未评估（未提供认定条件数据）" in report_page
+    # Asked for by name, the county gets a page that says 未报送 — no score — and the index is unchanged.
+    assert cli_main(["reports", "--year", str(YEAR), "--region", "610222", "--data", str(data), "--out", str(out),
+                     "--jobs", "0"]) == 0
+    page = (year_dir / "610222.html").read_text(encoding="utf-8")
+    assert "未报送" in page and "0.0 / 100" not in page
+    doc = json.loads((year_dir / "610222.json").read_text(encoding="utf-8"))
+    assert doc["submitted"] is False and doc["total"]["points"] is None and doc["rank"] is None
+    index = (year_dir / "index.html").read_text(encoding="utf-8")
+    assert f'<div class="label">平均综合评分</div><div class="value">{mean:,.1f}</div>' in index
+    assert '<div class="label">报告数</div><div class="value">3</div>' in index and "铜川市（4个县（市、区））" in index
+    assert re.search(r"<td>610222</td><td>宜君县</td><td>铜川市</td><td[^>]*>未报送</td>.*?href=\"610222.html\"", index)
+
+
+def test_index_states_the_province_scope_in_words(tmp_path: Path) -> None:
+    year_dir = tmp_path / str(YEAR)
+    year_dir.mkdir()
+    units = report.unit_table()
+    assert (~units["is_park"]).sum() == 107
+    n_zones = int(units["is_park"].sum())
+    index = batch.write_index(year_dir, manifest={"scope": {"cities": "*"}, "regions": {}}).read_text("utf-8")
+    assert f"全省（陕西省，107个县（市、区）及{n_zones}个开发区）" in index
+    en = batch.write_index(year_dir, lang="en", manifest={"scope": {"cities": ["610300"]}, "regions": {}})
+    assert "Baoji (12 counties and 1 development zone)" in en.read_text("utf-8")
+
+
+def test_a_year_without_data_exits_non_zero_naming_the_years_with_data(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli_main(["reports", "--year", "2019", "--out", str(tmp_path), "--jobs", "0"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "2019年没有任何县（市、区）的指标数据" in err and "有数据的年份：2020、2021、2022、2023、2024" in err
+    assert not list(tmp_path.rglob("*.html"))
+
+
+def _descendants(pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _cmd(p) -> str:
+    import psutil
+
+    try:
+        return " ".join(p.cmdline())
+    except psutil.Error:  # gone, or a zombie by now
+        return ""
+
+
+def _alive(procs: list) -> list:
+    import psutil
+
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.Error:
+            pass
+    return out
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and ".staging" not in p.parts}
+
+
+def test_kill_9_of_the_batch_leaves_no_worker_or_kernel(tmp_path: Path) -> None:
+    """A real `creditlab reports` of the whole province, killed with SIGKILL while kernels run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "reports"
+    proc = subprocess.Popen([sys.executable, "-m", "creditlab.cli", "reports", "--year", str(YEAR), "--out", str(out),
+                             "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    kids: list = []
+    try:
+        deadline = time.monotonic() + 120
+        kernels: list = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            kids = _descendants(proc.pid)
+            kernels = [k for k in kids if "ipykernel" in _cmd(k)]
+            if len(kernels) >= 1 and list((out / str(YEAR)).glob("*.html")):
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None and kernels, "the batch never got a kernel running"
+        kids = _descendants(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        after_kill = _snapshot(out / str(YEAR))
+        deadline = time.monotonic() + 5
+        while _alive(kids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(kids), [_cmd(p)[:100] for p in _alive(kids)]
+        time.sleep(1.0)
+        # Nothing wrote anything after the parent died: no report the manifest never records.
+        assert _snapshot(out / str(YEAR)) == after_kill
+        manifest = batch.load_manifest(out / str(YEAR))["regions"]
+        for code, entry in manifest.items():
+            if entry.get("status") == "generated":
+                doc = json.loads((out / str(YEAR) / f"{code}.json").read_text(encoding="utf-8"))
+                assert doc["provenance"]["digest"] == entry["digest"]
+    finally:  # never leave anything behind, even when the test fails
+        if proc.poll() is None:
+            proc.kill()
+        for p in _alive(kids + _descendants(proc.pid)):
+            p.kill()
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path):
+    """A real 24 MB tmpfs (tests run as root in the project's container); skipped where mount is refused."""
+    import subprocess
+
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mnt)], capture_output=True, text=True,
+                         check=False)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs to fill (needs root): {res.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _fill(folder: Path, leave: int) -> None:
+    """Fill the file system of ``folder`` until ``leave`` bytes are free (a real ENOSPC follows)."""
+    import os
+
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    with open(folder / f"filler{len(list(folder.glob('filler*')))}", "wb") as fh:
+        block = b"\0" * (1 << 16)
+        todo = max(0, free - leave)
+        while todo > 0:
+            todo -= fh.write(block[: min(len(block), todo)])
+
+
+def test_a_full_disk_gives_one_named_error_and_keeps_every_earlier_output(
+        small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    out = small_disk / "reports"
+    codes = ["610202", "610203", "610204"]
+    argv = ["reports", "--year", str(YEAR), *[x for c in codes for x in ("--region", c)], "--out", str(out),
+            "--jobs", "1"]
+    assert cli_main(argv) == 0, capsys.readouterr()
+    year_dir = out / str(YEAR)
+    before = _snapshot(year_dir)
+    # Room for the manifest and the evaluation cache, not for the reports: the worker meets ENOSPC.
+    cache = report.save_evaluation(report.evaluate(report.resolve_inputs("shaanxi-2020")), tmp_path / "ev.pkl")
+    _fill(small_disk, cache.stat().st_size + 96 * 1024)
+    res = subprocess.run([sys.executable, "-m", "creditlab.cli", *argv, "--force"], capture_output=True, text=True,
+                         timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert res.returncode != 0
+    assert res.stderr.count("磁盘空间不足") == 1 and "此前已生成的报告、清单和索引均保持原样" in res.stderr
+    assert "Traceback" not in res.stderr + res.stdout
+    assert _snapshot(year_dir) == before  # every earlier output, byte for byte
+    assert not list((year_dir / batch.FAILED_DIR).glob("*")), "nothing truncated kept as an error notebook"
+    assert not list(year_dir.rglob("*.tmp")) and not (year_dir / batch.STAGING_DIR).exists()
+    # A disk with no room at all: the first write (the manifest) fails the same way.
+    _fill(small_disk, 0)
+    res = subprocess.run([sys.executable, "-m", "creditlab.cli", *argv, "--force"], capture_output=True, text=True,
+                         timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert res.returncode != 0 and res.stderr.count("磁盘空间不足") == 1 and "Traceback" not in res.stderr
+    assert _snapshot(year_dir) == before
+
+
+def test_error_notebooks_are_written_whole(tmp_path: Path) -> None:
+    """A notebook papermill cut short is not kept as it is: the error notebook is complete, written atomically."""
+    import nbformat
+
+    year_dir = tmp_path / str(YEAR)
+    (year_dir / batch.FAILED_DIR).mkdir(parents=True)
+    partial = tmp_path / "610103.ipynb"
+    partial.write_text('{"cells": [{"cell_type": "code", "sour', encoding="utf-8")  # truncated
+    kept = batch._keep_failed(partial, year_dir, "610103", RuntimeError("boom"))
+    nb = nbformat.read(str(kept), as_version=4)
+    assert "boom" in nb.cells[0].source
+    assert [p.name for p in (year_dir / batch.FAILED_DIR).iterdir()] == ["610103.ipynb"]

@@ -72,3 +72,29 @@ def test_charts_draw_and_chinese_shows(which: str, chromium: str, shared: DemoBa
     res = _chromium(chromium, page, tmp_path / "profile2", f"--screenshot={shot}", f"--window-size=1280,{height}",
                     "--hide-scrollbars")
     assert res.returncode == 0 and shot.is_file() and shot.stat().st_size > 50_000, res.stderr[-2000:]
+
+
+def test_a_name_with_markup_is_no_link_in_the_drawn_chart(chromium: str, tmp_path: Path) -> None:
+    """plotly.js renders <a href> in chart text as a real link: the index chart must show the name as text."""
+    import json
+
+    from creditlab import batch, figures
+
+    year_dir = tmp_path / "2024"
+    year_dir.mkdir()
+    evil = '<a href="https://example.invalid/x">岐山县</a>'
+    doc = {"region": "610323", "name": evil, "name_en": "", "city": "宝鸡市", "city_code": "610300", "year": 2024,
+           "total": {"points": 90.0, "max_points": 100.0, "missing_max": 0.0}, "verdict": "certified",
+           "unmet_mandatory": [], "previous": None, "synthetic": False,
+           "rubric": {"name": "shaanxi-2020", "version": "2020", "title_zh": "标准", "threshold": 85.0},
+           "provenance": {"files": [], "creditlab_version": "0"}}
+    (year_dir / "610323.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    (year_dir / "610323.html").write_text("<html></html>", encoding="utf-8")
+    figures.copy_plotly_js(year_dir)
+    page = batch.write_index(year_dir)
+    dom = _chromium(chromium, page, tmp_path / "profile", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    svgs = re.findall(r"<svg[^>]*main-svg.*?</svg>", dom.stdout, flags=re.S)
+    assert svgs, "the chart was not drawn"
+    assert not any(re.search(r"<a[\s>]", s) for s in svgs)  # no link anywhere in the chart
+    assert any("岐山县" in s for s in svgs)  # the name is there, as text

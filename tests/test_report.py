@@ -272,3 +272,101 @@ def test_henan_exclusion_reads_as_the_source_in_the_report(tmp_path: Path) -> No
         set())).certification_html() for c in codes)
     assert "符合参评条件" in ok and "三年内未发生重特大安全生产事故 ✓" in ok and "符合</span>" not in ok
     assert "不具备推荐资格" in hit and "三年内发生重特大安全生产事故 ✗" in hit and "不符合认定条件" not in hit
+
+
+# --- issue 11: real and synthetic never mix; no data is not zero; chart text is text ----------------
+
+def real_copy(folder: Path, city: str = "6102", blank: str | None = None) -> Path:
+    """A 'real' data file (no metadata.yaml beside it): the demo values of one city's units, with every
+    value of ``blank`` in YEAR removed (a county that returned an empty form)."""
+    import pandas as pd
+
+    frame = pd.read_csv(ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv", dtype=str, keep_default_na=False)
+    frame = frame[frame["region"].str.removeprefix("KF").str.startswith(city)].copy()
+    if blank:
+        frame.loc[(frame["region"] == blank) & (frame["year"] == str(YEAR)), "value"] = ""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "indicators.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_real_data_without_context_never_takes_the_demo_context(tmp_path: Path) -> None:
+    path = real_copy(tmp_path / "real")
+    inputs = report.resolve_inputs("shaanxi-2020", str(path))
+    assert inputs.context == ()  # the old code silently added data/demo/context.csv and national_npl.csv
+    ev = report.evaluate(inputs)
+    assert not ev.synthetic and ev.synthetic_inputs == () and not ev.has_context
+    assert ev.context_conditions == ("C3", "C4", "C5", "C6")
+    cond = ev.conditions[ev.conditions["condition"].isin(ev.context_conditions)]
+    assert set(cond["result"]) == {"unknown"}  # never decided by someone else's context
+    assert cond["reason_zh"].str.endswith("未评估（未提供认定条件数据）").all()
+    assert set(ev.verdicts["verdict"]) <= {"undecided", "not_certified"}
+    rep = _report(ev, region="610202", data=str(path))
+    html = rep.header_html() + rep.certification_html()
+    assert "模拟数据" not in html and "creditlab-banner" not in html
+    assert "认定条件3、4、5、6未评估（未提供认定条件数据）" in html
+    doc = rep.results()
+    assert doc["context_supplied"] is False and doc["synthetic"] is False and doc["synthetic_inputs"] == []
+    assert doc["not_assessed_conditions"] == ["C3", "C4", "C5", "C6"]
+    assert doc["verdict_note_zh"] == "认定条件3、4、5、6未评估（未提供认定条件数据）"
+    assert all(r.endswith("未评估（未提供认定条件数据）") for r in doc["reasons"][2:])
+    en = _report(ev, region="610202", data=str(path), language="en")
+    assert "not assessed (no certification-condition data supplied)" in en.certification_html()
+    # The bundled demo data (no --data) still comes with its demo context.
+    assert [p.name for p in report.resolve_inputs("shaanxi-2020").context] == ["context.csv", "national_npl.csv"]
+
+
+def test_banner_names_exactly_the_synthetic_inputs(tmp_path: Path) -> None:
+    path = real_copy(tmp_path / "real")
+    demo = ROOT / "data" / "demo"
+    mixed = report.evaluate(report.resolve_inputs("shaanxi-2020", str(path), [str(demo / "context.csv"),
+                                                                              str(demo / "national_npl.csv")]))
+    assert mixed.synthetic and mixed.synthetic_inputs == ("context",)
+    header = _report(mixed, region="610202", data=str(path)).header_html()
+    assert "模拟数据 — 本报告的认定条件数据为程序生成的模拟数据" in header and "指标数据" not in header
+    both = report.evaluate(report.resolve_inputs("shaanxi-2020"))
+    assert both.synthetic_inputs == ("data", "context")
+    assert "本报告的指标数据和认定条件数据为程序生成的模拟数据" in _report(both).header_html()
+    assert _report(both).results()["synthetic_inputs"] == ["data", "context"]
+    assert _report(both).results()["banner"].startswith("模拟数据 — 本报告的指标数据和认定条件数据")
+    real = report.evaluate(report.resolve_inputs("shaanxi-2020", str(path)))
+    assert _report(real, region="610202", data=str(path)).results()["banner"] == ""
+
+
+def test_a_county_that_returned_nothing_has_no_score_and_no_rank(tmp_path: Path) -> None:
+    path = real_copy(tmp_path / "real", city="6103", blank="610323")  # 岐山县 returned an empty form
+    ev = report.evaluate(report.resolve_inputs("shaanxi-2020", str(path)))
+    assert "610323" not in ev.regions(YEAR) and YEAR not in ev.years("610323") and ev.has_rows("610323", YEAR)
+    rep = _report(ev, region="610323", data=str(path), scope="city")
+    assert rep.submitted is False and rep.position() is None
+    html = rep.header_html()
+    assert "未报送" in html and "0.0 / 100" not in html and "不计入平均分" in html
+    assert rep.levels_html() == "" and rep.rank_html() == "" and rep.rank_chart() is None
+    doc = rep.results()
+    assert doc["submitted"] is False and doc["total"]["points"] is None and doc["verdict"] is None
+    assert doc["rank"] is None and doc["verdict_zh"] == "未报送"
+    json.dumps(doc, allow_nan=False)
+    # Its peers rank among the 11 counties that reported, not 12 (it is no 0-point last place).
+    peer = _report(ev, region="610324", data=str(path), scope="city")
+    assert peer.position()["peers"] == 11 and "610323" not in set(peer.peers()["region"])
+    # A unit not in the data at all is still an error, not a report.
+    with pytest.raises(report.ReportError, match="no data for region 610102"):
+        _report(ev, region="610102", data=str(path))
+
+
+def test_region_names_are_text_in_charts(ev: report.Evaluation) -> None:
+    units = ev.units.copy()
+    units.loc[units["code"] == "610103", "name"] = '<a href="x">岐山县</a>'
+    units.loc[units["code"] == "610103", "city"] = '<a href="y">西安市</a>'
+    rep = report.CountyReport(replace(ev, units=units), report.check_params(_ns(scope="city"), set()))
+    for fig in (rep.rank_chart(), rep.levels_chart()):
+        assert "<a" not in chart_strings(fig)
+    text = chart_strings(rep.rank_chart())
+    assert '&lt;a href=\\"x\\"&gt;岐山县&lt;/a&gt;' in text  # shown as written, not as a link
+    assert '&lt;a href=\\"y\\"&gt;西安市&lt;/a&gt;' in text  # the city in the title
+
+
+def chart_strings(fig) -> str:
+    """Every string of a figure as plotly.js receives it (JSON decoded: no \\u003c escapes)."""
+    return json.dumps(json.loads(fig.to_json()), ensure_ascii=False)

@@ -714,3 +714,19 @@ def test_henan_exclusion_is_not_eligible_under_any_weights():
     e = S.prepare(hn, data, ctx, level="level1").evaluate().set_index("region")
     assert e.loc["410102", "verdict"] == "eligible"
     assert e.loc["410103", "verdict"] == e.loc["410103", "nominal_verdict"] == "not_eligible"
+
+
+def test_real_data_without_context_leaves_the_context_conditions_unknown(tmp_path):
+    """sensitivity_figures.load_model on a real file and no context: no demo context, no error, no banner."""
+    from pathlib import Path
+
+    from creditlab import sensitivity_figures
+
+    demo = Path(__file__).resolve().parent.parent / "data" / "demo" / "shaanxi-2020_indicators.csv"
+    frame = pd.read_csv(demo, dtype=str, keep_default_na=False)
+    path = tmp_path / "indicators.csv"
+    frame[frame["region"].str.startswith("6102")].to_csv(path, index=False)
+    model, synthetic, paths = sensitivity_figures.load_model("shaanxi-2020", str(path), "", year=2024)
+    assert not synthetic and paths == [path]
+    assert model.verdicts["unknown"].map(lambda u: {"C3", "C4", "C5", "C6"} <= set(u)).all()
+    assert set(model.verdicts["verdict"]) <= {"undecided", "not_certified"}
