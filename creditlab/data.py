@@ -186,15 +186,17 @@ def _park_codes(path: str, stamp: int | None) -> frozenset[str]:
 def assessment_units(province: str = "陕西") -> pd.DataFrame:
     """The units a county-level evaluation covers: county-level divisions plus development zones.
 
-    Columns: code, name, name_en, level, type, city_code, city, is_park.
+    Columns: code, name, name_en, level, type, city_code, city, is_park, city_en.
     """
-    from .regions import counties
+    from .regions import cities, counties
 
     cty = counties(province)[["code", "name", "name_en", "level", "type", "city_code", "city"]]
     zones = load_zones()
     zones = zones[zones["city_code"].str[:2] == cty["city_code"].str[:2].iloc[0]] if len(cty) else zones
     zones = zones.assign(name_en="", level="zone")[cty.columns]
     out = pd.concat([cty.assign(is_park=False), zones.assign(is_park=True)], ignore_index=True)
+    city_en = cities(province).set_index("code")["name_en"]
+    out["city_en"] = out["city_code"].map(city_en).fillna(out["city"])
     return out.sort_values(["city_code", "is_park", "code"], kind="stable").reset_index(drop=True)
 
 

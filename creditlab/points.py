@@ -142,14 +142,19 @@ def top_share(rank_: float | np.ndarray, n: float | np.ndarray) -> float | np.nd
     return np.asarray(rank_, dtype=float) / np.asarray(n, dtype=float) * 100
 
 
+REPORTED = "*"  # population area: the province's units that reported, not all of them
+
+
 def population_words(n: int, is_park: bool, area: str | None = None, lang: str = "zh",
                      area_en: str | None = None) -> str:
     """The population a rank is taken in: 全省107个县（市、区） / 西安市8个县（市、区） / 全省8个开发区.
 
-    ``area``: ``None`` for the whole province, a city name, or ``""`` for a selection of regions."""
+    ``area``: ``None`` for the whole province, a city name, ``""`` for a selection of regions, or
+    :data:`REPORTED` for the province's units with data when some did not report (see
+    :func:`population_area`)."""
     if lang == "zh":
         kind = "开发区" if is_park else "县（市、区）"
-        where = "全省" if area is None else ("所选" if area == "" else area)
+        where = {None: "全省", "": "所选", REPORTED: "全省已报送数据的"}.get(area, area)
         return f"{where}{int(n)}个{kind}"
     kind = ("development zone" if is_park else "county") if n == 1 else (
         "development zones" if is_park else "counties (cities, districts)")
@@ -157,7 +162,29 @@ def population_words(n: int, is_park: bool, area: str | None = None, lang: str =
         return f"the province's {int(n)} {kind}"
     if area == "":
         return f"the {int(n)} selected {kind}"
+    if area == REPORTED:
+        return f"the {int(n)} {kind} of the province that reported data"
     return f"the {int(n)} {kind} of {area_en or area}"
+
+
+def population_area(codes: Iterable[str], units: pd.DataFrame, is_park: bool,
+                    area: str | None = None) -> tuple[str | None, str | None]:
+    """(area, area_en) for :func:`population_words`, from the regions actually ranked.
+
+    A province-wide ranking (``area`` None) names the province only when every unit of the kind is
+    ranked; when all ranked units lie in one city it names that city; otherwise :data:`REPORTED`.
+    ``units``: ``code, city, city_en (optional), is_park`` (creditlab.data.assessment_units)."""
+    if area is not None or units is None or not len(units):
+        return area, area
+    same = units[units["is_park"].astype(bool) == bool(is_park)]
+    ranked = same[same["code"].astype(str).isin(set(map(str, codes)))]
+    if len(ranked) and len(ranked) == len(same):
+        return None, None
+    cities = ranked["city"].astype(str).unique()
+    if len(cities) == 1:
+        city_en = ranked["city_en"].iloc[0] if "city_en" in ranked else cities[0]
+        return str(cities[0]), str(city_en)
+    return REPORTED, REPORTED
 
 
 def kinds(codes: Iterable[str], is_park: pd.Series | None = None) -> np.ndarray:

@@ -35,8 +35,9 @@ from .htmlpage import COMPONENT_CSS, esc, table
 from .i18n import check_lang, fmt_num, tr
 from .notebook import ParameterError, check_parameters
 from .paths import PROJECT_ROOT, data_dir
-from .points import points_step, population_words, rank_words
+from .points import points_step, population_area, population_words, rank_words
 from .rubric import Rubric, list_rubrics, load_rubric
+from .scoring import rank, submitted
 
 NOTEBOOK = PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"
 REGION_ID = re.compile(r"\d{6}|KF\d{6}")
@@ -212,9 +213,7 @@ class Evaluation:
 
     def submitted(self) -> pd.DataFrame:
         """``region, year`` with at least one assessed value (a unit with none returned nothing: 未报送)."""
-        c = self.scores[self.scores["level"] == "criterion"]
-        has = c["status"].astype(str).ne("not_assessed").groupby([c["region"], c["year"]]).any()
-        return has[has].reset_index()[["region", "year"]]
+        return submitted(self.scores)
 
     def years(self, region: str) -> list[int]:
         """Years with data (at least one assessed value) for ``region``."""
@@ -265,11 +264,8 @@ def unit_table() -> pd.DataFrame:
     """The assessment units (counties and zones) with their city: code, name, name_en, city_code, city,
     is_park, city_en."""
     from .data import assessment_units
-    from .regions import cities
 
-    units = assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park"]]
-    city_en = cities().set_index("code")["name_en"]
-    return units.assign(city_en=units["city_code"].map(city_en).fillna(units["city"])).reset_index(drop=True)
+    return assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park", "city_en"]]
 
 
 def no_context() -> pd.DataFrame:
@@ -606,8 +602,6 @@ class CountyReport:
         return self._memo("peers", self._peers)
 
     def _peers(self) -> pd.DataFrame:
-        from .scoring import rank
-
         units = self.ev.units.set_index("code")
         t = self.ev.scores
         t = t[(t["level"] == "total") & (t["year"] == self.year) & t["region"].isin(units.index)]
@@ -638,10 +632,14 @@ class CountyReport:
                 "population_en": self.population(int(me["peers"]), "en")}
 
     def population(self, n: int, lang: str | None = None) -> str:
-        """The population the rank is taken in, in words: 全省107个县（市、区） / 西安市8个县（市、区）."""
-        city = self.params.scope == "city"
-        return population_words(n, bool(self.unit["is_park"]), str(self.unit["city"]) if city else None,
-                                lang or self.lang, area_en=str(self.unit["city_en"]) if city else None)
+        """The population the rank is taken in, in words: 全省107个县（市、区） / 西安市8个县（市、区）, or
+        the counties that reported when some did not (a city's data alone is named by its city)."""
+        is_park = bool(self.unit["is_park"])
+        if self.params.scope == "city":
+            area, area_en = str(self.unit["city"]), str(self.unit["city_en"])
+        else:
+            area, area_en = population_area(self.peers()["region"], self.ev.units, is_park)
+        return population_words(n, is_park, area, lang or self.lang, area_en=area_en)
 
     def scope_label(self) -> str:
         kind = self.t("开发区", "development zones") if self.unit["is_park"] else self.t("县（市、区）", "counties")

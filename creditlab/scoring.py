@@ -376,6 +376,14 @@ def _long(rubric: Rubric, keys: pd.DataFrame, values: np.ndarray, pts: np.ndarra
     return out
 
 
+def submitted(scores: pd.DataFrame) -> pd.DataFrame:
+    """``region, year`` with at least one assessed value. A unit with none returned nothing (未报送):
+    it has no score, and is left out of ranks, averages and counts — no data is not zero points."""
+    c = scores[scores["level"] == "criterion"]
+    has = c["status"].astype(str).ne("not_assessed").groupby([c["region"].astype(str), c["year"]]).any()
+    return has[has].reset_index()[["region", "year"]]
+
+
 def totals(scores: pd.DataFrame) -> pd.DataFrame:
     """One row per region and year: total points, maximum, status and the unassessed maximum."""
     t = scores[scores["level"] == "total"]

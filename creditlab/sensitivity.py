@@ -57,12 +57,13 @@ from .points import (
     kinds,
     peers,
     points_step,
+    population_area,
     population_words,
     rank_draws,
     rank_rows,  # noqa: F401 - public here before it moved to creditlab.points
 )
 from .rubric import Rubric
-from .scoring import score
+from .scoring import score, submitted
 from .weights import (
     WEIGHT_LEVELS,
     Scenario,
@@ -112,6 +113,7 @@ class WeightModel:
     step: float = 0.01             # the rubric's points step (creditlab.points.points_step)
     is_park: np.ndarray | None = None  # bool per region: development zone (ranked among zones)
     area: str | None = None        # population's area: None province, a city name, "" a selection
+    units: pd.DataFrame | None = field(default=None, repr=False)  # assessment units (code, city, is_park)
     excluded: np.ndarray | None = None  # bool per region: an exclusion condition applies (not_eligible)
 
     def __repr__(self) -> str:  # the arrays make the dataclass repr unreadable
@@ -145,8 +147,9 @@ class WeightModel:
 
     def population(self, is_park: bool = False, lang: str = "zh") -> str:
         """The population ranks are taken in, in words (全省107个县（市、区）)."""
-        n = int((self.is_park == is_park).sum()) if self.is_park is not None else self.n_regions
-        return population_words(n, is_park, self.area, lang)
+        mine = self.is_park == is_park if self.is_park is not None else np.ones(self.n_regions, bool)
+        area, area_en = population_area(self.regions[mine], self.units, is_park, self.area)
+        return population_words(int(mine.sum()), is_park, area, lang, area_en=area_en)
 
     def certification_for(self, weights: np.ndarray, lo: np.ndarray | None = None
                           ) -> tuple[np.ndarray, np.ndarray]:
@@ -275,6 +278,11 @@ def prepare(
         raise DataError(f"rubric {rubric.name} has no points; weights cannot be varied")
 
     scores = score(rubric, frame, zones)  # zones None: score's default, the zones in zones.csv
+    # A unit that returned nothing (every value blank) has no score: out of the ranks, like the reports.
+    reported = set(submitted(scores)["region"])
+    scores = scores[scores["region"].astype(str).isin(reported)]
+    if scores.empty:
+        raise DataError(f"no assessed indicator values for the regions in scope {scope!r} in {year}")
     # Which weighted nodes: the rubric's nodes at `level` that carry a maximum (bonus-only nodes do not).
     nodes = scores[scores["level"] == level]
     if nodes.empty:
@@ -318,6 +326,7 @@ def prepare(
         incomplete=incomplete, nominal_scores=tot["points"].to_numpy(float), other=other,
         score_checks=checks, conditions=conditions, verdicts=verdicts, scores=scores,
         step=points_step(rubric), is_park=is_park, area=_scope_area(scope, units), excluded=excluded,
+        units=units if len(units) else None,
     )
 
 

@@ -76,3 +76,31 @@ def test_two_counties_on_nominal_85_tie(sx):
     assert r.loc["610102", "top_share"] == pytest.approx(2 / 3 * 100)
     # The default step gives the same ties for a rubric in 0.1 steps.
     assert rank(s).set_index("region").loc["610102", "rank"] == 2
+
+
+def test_population_words_name_what_is_ranked():
+    from creditlab.data import assessment_units
+
+    units = assessment_units()
+    counties = units.loc[~units["is_park"], "code"]
+    assert P.population_area(counties, units, False) == (None, None)  # every county: 全省
+    xian = units.loc[(units["city"] == "西安市") & ~units["is_park"], "code"].head(3)
+    area, area_en = P.population_area(xian, units, False)
+    assert P.population_words(3, False, area) == "西安市3个县（市、区）" and area_en == "Xi'an"
+    some = pd.concat([xian, units.loc[units["city"] == "宝鸡市", "code"].head(2)])
+    area, _ = P.population_area(some, units, False)  # a province run where some did not report
+    assert P.population_words(5, False, area) == "全省已报送数据的5个县（市、区）"
+    assert P.population_words(5, False, area, "en") == "the 5 counties (cities, districts) of the province that reported data"
+    assert P.population_area(xian, units, False, "宝鸡市") == ("宝鸡市", "宝鸡市")  # a declared area stands
+
+
+def test_a_unit_that_reported_nothing_is_not_ranked_in_the_weight_model(sx):
+    from test_points import clean_context
+
+    from creditlab import sensitivity as S
+
+    blank = full_marks(sx, "610104").assign(value=np.nan)  # returned an empty form
+    data = pd.concat([exact_85(sx, "610102"), full_marks(sx, "610103"), blank])
+    model = S.prepare(sx, data, clean_context(["610102", "610103", "610104"]), zones=())
+    assert list(model.regions) == ["610102", "610103"]
+    assert model.evaluate()["peers"].tolist() == [2, 2]

@@ -697,7 +697,9 @@ def test_ranks_are_taken_among_counties_and_among_zones(sx):
     assert e.loc["610104", "rank"] == 1 and e.loc["610104", "peers"] == 3
     # Two counties on a nominal 85 share rank 2 (however the floating point adds up).
     assert e.loc["610102", "rank"] == e.loc["610103", "rank"] == 2 and e.loc["610102", "tied"]
-    assert model.population(False) == "全省3个县（市、区）" and model.population(True, "en").startswith("the province")
+    # Ranked are three of 西安市's counties and one of its zones: the words name the city, not the province.
+    assert model.population(False) == "西安市3个县（市、区）"
+    assert model.population(True, "en") == "the 1 development zone of Xi'an"
     res = model.monte_carlo("uniform", 0.2, 50, seed=2)
     assert res.draws.ranks[:, list(model.regions).index("KF610101")].max() == 1
 
