@@ -90,7 +90,8 @@ def test_population_words_name_what_is_ranked():
     some = pd.concat([xian, units.loc[units["city"] == "宝鸡市", "code"].head(2)])
     area, _ = P.population_area(some, units, False)  # a province run where some did not report
     assert P.population_words(5, False, area) == "全省已报送数据的5个县（市、区）"
-    assert P.population_words(5, False, area, "en") == "the 5 counties (cities, districts) of the province that reported data"
+    assert P.population_words(5, False, area, "en") == (
+        "the 5 counties (cities, districts) of the province that reported data")
     assert P.population_area(xian, units, False, "宝鸡市") == ("宝鸡市", "宝鸡市")  # a declared area stands
 
 
