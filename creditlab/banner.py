@@ -10,7 +10,8 @@ import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import yaml
+from .errors import DataError
+from .yamlio import load_yaml
 
 BANNER_ZH = "模拟数据 — 本报告由程序生成的模拟数据制作，不是对任何真实县（市、区）的评估。"
 BANNER_EN = "模拟数据 — synthetic demo data, not an assessment of any real county."
@@ -25,10 +26,8 @@ def _synthetic_file(path: Path) -> bool:
     meta = folder / "metadata.yaml"
     if not meta.is_file():
         return False
-    try:
-        doc = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
-        return False
+    # A metadata file that cannot be read is an error, not a guess either way (bounded loader: no bombs).
+    doc = load_yaml(meta, DataError) or {}
     if not isinstance(doc, dict) or doc.get("synthetic") is not True:
         return False
     files = doc.get("synthetic_files")

@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
-from .banner import banner_html, is_synthetic
+from .banner import banner_html, synthetic_roles
 from .errors import CreditlabError
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
@@ -35,7 +35,7 @@ from .sensitivity import (
     WeightModel,
     prepare,
 )
-from .weights import SCHEMES, WEIGHT_LEVELS, Scenario, load_scenarios
+from .weights import SCHEMES, WEIGHT_LEVELS, Scenario, load_scenarios, scenarios_path
 
 COLORS = {"certified": "#1e7b34", "eligible": "#1e7b34", "not_certified": "#b42318", "not_eligible": "#6b2d8f",
           "undecided": "#8a6d00", "band": "#1f5f99",
@@ -467,10 +467,11 @@ def local_sentence(local: pd.DataFrame, lang: str = "zh") -> str:
 
 def load_model(rubric: str, data: str | list[str] = "", context: str | list[str] = "", *, year: int | None = None,
                scope: str | list[str] | None = "province", level: str = "level2"
-               ) -> tuple[WeightModel, bool, list[Path]]:
+               ) -> tuple[WeightModel, tuple[str, ...], list[Path]]:
     """Load indicator data and context (``""``: the bundled demo files) and build the model.
 
-    Returns (model, whether the data is synthetic, the input paths). Every problem raises
+    Returns (model, the synthetic inputs' roles — ``("data", "context")``, empty when all are real —,
+    the input paths). Every problem raises
     :class:`SensitivityError` with the message the analyst needs.
     """
     from .data import load_context, load_data
@@ -491,7 +492,7 @@ def load_model(rubric: str, data: str | list[str] = "", context: str | list[str]
         raise
     except (ReportError, CreditlabError, ValueError) as exc:
         raise SensitivityError(str(exc)) from None
-    return model, is_synthetic([*inputs.data, *inputs.context]), [*inputs.data, *inputs.context]
+    return model, tuple(synthetic_roles(inputs.files())), [*inputs.data, *inputs.context]
 
 
 def score_threshold(model: WeightModel) -> float | None:
@@ -508,7 +509,7 @@ class SensitivityReport:
 
     model: WeightModel
     params: dict[str, Any]
-    synthetic: bool
+    synthetic: tuple[str, ...]     # roles of the synthetic inputs (empty: all real); the banner names them
     inputs: list[Path] = field(default_factory=list)
 
     @property
@@ -576,10 +577,10 @@ class SensitivityReport:
 
     @cached_property
     def scenarios(self) -> list[Scenario]:
-        try:
-            return load_scenarios(self.model.rubric)
-        except CreditlabError:
+        # A rubric without a scenarios file has none; a broken file is an error the user must see.
+        if not scenarios_path(self.model.rubric).is_file():
             return []
+        return load_scenarios(self.model.rubric, lang=self.lang)
 
     # Sections.
     def header_html(self) -> str:
@@ -612,7 +613,7 @@ class SensitivityReport:
             note = self.t(f"{int(m.incomplete.sum())}个地区有未评估的计分行：其得分按0分计（下限），认定按上下限判断。",
                           f"{int(m.incomplete.sum())} regions have rows not assessed: their scores count them as 0 "
                           "(a lower bound) and certification is judged on both bounds.")
-        banner = banner_html(self.lang) if self.synthetic else ""
+        banner = banner_html(self.lang, self.synthetic) if self.synthetic else ""
         note_html = f'<p class="note">{esc(note)}</p>' if note else ""
         body = _wrap(f"<h1>{esc(title)}</h1><p>{esc(lines)}</p>{note_html}")
         return f"<style>{COMPONENT_CSS}</style>{banner}{body}"

@@ -1,7 +1,10 @@
 """The synthetic-data banner."""
 from __future__ import annotations
 
+import pytest
+
 from creditlab import banner
+from creditlab.errors import DataError
 from creditlab.paths import data_dir
 
 
@@ -43,3 +46,10 @@ def test_banner_names_the_synthetic_inputs(tmp_path):
     (tmp_path / "metadata.yaml").write_text("synthetic: true\nsynthetic_files: [context.csv]\n", encoding="utf-8")
     (tmp_path / "context.csv").write_text("region,year\n", encoding="utf-8")
     assert not banner.is_synthetic(real) and banner.is_synthetic(tmp_path / "context.csv")
+
+
+def test_an_unreadable_metadata_file_is_an_error_not_a_guess(tmp_path):
+    (tmp_path / "metadata.yaml").write_text("a: &a [1, 2]\nb: [*a, *a, *a]\nsynthetic: true\n", encoding="utf-8")
+    (tmp_path / "x.csv").write_text("region,year,criterion,value\n", encoding="utf-8")
+    with pytest.raises(DataError, match="metadata.yaml"):
+        banner.is_synthetic(tmp_path / "x.csv")

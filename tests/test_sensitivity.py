@@ -732,3 +732,9 @@ def test_real_data_without_context_leaves_the_context_conditions_unknown(tmp_pat
     assert not synthetic and paths == [path]
     assert model.verdicts["unknown"].map(lambda u: {"C3", "C4", "C5", "C6"} <= set(u)).all()
     assert set(model.verdicts["verdict"]) <= {"undecided", "not_certified"}
+
+
+def test_sensitivity_report_banner_names_the_synthetic_inputs():
+    model, synthetic, _ = sf.load_model("shaanxi-2020", year=2024)
+    assert synthetic == ("data", "context")  # the bundled demo files: both synthetic, both named
+
