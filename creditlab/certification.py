@@ -56,6 +56,13 @@ FIELD_LABELS = {
 _SCORE_FIELDS = {"mandatory_unmet", "total"}
 
 
+def passing_verdict(rubric: Rubric) -> str:
+    """The verdict when every condition holds: ``eligible`` where the conditions are only exclusions
+    (henan-2021: nothing excludes the region; certification is a separate decision), else ``certified``."""
+    conds = rubric.certification.get("conditions") or []
+    return "eligible" if conds and all(c.get("kind", "requirement") == "exclusion" for c in conds) else "certified"
+
+
 def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None = None) -> pd.DataFrame:
     """Verdict per region and year with every reason.
 
@@ -69,7 +76,6 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     if detail.empty:
         return pd.DataFrame(columns=["region", "year", "verdict", "reasons", "reasons_en", "failed",
                                      "unknown", "unmet_mandatory"])
-    exclusions_only = all(c.get("kind", "requirement") == "exclusion" for c in rubric.certification["conditions"])
     g = detail.groupby(["region", "year"], sort=True)
     out = g.agg(
         reasons=("reason_zh", list), reasons_en=("reason_en", list),
@@ -81,7 +87,7 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     excluded = detail[(detail["kind"] == "exclusion") & (detail["result"] == "fail")]
     n_excluded = out.set_index(["region", "year"]).index.isin(
         excluded.set_index(["region", "year"]).index)
-    ok = "eligible" if exclusions_only else "certified"
+    ok = passing_verdict(rubric)
     out["verdict"] = np.select([n_excluded, n_fail > 0, n_unknown > 0], ["not_eligible", "not_certified", "undecided"],
                                default=ok)
     mand = mandatory_status(rubric, scores)

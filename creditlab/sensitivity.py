@@ -49,7 +49,7 @@ import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from .certification import certify, evaluate_conditions
+from .certification import certify, evaluate_conditions, passing_verdict
 from .errors import DataError
 from .points import (
     compare,
@@ -119,6 +119,11 @@ class WeightModel:
     def __repr__(self) -> str:  # the arrays make the dataclass repr unreadable
         return (f"WeightModel({self.rubric.name!r}, year={self.year}, level={self.level!r}, "
                 f"{self.n_regions} regions, weights {dict(self.nominal)})")
+
+    @property
+    def passing(self) -> str:
+        """certify()'s verdict when every condition holds (``certified``; ``eligible`` for henan-2021)."""
+        return passing_verdict(self.rubric)
 
     @property
     def n_regions(self) -> int:
@@ -195,10 +200,7 @@ class WeightModel:
         s = self.scores_for(w)
         ranks = self.ranks(s)[0]
         cert, fail = self.certification_for(w[None, :], s)
-        conds = self.rubric.certification.get("conditions") or []
-        # certify()'s word for "every condition holds": eligible where all are exclusions (henan-2021).
-        ok = "eligible" if conds and all(c.get("kind") == "exclusion" for c in conds) else "certified"
-        verdict = np.where(cert[0], ok, np.where(fail[0], "not_certified", "undecided"))
+        verdict = np.where(cert[0], self.passing, np.where(fail[0], "not_certified", "undecided"))
         if self.excluded is not None:  # exclusions do not depend on the weights
             verdict = np.where(self.excluded, "not_eligible", verdict)
         nominal_rank = self.nominal_ranks()

@@ -426,16 +426,18 @@ def _moves(moves: list[tuple[str, float]], lang: str) -> str:
     return sep.join(f"{i} {v:+.1f}" for i, v in moves)
 
 
-def scenario_sentence(comp: pd.DataFrame, lang: str = "zh") -> str:
-    """Named scenarios against the rubric's weights: certified counts and who changes."""
+def scenario_sentence(comp: pd.DataFrame, lang: str = "zh", passing: str = "certified") -> str:
+    """Named scenarios against the rubric's weights: certified counts and who changes.
+
+    ``passing``: the verdict counted (:attr:`WeightModel.passing`; ``eligible`` for henan-2021)."""
     nominal = comp[comp["scenario"] == "nominal"]
-    n0 = int((nominal["verdict"] == "certified").sum())
+    n0 = int((nominal["verdict"] == passing).sum())
     out = [_t(lang, f"按现行权重，{n0}个地区符合认定条件。", f"Under the rubric's weights {n0} regions are certified.")]
     col = "scenario_zh" if lang == "zh" else "scenario_en"
     for _, g in comp[comp["scenario"] != "nominal"].groupby("scenario", sort=False):
-        n = int((g["verdict"] == "certified").sum())
-        gained = g[(g["verdict"] == "certified") & (g["nominal_verdict"] != "certified")]
-        lost = g[(g["verdict"] != "certified") & (g["nominal_verdict"] == "certified")]
+        n = int((g["verdict"] == passing).sum())
+        gained = g[(g["verdict"] == passing) & (g["nominal_verdict"] != passing)]
+        lost = g[(g["verdict"] != passing) & (g["nominal_verdict"] == passing)]
         name = g[col].iloc[0]
         change = ""
         if len(gained):
@@ -602,7 +604,7 @@ class SensitivityReport:
                        f"Scope: {scope_words}, {populations(m, 'en')} (each ranked among its own kind). "
                        f"The weights of the {level} vary, always rescaled to a total of {m.total:g} points.")
         if m.has_certification:
-            n_cert = int((m.verdicts["verdict"] == "certified").sum())
+            n_cert = int((m.verdicts["verdict"] == m.passing).sum())
             thr = self.threshold
             thr_zh = f"（分数线{thr:g}分）" if thr is not None else ""
             lines += self.t(f"按现行权重，{n_cert}个地区符合全部认定条件{thr_zh}。",
@@ -721,13 +723,14 @@ def scenarios_html(model: WeightModel, scenarios: list[Scenario], lang: str = "z
             note = tr("评价标准原有权重", "the rubric's own weights", lang)
         else:
             note = sc.note_zh if lang == "zh" else sc.note_en
-        rows.append([g[col].iloc[0], note, int((g["verdict"] == "certified").sum()),
+        rows.append([g[col].iloc[0], note, int((g["verdict"] == model.passing).sum()),
                      int(g["verdict_changed"].sum()), fmt_num(float(g["rank_change"].abs().mean()), 1)])
     cols = [tr("方案", "Scenario", lang), tr("说明", "What it does", lang), tr("认定数", "Certified", lang),
             tr("结果改变", "Verdicts changed", lang), tr("平均排名变动", "Mean rank change", lang)]
     return (f"<style>{COMPONENT_CSS}</style>"
             + _wrap(f"<h2>{esc(tr('命名方案比较', 'Named scenarios', lang))}</h2>"
-                    f"<p>{esc(scenario_sentence(comp, lang))}</p>" + table(cols, rows, numeric=(2, 3, 4))))
+                    f"<p>{esc(scenario_sentence(comp, lang, model.passing))}</p>"
+                    + table(cols, rows, numeric=(2, 3, 4))))
 
 
 def populations(model: WeightModel, lang: str = "zh") -> str:
@@ -739,8 +742,8 @@ def populations(model: WeightModel, lang: str = "zh") -> str:
 def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> str:
     """A sentence and a table of the verdicts and ranks that change under ``weights``."""
     e = model.evaluate(weights)
-    n0 = int((e["nominal_verdict"] == "certified").sum())
-    n1 = int((e["verdict"] == "certified").sum())
+    n0 = int((e["nominal_verdict"] == model.passing).sum())
+    n1 = int((e["verdict"] == model.passing).sum())
     changed = e[e["verdict_changed"]]
     shift = float(e["rank_change"].abs().mean())
     text = tr(f"调整后{n1}个地区符合认定条件（现行权重下{n0}个），{len(changed)}个地区的认定结果改变，"

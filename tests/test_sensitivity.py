@@ -713,9 +713,13 @@ def test_henan_exclusion_is_not_eligible_under_any_weights():
              "statistical_fraud", "government_is_debtor"]
     ctx = pd.DataFrame([{"region": c, "year": 2022, **{f: False for f in flags}} for c in codes])
     ctx.loc[1, "major_safety_accident_3y"] = True
-    e = S.prepare(hn, data, ctx, level="level1").evaluate().set_index("region")
+    model = S.prepare(hn, data, ctx, level="level1")
+    e = model.evaluate().set_index("region")
     assert e.loc["410102", "verdict"] == "eligible"
     assert e.loc["410103", "verdict"] == e.loc["410103", "nominal_verdict"] == "not_eligible"
+    # Counts count henan's passing verdict (eligible), not a 'certified' it never gives.
+    assert model.passing == "eligible"
+    assert "调整后1个地区" in sf.explorer_html(model, model.nominal)
 
 
 def test_real_data_without_context_leaves_the_context_conditions_unknown(tmp_path):
