@@ -24,10 +24,14 @@ and the template format version, which :func:`read_workbook` checks.
 from __future__ import annotations
 
 import argparse
+import csv
+import difflib
 import functools
+import io
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -35,23 +39,33 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from .atomic import atomic_path
 from .errors import DataError, RubricError
 from .paths import data_dir
+from .problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang, group_lines
 from .rubric import Rubric, list_rubrics, load_rubric
-from .tables import read_csv_text
+from .tables import UndecodableText, decode_text
+from .years import YEAR_MAX, YEAR_MIN, year_mask
 
 COLUMNS = ["region", "year", "criterion", "value", "evidence"]
 REQUIRED = ["region", "year", "criterion", "value"]
 # Other header spellings accepted for the optional evidence column.
 EVIDENCE_ALIASES = ("evidence", "source", "佐证材料", "来源")
+# Free-text columns a data file may carry for people's benefit (ignored); any other column is an error.
+DATA_TEXT = ("name", "city", "note", "notes", "comment")
 
 TEMPLATE_FORMAT = "creditlab-indicator-template"
 FORMAT_VERSION = "1"
 META_SHEET = "_creditlab"
 README_SHEET = "说明"
 HEADER_ROW = 4
+# Sheets of a template that are not region sheets (everything else must carry a region code in A2).
+TEMPLATE_OTHER_SHEETS = {META_SHEET, README_SHEET}
+# Where a template's region sheet stores its code and year (written by _region_sheet into A2).
+_STORED_CODE = re.compile(r"region code:\s*([0-9A-Za-z]+)")
+_STORED_YEAR = re.compile(r"year:\s*(\d+)")
 
 # creditlab's own ids for development zones: KF + the city's 4-digit prefix + a 2-digit number.
 ZONE_CODE = re.compile(r"KF\d{6}")
@@ -62,37 +76,17 @@ _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _YES_NO = {"是": 1.0, "否": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}
 _HAS_NO = {**_YES_NO, "有": 1.0, "无": 0.0, "1": 1.0, "0": 0.0}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MAX_GROUPS = 50        # distinct messages per check; further rows with the same check are summarised
 
 
 # ---------------------------------------------------------------------------------------------
-# Problems
+# Problems (``Problem`` is creditlab.problems.Problem, re-exported: file, sheet, row, column, message)
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One problem in an input file; ``str()`` gives ``file: sheet 'S': row N: column C: what``."""
-
-    file: str
-    sheet: str = ""
-    row: int = 0
-    column: str = ""
-    message: str = ""
-
-    def __str__(self) -> str:
-        parts = [self.file]
-        if self.sheet:
-            parts.append(f"sheet '{self.sheet}'")
-        if self.row:
-            parts.append(f"row {self.row}")
-        if self.column:
-            parts.append(f"column {self.column}")
-        return ": ".join([*parts, self.message])
-
-
-def _raise(problems: list[Problem], what: str) -> None:
-    if problems:
-        problems = sorted(set(problems))
-        raise DataError(f"{len(problems)} problem(s) in {what}", [str(p) for p in problems])
+def _raise(problems: list[Problem], what: str, lang: str | None = None) -> None:
+    pb = Problems(what, lang=lang or default_lang())
+    pb.extend(problems)
+    pb.raise_if_any()
 
 
 @dataclass
@@ -102,7 +96,7 @@ class _Chunk:
     file: str
     sheet: str
     columns: dict[str, str]  # field -> label shown in messages, e.g. "D (value)"
-    fixed: dict[str, str] = field(default_factory=dict)  # field -> where it came from (template)
+    fixed: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> where it came from (zh, en)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,6 +192,37 @@ def _known_regions(regions: pd.DataFrame | Iterable[str] | None) -> set[str]:
     return {str(r) for r in regions}
 
 
+def _region_names() -> dict[str, str]:
+    """code -> the name a person recognises: 宝鸡市金台区 for a county (city + county), the name otherwise."""
+    from .regions import regions_path
+
+    paths = (regions_path(), zones_path())
+    stamps = tuple(p.stat().st_mtime_ns if p.is_file() else None for p in paths)
+    return _region_names_cached(tuple(map(str, paths)), stamps)
+
+
+@functools.lru_cache(maxsize=8)
+def _region_names_cached(paths: tuple[str, ...], stamps: tuple[int | None, ...]) -> dict[str, str]:
+    from .regions import load_regions
+
+    try:
+        regions, zones = load_regions(), load_zones()
+    except DataError:  # a broken regions file is reported by the region check; names are a courtesy
+        return {}
+    county = regions["level"] == "county"
+    names = regions["name"].where(~county, regions["city"] + regions["name"])
+    out = dict(zip(regions["code"], names, strict=True))
+    out.update(zip(zones["code"], zones["name"], strict=True))
+    return out
+
+
+def _who(code: Any) -> tuple[str, str]:
+    """A region for a message, by name and code: 宝鸡市金台区（610303） / 宝鸡市金台区 (610303)."""
+    code = str(code)
+    name = _region_names().get(code)
+    return (f"{name}（{code}）", f"{name} ({code})") if name else (code, code)
+
+
 # ---------------------------------------------------------------------------------------------
 # Rubric helpers
 
@@ -283,55 +308,174 @@ def _col_label(index: int, name: str) -> str:
     return f"{get_column_letter(index + 1)} ({name})"
 
 
-def _cell_text(value: Any) -> str:
-    """A cell as text: numbers without a spurious '.0' on integers, booleans as true/false."""
+def _cell_text(value: Any, percent: bool = False) -> str:
+    """A cell as text: numbers without a spurious '.0' on integers, booleans as true/false.
+
+    ``percent``: the cell has a percent number format, so Excel stores 85.1 % as 0.851 and shows
+    "85.1%"; the text is what the person typed and sees, "85.1%".
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if percent and isinstance(value, int | float):
+        return f"{value * 100:.12g}%"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return str(value)
 
 
-def _table(frame: pd.DataFrame, file: str, sheet: str, required: Sequence[str],
-           aliases: dict[str, str]) -> tuple[pd.DataFrame | None, _Chunk, list[Problem]]:
-    """Normalise a header-row table: canonical column names, the row numbers a person sees."""
-    names = [aliases.get(str(c).strip().casefold(), str(c).strip().casefold()) for c in frame.columns]
-    chunk = _Chunk(file, sheet, {n: _col_label(i, n) for i, n in enumerate(names)})
-    missing = [c for c in required if c not in names]
+def _header_name(value: Any) -> str:
+    """A header cell as a column name: full-width letters folded (NFKC), trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", _cell_text(value)).strip().casefold()
+
+
+def _table(frame: pd.DataFrame, header: Sequence[Any], file: str, sheet: str, required: Sequence[str],
+           aliases: dict[str, str], known: Sequence[str] | None = None, first_row: int = 2,
+           rows: Sequence[int] | None = None) -> tuple[pd.DataFrame | None, _Chunk, list[Problem]]:
+    """Check a header-row table's columns by their *raw* header (pandas would rename a second ``value`` to
+    ``value.1``) and normalise it: canonical column names, the row numbers a person sees.
+
+    ``frame``: the body, one column per header cell, by position. ``known``: the accepted column names
+    (None: any); an unknown one is an error, with the closest known name when there is one.
+    """
+    names = [aliases.get(n, n) for n in map(_header_name, header)]
+    chunk = _Chunk(file, sheet, {})
+    for i, n in enumerate(names):
+        if n:
+            chunk.columns.setdefault(n, _col_label(i, n))
+    p: list[Problem] = []
+    frame = frame.set_axis(range(len(names)), axis=1)
+    for i, n in enumerate(names):
+        if not n and frame[i].astype(str).str.strip().ne("").any():
+            col = _col_label(i, "")[:-3]
+            p.append(Problem(file, sheet, first_row - 1, col, f"列{col}没有列名，但下面有数据",
+                             f"column {col} has no name in the header row but holds data"))
+    positions: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        if n:
+            positions.setdefault(n, []).append(i)
+    for n, where in positions.items():
+        if len(where) > 1:
+            cols = [_col_label(i, n)[:-len(n) - 3] for i in where]
+            p.append(Problem(file, sheet, first_row - 1, "",
+                             f"列名“{n}”重复出现（列{'、'.join(cols)}），无法确定用哪一列",
+                             f"the column {n!r} appears {len(where)} times (columns {', '.join(cols)}); "
+                             "keep one"))
+    known_set = set(known) if known is not None else None
+    unknown = [n for n in positions if known_set is not None and n not in known_set]
+    for n in unknown:
+        close = difflib.get_close_matches(n, sorted(known_set or ()), n=1, cutoff=0.6)
+        hint_zh = f"，是否应为“{close[0]}”？" if close else ""
+        hint_en = f"; did you mean {close[0]!r}?" if close else ""
+        listing = ", ".join(known or ())
+        p.append(Problem(file, sheet, first_row - 1, chunk.columns[n],
+                         f"未知列名“{n}”{hint_zh}（可用的列：{listing}）",
+                         f"unknown column {n!r}{hint_en} (known columns: {listing})"))
+    missing = [c for c in required if c not in positions]
     if missing:
-        found = ", ".join(str(c) for c in frame.columns) or "nothing"
-        return None, chunk, [Problem(file, sheet, 1, "", f"missing required column(s) {', '.join(missing)} "
-                                     f"(the header row must name {', '.join(required)}; found {found})")]
-    frame = frame.set_axis(names, axis=1)
-    frame = frame.loc[:, ~frame.columns.duplicated()].astype(str)
-    frame = frame.assign(_row=frame.index + 2)  # header is row 1
-    blank = (frame.drop(columns="_row").apply(lambda c: c.str.strip()) == "").all(axis=1)
+        found = ", ".join(str(_cell_text(c)) for c in header if _cell_text(c).strip()) or "nothing"
+        p.append(Problem(file, sheet, first_row - 1, "",
+                         f"缺少必填列 {', '.join(missing)}（表头行应包括 {', '.join(required)}；实际为 {found}）",
+                         f"missing required column(s) {', '.join(missing)} "
+                         f"(the header row must name {', '.join(required)}; found {found})"))
+    if missing or any(len(w) > 1 for w in positions.values()):
+        return None, chunk, p
+    keep = {n: w[0] for n, w in positions.items() if n not in unknown}
+    frame = frame[list(keep.values())].set_axis(list(keep), axis=1).astype(str)
+    frame = frame.assign(_row=np.asarray(rows) if rows is not None else np.arange(len(frame)) + first_row)
+    blank = np.ones(len(frame), dtype=bool)
+    for n in keep:
+        blank &= (frame[n].str.strip() == "").to_numpy()
     frame = frame[~blank]
     if frame.empty:
-        return None, chunk, [Problem(file, sheet, 0, "", "no data rows below the header")]
-    return frame.reset_index(drop=True), chunk, []
+        p.append(Problem(file, sheet, 0, "", "表头下面没有数据行", "no data rows below the header"))
+        return None, chunk, p
+    return frame.reset_index(drop=True), chunk, p
 
 
-def _read_csv(path: Path, required: Sequence[str], aliases: dict[str, str]
+def _lines(text: str) -> Iterator[str]:
+    """Lines of ``text`` one at a time (the csv module reads the header without copying the whole text)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _read_csv(path: Path, required: Sequence[str], aliases: dict[str, str], known: Sequence[str] | None = None
               ) -> tuple[list[tuple[pd.DataFrame, _Chunk]], list[Problem], dict[str, str]]:
     file = str(path)
+    raw = path.read_bytes()
+    if not raw.strip():
+        return [], [Problem(file, message="文件是空的", message_en="the file is empty")], {}
     try:
-        raw = read_csv_text(path)
+        text, encoding = decode_text(raw, file)
+    except UndecodableText as exc:
+        return [], [Problem(file, message=exc.message_zh.removeprefix(f"{file}："),
+                            message_en=exc.message_en.removeprefix(f"{file}: "))], {}
+    header = next(csv.reader(_lines(text)), [])
+    del text  # pandas decodes the bytes itself (the same strict decode): no second copy of a large file
+    try:
+        body = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, na_filter=False, header=None,
+                           skiprows=1, names=list(range(len(header))), index_col=False,
+                           skip_blank_lines=False, encoding="utf-8-sig" if encoding == "utf-8" else encoding)
     except pd.errors.EmptyDataError:
-        return [], [Problem(file, message="the file is empty")], {}
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        return [], [Problem(file, message=f"cannot be read as CSV: {exc}")], {}
-    frame, chunk, problems = _table(raw, file, "", required, aliases)
+        body = pd.DataFrame({i: pd.Series(dtype=str) for i in range(len(header))})
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        return [], [Problem(file, message=f"无法按CSV读取：{exc}", message_en=f"cannot be read as CSV: {exc}")], {}
+    frame, chunk, problems = _table(body, header, file, "", required, aliases, known)
     return ([(frame, chunk)] if frame is not None else []), problems, {}
 
 
-def _sheet_rows(ws: Any) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in ws.iter_rows(values_only=True)]
+class _CellParser(WorkSheetParser):
+    """openpyxl's sheet parser with ``data_only``: a formula cell gives the value Excel last calculated;
+    one Excel never calculated (no cached value) gives its formula text, read as data, never evaluated."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            cell["value"] = "=" + (element.findtext(FORMULA_TAG) or "")
+        return cell
 
 
-def _read_xlsx(path: Path, required: Sequence[str], aliases: dict[str, str]
+def _percent_styles(wb: Any) -> frozenset[int]:
+    """Style ids whose number format shows a percent (Excel stores 85.1 % as 0.851)."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    out = set()
+    for i, style in enumerate(wb._cell_styles):
+        fid = style.numFmtId
+        fmt = BUILTIN_FORMATS.get(fid, "") if fid < BUILTIN_FORMATS_MAX_SIZE \
+            else wb._number_formats[fid - BUILTIN_FORMATS_MAX_SIZE]
+        if "%" in re.sub(r'"[^"]*"|\\.', "", str(fmt)):  # a quoted or escaped % is just text
+            out.add(i)
+    return frozenset(out)
+
+
+def _xml_rows(wb: Any, ws: Any, percent: frozenset[int]) -> Iterator[tuple[int, dict[int, str]]]:
+    """The rows the sheet's XML holds (sparse, so a stray cell at XFD1048576 costs one row, not a million),
+    as (row number, {0-based column: cell text}) with empty cells left out."""
+    with ws._get_source() as src:
+        parser = _CellParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for idx, cells in parser.parse():
+            row = {}
+            for c in cells:
+                if c["value"] is not None:
+                    text = _cell_text(c["value"], c["style_id"] in percent)
+                    if text.strip():
+                        row[c["column"] - 1] = text
+            if row:
+                yield idx, row
+
+
+def _frame_of(rows: list[tuple[int, dict[int, str]]], columns: Sequence[int]) -> pd.DataFrame:
+    return pd.DataFrame({j: [r.get(j, "") for _i, r in rows] for j in columns}, dtype=str)
+
+
+def _read_xlsx(path: Path, required: Sequence[str], aliases: dict[str, str], known: Sequence[str] | None = None
                ) -> tuple[list[tuple[pd.DataFrame, _Chunk]], list[Problem], dict[str, str]]:
     """A workbook: a creditlab template if it has the metadata sheet, else one long table per sheet."""
     import zipfile
@@ -341,96 +485,129 @@ def _read_xlsx(path: Path, required: Sequence[str], aliases: dict[str, str]
 
     file = str(path)
     if path.stat().st_size == 0:
-        return [], [Problem(file, message="the file is empty")], {}
+        return [], [Problem(file, message="文件是空的", message_en="the file is empty")], {}
     try:
-        # data_only=False: a formula cell is read as its text and treated as data, never evaluated.
-        wb = load_workbook(path, read_only=True, data_only=False)
+        wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        return [], [Problem(file, message=f"cannot be read as an Excel .xlsx workbook: {exc}")], {}
+        return [], [Problem(file, message=f"无法作为Excel .xlsx工作簿读取：{exc}",
+                            message_en=f"cannot be read as an Excel .xlsx workbook: {exc}")], {}
     try:
+        percent = _percent_styles(wb)
         if META_SHEET in wb.sheetnames:
-            meta = _read_meta(wb[META_SHEET])
-            tables, problems = _read_template_sheets(wb, file, meta)
+            meta = _read_meta(wb, wb[META_SHEET])
+            tables, problems = _read_template_sheets(wb, file, meta, percent)
             return tables, problems, meta
         tables, problems = [], []
         for ws in wb.worksheets:
-            rows = _sheet_rows(ws)
-            while rows and all(_cell_text(v).strip() == "" for v in rows[-1]):
-                rows.pop()
+            rows = list(_xml_rows(wb, ws, percent))
             if not rows:
                 continue  # Excel's empty Sheet2/Sheet3
-            header = [_cell_text(v) for v in rows[0]]
-            body = pd.DataFrame([[_cell_text(v) for v in r] for r in rows[1:]], columns=header, dtype=str) \
-                if len(rows) > 1 else pd.DataFrame(columns=header, dtype=str)
-            frame, chunk, probs = _table(body, file, ws.title, required, aliases)
+            head_row, head = rows[0]
+            width = max(head) + 1
+            header = [head.get(j, "") for j in range(width)]
+            body = rows[1:]
+            beyond = [(i, min(j for j in r if j >= width)) for i, r in body if max(r) >= width]
+            for i, j in beyond[:MAX_GROUPS]:
+                col = _col_label(j, "")[:-3]
+                problems.append(Problem(file, ws.title, i, col, f"第{i}行在表头以外的列{col}有数据",
+                                        f"row {i} has data in column {col}, outside the header's columns"))
+            frame, chunk, probs = _table(_frame_of(body, range(width)), header, file, ws.title, required,
+                                         aliases, known, first_row=head_row + 1, rows=[i for i, _r in body])
             problems += probs
             if frame is not None:
                 tables.append((frame, chunk))
         if not tables and not problems:
-            problems.append(Problem(file, message="the file is empty (no sheet has any data)"))
+            problems.append(Problem(file, message="文件是空的（没有任何工作表有数据）",
+                                    message_en="the file is empty (no sheet has any data)"))
         return tables, problems, {}
     finally:
         wb.close()
 
 
-def _read_meta(ws: Any) -> dict[str, str]:
-    return {_cell_text(r[0]).strip(): _cell_text(r[1]).strip()
-            for r in ws.iter_rows(values_only=True) if len(r) >= 2 and r[0] is not None}
+def _read_meta(wb: Any, ws: Any) -> dict[str, str]:
+    return {r[0].strip(): r.get(1, "").strip() for _i, r in _xml_rows(wb, ws, frozenset()) if 0 in r}
 
 
-def _read_template_sheets(wb: Any, file: str, meta: dict[str, str]
+def _read_template_sheets(wb: Any, file: str, meta: dict[str, str], percent: frozenset[int] = frozenset()
                           ) -> tuple[list[tuple[pd.DataFrame, _Chunk]], list[Problem]]:
+    """A filled template's region sheets. Each sheet is matched to its region by the code stored in the
+    sheet (cell A2), not by its name; a sheet left completely empty is 未填报 (not reported): a warning,
+    and no rows, so the county stays out of the results rather than scoring zero."""
     problems: list[Problem] = []
     if meta.get("format") != TEMPLATE_FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        return [], [Problem(file, META_SHEET, 0, "", f"not a creditlab template of format version "
-                            f"{FORMAT_VERSION} (found format {meta.get('format')!r}, "
-                            f"version {meta.get('format_version')!r})")]
+        found = f"format {meta.get('format')!r}, version {meta.get('format_version')!r}"
+        return [], [Problem(file, META_SHEET, 0, "", f"不是第{FORMAT_VERSION}版creditlab模板（实际为 {found}）",
+                            f"not a creditlab template of format version {FORMAT_VERSION} (found {found})")]
     cols = {k: meta.get(f"{k}_column", "") for k in ("id", "value", "evidence")}
     header_row = meta.get("header_row", "")
     if not header_row.isdigit() or int(header_row) < 1:
-        return [], [Problem(file, META_SHEET, 0, "", f"header_row {header_row!r} is not a row number")]
+        return [], [Problem(file, META_SHEET, 0, "", f"header_row {header_row!r} 不是行号",
+                            f"header_row {header_row!r} is not a row number")]
     header_row = int(header_row)
     labels = _template_labels()
+    idx = {k: _col_index(c) for k, c in cols.items()}
     tables = []
     for ws in wb.worksheets:
-        if ws.title in (META_SHEET, README_SHEET):
+        if ws.title in TEMPLATE_OTHER_SHEETS:
             continue
-        rows = _sheet_rows(ws)
-        if not (re.fullmatch(r"\d{6}", ws.title) or ZONE_CODE.fullmatch(ws.title)):
-            problems.append(Problem(file, ws.title, 0, "", "not a region sheet: a sheet's name must be the "
-                                    "region code it reports on (6 digits, or KF + 6 digits for a zone)"))
+        rows = list(_xml_rows(wb, ws, percent))
+        cell = {(i, j): v for i, r in rows if i <= header_row for j, v in r.items()}
+        stored = _STORED_CODE.search(cell.get((2, 0), ""))
+        if stored is None:
+            problems.append(Problem(file, ws.title, 0, "", "不是区县工作表：A2单元格里没有区划代码（请使用新模板）",
+                                    "not a region sheet: no region code stored in cell A2 (use a fresh "
+                                    "template)"))
             continue
-        header = [_cell_text(v).strip() for v in rows[header_row - 1]] if len(rows) >= header_row else []
-        idx = {k: _col_index(c) for k, c in cols.items()}
+        code = stored.group(1)
+        who = _who(code)
+        if ws.title != code:
+            problems.append(Problem(file, ws.title, 2, "A", f"工作表名“{ws.title}”与表内记录的区划代码不一致："
+                                    f"该表是{who[0]}的数据（A2），请恢复原工作表名",
+                                    f"the sheet's name {ws.title!r} does not match the region code stored in "
+                                    f"the sheet: it holds the data of {who[1]} (cell A2); restore the name"))
+        year = _STORED_YEAR.search(cell.get((2, 0), ""))
+        if year and year.group(1) != meta.get("year", ""):
+            problems.append(Problem(file, ws.title, 2, "A", f"表内年度{year.group(1)}与模板年度"
+                                    f"{meta.get('year')}不一致", f"the year stored in the sheet ({year.group(1)}) "
+                                    f"differs from the template's ({meta.get('year')})"))
+        header = [cell.get((header_row, j), "").strip() for j in range(max(idx.values()) + 1)]
         bad = [k for k, i in idx.items() if i >= len(header) or header[i] != labels[k]]
         if bad:
             k = bad[0]
             found = header[idx[k]] if idx[k] < len(header) else ""
-            problems.append(Problem(file, ws.title, header_row, f"{cols[k]}", f"the header row was changed: "
-                                    f"expected {labels[k]!r}, found {found!r}; use a fresh template"))
+            problems.append(Problem(file, ws.title, header_row, cols[k],
+                                    f"表头被改动：应为“{labels[k]}”，实际为“{found}”；请使用新模板",
+                                    f"the header row was changed: expected {labels[k]!r}, found {found!r}; "
+                                    "use a fresh template"))
             continue
-        body = rows[header_row:]
-        width = max(idx.values()) + 1
-        body = [tuple(r) + (None,) * (width - len(r)) for r in body]
-        frame = pd.DataFrame({
-            "criterion": [_cell_text(r[idx["id"]]) for r in body],
-            "value": [_cell_text(r[idx["value"]]) for r in body],
-            "evidence": [_cell_text(r[idx["evidence"]]) for r in body],
-        }, dtype=str)
-        frame = frame.assign(region=ws.title, year=meta.get("year", ""),
-                             _row=np.arange(header_row + 1, header_row + 1 + len(frame)))
+        body = [(i, r) for i, r in rows if i > header_row]
+        frame = _frame_of(body, [idx["id"], idx["value"], idx["evidence"]])
+        frame = frame.set_axis(["criterion", "value", "evidence"], axis=1)
+        frame = frame.assign(region=code, year=meta.get("year", ""), _row=[i for i, _r in body])
         stripped = frame[["criterion", "value", "evidence"]].apply(lambda c: c.str.strip())
         orphan = (stripped["criterion"] == "") & ((stripped["value"] != "") | (stripped["evidence"] != ""))
-        problems += [Problem(file, ws.title, int(r), f"{cols['value']}", "a value or evidence without a "
-                             "criterion id in column " + cols["id"]) for r in frame.loc[orphan, "_row"]]
+        if orphan.any():
+            problems.append(Problem(file, ws.title, int(frame.loc[orphan, "_row"].iloc[0]), cols["value"],
+                                    f"有填报值或佐证材料但没有指标编号（列{cols['id']}）",
+                                    f"a value or evidence without a criterion id in column {cols['id']}",
+                                    rows=tuple(frame.loc[orphan, "_row"].iloc[:MAX_ROWS_SHOWN]),
+                                    count=int(orphan.sum())))
         frame = frame[stripped["criterion"] != ""].reset_index(drop=True)
+        if not (stripped[["value", "evidence"]] != "").any().any():
+            problems.append(Problem(file, ws.title, 0, "", f"{who[0]}未填报：工作表没有任何填报值或佐证材料，"
+                                    "该区县不参加评估（不计为0分）",
+                                    f"{who[1]} not reported (未填报): the sheet has no value and no evidence; "
+                                    "the county is left out (not scored as zero)", region=code,
+                                    severity="warning"))
+            continue
         chunk = _Chunk(file, ws.title, {
             "criterion": f"{cols['id']} ({labels['id']})", "value": f"{cols['value']} ({labels['value']})",
             "evidence": f"{cols['evidence']} ({labels['evidence']})"},
-            fixed={"region": "the sheet name", "year": f"the {META_SHEET} sheet"})
+            fixed={"region": ("工作表A2单元格的区划代码", "the region code in cell A2"),
+                   "year": (f"{META_SHEET}工作表", f"the {META_SHEET} sheet")})
         tables.append((frame, chunk))
     if not tables and not problems:
-        problems.append(Problem(file, message="the workbook has no region sheet"))
+        problems.append(Problem(file, message="工作簿里没有区县工作表", message_en="the workbook has no region sheet"))
     return tables, problems
 
 
@@ -443,21 +620,24 @@ def _col_index(letter: str) -> int:
         return 10**6
 
 
-def _read_files(paths: Sequence[Path], required: Sequence[str], aliases: dict[str, str]
+def _read_files(paths: Sequence[Path], required: Sequence[str], aliases: dict[str, str],
+                known: Sequence[str] | None = None
                 ) -> tuple[pd.DataFrame, list[_Chunk], list[Problem], dict[str, dict[str, str]]]:
-    """Every table of every file, concatenated as strings with ``_chunk`` and ``_row``."""
+    """Every table of every file, concatenated as strings with ``_chunk`` and ``_row``; the problems
+    include warnings (``severity="warning"``)."""
     frames, chunks, problems, metas = [], [], [], {}
     for path in paths:
         path = Path(path)
         if not path.is_file():
-            problems.append(Problem(str(path), message="file not found"))
+            problems.append(Problem(str(path), message="文件不存在", message_en="file not found"))
             continue
         reader = _read_xlsx if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
         try:
-            tables, probs, meta = reader(path, required, aliases)
+            tables, probs, meta = reader(path, required, aliases, known)
         except Exception as exc:  # a corrupt file must not stop the other files from being read
             tables, meta = [], {}
-            probs = [Problem(str(path), message=f"cannot be read: {type(exc).__name__}: {exc}")]
+            probs = [Problem(str(path), message=f"无法读取：{type(exc).__name__}: {exc}",
+                             message_en=f"cannot be read: {type(exc).__name__}: {exc}")]
         problems += probs
         if meta:
             metas[str(path)] = meta
@@ -481,6 +661,17 @@ def _strip(raw: pd.DataFrame, col: str) -> pd.Series:
     return raw[col].fillna("").astype(str).str.strip()
 
 
+def _fold(text: pd.Series) -> pd.Series:
+    """Full-width digits, percent sign, minus and decimal point (８５．５％, －３) as ASCII (NFKC; also the
+    minus sign U+2212). Only the non-ASCII cells are touched, so a large file of plain numbers costs
+    one pass."""
+    wide = ~text.str.isascii().fillna(True).astype(bool)
+    if not wide.any():
+        return text
+    folded = text[wide].str.normalize("NFKC").str.replace("\u2212", "-", regex=False).str.strip()
+    return text.where(~wide, folded)
+
+
 def _numbers(text: pd.Series, percent_sign: pd.Series | None = None) -> pd.Series:
     """Parse numbers written as numbers (no words, no 'nan'/'inf'); NaN where unparseable or blank."""
     if percent_sign is not None:  # "85%" in a percent column means 85
@@ -490,55 +681,136 @@ def _numbers(text: pd.Series, percent_sign: pd.Series | None = None) -> pd.Serie
         return pd.to_numeric(text.where(ok), errors="coerce").astype(float)
 
 
-def _messages(raw: pd.DataFrame, chunks: list[_Chunk], mask: pd.Series | np.ndarray, field_: str,
-              fmt: Callable[[Any], str]) -> list[Problem]:
-    """Turn the failing rows of one check into problems (the only per-row loop: failing rows only)."""
+def _q(value: Any, limit: int = 60) -> str:
+    """An untrusted cell value quoted for a message: one line, at most ``limit`` characters."""
+    text = str(value).replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+Msg = Callable[[Any], str]
+
+
+def _report(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], mask: Any, field_: str,
+            zh: Msg, en: Msg, by: Sequence[str] = (), severity: str = "error") -> None:
+    """The failing rows of one vectorised check as grouped problems: one per table and distinct ``by``
+    values (the fields the message uses), listing the first rows and the count. At most
+    :data:`MAX_GROUPS` distinct messages; the remaining rows are summed up per table, so a hostile file
+    cannot make the report (or the time to build it) grow with its size."""
     mask = np.asarray(mask, dtype=bool)
-    out = []
-    # SimpleNamespace, not itertuples: namedtuples rename fields such as _chunk and _row.
-    for r in map(lambda rec: SimpleNamespace(**rec), raw[mask].to_dict("records")):
-        ch = chunks[r._chunk]
-        where = ch.fixed.get(field_)
-        column = ch.columns.get(field_, field_) if where is None else ""
-        msg = fmt(r) if where is None else f"{fmt(r)} (from {where})"
-        out.append(Problem(ch.file, ch.sheet, int(r._row), column, msg))
-    return out
+    if not mask.any():
+        return
+    bad = t.loc[mask, list(dict.fromkeys(["_chunk", "_row", *by]))]
+    gid = bad.groupby(["_chunk", *by], sort=False, dropna=False).ngroup().to_numpy()
+    for g in range(min(int(gid.max()) + 1, MAX_GROUPS)):
+        pos = np.flatnonzero(gid == g)
+        first = SimpleNamespace(**t.loc[bad.index[pos[0]]].to_dict())
+        out.append(_problem(chunks, int(first._chunk), field_, zh(first), en(first),
+                            bad["_row"].to_numpy()[pos], severity))
+    rest = bad[gid >= MAX_GROUPS]
+    for c, part in rest.groupby("_chunk", sort=True):
+        first = SimpleNamespace(**t.loc[part.index[0]].to_dict())
+        out.append(_problem(chunks, int(c), field_, f"{zh(first)}（另有{len(part)}行同类问题，未逐一列出）",
+                            f"{en(first)} (and {len(part)} more rows with problems of this kind)",
+                            part["_row"].to_numpy(), severity))
 
 
-def _where(raw: pd.DataFrame, chunks: list[_Chunk], i: int) -> str:
-    ch = chunks[int(raw.at[i, "_chunk"])]
-    sheet = f", sheet '{ch.sheet}'" if ch.sheet else ""
-    return f"{ch.file}{sheet}, row {int(raw.at[i, '_row'])}"
+def _problem(chunks: list[_Chunk], chunk: int, field_: str, zh: str, en: str, rows: np.ndarray,
+             severity: str = "error") -> Problem:
+    ch = chunks[chunk]
+    where = ch.fixed.get(field_)
+    column = ch.columns.get(field_, field_) if where is None else ""
+    if where is not None:
+        zh, en = f"{zh}（来自{where[0]}）", f"{en} (from {where[1]})"
+    shown = tuple(int(r) for r in rows[:MAX_ROWS_SHOWN])
+    return Problem(ch.file, ch.sheet, shown[0], column, zh, en, severity=severity, rows=shown, count=len(rows))
 
 
 _KIND_TEXT = {
-    "binary": "met/not met: 1 or 0 (是/否, yes/no, true/false)",
-    "percent": "a rate in percent, 0–100",
-    "count": "a count, a whole number ≥ 0",
-    "points": "the points awarded, 0–{max:g}",
-    "score": "an assessment score, 0–100",
-    "number": "a number",
+    "binary": ("是否符合：1或0（是/否、yes/no、true/false）", "met/not met: 1 or 0 (是/否, yes/no, true/false)"),
+    "percent": ("比率（%），0–100", "a rate in percent, 0–100"),
+    "count": ("个数，不小于0的整数", "a count, a whole number ≥ 0"),
+    "points": ("所得分数，0–{max:g}", "the points awarded, 0–{max:g}"),
+    "score": ("评估得分，0–100", "an assessment score, 0–100"),
+    "number": ("数值", "a number"),
 }
 
 
-def _kind_text(kind: str, mx: float) -> str:
-    return _KIND_TEXT.get(kind, "a value").format(max=mx if pd.notna(mx) else 0)
+def _kind_text(kind: str, mx: float, lang: str = "en") -> str:
+    zh, en = _KIND_TEXT.get(kind, ("数值", "a value"))
+    return (zh if lang == "zh" else en).format(max=mx if pd.notna(mx) else 0)
+
+
+def _normalised(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], before: pd.Series,
+                after: pd.Series, field_: str) -> None:
+    """Warn (not reject) where full-width characters were folded: the person sees the change."""
+    t = t.assign(_before=before, _after=after)
+    _report(out, t, chunks, (before != after).to_numpy(), field_,
+            lambda r: f"全角字符已转换为半角：“{_q(r._before)}”读作“{_q(r._after)}”",
+            lambda r: f"full-width characters normalised: '{_q(r._before)}' read as '{_q(r._after)}'",
+            severity="warning")
+
+
+def _years(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], year_text: pd.Series,
+           rubric: Rubric | None = None) -> tuple[pd.Series, pd.Series]:
+    """The year column parsed and checked against creditlab's one year range (and the rubric's years)."""
+    year = _numbers(year_text)
+    whole = year.notna() & (year % 1 == 0)
+    ok = pd.Series(year_mask(year), index=year.index)
+    t = t.assign(year_text=year_text)
+    _report(out, t, chunks, year_text == "", "year", lambda r: "年份为空", lambda r: "the year is blank")
+    _report(out, t, chunks, (year_text != "") & ~whole, "year",
+            lambda r: f"“{_q(r.year_text)}”不是年份（应为整数，如2024）",
+            lambda r: f"'{_q(r.year_text)}' is not a year (a whole number such as 2024)", by=["year_text"])
+    _report(out, t, chunks, whole & ~ok, "year",
+            lambda r: f"年份{_q(r.year_text)}超出 {YEAR_MIN}–{YEAR_MAX} 的范围",
+            lambda r: f"year {_q(r.year_text)} is outside {YEAR_MIN}–{YEAR_MAX}", by=["year_text"])
+    if rubric is not None:
+        first, last = rubric.years
+        in_rubric = ok & (year >= (first or -np.inf)) & (year <= (last if last is not None else np.inf))
+        span = f"{first or '…'}–{last or ''}"
+        _report(out, t, chunks, ok & ~in_rubric, "year",
+                lambda r: f"年份{_q(r.year_text)}不在评估标准{rubric.name}的适用年份（{span}）内",
+                lambda r: f"year {_q(r.year_text)} is outside the years rubric {rubric.name} is used for ({span})",
+                by=["year_text"])
+    return year, ok
+
+
+def _regions(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], known: set[str],
+             applies: pd.Series | None = None) -> pd.Series:
+    """The region column (an Excel number 610102.0 read as its code), checked against the known codes."""
+    raw_region = _strip(t, "region")
+    region = _fold(raw_region)
+    _normalised(out, t, chunks, raw_region, region, "region")
+    region = region.str.replace(r"^(\d{6})\.0+$", r"\1", regex=True)
+    applies = pd.Series(True, index=t.index) if applies is None else applies
+    t = t.assign(region=region)
+    _report(out, t, chunks, applies & (region == ""), "region", lambda r: "区划代码为空",
+            lambda r: "the region code is blank")
+    _report(out, t, chunks, applies & (region != "") & ~region.isin(known), "region",
+            lambda r: f"未知区划代码“{_q(r.region)}”（不在 regions.csv 或 zones.csv 中）",
+            lambda r: f"unknown region code '{_q(r.region)}' (not in regions.csv or zones.csv)", by=["region"])
+    return region
 
 
 def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: set[str],
               parks: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check every row at once; return the typed frame (with _chunk/_row) and the problems."""
+    """Check every row at once; return the typed frame (with _chunk/_row) and the problems (errors and
+    warnings, each naming the county by name and code)."""
     spec = _value_spec(rubric)
-    region = _strip(raw, "region").str.replace(r"^(\d{6})\.0+$", r"\1", regex=True)
-    year_text = _strip(raw, "year")
-    crit = _strip(raw, "criterion")
-    text = _strip(raw, "value")
-    t = raw.assign(region=region, year_text=year_text, criterion=crit, value_text=text)
-
-    year = _numbers(year_text)
-    year_ok = year.notna() & (year % 1 == 0)
-    first, last = rubric.years
-    in_years = year_ok & (year >= (first or -np.inf)) & (year <= (last if last is not None else np.inf))
+    p: list[Problem] = []
+    t = raw
+    region = _regions(p, t, chunks, known)
+    year_raw = _strip(raw, "year")
+    year_text = _fold(year_raw)
+    crit_raw = _strip(raw, "criterion")
+    crit = _fold(crit_raw)
+    value_raw = _strip(raw, "value")
+    text = _fold(value_raw)
+    t = raw.assign(region=region, criterion=crit, value_text=text)
+    _normalised(p, t, chunks, year_raw, year_text, "year")
+    _normalised(p, t, chunks, crit_raw, crit, "criterion")
+    _normalised(p, t, chunks, value_raw, text, "value")
+    year, year_ok = _years(p, t, chunks, year_text, rubric)
 
     crit_ok = crit.isin(spec.index)
     is_park = region.isin(parks)
@@ -555,47 +827,71 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
     value = value.where(~((kind == "binary") & words.notna()), words).astype(float)
     t = t.assign(value=value.where(~blank))
 
-    p: list[Problem] = []
-    msg = _messages
-    p += msg(t, chunks, region == "", "region", lambda r: "the region code is blank")
-    p += msg(t, chunks, (region != "") & ~region.isin(known), "region",
-             lambda r: f"unknown region code '{r.region}' (not in regions.csv or zones.csv)")
-    p += msg(t, chunks, year_text == "", "year", lambda r: "the year is blank")
-    p += msg(t, chunks, (year_text != "") & ~year_ok, "year",
-             lambda r: f"'{r.year_text}' is not a year (a whole number such as 2024)")
-    span = f"{first or '…'}–{last or ''}"
-    p += msg(t, chunks, year_ok & ~in_years, "year",
-             lambda r: f"year {r.year_text} is outside the years rubric {rubric.name} is used for ({span})")
-    p += msg(t, chunks, crit == "", "criterion", lambda r: "the criterion id is blank")
-    p += msg(t, chunks, (crit != "") & ~crit_ok, "criterion",
-             lambda r: f"unknown criterion '{r.criterion}' (not in rubric {rubric.name})")
+    _report(p, t, chunks, crit == "", "criterion", lambda r: "指标编号为空", lambda r: "the criterion id is blank")
+    ids = list(spec.index)
+
+    def hint(r: Any, lang: str) -> str:
+        close = difflib.get_close_matches(str(r.criterion), ids, n=1, cutoff=0.7)
+        if not close:
+            return ""
+        return f"，是否应为“{close[0]}”？" if lang == "zh" else f"; did you mean {close[0]!r}?"
+
+    _report(p, t, chunks, (crit != "") & ~crit_ok, "criterion",
+            lambda r: f"未知指标编号“{_q(r.criterion)}”（评估标准{rubric.name}中没有）{hint(r, 'zh')}",
+            lambda r: f"unknown criterion '{_q(r.criterion)}' (not in rubric {rubric.name}){hint(r, 'en')}",
+            by=["criterion"])
+
+    def who(r: Any, lang: str) -> str:
+        zh, en = _who(r.region)
+        return f"{zh}{r.criterion}：" if lang == "zh" else f"{en} {r.criterion}: "
 
     present = crit_ok & ~blank
     unparsed = present & value.isna()
-    p += msg(t, chunks, unparsed & (kind == "binary"), "value",
-             lambda r: f"'{r.value_text}' is not 1/0, 是/否, yes/no or true/false "
-                       f"(criterion {r.criterion} is met/not met)")
-    p += msg(t, chunks, unparsed & (kind != "binary"), "value",
-             lambda r: f"'{r.value_text}' is not a number "
-                       f"(criterion {r.criterion} expects {_kind_text(r.kind, r.max)})")
+    by = ["region", "criterion", "value_text", "kind", "max"]
+    _report(p, t, chunks, unparsed & (kind == "binary"), "value",
+            lambda r: f"{who(r, 'zh')}“{_q(r.value_text)}”不是1/0、是/否、yes/no或true/false（该项为是否符合）",
+            lambda r: f"{who(r, 'en')}'{_q(r.value_text)}' is not 1/0, 是/否, yes/no or true/false "
+                      f"(criterion {r.criterion} is met/not met)", by=by)
+    _report(p, t, chunks, unparsed & (kind != "binary"), "value",
+            lambda r: f"{who(r, 'zh')}“{_q(r.value_text)}”不是数字（该项应填{_kind_text(r.kind, r.max, 'zh')}）",
+            lambda r: f"{who(r, 'en')}'{_q(r.value_text)}' is not a number "
+                      f"(criterion {r.criterion} expects {_kind_text(r.kind, r.max)})", by=by)
     v = value
     num = present & v.notna()
+    finite = np.isfinite(v)
     checks = [
-        (num & ~np.isfinite(v), lambda r: f"{r.value_text} is not a finite number"),
+        (num & ~finite, lambda r: f"{who(r, 'zh')}{_q(r.value_text)}不是有限的数",
+         lambda r: f"{who(r, 'en')}{_q(r.value_text)} is not a finite number"),
         (num & (kind == "binary") & ~v.isin([0.0, 1.0]),
-         lambda r: f"'{r.value_text}' is not 0/1 (criterion {r.criterion} is met/not met: "
+         lambda r: f"{who(r, 'zh')}“{_q(r.value_text)}”不是0/1（该项为是否符合：1或0、是/否）",
+         lambda r: f"{who(r, 'en')}'{_q(r.value_text)}' is not 0/1 (criterion {r.criterion} is met/not met: "
                    "1 or 0, 是/否, yes/no, true/false)"),
         (num & kind.isin(["percent", "score"]) & (v > 100),
-         lambda r: f"{r.value:g} is above 100 (criterion {r.criterion} expects {_kind_text(r.kind, r.max)})"),
+         lambda r: f"{who(r, 'zh')}{r.value:g}大于100（该项应填{_kind_text(r.kind, r.max, 'zh')}）",
+         lambda r: f"{who(r, 'en')}{r.value:g} is above 100 (criterion {r.criterion} expects "
+                   f"{_kind_text(r.kind, r.max)})"),
         (num & kind.isin(["percent", "score", "count", "points"]) & (v < 0),
-         lambda r: f"{r.value:g} is negative (criterion {r.criterion} expects {_kind_text(r.kind, r.max)})"),
-        (num & (kind == "count") & (v >= 0) & np.isfinite(v) & (v % 1 != 0),
-         lambda r: f"{r.value:g} is not a whole number (criterion {r.criterion} expects a count)"),
+         lambda r: f"{who(r, 'zh')}{r.value:g}是负数（该项应填{_kind_text(r.kind, r.max, 'zh')}）",
+         lambda r: f"{who(r, 'en')}{r.value:g} is negative (criterion {r.criterion} expects "
+                   f"{_kind_text(r.kind, r.max)})"),
+        (num & (kind == "count") & (v >= 0) & finite & (v % 1 != 0),
+         lambda r: f"{who(r, 'zh')}{r.value:g}不是整数（该项为个数）",
+         lambda r: f"{who(r, 'en')}{r.value:g} is not a whole number (criterion {r.criterion} expects a count)"),
         (num & (kind == "points") & (v > mx + 1e-9),
-         lambda r: f"{r.value:g} is above the maximum of {r.max:g} points for criterion {r.criterion}"),
+         lambda r: f"{who(r, 'zh')}{r.value:g}超过该项最高分{r.max:g}分",
+         lambda r: f"{who(r, 'en')}{r.value:g} is above the maximum of {r.max:g} points for criterion "
+                   f"{r.criterion}"),
     ]
-    for mask, fmt in checks:
-        p += msg(t, chunks, mask, "value", fmt)
+    for mask, zh, en in checks:
+        _report(p, t, chunks, mask, "value", zh, en, by=by)
+    # 0.85 for a rate in percent is most likely 85 % typed as a fraction: say so, change nothing.
+    fraction = num & (kind == "percent") & (v > 0) & (v <= 1) & ~text.str.endswith("%")
+    _report(p, t, chunks, fraction, "value",
+            lambda r: f"{who(r, 'zh')}{r.value:g}像是小数而不是百分数：该项按百分数（0–100）填报，85%应填85；"
+                      f"已按{r.value:g}%读入，请核对",
+            lambda r: f"{who(r, 'en')}{r.value:g} looks like a fraction, not a percent: criterion "
+                      f"{r.criterion} takes 0–100 (85 % is 85); read as {r.value:g} %, please check",
+            by=by, severity="warning")
 
     keys_ok = (region != "") & region.isin(known) & year_ok & crit_ok
     out = t.assign(year=year.where(year_ok, 0).astype("int64"), evidence=_strip(raw, "evidence"))
@@ -603,30 +899,66 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
     return out[[*COLUMNS, "_chunk", "_row"]], p
 
 
-def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk]) -> list[Problem]:
-    """Rows sharing (region, year, criterion); each problem names the other rows, file and sheet."""
-    keys = ["region", "year", "criterion"]
+def _where(chunks: list[_Chunk], rows: pd.DataFrame, lang: str) -> str:
+    """Where rows are, by table: 'a.csv第2、5行' / 'a.csv, rows 2, 5' (first rows only)."""
+    parts = []
+    for c, part in rows.groupby("_chunk", sort=True):
+        ch = chunks[int(c)]
+        shown = [str(int(r)) for r in part["_row"].iloc[:MAX_ROWS_SHOWN]]
+        more = len(part) - len(shown)
+        if lang == "zh":
+            sheet = f"工作表“{ch.sheet}”" if ch.sheet else ""
+            parts.append(f"{ch.file}{sheet}第{'、'.join(shown)}行" + (f"等{len(part)}行" if more else ""))
+        else:
+            sheet = f", sheet '{ch.sheet}'" if ch.sheet else ""
+            rows_ = "row" if len(part) == 1 else "rows"
+            parts.append(f"{ch.file}{sheet}, {rows_} {', '.join(shown)}" + (f" ({len(part)} rows)" if more else ""))
+    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+
+
+def _key_text(key: dict[str, Any], lang: str) -> str:
+    parts = []
+    for k, v in key.items():
+        if k == "region":
+            parts.append(_who(v)[0] if lang == "zh" else f"region {_who(v)[1]}")
+        elif k == "year":
+            parts.append(f"{v}年" if lang == "zh" else f"year {v}")
+        else:
+            parts.append(f"{v}" if lang == "zh" else f"{k} {v}")
+    return " ".join(parts) if lang == "zh" else ", ".join(parts)
+
+
+def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk], keys: Sequence[str] = ("region", "year", "criterion")
+                ) -> list[Problem]:
+    """Rows sharing ``keys``: one ``duplicated(keep=False)`` pass, then one problem per duplicated key and
+    table (a file must know about its own rows), naming the rows elsewhere; at most :data:`MAX_GROUPS`
+    keys spelt out, the rest counted per table. Linear in the number of rows."""
+    keys = list(keys)
     dup = frame.duplicated(keys, keep=False)
     if not dup.any():
         return []
-    d = frame[dup]
-    where = {i: _where(frame, chunks, i) for i in d.index}
+    d = frame.loc[dup, [*keys, "_chunk", "_row"]]
+    gid = d.groupby(keys, sort=False).ngroup().to_numpy()
     out = []
-    for idx in _groups(d, keys):
-        key = tuple(d.loc[idx[0], keys])
-        for i in idx:
-            others = "; ".join(where[j] for j in idx if j != i)
-            ch = chunks[int(frame.at[i, "_chunk"])]
-            out.append(Problem(ch.file, ch.sheet, int(frame.at[i, "_row"]), ch.columns.get("criterion", ""),
-                               f"duplicate entry for region {key[0]}, year {key[1]}, criterion {key[2]} "
-                               f"(also in {others})"))
+    for g in range(min(int(gid.max()) + 1, MAX_GROUPS)):
+        grp = d.iloc[np.flatnonzero(gid == g)]
+        key = {k: grp[k].iloc[0] for k in keys}
+        n = len(grp)
+        for c, part in grp.groupby("_chunk", sort=True):
+            others = grp[grp["_chunk"] != c]
+            zh = f"重复：{_key_text(key, 'zh')}共出现{n}次"
+            en = f"duplicate entry for {_key_text(key, 'en')}: {n} rows"
+            if len(others):
+                zh += f"（另见{_where(chunks, others, 'zh')}）"
+                en += f" (also in {_where(chunks, others, 'en')})"
+            out.append(_problem(chunks, int(c), keys[-1], zh, en, part["_row"].to_numpy()))
+    rest = d[gid >= MAX_GROUPS]
+    for c, part in rest.groupby("_chunk", sort=True):
+        n_keys = int(pd.unique(gid[gid >= MAX_GROUPS][(rest["_chunk"] == c).to_numpy()]).size)
+        out.append(_problem(chunks, int(c), keys[-1], f"重复：另有{n_keys}组重复的记录（共{len(part)}行），未逐一列出",
+                            f"duplicate entries: {n_keys} more duplicated keys ({len(part)} rows), not listed",
+                            part["_row"].to_numpy()))
     return out
-
-
-def _groups(frame: pd.DataFrame, keys: list[str]) -> list[pd.Index]:
-    """Index labels of each group of rows sharing ``keys``, in order of first appearance."""
-    gid = frame.groupby(keys, sort=False).ngroup()
-    return list(frame.index.groupby(gid).values())
 
 
 def _public(frame: pd.DataFrame) -> pd.DataFrame:
@@ -641,6 +973,7 @@ def _public(frame: pd.DataFrame) -> pd.DataFrame:
 # Public loaders
 
 _DATA_ALIASES = {a: "evidence" for a in EVIDENCE_ALIASES}
+DATA_COLUMNS = (*COLUMNS, *EVIDENCE_ALIASES[1:], *DATA_TEXT)  # every column name a data file may have
 
 
 def _as_paths(path_or_paths: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -651,8 +984,9 @@ def _as_paths(path_or_paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
 def _load(paths: list[Path], rubric: Rubric | str | Path | None, regions: Any
           ) -> tuple[pd.DataFrame, list[_Chunk], list[Problem], Rubric | None]:
-    """Read and validate; the frame keeps ``_chunk``/``_row`` for cross-file checks."""
-    raw, chunks, problems, metas = _read_files(paths, REQUIRED, _DATA_ALIASES)
+    """Read and validate; the frame keeps ``_chunk``/``_row`` for cross-file checks. The problems include
+    warnings (``severity == "warning"``)."""
+    raw, chunks, problems, metas = _read_files(paths, REQUIRED, _DATA_ALIASES, DATA_COLUMNS)
     rub = _as_rubric(rubric)
     for file, meta in metas.items():
         problems += _meta_problems(file, meta, rub)
@@ -661,7 +995,7 @@ def _load(paths: list[Path], rubric: Rubric | str | Path | None, regions: Any
     if rub is None:
         if raw.empty:
             return raw, chunks, problems, None
-        rub, _unknown = infer_rubric(_strip(raw, "criterion"))  # unknown ids are reported row by row
+        rub, _unknown = infer_rubric(_fold(_strip(raw, "criterion")))  # unknown ids are reported row by row
     if raw.empty:
         return raw, chunks, problems, rub
     frame, vprobs = _validate(raw, chunks, rub, _known_regions(regions), park_codes())
@@ -670,33 +1004,51 @@ def _load(paths: list[Path], rubric: Rubric | str | Path | None, regions: Any
 
 def _meta_problems(file: str, meta: dict[str, str], rubric: Rubric | None) -> list[Problem]:
     out = []
-    if rubric is not None and meta.get("rubric") != rubric.name:
-        out.append(Problem(file, META_SHEET, 0, "", f"the template was made for rubric "
-                           f"{meta.get('rubric')!r}, not {rubric.name!r}"))
+    made = meta.get("rubric")
+    if rubric is not None and made != rubric.name:
+        out.append(Problem(file, META_SHEET, 0, "", f"该模板是为评估标准 {made!r} 制作的，不是 {rubric.name!r}",
+                           f"the template was made for rubric {made!r}, not {rubric.name!r}"))
     elif rubric is not None and meta.get("rubric_version") != rubric.version:
-        out.append(Problem(file, META_SHEET, 0, "", f"the template was made for version "
-                           f"{meta.get('rubric_version')!r} of {rubric.name}; the rubric is now version "
-                           f"{rubric.version!r}: use a fresh template"))
-    elif rubric is None and meta.get("rubric") not in list_rubrics():
-        out.append(Problem(file, META_SHEET, 0, "", f"unknown rubric {meta.get('rubric')!r}"))
+        version = meta.get("rubric_version")
+        out.append(Problem(file, META_SHEET, 0, "", f"该模板是为 {rubric.name} 的 {version!r} 版制作的，"
+                           f"评估标准现为 {rubric.version!r} 版：请使用新模板",
+                           f"the template was made for version {version!r} of {rubric.name}; the rubric is now "
+                           f"version {rubric.version!r}: use a fresh template"))
+    elif rubric is None and made not in list_rubrics():
+        out.append(Problem(file, META_SHEET, 0, "", f"未知评估标准 {made!r}", f"unknown rubric {made!r}"))
     return out
 
 
+def _finish(frame: pd.DataFrame, problems: list[Problem], what: str, lang: str | None) -> pd.DataFrame:
+    """Raise every error at once; otherwise attach the warnings to the frame (``attrs``)."""
+    pb = Problems(what, lang=lang or default_lang())
+    pb.extend(problems)
+    pb.raise_if_any()
+    frame.attrs["warnings"] = pb.lines(severity="warning")
+    frame.attrs["not_reported"] = sorted({p.region for p in pb.warnings if p.region})
+    return frame
+
+
 def load_data(path_or_paths: str | Path | Iterable[str | Path], rubric: Rubric | str | None = None,
-              regions: pd.DataFrame | Iterable[str] | None = None) -> pd.DataFrame:
+              regions: pd.DataFrame | Iterable[str] | None = None, lang: str | None = None) -> pd.DataFrame:
     """Read indicator data (CSV, long-format Excel or filled templates) into the long format.
 
     ``rubric``: a :class:`Rubric` or name; None infers it (the template's, else the bundled rubric
     whose ids cover the data). ``regions``: the region codes accepted (DataFrame with ``code`` or
-    codes); None means regions.csv plus zones.csv. Raises :class:`DataError` listing every problem.
+    codes); None means regions.csv plus zones.csv. ``lang``: ``zh`` or ``en`` for messages (default
+    :func:`creditlab.problems.default_lang`). Raises :class:`DataError` listing every problem.
+
+    Changes made while reading (full-width digits folded) and doubts (0.85 for a rate in percent)
+    do not stop the load: they are in ``result.attrs["warnings"]`` (grouped lines in ``lang``), and
+    the codes of template sheets left empty (未填报, not in the result) in ``attrs["not_reported"]``.
     """
     paths = _as_paths(path_or_paths)
     frame, _chunks, problems, _rub = _load(paths, rubric, regions)
-    _raise(problems, ", ".join(map(str, paths)))
-    return _public(frame)
+    out = _public(frame) if len(frame) else _public(pd.DataFrame(columns=COLUMNS))
+    return _finish(out, problems, ", ".join(map(str, paths)), lang)
 
 
-def read_workbook(path: str | Path, rubric: Rubric | str | None = None) -> pd.DataFrame:
+def read_workbook(path: str | Path, rubric: Rubric | str | None = None, lang: str | None = None) -> pd.DataFrame:
     """Read a filled template (:func:`write_template`) back into the long format, validated."""
     path = Path(path)
     if path.is_file() and path.stat().st_size:
@@ -709,9 +1061,11 @@ def read_workbook(path: str | Path, rubric: Rubric | str | None = None) -> pd.Da
         except Exception:  # the loader below reports unreadable files properly
             has_meta = True
         if not has_meta:
-            raise DataError(f"{path}: not a creditlab template (no {META_SHEET} sheet); "
-                            "use creditlab.load_data for other workbooks")
-    return load_data(path, rubric)
+            _raise([Problem(str(path), message=f"不是creditlab模板（没有{META_SHEET}工作表）；其他工作簿请用 "
+                            "creditlab.load_data 读取",
+                            message_en=f"not a creditlab template (no {META_SHEET} sheet); use "
+                            "creditlab.load_data for other workbooks")], str(path), lang)
+    return load_data(path, rubric, lang=lang)
 
 
 def completeness(rubric: Rubric | str, data: pd.DataFrame) -> pd.DataFrame:
@@ -757,60 +1111,66 @@ CONTEXT_FIELDS = {
 # (a misspelt field would otherwise silently read as "unknown").
 CONTEXT_TEXT = ("name", "city", "note", "notes", "source", "evidence", "comment")
 _CONTEXT_TEXT_ = {
-    "bool": "yes/no (是/否, 有/无, true/false, 1/0)",
-    "per_10000": "a share per 10,000, 0–10000",
-    "count": "a count, a whole number ≥ 0",
-    "percent": "a percentage, 0–100",
+    "bool": ("是/否（有/无、true/false、1/0）", "yes/no (是/否, 有/无, true/false, 1/0)"),
+    "per_10000": ("万分比，0–10000", "a share per 10,000, 0–10000"),
+    "count": ("个数（不小于0的整数）", "a count, a whole number ≥ 0"),
+    "percent": ("百分比，0–100", "a percentage, 0–100"),
 }
 
 
 def load_context(path_or_paths: str | Path | Iterable[str | Path],
-                 regions: pd.DataFrame | Iterable[str] | None = None) -> pd.DataFrame:
+                 regions: pd.DataFrame | Iterable[str] | None = None, lang: str | None = None) -> pd.DataFrame:
     """Certification context per region and year; blank cells are unknown (NA), kept explicit.
 
     Files with a ``region`` column give per-region values; a file with only ``year`` and
     ``national_npl_ratio`` gives the national NPL average, merged in by year. Columns: region, year
     and every field of :data:`CONTEXT_FIELDS` (booleans as pandas ``boolean``, numbers as float).
+    Every problem at once in a :class:`DataError` (``lang`` as in :func:`load_data`); warnings in
+    ``result.attrs["warnings"]``.
     """
     paths = _as_paths(path_or_paths)
-    raw, chunks, problems, _ = _read_files(paths, ["year"], {})
-    problems += [Problem(c.file, c.sheet, 1, lbl, f"unknown column '{name}' (known: region, year, "
-                         f"{', '.join(CONTEXT_FIELDS)}; free text: {', '.join(CONTEXT_TEXT)})")
-                 for c in chunks for name, lbl in c.columns.items()
-                 if name not in ("region", "year", *CONTEXT_FIELDS, *CONTEXT_TEXT)]
+    known_cols = ("region", "year", *CONTEXT_FIELDS, *CONTEXT_TEXT)
+    raw, chunks, problems, _ = _read_files(paths, ["year"], {}, known_cols)
     national_chunks = [i for i, c in enumerate(chunks) if "region" not in c.columns]
-    problems += [Problem(chunks[i].file, chunks[i].sheet, 1, "", "a file without a region column must have "
-                         "the columns year, national_npl_ratio")
+    problems += [Problem(chunks[i].file, chunks[i].sheet, 1, "",
+                         "没有region列的文件必须有 year、national_npl_ratio 两列",
+                         "a file without a region column must have the columns year, national_npl_ratio")
                  for i in national_chunks if "national_npl_ratio" not in chunks[i].columns]
     is_nat = raw["_chunk"].isin(national_chunks)
     frame, vprobs = _validate_context(raw, chunks, _known_regions(regions))
     problems += vprobs
     local, national = frame[~is_nat], frame[is_nat]
-    problems += _context_duplicates(local, chunks, ["region", "year"])
-    problems += _context_duplicates(national, chunks, ["year"])
+    year_ok = frame["year"] > 0
+    problems += _duplicates(local[(local["region"] != "") & year_ok[~is_nat]], chunks, ["region", "year"])
+    problems += _duplicates(national[year_ok[is_nat]], chunks, ["year"])
     merged, mprobs = _merge_national(local, national.drop_duplicates("year"), chunks)
     problems += mprobs
-    _raise(problems, ", ".join(map(str, paths)))
-    return merged.drop(columns=["_chunk", "_row"]).reset_index(drop=True)
+    out = merged.drop(columns=["_chunk", "_row"]).reset_index(drop=True)
+    return _finish(out, problems, ", ".join(map(str, paths)), lang)
+
+
+# Rates that are large in practice: 0.85 there is most likely 85 % typed as a fraction (unlike an NPL
+# ratio, where 0.85 % is an ordinary value).
+_CONTEXT_FRACTION_SUSPECT = ("rectification_rate", "government_rectification_rate")
 
 
 def _validate_context(raw: pd.DataFrame, chunks: list[_Chunk], known: set[str]
                       ) -> tuple[pd.DataFrame, list[Problem]]:
     p: list[Problem] = []
-    region = _strip(raw, "region").str.replace(r"^(\d{6})\.0+$", r"\1", regex=True)
-    year_text = _strip(raw, "year")
-    year = _numbers(year_text)
-    year_ok = year.notna() & (year % 1 == 0) & (year >= 1949) & (year <= 2100)
-    has_region = raw["_chunk"].map(lambda i: "region" in chunks[i].columns) if len(raw) else raw["_chunk"]
-    t = raw.assign(region=region, year_text=year_text)
-    p += _messages(t, chunks, has_region & (region == ""), "region", lambda r: "the region code is blank")
-    p += _messages(t, chunks, has_region & (region != "") & ~region.isin(known), "region",
-                   lambda r: f"unknown region code '{r.region}' (not in regions.csv or zones.csv)")
-    p += _messages(t, chunks, ~year_ok, "year", lambda r: f"'{r.year_text}' is not a year")
-    out = pd.DataFrame({"region": region, "year": year.where(year_ok, 0).astype("int64"),
+    has_region = raw["_chunk"].map(lambda i: "region" in chunks[i].columns).astype(bool) if len(raw) \
+        else pd.Series(False, index=raw.index)
+    region = _regions(p, raw, chunks, known, applies=has_region)
+    year_raw = _strip(raw, "year")
+    year_text = _fold(year_raw)
+    _normalised(p, raw, chunks, year_raw, year_text, "year")
+    year, year_ok = _years(p, raw, chunks, year_text)
+    out = pd.DataFrame({"region": region.where(has_region, ""), "year": year.where(year_ok, 0).astype("int64"),
                         "_chunk": raw["_chunk"], "_row": raw["_row"]})
+    t = raw.assign(region=region)
     for name, kind in CONTEXT_FIELDS.items():
-        text = _strip(raw, name)
+        before = _strip(raw, name)
+        text = _fold(before)
+        _normalised(p, t, chunks, before, text, name)
         blank = text == ""
         if kind == "bool":
             val = text.str.casefold().map(_HAS_NO).astype(float)
@@ -822,23 +1182,21 @@ def _validate_context(raw: pd.DataFrame, chunks: list[_Chunk], known: set[str]
             bad = ~blank & (val.isna() | ~np.isfinite(val) | (val < 0) | (val > upper)
                             | ((kind == "count") & (val % 1 != 0)))
             out[name] = val.where(~blank)
-        t = t.assign(_text=text)
-        p += _messages(t, chunks, bad, name,
-                       lambda r, k=kind: f"'{r._text}' is not {_CONTEXT_TEXT_[k]}")
+        zh_kind, en_kind = _CONTEXT_TEXT_[kind]
+        tt = t.assign(_text=text, _val=val)
+        _report(p, tt, chunks, bad, name,
+                lambda r, k=zh_kind: f"{_who(r.region)[0] + '：' if r.region else ''}“{_q(r._text)}”不是{k}",
+                lambda r, k=en_kind: f"{_who(r.region)[1] + ': ' if r.region else ''}'{_q(r._text)}' is not {k}",
+                by=["region", "_text"])
+        if name in _CONTEXT_FRACTION_SUSPECT:
+            frac = ~blank & ~bad & (val > 0) & (val <= 1) & ~text.str.endswith("%")
+            _report(p, tt, chunks, frac, name,
+                    lambda r, n=name: f"{_who(r.region)[0]}：{n} 为{r._val:g}，像是小数而不是百分数（85%应填85）；"
+                                      f"已按{r._val:g}%读入，请核对",
+                    lambda r, n=name: f"{_who(r.region)[1]}: {n} {r._val:g} looks like a fraction, not a percent "
+                                      f"(85 % is 85); read as {r._val:g} %, please check",
+                    by=["region", "_text"], severity="warning")
     return out, p
-
-
-def _context_duplicates(frame: pd.DataFrame, chunks: list[_Chunk], keys: list[str]) -> list[Problem]:
-    dup = frame.duplicated(keys, keep=False)
-    out = []
-    for idx in _groups(frame[dup], keys):
-        for i in idx:
-            ch = chunks[int(frame.at[i, "_chunk"])]
-            others = "; ".join(_where(frame, chunks, j) for j in idx if j != i)
-            out.append(Problem(ch.file, ch.sheet, int(frame.at[i, "_row"]), "",
-                               f"duplicate entry for {', '.join(f'{k} {frame.at[i, k]}' for k in keys)} "
-                               f"(also in {others})"))
-    return out
 
 
 def _merge_national(local: pd.DataFrame, national: pd.DataFrame, chunks: list[_Chunk]
@@ -848,9 +1206,12 @@ def _merge_national(local: pd.DataFrame, national: pd.DataFrame, chunks: list[_C
     own = local["national_npl_ratio"]
     conflict = own.notna() & from_file.notna() & ((own - from_file).abs() > 1e-9)
     t = local.assign(_file_value=from_file)
-    problems = _messages(t, chunks, conflict, "national_npl_ratio",
-                         lambda r: f"{r.national_npl_ratio:g} differs from the national file's "
-                                   f"{r._file_value:g} for {r.year}")
+    problems: list[Problem] = []
+    _report(problems, t, chunks, conflict, "national_npl_ratio",
+            lambda r: f"{_who(r.region)[0]}：{r.national_npl_ratio:g}与全国文件中{r.year}年的"
+                      f"{r._file_value:g}不一致",
+            lambda r: f"{_who(r.region)[1]}: {r.national_npl_ratio:g} differs from the national file's "
+                      f"{r._file_value:g} for {r.year}", by=["region", "year"])
     return local.assign(national_npl_ratio=own.fillna(from_file)), problems
 
 
@@ -1182,6 +1543,7 @@ class IngestResult:
     files_read: list[Path]
     files_rejected: dict[Path, list[str]]
     out: Path | None
+    warnings: dict[Path, list[str]] = field(default_factory=dict)  # accepted files: values changed or doubtful
 
     @property
     def ok(self) -> bool:
@@ -1199,6 +1561,9 @@ class IngestResult:
         for p, probs in self.files_rejected.items():
             lines.append(f"  REJECTED {p.name}: {len(probs)} problem(s)")
             lines += [f"    - {m}" for m in probs]
+        for p, warns in self.warnings.items():
+            lines.append(f"  WARNINGS {p.name}: {len(warns)}")
+            lines += [f"    - {m}" for m in warns]
         lines.append(f"written: {self.out}" if self.out else "nothing written (no file was accepted)")
         return "\n".join(lines)
 
@@ -1211,13 +1576,16 @@ def input_files(folder: str | Path, exclude: Iterable[str | Path] = ()) -> list[
                   and not p.name.startswith(("~$", ".")) and p.resolve() not in skip)
 
 
-def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None) -> IngestResult:
+def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None, lang: str | None = None
+           ) -> IngestResult:
     """Read every workbook and CSV in ``folder`` into one dataset written atomically to ``out``.
 
     A file with any problem (including a duplicate of a row in another file: both files are
     rejected, since neither can be trusted) is left out entirely; the others go in. Inputs are only
     read. If no file is accepted nothing is written and an existing ``out`` is left untouched.
+    Problems and warnings are grouped lines in ``lang`` (default :func:`creditlab.problems.default_lang`).
     """
+    lang = lang or default_lang()
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: not a folder")
@@ -1227,8 +1595,11 @@ def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None) -> 
     kept: list[pd.DataFrame] = []
     chunks: list[_Chunk] = []
     rejected: dict[Path, list[Problem]] = {}
+    warned: dict[Path, list[Problem]] = {}
     for path in files:
         frame, fchunks, problems, _ = _load_one(path, rub, known, parks)
+        if frame.attrs.get("warnings"):
+            warned[path] = frame.attrs["warnings"]
         if problems:
             rejected[path] = problems
             continue
@@ -1246,19 +1617,26 @@ def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None) -> 
     written = None
     if good and out is not None:
         written = write_csv(data, out)
-    rejected_text = {p: [str(x) for x in sorted(set(v))] for p, v in sorted(rejected.items())}
-    return IngestResult(data, good, rejected_text, written)
+    rejected_text = {p: group_lines(v, lang) for p, v in sorted(rejected.items())}
+    warned_text = {p: group_lines(v, lang) for p, v in sorted(warned.items()) if p in good}
+    return IngestResult(data, good, rejected_text, written, warned_text)
 
 
 def _load_one(path: Path, rub: Rubric, known: set[str], parks: set[str]
               ) -> tuple[pd.DataFrame, list[_Chunk], list[Problem], Rubric]:
-    raw, chunks, problems, metas = _read_files([path], REQUIRED, _DATA_ALIASES)
+    """One file read and validated: its errors (the file is rejected if any); warnings in ``frame.attrs``."""
+    raw, chunks, problems, metas = _read_files([path], REQUIRED, _DATA_ALIASES, DATA_COLUMNS)
     for file, meta in metas.items():
         problems += _meta_problems(file, meta, rub)
-    if raw.empty:
-        return raw.assign(_file=str(path)), chunks, problems or [Problem(str(path), message="no data")], rub
-    frame, vprobs = _validate(raw, chunks, rub, known, parks)
-    return frame, chunks, problems + vprobs, rub
+    if not raw.empty:
+        raw, vprobs = _validate(raw, chunks, rub, known, parks)
+        problems += vprobs
+    errors = [p for p in problems if p.severity == "error"]
+    if raw.empty and not errors:
+        errors = [Problem(str(path), message="没有数据", message_en="no data")]
+    raw = raw.assign(_file=str(path))
+    raw.attrs["warnings"] = [p for p in problems if p.severity != "error"]
+    return raw, chunks, errors, rub
 
 
 def write_csv(data: pd.DataFrame, out: str | Path) -> Path:
@@ -1304,7 +1682,7 @@ def cli_template(args: argparse.Namespace) -> int:
 
 def cli_ingest(args: argparse.Namespace) -> int:
     """``creditlab ingest``: consolidate a folder; non-zero exit if any file was rejected."""
-    result = ingest(args.folder, args.rubric, args.out)
+    result = ingest(args.folder, args.rubric, args.out, lang=getattr(args, "lang", None))
     print(result.summary())
     if not result.files_read and not result.files_rejected:
         print(f"no .xlsx or .csv files in {args.folder}")
