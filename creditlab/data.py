@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+from pandas.api.types import union_categoricals
 
 from .atomic import atomic_path
 from .errors import DataError, RubricError
@@ -347,7 +348,7 @@ def _table(frame: pd.DataFrame, header: Sequence[Any], file: str, sheet: str, re
     p: list[Problem] = []
     frame = frame.set_axis(range(len(names)), axis=1)
     for i, n in enumerate(names):
-        if not n and frame[i].astype(str).str.strip().ne("").any():
+        if not n and _strip(frame, i).ne("").any():
             col = _col_label(i, "")[:-3]
             p.append(Problem(file, sheet, first_row - 1, col, f"列{col}没有列名，但下面有数据",
                              f"column {col} has no name in the header row but holds data"))
@@ -382,11 +383,11 @@ def _table(frame: pd.DataFrame, header: Sequence[Any], file: str, sheet: str, re
     if missing or any(len(w) > 1 for w in positions.values()):
         return None, chunk, p
     keep = {n: w[0] for n, w in positions.items() if n not in unknown}
-    frame = frame[list(keep.values())].set_axis(list(keep), axis=1).astype(str)
+    frame = frame[list(keep.values())].set_axis(list(keep), axis=1)
     frame = frame.assign(_row=np.asarray(rows) if rows is not None else np.arange(len(frame)) + first_row)
     blank = np.ones(len(frame), dtype=bool)
     for n in keep:
-        blank &= (frame[n].str.strip() == "").to_numpy()
+        blank &= (_strip(frame, n) == "").to_numpy()
     frame = frame[~blank]
     if frame.empty:
         p.append(Problem(file, sheet, 0, "", "表头下面没有数据行", "no data rows below the header"))
@@ -418,15 +419,31 @@ def _read_csv(path: Path, required: Sequence[str], aliases: dict[str, str], know
     header = next(csv.reader(_lines(text)), [])
     del text  # pandas decodes the bytes itself (the same strict decode): no second copy of a large file
     try:
-        body = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, na_filter=False, header=None,
-                           skiprows=1, names=list(range(len(header))), index_col=False,
-                           skip_blank_lines=False, encoding="utf-8-sig" if encoding == "utf-8" else encoding)
-    except pd.errors.EmptyDataError:
-        body = pd.DataFrame({i: pd.Series(dtype=str) for i in range(len(header))})
+        body = _csv_body(raw, len(header), "utf-8-sig" if encoding == "utf-8" else encoding)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         return [], [Problem(file, message=f"无法按CSV读取：{exc}", message_en=f"cannot be read as CSV: {exc}")], {}
     frame, chunk, problems = _table(body, header, file, "", required, aliases, known)
     return ([(frame, chunk)] if frame is not None else []), problems, {}
+
+
+def _csv_body(raw: bytes, width: int, encoding: str, chunk_rows: int = 250_000) -> pd.DataFrame:
+    """The rows below the header, every cell as text, by column position. Read in chunks, each made
+    categorical: a large file repeats a few hundred codes, ids and values, so one copy of each text is
+    kept instead of millions (a 50 MB file stays well under 1 GB)."""
+    names = list(range(width))
+    reader = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, na_filter=False, header=None,
+                         skiprows=1, names=names, index_col=False, skip_blank_lines=False, encoding=encoding,
+                         chunksize=chunk_rows)
+    try:
+        parts = [chunk.astype("category") for chunk in reader]
+    except pd.errors.EmptyDataError:
+        parts = []
+    if not parts:
+        return pd.DataFrame({i: pd.Series(dtype=str) for i in names})
+    if len(parts) == 1:
+        return parts[0]
+    index = pd.RangeIndex(sum(len(p) for p in parts))
+    return pd.DataFrame({i: pd.Series(union_categoricals([p[i] for p in parts]), index=index) for i in names})
 
 
 class _CellParser(WorkSheetParser):
@@ -655,30 +672,53 @@ def _read_files(paths: Sequence[Path], required: Sequence[str], aliases: dict[st
 # Vectorised validation
 
 
-def _strip(raw: pd.DataFrame, col: str) -> pd.Series:
+def _by_unique(s: pd.Series, func: Callable[[pd.Series], Any]) -> pd.Series:
+    """``func`` (a vectorised function of a column) applied to the distinct values of ``s`` only, then
+    spread back: a column of 1.5 million cells holds a few hundred codes, ids or numbers, so the string
+    work is done once per distinct text (a categorical column is factorised from its codes)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    done = np.asarray(func(pd.Series(np.asarray(uniques, dtype=object), dtype=object)))
+    return pd.Series(done[codes] if len(codes) else done[:0], index=s.index)
+
+
+def _strip(raw: pd.DataFrame, col: Any) -> pd.Series:
     if col not in raw:
-        return pd.Series("", index=raw.index, dtype="str")
-    return raw[col].fillna("").astype(str).str.strip()
+        return pd.Series("", index=raw.index, dtype=object)
+    return _by_unique(raw[col], lambda u: u.fillna("").astype(str).str.strip())
+
+
+def _fold_text(u: pd.Series) -> pd.Series:
+    wide = ~u.str.isascii().fillna(True).astype(bool)
+    if not wide.any():
+        return u
+    folded = u[wide].str.normalize("NFKC").str.replace("\u2212", "-", regex=False).str.strip()
+    return u.where(~wide, folded)
 
 
 def _fold(text: pd.Series) -> pd.Series:
     """Full-width digits, percent sign, minus and decimal point (８５．５％, －３) as ASCII (NFKC; also the
-    minus sign U+2212). Only the non-ASCII cells are touched, so a large file of plain numbers costs
-    one pass."""
-    wide = ~text.str.isascii().fillna(True).astype(bool)
-    if not wide.any():
-        return text
-    folded = text[wide].str.normalize("NFKC").str.replace("\u2212", "-", regex=False).str.strip()
-    return text.where(~wide, folded)
+    minus sign U+2212)."""
+    return _by_unique(text, _fold_text)
+
+
+def _parse(u: pd.Series) -> pd.Series:
+    ok = u.str.fullmatch(_NUMBER).fillna(False).astype(bool)
+    with np.errstate(over="ignore"):
+        return pd.to_numeric(u.where(ok), errors="coerce").astype(float)
 
 
 def _numbers(text: pd.Series, percent_sign: pd.Series | None = None) -> pd.Series:
-    """Parse numbers written as numbers (no words, no 'nan'/'inf'); NaN where unparseable or blank."""
-    if percent_sign is not None:  # "85%" in a percent column means 85
-        text = text.where(~(percent_sign & text.str.endswith("%")), text.str[:-1].str.strip())
-    ok = text.str.fullmatch(_NUMBER).fillna(False).astype(bool)
-    with np.errstate(over="ignore"):
-        return pd.to_numeric(text.where(ok), errors="coerce").astype(float)
+    """Parse numbers written as numbers (no words, no 'nan'/'inf'); NaN where unparseable or blank.
+    ``percent_sign``: rows where "85%" means 85 (a rate in percent)."""
+    plain = _by_unique(text, _parse).astype(float)
+    if percent_sign is None:
+        return plain
+    signed = _by_unique(text, lambda u: _parse(u.where(~u.str.endswith("%"), u.str[:-1].str.strip())))
+    return plain.where(~(np.asarray(percent_sign, dtype=bool) & _ends_pct(text)), signed.astype(float))
+
+
+def _ends_pct(text: pd.Series) -> np.ndarray:
+    return _by_unique(text, lambda u: u.str.endswith("%")).to_numpy(dtype=bool)
 
 
 def _q(value: Any, limit: int = 60) -> str:
@@ -781,7 +821,7 @@ def _regions(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], known: s
     raw_region = _strip(t, "region")
     region = _fold(raw_region)
     _normalised(out, t, chunks, raw_region, region, "region")
-    region = region.str.replace(r"^(\d{6})\.0+$", r"\1", regex=True)
+    region = _by_unique(region, lambda u: u.str.replace(r"^(\d{6})\.0+$", r"\1", regex=True))
     applies = pd.Series(True, index=t.index) if applies is None else applies
     t = t.assign(region=region)
     _report(out, t, chunks, applies & (region == ""), "region", lambda r: "区划代码为空",
@@ -822,7 +862,7 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
     t = t.assign(kind=kind, max=mx)
 
     blank = text == ""
-    words = text.str.casefold().map(_YES_NO)
+    words = _by_unique(text, lambda u: u.str.casefold().map(_YES_NO)).astype(float)
     value = _numbers(text, percent_sign=kind == "percent")
     value = value.where(~((kind == "binary") & words.notna()), words).astype(float)
     t = t.assign(value=value.where(~blank))
@@ -885,7 +925,7 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
     for mask, zh, en in checks:
         _report(p, t, chunks, mask, "value", zh, en, by=by)
     # 0.85 for a rate in percent is most likely 85 % typed as a fraction: say so, change nothing.
-    fraction = num & (kind == "percent") & (v > 0) & (v <= 1) & ~text.str.endswith("%")
+    fraction = num & (kind == "percent") & (v > 0) & (v <= 1) & ~_ends_pct(text)
     _report(p, t, chunks, fraction, "value",
             lambda r: f"{who(r, 'zh')}{r.value:g}像是小数而不是百分数：该项按百分数（0–100）填报，85%应填85；"
                       f"已按{r.value:g}%读入，请核对",
@@ -1173,7 +1213,7 @@ def _validate_context(raw: pd.DataFrame, chunks: list[_Chunk], known: set[str]
         _normalised(p, t, chunks, before, text, name)
         blank = text == ""
         if kind == "bool":
-            val = text.str.casefold().map(_HAS_NO).astype(float)
+            val = _by_unique(text, lambda u: u.str.casefold().map(_HAS_NO)).astype(float)
             bad = ~blank & val.isna()
             out[name] = pd.array(np.where(val.isna(), None, val == 1), dtype="boolean")
         else:
@@ -1189,7 +1229,7 @@ def _validate_context(raw: pd.DataFrame, chunks: list[_Chunk], known: set[str]
                 lambda r, k=en_kind: f"{_who(r.region)[1] + ': ' if r.region else ''}'{_q(r._text)}' is not {k}",
                 by=["region", "_text"])
         if name in _CONTEXT_FRACTION_SUSPECT:
-            frac = ~blank & ~bad & (val > 0) & (val <= 1) & ~text.str.endswith("%")
+            frac = ~blank & ~bad & (val > 0) & (val <= 1) & ~_ends_pct(text)
             _report(p, tt, chunks, frac, name,
                     lambda r, n=name: f"{_who(r.region)[0]}：{n} 为{r._val:g}，像是小数而不是百分数（85%应填85）；"
                                       f"已按{r._val:g}%读入，请核对",
