@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 from pandas.api.types import union_categoricals
 
 from .atomic import atomic_path
@@ -47,7 +46,8 @@ from .errors import DataError, RubricError
 from .paths import data_dir
 from .problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang, group_lines
 from .rubric import Rubric, list_rubrics, load_rubric
-from .tables import UndecodableText, decode_text
+from .tables import UndecodableText, decode_text, percent_styles, xml_rows
+from .tables import cell_text as _cell_text
 from .years import YEAR_MAX, YEAR_MIN, year_mask
 
 COLUMNS = ["region", "year", "criterion", "value", "evidence"]
@@ -309,23 +309,6 @@ def _col_label(index: int, name: str) -> str:
     return f"{get_column_letter(index + 1)} ({name})"
 
 
-def _cell_text(value: Any, percent: bool = False) -> str:
-    """A cell as text: numbers without a spurious '.0' on integers, booleans as true/false.
-
-    ``percent``: the cell has a percent number format, so Excel stores 85.1 % as 0.851 and shows
-    "85.1%"; the text is what the person typed and sees, "85.1%".
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if percent and isinstance(value, int | float):
-        return f"{value * 100:.12g}%"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
 def _header_name(value: Any) -> str:
     """A header cell as a column name: full-width letters folded (NFKC), trimmed, case-folded."""
     return unicodedata.normalize("NFKC", _cell_text(value)).strip().casefold()
@@ -446,48 +429,6 @@ def _csv_body(raw: bytes, width: int, encoding: str, chunk_rows: int = 250_000) 
     return pd.DataFrame({i: pd.Series(union_categoricals([p[i] for p in parts]), index=index) for i in names})
 
 
-class _CellParser(WorkSheetParser):
-    """openpyxl's sheet parser with ``data_only``: a formula cell gives the value Excel last calculated;
-    one Excel never calculated (no cached value) gives its formula text, read as data, never evaluated."""
-
-    def parse_cell(self, element: Any) -> dict[str, Any]:
-        cell = super().parse_cell(element)
-        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
-            cell["value"] = "=" + (element.findtext(FORMULA_TAG) or "")
-        return cell
-
-
-def _percent_styles(wb: Any) -> frozenset[int]:
-    """Style ids whose number format shows a percent (Excel stores 85.1 % as 0.851)."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-
-    out = set()
-    for i, style in enumerate(wb._cell_styles):
-        fid = style.numFmtId
-        fmt = BUILTIN_FORMATS.get(fid, "") if fid < BUILTIN_FORMATS_MAX_SIZE \
-            else wb._number_formats[fid - BUILTIN_FORMATS_MAX_SIZE]
-        if "%" in re.sub(r'"[^"]*"|\\.', "", str(fmt)):  # a quoted or escaped % is just text
-            out.add(i)
-    return frozenset(out)
-
-
-def _xml_rows(wb: Any, ws: Any, percent: frozenset[int]) -> Iterator[tuple[int, dict[int, str]]]:
-    """The rows the sheet's XML holds (sparse, so a stray cell at XFD1048576 costs one row, not a million),
-    as (row number, {0-based column: cell text}) with empty cells left out."""
-    with ws._get_source() as src:
-        parser = _CellParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
-                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-        for idx, cells in parser.parse():
-            row = {}
-            for c in cells:
-                if c["value"] is not None:
-                    text = _cell_text(c["value"], c["style_id"] in percent)
-                    if text.strip():
-                        row[c["column"] - 1] = text
-            if row:
-                yield idx, row
-
-
 def _frame_of(rows: list[tuple[int, dict[int, str]]], columns: Sequence[int]) -> pd.DataFrame:
     return pd.DataFrame({j: [r.get(j, "") for _i, r in rows] for j in columns}, dtype=str)
 
@@ -509,14 +450,14 @@ def _read_xlsx(path: Path, required: Sequence[str], aliases: dict[str, str], kno
         return [], [Problem(file, message=f"无法作为Excel .xlsx工作簿读取：{exc}",
                             message_en=f"cannot be read as an Excel .xlsx workbook: {exc}")], {}
     try:
-        percent = _percent_styles(wb)
+        percent = percent_styles(wb)
         if META_SHEET in wb.sheetnames:
             meta = _read_meta(wb, wb[META_SHEET])
             tables, problems = _read_template_sheets(wb, file, meta, percent)
             return tables, problems, meta
         tables, problems = [], []
         for ws in wb.worksheets:
-            rows = list(_xml_rows(wb, ws, percent))
+            rows = list(xml_rows(wb, ws, percent))
             if not rows:
                 continue  # Excel's empty Sheet2/Sheet3
             head_row, head = rows[0]
@@ -542,7 +483,7 @@ def _read_xlsx(path: Path, required: Sequence[str], aliases: dict[str, str], kno
 
 
 def _read_meta(wb: Any, ws: Any) -> dict[str, str]:
-    return {r[0].strip(): r.get(1, "").strip() for _i, r in _xml_rows(wb, ws, frozenset()) if 0 in r}
+    return {r[0].strip(): r.get(1, "").strip() for _i, r in xml_rows(wb, ws, frozenset()) if 0 in r}
 
 
 def _read_template_sheets(wb: Any, file: str, meta: dict[str, str], percent: frozenset[int] = frozenset()
@@ -567,7 +508,7 @@ def _read_template_sheets(wb: Any, file: str, meta: dict[str, str], percent: fro
     for ws in wb.worksheets:
         if ws.title in TEMPLATE_OTHER_SHEETS:
             continue
-        rows = list(_xml_rows(wb, ws, percent))
+        rows = list(xml_rows(wb, ws, percent))
         cell = {(i, j): v for i, r in rows if i <= header_row for j, v in r.items()}
         stored = _STORED_CODE.search(cell.get((2, 0), ""))
         if stored is None:

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import functools
 import io
+import re
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from .errors import DataError
 from .problems import default_lang
@@ -103,12 +108,99 @@ def decode_text(raw: bytes, name: str = "") -> tuple[str, str]:
     return decoded[enc], enc
 
 
+def cell_text(value: Any, percent: bool = False) -> str:
+    """A cell as text: numbers without a spurious '.0' on integers, booleans as true/false.
+
+    ``percent``: the cell has a percent number format, so Excel stores 85.1 % as 0.851 and shows
+    "85.1%"; the text is what the person typed and sees, "85.1%".
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if percent and isinstance(value, int | float):
+        return f"{value * 100:.12g}%"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+class _CellParser(WorkSheetParser):
+    """openpyxl's sheet parser with ``data_only``: a formula cell gives the value Excel last calculated;
+    one Excel never calculated (no cached value) gives its formula text, read as data, never evaluated."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            cell["value"] = "=" + (element.findtext(FORMULA_TAG) or "")
+        return cell
+
+
+def percent_styles(wb: Any) -> frozenset[int]:
+    """Style ids whose number format shows a percent (Excel stores 85.1 % as 0.851)."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    out = set()
+    for i, style in enumerate(wb._cell_styles):
+        fid = style.numFmtId
+        fmt = BUILTIN_FORMATS.get(fid, "") if fid < BUILTIN_FORMATS_MAX_SIZE \
+            else wb._number_formats[fid - BUILTIN_FORMATS_MAX_SIZE]
+        if "%" in re.sub(r'"[^"]*"|\\.', "", str(fmt)):  # a quoted or escaped % is just text
+            out.add(i)
+    return frozenset(out)
+
+
+def xml_rows(wb: Any, ws: Any, percent: frozenset[int]) -> Iterator[tuple[int, dict[int, str]]]:
+    """The rows the sheet's XML holds (sparse, so a stray cell at XFD1048576 costs one row, not a million),
+    as (row number, {0-based column: cell text}) with empty cells left out."""
+    with ws._get_source() as src:
+        parser = _CellParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for idx, cells in parser.parse():
+            row = {}
+            for c in cells:
+                if c["value"] is not None:
+                    text = cell_text(c["value"], c["style_id"] in percent)
+                    if text.strip():
+                        row[c["column"] - 1] = text
+            if row:
+                yield idx, row
+
+
 def read_csv_text(path: Path) -> pd.DataFrame:
     """CSV as strings; the encoding found by :func:`decode_text`."""
     path = Path(path)
     text, _enc = decode_text(path.read_bytes(), str(path))
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
                        skip_blank_lines=False)
+
+
+def _read_sheet(path: Path, sheet: str | None) -> pd.DataFrame:
+    """One sheet as text (``sheet`` if the workbook has it, else the first), read sparse from its XML:
+    a stray cell at XFD1048576 costs one cell, not a million empty rows. The first non-empty row is
+    the header; a column without a name is "Unnamed: N" and a repeated name gets ".1" (as pandas)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
+        rows = list(xml_rows(wb, ws, frozenset()))
+    finally:
+        wb.close()
+    if not rows:
+        raise pd.errors.EmptyDataError("the sheet is empty")
+    (_, head), body = rows[0], rows[1:]
+    columns = sorted({j for _i, r in rows for j in r})
+    names: list[str] = []
+    for j in columns:
+        name = head.get(j, "").strip() or f"Unnamed: {j}"
+        base, k = name, 0
+        while name in names:
+            k += 1
+            name = f"{base}.{k}"
+        names.append(name)
+    return pd.DataFrame({n: [r.get(j, "") for _i, r in body] for n, j in zip(names, columns, strict=True)},
+                        dtype=str)
 
 
 def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
@@ -123,14 +215,13 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
-            name = sheet if sheet in sheets else sheets[0]
-            frame = pd.read_excel(path, sheet_name=name, dtype=str, engine="openpyxl", keep_default_na=False)
+            frame = _read_sheet(path, sheet)
         elif suffix == ".csv":
             frame = read_csv_text(path)
         else:
             raise DataError(f"{path}: expected a .csv or .xlsx file")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError,
+            KeyError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path}: cannot be read as a table: {exc}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame

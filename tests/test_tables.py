@@ -50,3 +50,16 @@ def test_csv_big5_and_refusals(tmp_path):
     latin.write_bytes("a,b\n\xe9t\xe9,1\n".encode("latin-1"))
     with pytest.raises(DataError, match=r"latin\.csv"):
         read_table(latin)
+
+
+def test_excel_stray_far_cell_costs_nothing(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "value"])
+    wb.active.append(["x", 2])
+    wb.active["XFD1048576"] = " "  # formatted-looking stray cell: max_row/max_column are huge
+    p = tmp_path / "stray.xlsx"
+    wb.save(p)
+    frame = read_table(p)
+    assert list(frame.columns) == ["id", "value"] and frame.values.tolist() == [["x", "2"]]
