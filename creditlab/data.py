@@ -78,6 +78,7 @@ _YES_NO = {"是": 1.0, "否": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 
 _HAS_NO = {**_YES_NO, "有": 1.0, "无": 0.0, "1": 1.0, "0": 0.0}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_GROUPS = 50        # distinct messages per check; further rows with the same check are summarised
+STRAY_GAP = 1000       # empty rows after which a sheet's table has ended (a far stray cell is not data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,6 +430,34 @@ def _csv_body(raw: bytes, width: int, encoding: str, chunk_rows: int = 250_000) 
     return pd.DataFrame({i: pd.Series(union_categoricals([p[i] for p in parts]), index=index) for i in names})
 
 
+def _split_stray(rows: list[tuple[int, dict[int, str]]]) -> tuple[list[tuple[int, dict[int, str]]], list[int]]:
+    """The rows of a table and the row numbers of stray cells: anything after a gap of more than
+    :data:`STRAY_GAP` empty rows (a cell typed at row 1048576 by accident) is not part of the table."""
+    for k in range(1, len(rows)):
+        if rows[k][0] - rows[k - 1][0] > STRAY_GAP:
+            return rows[:k], [i for i, _r in rows[k:]]
+    return rows, []
+
+
+def _stray_problems(file: str, sheet: str, stray: list[int], width: int | None,
+                    body: list[tuple[int, dict[int, str]]]) -> list[Problem]:
+    """Warnings (the load goes on) for cells outside the table: far below it, or right of its header."""
+    out = []
+    if stray:
+        out.append(Problem(file, sheet, stray[0], "", f"与表格相隔{STRAY_GAP}多个空行的单元格不属于表格，已忽略",
+                           f"cells more than {STRAY_GAP} empty rows below the table are not part of it; ignored",
+                           severity="warning", rows=tuple(stray[:MAX_ROWS_SHOWN]), count=len(stray)))
+    if width is not None:
+        beyond = [(i, min(j for j in r if j >= width)) for i, r in body if max(r) >= width]
+        if beyond:
+            col = _col_label(beyond[0][1], "")[:-3]
+            out.append(Problem(file, sheet, beyond[0][0], col, "表头以外的列有内容，不属于表格，已忽略",
+                               "cells right of the header's columns are not part of the table; ignored",
+                               severity="warning", rows=tuple(i for i, _j in beyond[:MAX_ROWS_SHOWN]),
+                               count=len(beyond)))
+    return out
+
+
 def _frame_of(rows: list[tuple[int, dict[int, str]]], columns: Sequence[int]) -> pd.DataFrame:
     return pd.DataFrame({j: [r.get(j, "") for _i, r in rows] for j in columns}, dtype=str)
 
@@ -463,12 +492,8 @@ def _read_xlsx(path: Path, required: Sequence[str], aliases: dict[str, str], kno
             head_row, head = rows[0]
             width = max(head) + 1
             header = [head.get(j, "") for j in range(width)]
-            body = rows[1:]
-            beyond = [(i, min(j for j in r if j >= width)) for i, r in body if max(r) >= width]
-            for i, j in beyond[:MAX_GROUPS]:
-                col = _col_label(j, "")[:-3]
-                problems.append(Problem(file, ws.title, i, col, f"第{i}行在表头以外的列{col}有数据",
-                                        f"row {i} has data in column {col}, outside the header's columns"))
+            body, stray = _split_stray(rows[1:])
+            problems += _stray_problems(file, ws.title, stray, width, body)
             frame, chunk, probs = _table(_frame_of(body, range(width)), header, file, ws.title, required,
                                          aliases, known, first_row=head_row + 1, rows=[i for i, _r in body])
             problems += probs
@@ -538,7 +563,8 @@ def _read_template_sheets(wb: Any, file: str, meta: dict[str, str], percent: fro
                                     f"the header row was changed: expected {labels[k]!r}, found {found!r}; "
                                     "use a fresh template"))
             continue
-        body = [(i, r) for i, r in rows if i > header_row]
+        body, stray = _split_stray([(i, r) for i, r in rows if i > header_row])
+        problems += _stray_problems(file, ws.title, stray, None, [])
         frame = _frame_of(body, [idx["id"], idx["value"], idx["evidence"]])
         frame = frame.set_axis(["criterion", "value", "evidence"], axis=1)
         frame = frame.assign(region=code, year=meta.get("year", ""), _row=[i for i, _r in body])

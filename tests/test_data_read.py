@@ -249,24 +249,26 @@ def test_stray_far_cell_costs_nothing(tmp_path):
     ws = wb.active
     ws.append(["region", "year", "criterion", "value"])
     ws.append([JINTAI, 2024, "A1.1a", 1])
-    ws["XFD1048576"] = " "
+    ws["XFD1048576"] = "x"
     path = tmp_path / "stray.xlsx"
     wb.save(path)
     assert openpyxl.load_workbook(path, read_only=True).active.max_row == 1048576
-    out = data.load_data(path, "shaanxi-2020")
+    out = data.load_data(path, "shaanxi-2020", lang="en")
     assert out["value"].tolist() == [1.0]
+    assert "row 1048576" in one(out.attrs["warnings"], "ignored")  # not part of the table, but said
 
 
-def test_far_cell_outside_the_header_is_reported_not_lost(tmp_path):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["region", "year", "criterion", "value"])
-    ws.append([JINTAI, 2024, "A1.1a", 1])
-    ws["XFD1048576"] = "1"
+def test_stray_cell_far_below_in_the_table_columns_is_not_data(template, tmp_path):
+    wb = openpyxl.load_workbook(template)
+    ws = wb[JINTAI]
+    ws[f"K{_row_of(ws, 'A1.1a')}"] = "是"
+    ws["A1048576"] = "A1.1a"
+    ws["K1048576"] = "否"
     path = tmp_path / "stray.xlsx"
     wb.save(path)
-    p = one(problems_of(data.load_data, path, "shaanxi-2020", lang="en"), "XFD")
-    assert "row 1048576" in p and "outside the header" in p
+    out = data.read_workbook(path)
+    assert out.set_index(["region", "criterion"]).loc[(JINTAI, "A1.1a"), "value"] == 1.0
+    assert "第1048576行" in one(out.attrs["warnings"], "已忽略")
 
 
 def test_1500_identical_rows_give_one_short_message_quickly(tmp_path):
