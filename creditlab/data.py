@@ -13,13 +13,31 @@ The long format has exactly the columns ``region, year, criterion, value, eviden
 - ``evidence``: free text ("" if none). Text is data: a cell starting with ``=``, ``+``, ``-`` or
   ``@`` is read literally and written into workbooks as a string, never as a formula.
 
-Every problem is reported at once in a :class:`~creditlab.errors.DataError`, each naming the file,
-the sheet (Excel), the row a person sees in Excel or a CSV editor (header = row 1), the column and
-what is wrong.
+Reading takes what a person typed and saw, and refuses what cannot be trusted:
 
-Excel templates (:func:`write_template`) have one sheet per region, named by the region code, one
-row per criterion, and a hidden ``_creditlab`` sheet recording the rubric, its version, the year
-and the template format version, which :func:`read_workbook` checks.
+- a percent-formatted Excel cell (85.1 % is stored as 0.851) reads as the percent shown, 85.1; a
+  value ≤ 1 for a rate in percent from a CSV or an unformatted cell is a warning (0.85 or 85 %?),
+  never silently rescaled; full-width digits, ％, － and ． (８５％) are folded, with a warning;
+- an unknown or misspelt column (with the closest known name), a repeated column and data under a
+  nameless column are errors; CSV files are UTF-8 (with or without BOM), GB18030 or Big5
+  (:func:`creditlab.tables.decode_text`), and an ambiguous or garbled decoding is an error;
+- years lie in creditlab's one range (:mod:`creditlab.years`) and the rubric's years;
+- Excel sheets are read sparsely from their XML with cached values only (a formula Excel never
+  calculated is its text, never evaluated); a stray cell far away costs nothing and is ignored
+  with a warning.
+
+Every problem is reported at once through :class:`creditlab.problems.Problems` in a
+:class:`~creditlab.errors.DataError`, in Chinese by default (``lang="en"``), each naming the file, the
+sheet (Excel), the row a person sees (header = row 1), the column, the county by name and code
+(宝鸡市金台区（610303）) and what is wrong; the same problem on many rows is one line, and the
+lines are capped. Warnings go with the result: ``frame.attrs["warnings"]``.
+
+Excel templates (:func:`write_template`) have one sheet per region, named by the region code, which
+is also stored in the sheet (cell A2): :func:`read_workbook` files a sheet's data under that stored
+code and rejects a sheet whose name disagrees. A region sheet left completely empty is 未填报 (not
+reported): a warning, and the county is left out (``frame.attrs["not_reported"]``), never scored as
+zero. A hidden ``_creditlab`` sheet records the rubric, its version, the year and the template format
+version, which :func:`read_workbook` checks.
 """
 from __future__ import annotations
 
@@ -751,10 +769,18 @@ def _normalised(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], befor
                 after: pd.Series, field_: str) -> None:
     """Warn (not reject) where full-width characters were folded: the person sees the change."""
     t = t.assign(_before=before, _after=after)
+    by = ["region"] if "region" in t else []
+
+    def who(r: Any, lang: str) -> str:
+        code = getattr(r, "region", "")
+        if not isinstance(code, str) or not code:
+            return ""
+        return _who(code)[0] + "：" if lang == "zh" else _who(code)[1] + ": "
+
     _report(out, t, chunks, (before != after).to_numpy(), field_,
-            lambda r: f"全角字符已转换为半角：“{_q(r._before)}”读作“{_q(r._after)}”",
-            lambda r: f"full-width characters normalised: '{_q(r._before)}' read as '{_q(r._after)}'",
-            severity="warning")
+            lambda r: f"{who(r, 'zh')}全角字符已转换为半角：“{_q(r._before)}”读作“{_q(r._after)}”",
+            lambda r: f"{who(r, 'en')}full-width characters normalised: '{_q(r._before)}' read as '{_q(r._after)}'",
+            by=by, severity="warning")
 
 
 def _years(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], year_text: pd.Series,
@@ -932,7 +958,7 @@ def _key_text(key: dict[str, Any], lang: str) -> str:
             parts.append(f"{v}年" if lang == "zh" else f"year {v}")
         else:
             parts.append(f"{v}" if lang == "zh" else f"{k} {v}")
-    return " ".join(parts) if lang == "zh" else ", ".join(parts)
+    return "".join(parts) if lang == "zh" else ", ".join(parts)
 
 
 def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk], keys: Sequence[str] = ("region", "year", "criterion")
@@ -953,7 +979,7 @@ def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk], keys: Sequence[str] =
         n = len(grp)
         for c, part in grp.groupby("_chunk", sort=True):
             others = grp[grp["_chunk"] != c]
-            zh = f"重复：{_key_text(key, 'zh')}共出现{n}次"
+            zh = f"重复：{_key_text(key, 'zh')} 共出现{n}次"
             en = f"duplicate entry for {_key_text(key, 'en')}: {n} rows"
             if len(others):
                 zh += f"（另见{_where(chunks, others, 'zh')}）"
