@@ -551,7 +551,7 @@ def _read_template_sheets(wb: Any, file: str, meta: dict[str, str], percent: fro
     for ws in wb.worksheets:
         if ws.title in TEMPLATE_OTHER_SHEETS:
             continue
-        rows = list(xml_rows(wb, ws, percent))
+        rows = list(xml_rows(wb, ws, percent, {0, *idx.values()}))
         cell = {(i, j): v for i, r in rows if i <= header_row for j, v in r.items()}
         stored = _STORED_CODE.search(cell.get((2, 0), ""))
         if stored is None:

@@ -11,12 +11,15 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from .errors import DataError
 from .problems import default_lang
@@ -125,15 +128,37 @@ def cell_text(value: Any, percent: bool = False) -> str:
     return str(value)
 
 
+_ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+_SHEET_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
+
+
 class _CellParser(WorkSheetParser):
     """openpyxl's sheet parser with ``data_only``: a formula cell gives the value Excel last calculated;
     one Excel never calculated (no cached value) gives its formula text, read as data, never evaluated."""
 
+    wanted: frozenset[int] | None = None  # 1-based columns to read; None: all
+
     def parse_cell(self, element: Any) -> dict[str, Any]:
+        if self.wanted is not None:  # skip the text of columns nobody reads (a template's rubric text)
+            ref = element.get("r")
+            column = coordinate_to_tuple(ref)[1] if ref else self.col_counter + 1
+            if column not in self.wanted:
+                self.col_counter = column
+                return {"row": self.row_counter, "column": column, "value": None, "style_id": 0}
         cell = super().parse_cell(element)
         if cell["value"] is None and element.find(FORMULA_TAG) is not None:
             cell["value"] = "=" + (element.findtext(FORMULA_TAG) or "")
         return cell
+
+    def rows(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """Only the cell rows: stop at the end of ``sheetData`` (data validations, protection and the
+        like that follow are not parsed: they cost more than the cells in a template)."""
+        for _event, element in iterparse(self.source):
+            if element.tag == _ROW_TAG:
+                yield self.parse_row(element)
+                element.clear()
+            elif element.tag == _SHEET_DATA_TAG:
+                break
 
 
 def percent_styles(wb: Any) -> frozenset[int]:
@@ -150,13 +175,17 @@ def percent_styles(wb: Any) -> frozenset[int]:
     return frozenset(out)
 
 
-def xml_rows(wb: Any, ws: Any, percent: frozenset[int]) -> Iterator[tuple[int, dict[int, str]]]:
+def xml_rows(wb: Any, ws: Any, percent: frozenset[int], columns: Iterable[int] | None = None
+             ) -> Iterator[tuple[int, dict[int, str]]]:
     """The rows the sheet's XML holds (sparse, so a stray cell at XFD1048576 costs one row, not a million),
-    as (row number, {0-based column: cell text}) with empty cells left out."""
+    as (row number, {0-based column: cell text}) with empty cells left out; ``columns``: only these
+    (0-based) columns."""
     with ws._get_source() as src:
         parser = _CellParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
                              date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-        for idx, cells in parser.parse():
+        if columns is not None:
+            parser.wanted = frozenset(j + 1 for j in columns)
+        for idx, cells in parser.rows():
             row = {}
             for c in cells:
                 if c["value"] is not None:
