@@ -411,7 +411,7 @@ def _read_csv(path: Path, required: Sequence[str], aliases: dict[str, str], know
               ) -> tuple[list[tuple[pd.DataFrame, _Chunk]], list[Problem], dict[str, str]]:
     file = str(path)
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():
         return [], [Problem(file, message="文件是空的", message_en="the file is empty")], {}
     try:
         text, encoding = decode_text(raw, file)
@@ -1190,8 +1190,7 @@ _CONTEXT_FRACTION_SUSPECT = ("rectification_rate", "government_rectification_rat
 def _validate_context(raw: pd.DataFrame, chunks: list[_Chunk], known: set[str]
                       ) -> tuple[pd.DataFrame, list[Problem]]:
     p: list[Problem] = []
-    has_region = raw["_chunk"].map(lambda i: "region" in chunks[i].columns).astype(bool) if len(raw) \
-        else pd.Series(False, index=raw.index)
+    has_region = raw["_chunk"].isin([i for i, c in enumerate(chunks) if "region" in c.columns])
     region = _regions(p, raw, chunks, known, applies=has_region)
     year_raw = _strip(raw, "year")
     year_text = _fold(year_raw)

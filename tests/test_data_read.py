@@ -321,3 +321,30 @@ def test_cli_ingest_prints_warnings_in_the_chosen_language(tmp_path, capsys):
     assert "WARNINGS a.csv" in printed and "looks like a fraction" in printed and "宝鸡市金台区 (610303)" in printed
     assert cli.main(["ingest", str(folder), "--out", str(tmp_path / "out.csv")]) == 0
     assert "像是小数" in capsys.readouterr().out
+
+
+def test_context_workbook_percent_cells_and_year_bound(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["region", "year", "rectification_rate", "npl_ratio"])
+    ws.append([JINTAI, 2024, 0.85, 0.012])
+    ws["C2"].number_format = "0%"
+    ws["D2"].number_format = "0.0%"
+    path = tmp_path / "ctx.xlsx"
+    wb.save(path)
+    out = data.load_context(path)
+    assert out["rectification_rate"].tolist() == [85.0] and out["npl_ratio"].tolist() == [1.2]
+    assert out.attrs["warnings"] == []  # typed as percents: nothing to doubt
+
+
+def test_ingest_rejects_year_2204_and_garbled_files_with_every_problem(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = csv_file(folder, "a.csv", f"{JINTAI},2024,A1.1a,1,")
+    far = csv_file(folder, "b.csv", f"{WEIBIN},2204,A1.1a,1,", f"{WEIBIN},2024,A9,1,")
+    amb = csv_file(folder, "c.csv", f"{WEIBIN},2024,A1.1a,否,", encoding="gb18030")
+    result = data.ingest(folder, "shaanxi-2020", tmp_path / "out.csv", lang="en")
+    assert result.files_read == [good] and set(result.files_rejected) == {far, amb}
+    assert "1949–2100" in one(result.files_rejected[far], "year 2204")
+    assert "'A9'" in one(result.files_rejected[far], "unknown criterion")
+    assert "big5" in one(result.files_rejected[amb], "encoding")
