@@ -358,31 +358,39 @@ def _table(frame: pd.DataFrame, header: Sequence[Any], file: str, sheet: str, re
     for i, n in enumerate(names):
         if n:
             positions.setdefault(n, []).append(i)
-    for n, where in positions.items():
+    repeated = [(n, where) for n, where in positions.items() if len(where) > 1]
+    if len(repeated) > MAX_ROWS_SHOWN:
+        more = len(repeated) - MAX_ROWS_SHOWN
+        p.append(Problem(file, sheet, first_row - 1, "", f"另有{more}个列名重复出现",
+                         f"and {more} more repeated columns"))
+    for n, where in repeated[:MAX_ROWS_SHOWN]:
         if len(where) > 1:
             cols = [_col_label(i, n)[:-len(n) - 3] for i in where]
             p.append(Problem(file, sheet, first_row - 1, "",
-                             f"列名“{n}”重复出现（列{'、'.join(cols)}），无法确定用哪一列",
-                             f"the column {n!r} appears {len(where)} times (columns {', '.join(cols)}); "
-                             "keep one"))
+                             f"列名“{_q(n)}”重复出现（列{'、'.join(cols[:MAX_ROWS_SHOWN])}），无法确定用哪一列",
+                             f"the column '{_q(n)}' appears {len(where)} times (columns "
+                             f"{', '.join(cols[:MAX_ROWS_SHOWN])}); keep one"))
     known_set = set(known) if known is not None else None
     unknown = [n for n in positions if known_set is not None and n not in known_set]
-    for n in unknown:
+    listing = ", ".join(known or ())
+    for n in unknown[:MAX_ROWS_SHOWN]:
         close = difflib.get_close_matches(n, sorted(known_set or ()), n=1, cutoff=0.6)
         hint_zh = f"，是否应为“{close[0]}”？" if close else ""
         hint_en = f"; did you mean {close[0]!r}?" if close else ""
-        listing = ", ".join(known or ())
-        p.append(Problem(file, sheet, first_row - 1, chunk.columns[n],
-                         f"未知列名“{n}”{hint_zh}（可用的列：{listing}）",
-                         f"unknown column {n!r}{hint_en} (known columns: {listing})"))
+        p.append(Problem(file, sheet, first_row - 1, _q(chunk.columns[n]),
+                         f"未知列名“{_q(n)}”{hint_zh}（可用的列：{listing}）",
+                         f"unknown column '{_q(n)}'{hint_en} (known columns: {listing})"))
+    if len(unknown) > MAX_ROWS_SHOWN:
+        more = len(unknown) - MAX_ROWS_SHOWN
+        p.append(Problem(file, sheet, first_row - 1, "", f"另有{more}个未知列名", f"and {more} more unknown columns"))
     missing = [c for c in required if c not in positions]
     if missing:
-        found = ", ".join(str(_cell_text(c)) for c in header if _cell_text(c).strip()) or "nothing"
+        found = _q(", ".join(str(_cell_text(c)) for c in header if _cell_text(c).strip()) or "nothing", 200)
         p.append(Problem(file, sheet, first_row - 1, "",
                          f"缺少必填列 {', '.join(missing)}（表头行应包括 {', '.join(required)}；实际为 {found}）",
                          f"missing required column(s) {', '.join(missing)} "
                          f"(the header row must name {', '.join(required)}; found {found})"))
-    if missing or any(len(w) > 1 for w in positions.values()):
+    if missing or repeated:
         return None, chunk, p
     keep = {n: w[0] for n, w in positions.items() if n not in unknown}
     frame = frame[list(keep.values())].set_axis(list(keep), axis=1)
@@ -559,7 +567,7 @@ def _read_template_sheets(wb: Any, file: str, meta: dict[str, str], percent: fro
                                     "not a region sheet: no region code stored in cell A2 (use a fresh "
                                     "template)"))
             continue
-        code = stored.group(1)
+        code = _q(stored.group(1), 12)  # a region code is 6 digits or KF + 6: anything longer is reported
         who = _who(code)
         if ws.title != code:
             problems.append(Problem(file, ws.title, 2, "A", f"工作表名“{ws.title}”与表内记录的区划代码不一致："

@@ -348,3 +348,11 @@ def test_ingest_rejects_year_2204_and_garbled_files_with_every_problem(tmp_path)
     assert "1949–2100" in one(result.files_rejected[far], "year 2204")
     assert "'A9'" in one(result.files_rejected[far], "unknown criterion")
     assert "big5" in one(result.files_rejected[amb], "encoding")
+
+
+def test_hostile_header_gives_a_short_message(tmp_path):
+    names = ",".join(["value"] * 3000 + [f"<b>x{i}</b>" + "y" * 500 for i in range(3000)])
+    path = csv_file(tmp_path, "wide.csv", "1", header=f"region,year,criterion,{names}")
+    problems = problems_of(data.load_data, path, "shaanxi-2020", lang="en")
+    assert len("\n".join(problems)) < 20_000
+    assert any("3000 times" in p for p in problems) and any("more unknown columns" in p for p in problems)
