@@ -742,8 +742,8 @@ def _report(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], mask: Any
     rest = bad[gid >= MAX_GROUPS]
     for c, part in rest.groupby("_chunk", sort=True):
         first = SimpleNamespace(**t.loc[part.index[0]].to_dict())
-        out.append(_problem(chunks, int(c), field_, f"{zh(first)}（另有{len(part)}行同类问题，未逐一列出）",
-                            f"{en(first)} (and {len(part)} more rows with problems of this kind)",
+        out.append(_problem(chunks, int(c), field_, f"{zh(first)}（仅举一例：同类问题另有{len(part)}行，未逐一列出）",
+                            f"{en(first)} (one example of {len(part)} more rows with problems of this kind)",
                             part["_row"].to_numpy(), severity))
 
 
