@@ -30,7 +30,8 @@ Every problem is reported at once through :class:`creditlab.problems.Problems` i
 :class:`~creditlab.errors.DataError`, in Chinese by default (``lang="en"``), each naming the file, the
 sheet (Excel), the row a person sees (header = row 1), the column, the county by name and code
 (宝鸡市金台区（610303）) and what is wrong; the same problem on many rows is one line, and the
-lines are capped. Warnings go with the result: ``frame.attrs["warnings"]``.
+lines are capped. Warnings go with the result, ``frame.attrs["warnings"]``, and are issued as one
+:class:`DataWarning`.
 
 Excel templates (:func:`write_template`) have one sheet per region, named by the region code, which
 is also stored in the sheet (cell A2): :func:`read_workbook` files a sheet's data under that stored
@@ -49,6 +50,7 @@ import io
 import os
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -925,8 +927,10 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
     ]
     for mask, zh, en in checks:
         _report(p, t, chunks, mask, "value", zh, en, by=by)
-    # 0.85 for a rate in percent is most likely 85 % typed as a fraction: say so, change nothing.
-    fraction = num & (kind == "percent") & (v > 0) & (v <= 1) & ~_ends_pct(text)
+    # 0.85 for a rate a criterion asks to reach (50 %, 80 %) is most likely 85 % typed as a fraction: say
+    # so, change nothing. Not for monitoring metrics: a blacklist share of 0.08 % is an ordinary value.
+    threshold = crit.map(spec["metric_unit"]).isna()
+    fraction = num & (kind == "percent") & threshold & (v > 0) & (v <= 1) & ~_ends_pct(text)
     _report(p, t, chunks, fraction, "value",
             lambda r: f"{who(r, 'zh')}{r.value:g}像是小数而不是百分数：该项按百分数（0–100）填报，85%应填85；"
                       f"已按{r.value:g}%读入，请核对",
@@ -1060,13 +1064,22 @@ def _meta_problems(file: str, meta: dict[str, str], rubric: Rubric | None) -> li
     return out
 
 
+class DataWarning(UserWarning):
+    """Data were read, but a value was changed (full-width digits) or is doubtful (0.85 for 85 %)."""
+
+
 def _finish(frame: pd.DataFrame, problems: list[Problem], what: str, lang: str | None) -> pd.DataFrame:
-    """Raise every error at once; otherwise attach the warnings to the frame (``attrs``)."""
+    """Raise every error at once; otherwise attach the warnings to the frame (``attrs``) and also issue
+    them as one :class:`DataWarning`, so that a notebook shows them."""
     pb = Problems(what, lang=lang or default_lang())
     pb.extend(problems)
     pb.raise_if_any()
-    frame.attrs["warnings"] = pb.lines(severity="warning")
+    lines = pb.lines(severity="warning")
+    frame.attrs["warnings"] = lines
     frame.attrs["not_reported"] = sorted({p.region for p in pb.warnings if p.region})
+    if lines:
+        head = f"{what}：{len(lines)} 条提醒" if pb.lang == "zh" else f"{len(lines)} warning(s) in {what}"
+        warnings.warn(DataWarning("\n".join([head, *(f"- {line}" for line in lines)])), stacklevel=3)
     return frame
 
 
@@ -1080,8 +1093,9 @@ def load_data(path_or_paths: str | Path | Iterable[str | Path], rubric: Rubric |
     :func:`creditlab.problems.default_lang`). Raises :class:`DataError` listing every problem.
 
     Changes made while reading (full-width digits folded) and doubts (0.85 for a rate in percent)
-    do not stop the load: they are in ``result.attrs["warnings"]`` (grouped lines in ``lang``), and
-    the codes of template sheets left empty (未填报, not in the result) in ``attrs["not_reported"]``.
+    do not stop the load: they are in ``result.attrs["warnings"]`` (grouped lines in ``lang``, also
+    issued as one :class:`DataWarning`), and the codes of template sheets left empty (未填报, not in
+    the result) in ``attrs["not_reported"]``.
     """
     paths = _as_paths(path_or_paths)
     frame, _chunks, problems, _rub = _load(paths, rubric, regions)

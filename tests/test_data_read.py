@@ -18,8 +18,13 @@ from creditlab.errors import DataError
 from creditlab.rubric import load_rubric
 from creditlab.scoring import score
 
+ROOT = Path(__file__).resolve().parent.parent
 HEADER = "region,year,criterion,value,evidence"
 JINTAI, WEIBIN = "610303", "610302"
+
+
+# Loaders also issue their warnings as a DataWarning (for notebooks); these tests read result.attrs.
+pytestmark = pytest.mark.filterwarnings("ignore::creditlab.data.DataWarning")
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +102,8 @@ def test_fraction_for_a_percent_criterion_is_a_named_warning(tmp_path):
     assert out["value"].tolist() == [0.85, 0.5, 85.0]  # warned about, not coerced
     warning = one(out.attrs["warnings"], "A2.4a")
     assert "宝鸡市金台区（610303）" in warning and "第2行" in warning and "百分数" in warning
-    en = data.load_data(path, "shaanxi-2020", lang="en").attrs["warnings"]
+    with pytest.warns(data.DataWarning, match="looks like a fraction"):
+        en = data.load_data(path, "shaanxi-2020", lang="en").attrs["warnings"]
     assert "looks like a fraction" in one(en, "A2.4a")  # 0.5% was written as a percent: no warning
 
 
@@ -356,3 +362,9 @@ def test_hostile_header_gives_a_short_message(tmp_path):
     problems = problems_of(data.load_data, path, "shaanxi-2020", lang="en")
     assert len("\n".join(problems)) < 20_000
     assert any("3000 times" in p for p in problems) and any("more unknown columns" in p for p in problems)
+
+
+def test_small_percent_metrics_are_not_doubted():
+    # linyi-2019's blacklist shares (L1.2-2, L1.2-3) are percents well below 1: ordinary values.
+    out = data.load_data(ROOT / "data" / "demo" / "linyi-2019_metrics.csv", "linyi-2019")
+    assert out.attrs["warnings"] == []
