@@ -7,6 +7,7 @@ one encoding equally well or decode to garbled text.
 """
 from __future__ import annotations
 
+import codecs
 import functools
 import io
 import re
@@ -71,7 +72,8 @@ def plausibility(text: str, encoding: str) -> float:
 
 
 def decode_text(raw: bytes, name: str = "") -> tuple[str, str]:
-    """The text of a file's bytes and the encoding used: UTF-8 (BOM or not), GB18030 or Big5.
+    """The text of a file's bytes and the encoding used: UTF-8 (BOM or not), GB18030 or Big5 (and UTF-16
+    with its BOM, as Excel saves "Unicode text").
 
     Raises :class:`UndecodableText` naming the file and the encodings tried when none decodes
     cleanly, when the result holds replacement characters, or when GB18030 and Big5 both give
@@ -79,8 +81,12 @@ def decode_text(raw: bytes, name: str = "") -> tuple[str, str]:
     """
     tried = "、".join(ENCODINGS)
     tried_en = ", ".join(ENCODINGS)
+    if "\x00" in raw[:4096].decode("latin-1") and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UndecodableText(f"{name}：不是文本文件（含有空字节），请另存为 UTF-8 CSV",
+                              f"{name}: not a text file (it holds NUL bytes); save it as UTF-8 CSV")
+    utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))  # Excel's "Unicode text"
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
     except UnicodeDecodeError:
         text = None
     if text is not None:
@@ -88,7 +94,7 @@ def decode_text(raw: bytes, name: str = "") -> tuple[str, str]:
             raise UndecodableText(f"{name}：文件含有乱码（替换字符 U+FFFD），请检查来源后另存为 UTF-8",
                                   f"{name}: the text holds replacement characters (U+FFFD, garbled earlier); "
                                   "check the source and save it again as UTF-8")
-        return text, "utf-8"
+        return text, "utf-16" if utf16 else "utf-8"
     decoded = {}
     for enc in ENCODINGS[1:]:
         try:

@@ -368,3 +368,12 @@ def test_small_percent_metrics_are_not_doubted():
     # linyi-2019's blacklist shares (L1.2-2, L1.2-3) are percents well below 1: ordinary values.
     out = data.load_data(ROOT / "data" / "demo" / "linyi-2019_metrics.csv", "linyi-2019")
     assert out.attrs["warnings"] == []
+
+
+def test_utf16_csv_reads_and_a_binary_file_is_refused(tmp_path):
+    path = csv_file(tmp_path, "u16.csv", f"{JINTAI},2024,A1.1a,1,会议纪要", encoding="utf-16")
+    assert data.load_data(path, "shaanxi-2020")["evidence"].tolist() == ["会议纪要"]
+    wb = openpyxl.Workbook()
+    fake = tmp_path / "book.csv"  # a workbook saved under a .csv name
+    wb.save(fake)
+    assert "not a text file" in one(problems_of(data.load_data, fake, "shaanxi-2020", lang="en"), "book.csv")
