@@ -65,6 +65,7 @@ from .atomic import atomic_path
 from .errors import DataError, RubricError
 from .paths import data_dir
 from .problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang, group_lines
+from .regions import load_regions, regions_path
 from .rubric import Rubric, list_rubrics, load_rubric
 from .tables import UndecodableText, decode_text, percent_styles, xml_rows
 from .tables import cell_text as _cell_text
@@ -216,8 +217,6 @@ def _known_regions(regions: pd.DataFrame | Iterable[str] | None) -> set[str]:
 
 def _region_names() -> dict[str, str]:
     """code -> the name a person recognises: 宝鸡市金台区 for a county (city + county), the name otherwise."""
-    from .regions import regions_path
-
     paths = (regions_path(), zones_path())
     stamps = tuple(p.stat().st_mtime_ns if p.is_file() else None for p in paths)
     return _region_names_cached(tuple(map(str, paths)), stamps)
@@ -225,8 +224,6 @@ def _region_names() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=8)
 def _region_names_cached(paths: tuple[str, ...], stamps: tuple[int | None, ...]) -> dict[str, str]:
-    from .regions import load_regions
-
     try:
         regions, zones = load_regions(), load_zones()
     except DataError:  # a broken regions file is reported by the region check; names are a courtesy

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -169,8 +171,6 @@ class _CellParser(WorkSheetParser):
 
 def percent_styles(wb: Any) -> frozenset[int]:
     """Style ids whose number format shows a percent (Excel stores 85.1 % as 0.851)."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-
     out = set()
     for i, style in enumerate(wb._cell_styles):
         fid = style.numFmtId
@@ -214,8 +214,6 @@ def _read_sheet(path: Path, sheet: str | None) -> pd.DataFrame:
     """One sheet as text (``sheet`` if the workbook has it, else the first), read sparse from its XML:
     a stray cell at XFD1048576 costs one cell, not a million empty rows. The first non-empty row is
     the header; a column without a name is "Unnamed: N" and a repeated name gets ".1" (as pandas)."""
-    from openpyxl import load_workbook
-
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
