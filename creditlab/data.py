@@ -63,6 +63,7 @@ from pandas.api.types import union_categoricals
 
 from .atomic import atomic_path
 from .errors import DataError, RubricError
+from .i18n import check_lang
 from .paths import data_dir
 from .problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang, group_lines
 from .regions import load_regions, regions_path
@@ -1094,6 +1095,7 @@ def load_data(path_or_paths: str | Path | Iterable[str | Path], rubric: Rubric |
     issued as one :class:`DataWarning`), and the codes of template sheets left empty (未填报, not in
     the result) in ``attrs["not_reported"]``.
     """
+    lang = check_lang(lang or default_lang())
     paths = _as_paths(path_or_paths)
     frame, _chunks, problems, _rub = _load(paths, rubric, regions)
     out = _public(frame) if len(frame) else _public(pd.DataFrame(columns=COLUMNS))
@@ -1102,6 +1104,7 @@ def load_data(path_or_paths: str | Path | Iterable[str | Path], rubric: Rubric |
 
 def read_workbook(path: str | Path, rubric: Rubric | str | None = None, lang: str | None = None) -> pd.DataFrame:
     """Read a filled template (:func:`write_template`) back into the long format, validated."""
+    lang = check_lang(lang or default_lang())
     path = Path(path)
     if path.is_file() and path.stat().st_size:
         from openpyxl import load_workbook
@@ -1180,6 +1183,7 @@ def load_context(path_or_paths: str | Path | Iterable[str | Path],
     Every problem at once in a :class:`DataError` (``lang`` as in :func:`load_data`); warnings in
     ``result.attrs["warnings"]``.
     """
+    lang = check_lang(lang or default_lang())
     paths = _as_paths(path_or_paths)
     known_cols = ("region", "year", *CONTEXT_FIELDS, *CONTEXT_TEXT)
     raw, chunks, problems, _ = _read_files(paths, ["year"], {}, known_cols)
@@ -1636,7 +1640,7 @@ def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None, lan
     read. If no file is accepted nothing is written and an existing ``out`` is left untouched.
     Problems and warnings are grouped lines in ``lang`` (default :func:`creditlab.problems.default_lang`).
     """
-    lang = lang or default_lang()
+    lang = check_lang(lang or default_lang())
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: not a folder")
