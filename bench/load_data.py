@@ -7,13 +7,15 @@ Cases (each run in a fresh process so that its peak memory, ``VmHWM``, is that c
   1.56 M rows): must load in under 30 s and 1 GB;
 - ``1500-same``: one row repeated 1,500 times (the issue's example: 90 MB of messages before);
 - ``50mb-same``: a 50 MB file of one row repeated (700 k identical rows): must fail in the same
-  bounds with a short message (the old duplicate check was quadratic: MemoryError).
+  bounds with a short message (the old duplicate check was quadratic: MemoryError);
+- ``50mb-garbage``: 1.5 M rows of random text, every cell different (the worst case for memory:
+  nothing to share), rejected with a capped message.
 
 ``--compare REV`` also runs the cases against creditlab as of git revision REV (extracted with
 ``git archive`` into a temporary folder), and prints the ratio; ``--old-max-mb`` skips old runs on
 files larger than that (the old code needs tens of minutes or runs out of memory on hostile input).
 
-    .venv/bin/python bench/load_data.py [--cases 720k,50mb,1500-same,50mb-same] [--compare b4a0f8f]
+    .venv/bin/python bench/load_data.py [--cases 720k,50mb,1500-same,50mb-same,50mb-garbage] [--compare b4a0f8f]
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {"720k": (3000, False, False), "50mb": (6500, True, False), "1500-same": (1500, True, True),
-         "50mb-same": (700_000, True, True)}
+         "50mb-same": (700_000, True, True), "50mb-garbage": (1_500_000, True, None)}
 
 
 def write_case(name: str, folder: Path) -> tuple[Path, list[str]]:
@@ -41,6 +43,14 @@ def write_case(name: str, folder: Path) -> tuple[Path, list[str]]:
 
     n, evidence, same = CASES[name]
     path = folder / f"{name}.csv"
+    if same is None:
+        rng = np.random.default_rng(0)
+        pd.DataFrame({"region": rng.integers(100000, 999999, n).astype(str),
+                      "year": rng.integers(1800, 2300, n).astype(str),
+                      "criterion": np.char.add("X", rng.integers(0, 10**6, n).astype(str)),
+                      "value": np.char.add("v", rng.integers(0, 10**9, n).astype(str)),
+                      "evidence": "证据"}).to_csv(path, index=False)
+        return path, []
     if same:
         line = "610303,2024,A1.1a,1,县信用办会议纪要第12号文件（2024年）\n"
         path.write_text("region,year,criterion,value,evidence\n" + line * n, encoding="utf-8")
@@ -101,7 +111,7 @@ def measure(path: Path, regions_file: Path, pythonpath: str, timeout: float) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cases", default="720k,50mb,1500-same,50mb-same")
+    ap.add_argument("--cases", default="720k,50mb,1500-same,50mb-same,50mb-garbage")
     ap.add_argument("--compare", help="git revision of the old implementation")
     ap.add_argument("--old-max-mb", type=float, default=25)
     ap.add_argument("--timeout", type=float, default=300)

@@ -59,7 +59,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
 
 from .atomic import atomic_path
 from .errors import DataError, RubricError
@@ -350,7 +349,7 @@ def _table(frame: pd.DataFrame, header: Sequence[Any], file: str, sheet: str, re
     p: list[Problem] = []
     frame = frame.set_axis(range(len(names)), axis=1)
     for i, n in enumerate(names):
-        if not n and _strip(frame, i).ne("").any():
+        if not n and not _by_unique(frame[i], _is_blank).all():
             col = _col_label(i, "")[:-3]
             p.append(Problem(file, sheet, first_row - 1, col, f"列{col}没有列名，但下面有数据",
                              f"column {col} has no name in the header row but holds data"))
@@ -397,7 +396,7 @@ def _table(frame: pd.DataFrame, header: Sequence[Any], file: str, sheet: str, re
     frame = frame.assign(_row=np.asarray(rows) if rows is not None else np.arange(len(frame)) + first_row)
     blank = np.ones(len(frame), dtype=bool)
     for n in keep:
-        blank &= (_strip(frame, n) == "").to_numpy()
+        blank &= _by_unique(frame[n], _is_blank).to_numpy(dtype=bool)
     frame = frame[~blank]
     if frame.empty:
         p.append(Problem(file, sheet, 0, "", "表头下面没有数据行", "no data rows below the header"))
@@ -432,6 +431,7 @@ def _read_csv(path: Path, required: Sequence[str], aliases: dict[str, str], know
         body = _csv_body(raw, len(header), "utf-8-sig" if encoding == "utf-8" else encoding)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         return [], [Problem(file, message=f"无法按CSV读取：{exc}", message_en=f"cannot be read as CSV: {exc}")], {}
+    del raw
     frame, chunk, problems = _table(body, header, file, "", required, aliases, known)
     return ([(frame, chunk)] if frame is not None else []), problems, {}
 
@@ -445,15 +445,19 @@ def _csv_body(raw: bytes, width: int, encoding: str, chunk_rows: int = 250_000) 
                          skiprows=1, names=names, index_col=False, skip_blank_lines=False, encoding=encoding,
                          chunksize=chunk_rows)
     try:
-        parts = [chunk.astype("category") for chunk in reader]
+        parts = [[pd.factorize(chunk[i].fillna(""), use_na_sentinel=False) for i in names] for chunk in reader]
     except pd.errors.EmptyDataError:
         parts = []
-    if not parts:
-        return pd.DataFrame({i: pd.Series(dtype=str) for i in names})
-    if len(parts) == 1:
-        return parts[0]
-    index = pd.RangeIndex(sum(len(p) for p in parts))
-    return pd.DataFrame({i: pd.Series(union_categoricals([p[i] for p in parts]), index=index) for i in names})
+    columns = {}
+    for i in names:
+        # One dictionary of texts per column over all chunks (a hash pass, no sorting of categories).
+        uniques = [np.asarray(p[i][1], dtype=object) for p in parts]
+        offsets = np.cumsum([0, *map(len, uniques)])[:-1]
+        recode, texts = pd.factorize(np.concatenate(uniques) if uniques else np.array([], dtype=object))
+        codes = np.concatenate([recode[p[i][0] + off] for p, off in zip(parts, offsets, strict=True)]) \
+            if parts else np.array([], dtype=np.int64)
+        columns[i] = pd.Categorical.from_codes(codes, categories=texts)
+    return pd.DataFrame(columns)
 
 
 def _split_stray(rows: list[tuple[int, dict[int, str]]]) -> tuple[list[tuple[int, dict[int, str]]], list[int]]:
@@ -654,7 +658,9 @@ def _read_files(paths: Sequence[Path], required: Sequence[str], aliases: dict[st
         for frame, chunk in tables:
             frames.append(frame.assign(_chunk=len(chunks)))
             chunks.append(chunk)
-    if frames:
+    if len(frames) == 1:
+        raw = frames[0]
+    elif frames:
         raw = pd.concat(frames, ignore_index=True)
     else:
         raw = pd.DataFrame({c: pd.Series(dtype="str") for c in required}).assign(_chunk=0, _row=0)
@@ -665,19 +671,45 @@ def _read_files(paths: Sequence[Path], required: Sequence[str], aliases: dict[st
 # Vectorised validation
 
 
+def _codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column's codes and distinct values: free for a categorical, else one hash pass (no sorting)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniques = s.cat.codes.to_numpy(), np.asarray(s.cat.categories, dtype=object)
+        if (codes < 0).any():  # missing cells: one more distinct value, NaN
+            codes, uniques = np.where(codes < 0, len(uniques), codes), np.append(uniques, np.nan)
+        return codes, uniques
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    return codes, np.asarray(uniques, dtype=object)
+
+
 def _by_unique(s: pd.Series, func: Callable[[pd.Series], Any]) -> pd.Series:
     """``func`` (a vectorised function of a column) applied to the distinct values of ``s`` only, then
     spread back: a column of 1.5 million cells holds a few hundred codes, ids or numbers, so the string
-    work is done once per distinct text (a categorical column is factorised from its codes)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=False)
-    done = np.asarray(func(pd.Series(np.asarray(uniques, dtype=object), dtype=object)))
-    return pd.Series(done[codes] if len(codes) else done[:0], index=s.index)
+    work is done once per distinct text."""
+    codes, uniques = _codes(s)
+    done = np.asarray(func(pd.Series(uniques, dtype=object)))
+    return pd.Series(done[codes], index=s.index)
+
+
+def _text_by_unique(s: pd.Series, func: Callable[[pd.Series], Any]) -> pd.Series:
+    """Like :func:`_by_unique` for a function giving text; the result is categorical (texts that became
+    equal share one category), so the next step on it needs no hashing again."""
+    codes, uniques = _codes(s)
+    recode, texts = pd.factorize(np.asarray(func(pd.Series(uniques, dtype=object)), dtype=object))
+    return pd.Series(pd.Categorical.from_codes(recode[codes], categories=texts), index=s.index)
+
+
+def _is_blank(u: pd.Series) -> pd.Series:
+    """Empty or only white space (no new strings made: cheaper than stripping)."""
+    text = u.fillna("").astype(str)
+    return (text.str.len() == 0) | text.str.isspace()
 
 
 def _strip(raw: pd.DataFrame, col: Any) -> pd.Series:
     if col not in raw:
-        return pd.Series("", index=raw.index, dtype=object)
-    return _by_unique(raw[col], lambda u: u.fillna("").astype(str).str.strip())
+        return pd.Series(pd.Categorical.from_codes(np.zeros(len(raw), dtype=np.int8), categories=[""]),
+                         index=raw.index)
+    return _text_by_unique(raw[col], lambda u: u.fillna("").astype(str).str.strip())
 
 
 def _fold_text(u: pd.Series) -> pd.Series:
@@ -691,7 +723,7 @@ def _fold_text(u: pd.Series) -> pd.Series:
 def _fold(text: pd.Series) -> pd.Series:
     """Full-width digits, percent sign, minus and decimal point (８５．５％, －３) as ASCII (NFKC; also the
     minus sign U+2212)."""
-    return _by_unique(text, _fold_text)
+    return _text_by_unique(text, _fold_text)
 
 
 def _parse(u: pd.Series) -> pd.Series:
@@ -703,11 +735,17 @@ def _parse(u: pd.Series) -> pd.Series:
 def _numbers(text: pd.Series, percent_sign: pd.Series | None = None) -> pd.Series:
     """Parse numbers written as numbers (no words, no 'nan'/'inf'); NaN where unparseable or blank.
     ``percent_sign``: rows where "85%" means 85 (a rate in percent)."""
-    plain = _by_unique(text, _parse).astype(float)
+    codes, uniques = _codes(text)
+    u = pd.Series(uniques, dtype=object).fillna("").astype(str)
+    plain = _parse(u).to_numpy(dtype=float)
     if percent_sign is None:
-        return plain
-    signed = _by_unique(text, lambda u: _parse(u.where(~u.str.endswith("%"), u.str[:-1].str.strip())))
-    return plain.where(~(np.asarray(percent_sign, dtype=bool) & _ends_pct(text)), signed.astype(float))
+        return pd.Series(plain[codes], index=text.index)
+    ends = u.str.endswith("%").to_numpy(dtype=bool)
+    signed = plain.copy()
+    if ends.any():
+        signed[ends] = _parse(u[ends].str[:-1].str.strip()).to_numpy(dtype=float)
+    use = np.asarray(percent_sign, dtype=bool) & ends[codes]
+    return pd.Series(np.where(use, signed[codes], plain[codes]), index=text.index)
 
 
 def _ends_pct(text: pd.Series) -> np.ndarray:
@@ -723,28 +761,39 @@ def _q(value: Any, limit: int = 60) -> str:
 Msg = Callable[[Any], str]
 
 
+def _group_ids(columns: Sequence[pd.Series], idx: np.ndarray) -> np.ndarray:
+    """Group numbers, in order of first appearance, of the rows ``idx`` by the values of ``columns``:
+    the columns' codes combined pairwise and re-factorised (integers only, never a product overflow)."""
+    gid = np.zeros(len(idx), dtype=np.int64)
+    for col in columns:
+        codes, _ = pd.factorize(_codes(col)[0][idx])
+        gid, _ = pd.factorize(gid * (codes.max(initial=0) + 1) + codes)
+    return gid
+
+
 def _report(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], mask: Any, field_: str,
             zh: Msg, en: Msg, by: Sequence[str] = (), severity: str = "error") -> None:
     """The failing rows of one vectorised check as grouped problems: one per table and distinct ``by``
     values (the fields the message uses), listing the first rows and the count. At most
     :data:`MAX_GROUPS` distinct messages; the remaining rows are summed up per table, so a hostile file
     cannot make the report (or the time to build it) grow with its size."""
-    mask = np.asarray(mask, dtype=bool)
-    if not mask.any():
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if not len(idx):
         return
-    bad = t.loc[mask, list(dict.fromkeys(["_chunk", "_row", *by]))]
-    gid = bad.groupby(["_chunk", *by], sort=False, dropna=False).ngroup().to_numpy()
+    gid = _group_ids([t["_chunk"], *(t[c] for c in by)], idx)
+    rows = t["_row"].to_numpy()[idx]
     for g in range(min(int(gid.max()) + 1, MAX_GROUPS)):
         pos = np.flatnonzero(gid == g)
-        first = SimpleNamespace(**t.loc[bad.index[pos[0]]].to_dict())
-        out.append(_problem(chunks, int(first._chunk), field_, zh(first), en(first),
-                            bad["_row"].to_numpy()[pos], severity))
-    rest = bad[gid >= MAX_GROUPS]
-    for c, part in rest.groupby("_chunk", sort=True):
-        first = SimpleNamespace(**t.loc[part.index[0]].to_dict())
-        out.append(_problem(chunks, int(c), field_, f"{zh(first)}（仅举一例：同类问题另有{len(part)}行，未逐一列出）",
-                            f"{en(first)} (one example of {len(part)} more rows with problems of this kind)",
-                            part["_row"].to_numpy(), severity))
+        first = SimpleNamespace(**t.iloc[idx[pos[0]]].to_dict())
+        out.append(_problem(chunks, int(first._chunk), field_, zh(first), en(first), rows[pos], severity))
+    rest = np.flatnonzero(gid >= MAX_GROUPS)
+    chunk_of = t["_chunk"].to_numpy()[idx[rest]]
+    for c in pd.unique(chunk_of):
+        pos = rest[chunk_of == c]
+        first = SimpleNamespace(**t.iloc[idx[pos[0]]].to_dict())
+        out.append(_problem(chunks, int(c), field_, f"{zh(first)}（仅举一例：同类问题另有{len(pos)}行，未逐一列出）",
+                            f"{en(first)} (one example of {len(pos)} more rows with problems of this kind)",
+                            rows[pos], severity))
 
 
 def _problem(chunks: list[_Chunk], chunk: int, field_: str, zh: str, en: str, rows: np.ndarray,
@@ -785,7 +834,8 @@ def _normalised(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], befor
             return ""
         return _who(code)[0] + "：" if lang == "zh" else _who(code)[1] + ": "
 
-    _report(out, t, chunks, (before != after).to_numpy(), field_,
+    changed = before.astype(object).to_numpy() != after.astype(object).to_numpy()
+    _report(out, t, chunks, changed, field_,
             lambda r: f"{who(r, 'zh')}全角字符已转换为半角：“{_q(r._before)}”读作“{_q(r._after)}”",
             lambda r: f"{who(r, 'en')}full-width characters normalised: '{_q(r._before)}' read as '{_q(r._after)}'",
             by=by, severity="warning")
@@ -822,7 +872,7 @@ def _regions(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], known: s
     raw_region = _strip(t, "region")
     region = _fold(raw_region)
     _normalised(out, t, chunks, raw_region, region, "region")
-    region = _by_unique(region, lambda u: u.str.replace(r"^(\d{6})\.0+$", r"\1", regex=True))
+    region = _text_by_unique(region, lambda u: u.str.replace(r"^(\d{6})\.0+$", r"\1", regex=True))
     applies = pd.Series(True, index=t.index) if applies is None else applies
     t = t.assign(region=region)
     _report(out, t, chunks, applies & (region == ""), "region", lambda r: "区划代码为空",
@@ -855,11 +905,12 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
 
     crit_ok = crit.isin(spec.index)
     is_park = region.isin(parks)
-    kind = crit.map(spec["kind"])
-    park_kind = crit.map(spec["park_kind"])
+    kind = _by_unique(crit, lambda u: u.map(spec["kind"])).astype(object)
+    park_kind = _by_unique(crit, lambda u: u.map(spec["park_kind"])).astype(object)
     use_park = is_park & park_kind.notna()
     kind = kind.where(~use_park, park_kind).fillna("")
-    mx = crit.map(spec["max"]).where(~use_park, crit.map(spec["park_max"])).astype(float)
+    mx = _by_unique(crit, lambda u: u.map(spec["max"])).astype(float).where(
+        ~use_park, _by_unique(crit, lambda u: u.map(spec["park_max"])).astype(float))
     t = t.assign(kind=kind, max=mx)
 
     blank = text == ""
@@ -927,7 +978,7 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
         _report(p, t, chunks, mask, "value", zh, en, by=by)
     # 0.85 for a rate a criterion asks to reach (50 %, 80 %) is most likely 85 % typed as a fraction: say
     # so, change nothing. Not for monitoring metrics: a blacklist share of 0.08 % is an ordinary value.
-    threshold = crit.map(spec["metric_unit"]).isna()
+    threshold = _by_unique(crit, lambda u: u.map(spec["metric_unit"]).isna()).astype(bool)
     fraction = num & (kind == "percent") & threshold & (v > 0) & (v <= 1) & ~_ends_pct(text)
     _report(p, t, chunks, fraction, "value",
             lambda r: f"{who(r, 'zh')}{r.value:g}像是小数而不是百分数：该项按百分数（0–100）填报，85%应填85；"
@@ -981,7 +1032,7 @@ def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk], keys: Sequence[str] =
     if not dup.any():
         return []
     d = frame.loc[dup, [*keys, "_chunk", "_row"]]
-    gid = d.groupby(keys, sort=False).ngroup().to_numpy()
+    gid = _group_ids([d[k] for k in keys], np.arange(len(d)))
     out = []
     for g in range(min(int(gid.max()) + 1, MAX_GROUPS)):
         grp = d.iloc[np.flatnonzero(gid == g)]
@@ -1006,10 +1057,14 @@ def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk], keys: Sequence[str] =
 
 def _public(frame: pd.DataFrame) -> pd.DataFrame:
     # Region and criterion as categoricals: a few hundred distinct codes over up to millions of rows,
-    # and scoring factorises them for free.
+    # and scoring factorises them for free. Categories sorted and only those used, as astype gives.
     out = frame[COLUMNS].reset_index(drop=True)
-    return out.astype({"region": "category", "year": "int64", "criterion": "category", "value": "float64",
-                       "evidence": "str"})
+    out = out.astype({"region": "category", "year": "int64", "criterion": "category", "value": "float64",
+                      "evidence": "str"})
+    for col in ("region", "criterion"):
+        used = out[col].cat.remove_unused_categories()
+        out[col] = used.cat.reorder_categories(sorted(used.cat.categories))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1038,7 +1093,8 @@ def _load(paths: list[Path], rubric: Rubric | str | Path | None, regions: Any
     if rub is None:
         if raw.empty:
             return raw, chunks, problems, None
-        rub, _unknown = infer_rubric(_fold(_strip(raw, "criterion")))  # unknown ids are reported row by row
+        ids = _fold(_strip(raw, "criterion")).cat.categories  # unknown ids are reported row by row
+        rub, _unknown = infer_rubric(ids)
     if raw.empty:
         return raw, chunks, problems, rub
     frame, vprobs = _validate(raw, chunks, rub, _known_regions(regions), park_codes())
@@ -1098,7 +1154,8 @@ def load_data(path_or_paths: str | Path | Iterable[str | Path], rubric: Rubric |
     lang = check_lang(lang or default_lang())
     paths = _as_paths(path_or_paths)
     frame, _chunks, problems, _rub = _load(paths, rubric, regions)
-    out = _public(frame) if len(frame) else _public(pd.DataFrame(columns=COLUMNS))
+    failed = any(p.severity == "error" for p in problems)  # then _finish raises: no result to build
+    out = _public(frame) if len(frame) and not failed else _public(pd.DataFrame(columns=COLUMNS))
     return _finish(out, problems, ", ".join(map(str, paths)), lang)
 
 
@@ -1219,7 +1276,8 @@ def _validate_context(raw: pd.DataFrame, chunks: list[_Chunk], known: set[str]
     year_text = _fold(year_raw)
     _normalised(p, raw, chunks, year_raw, year_text, "year")
     year, year_ok = _years(p, raw, chunks, year_text)
-    out = pd.DataFrame({"region": region.where(has_region, ""), "year": year.where(year_ok, 0).astype("int64"),
+    out = pd.DataFrame({"region": region.astype(object).where(has_region, ""),
+                        "year": year.where(year_ok, 0).astype("int64"),
                         "_chunk": raw["_chunk"], "_row": raw["_row"]})
     t = raw.assign(region=region)
     for name, kind in CONTEXT_FIELDS.items():
