@@ -13,26 +13,50 @@ The long format has exactly the columns ``region, year, criterion, value, eviden
 - ``evidence``: free text ("" if none). Text is data: a cell starting with ``=``, ``+``, ``-`` or
   ``@`` is read literally and written into workbooks as a string, never as a formula.
 
-Every problem is reported at once in a :class:`~creditlab.errors.DataError`, each naming the file,
-the sheet (Excel), the row a person sees in Excel or a CSV editor (header = row 1), the column and
-what is wrong.
+Reading takes what a person typed and saw, and refuses what cannot be trusted:
 
-Excel templates (:func:`write_template`) have one sheet per region, named by the region code, one
-row per criterion, and a hidden ``_creditlab`` sheet recording the rubric, its version, the year
-and the template format version, which :func:`read_workbook` checks; when the rubric's
-certification conditions need context, a sheet ``认定条件`` (:data:`CONTEXT_SHEET`) with one row per
-region, which :func:`ingest` turns into a context file for :func:`load_context`. What :func:`ingest`
-writes, and when, is described in its docstring and in the README (partial output, problems file).
+- a percent-formatted Excel cell (85.1 % is stored as 0.851) reads as the percent shown, 85.1; a
+  value ≤ 1 for a rate in percent from a CSV or an unformatted cell is a warning (0.85 or 85 %?),
+  never silently rescaled; full-width digits, ％, － and ． (８５％) are folded, with a warning;
+- an unknown or misspelt column (with the closest known name), a repeated column and data under a
+  nameless column are errors; CSV files are UTF-8 (with or without BOM), GB18030 or Big5
+  (:func:`creditlab.tables.decode_text`), and an ambiguous or garbled decoding is an error;
+- years lie in creditlab's one range (:mod:`creditlab.years`) and the rubric's years;
+- Excel sheets are read sparsely from their XML with cached values only (a formula Excel never
+  calculated is its text, never evaluated); a stray cell far away costs nothing and is ignored
+  with a warning.
+
+Every problem is reported at once through :class:`creditlab.problems.Problems` in a
+:class:`~creditlab.errors.DataError`, in Chinese by default (``lang="en"``), each naming the file, the
+sheet (Excel), the row a person sees (header = row 1), the column, the county by name and code
+(宝鸡市金台区（610303）) and what is wrong; the same problem on many rows is one line, and the
+lines are capped. Warnings go with the result, ``frame.attrs["warnings"]``, and are issued as one
+:class:`DataWarning`.
+
+Excel templates (:func:`write_template`) have one sheet per region, named by the region code, which
+is also stored in the sheet (cell A2): :func:`read_workbook` files a sheet's data under that stored
+code and rejects a sheet whose name disagrees. A region sheet left completely empty is 未填报 (not
+reported): a warning, and the county is left out (``frame.attrs["not_reported"]``), never scored as
+zero. A hidden ``_creditlab`` sheet records the rubric, its version, the year and the template format
+version, which :func:`read_workbook` checks. When the rubric's certification conditions need context,
+a sheet ``认定条件`` (:data:`CONTEXT_SHEET`) has one row per region, which :func:`ingest` turns into a
+context file for :func:`load_context`. What :func:`ingest` writes, and when, is described in its
+docstring and in the README (partial output, problems file).
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import dataclasses
+import difflib
 import functools
+import io
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -45,23 +69,33 @@ from . import safecells
 from .atomic import atomic_path, check_out
 from .certification import FIELD_LABELS
 from .errors import DataError, RubricError
+from .i18n import check_lang
 from .paths import data_dir
-from .problems import Problem as Issue
-from .problems import Problems, default_lang
+from .problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang
+from .regions import cities, counties, load_regions, regions_path
 from .rubric import Rubric, list_rubrics, load_rubric
-from .tables import read_csv_text
-from .years import year_problem
+from .tables import UndecodableText, decode_text, percent_styles, xml_rows
+from .tables import cell_text as _cell_text
+from .years import YEAR_MAX, YEAR_MIN, year_mask, year_problem
 
 COLUMNS = ["region", "year", "criterion", "value", "evidence"]
 REQUIRED = ["region", "year", "criterion", "value"]
 # Other header spellings accepted for the optional evidence column.
 EVIDENCE_ALIASES = ("evidence", "source", "佐证材料", "来源")
+# Free-text columns a data file may carry for people's benefit (ignored); any other column is an error.
+DATA_TEXT = ("name", "city", "note", "notes", "comment")
 
 TEMPLATE_FORMAT = "creditlab-indicator-template"
 FORMAT_VERSION = "1"
 META_SHEET = "_creditlab"
 README_SHEET = "说明"
 HEADER_ROW = 4
+# Sheets of a template that are not region sheets (everything else must carry a region code in A2).
+CONTEXT_SHEET = "认定条件"  # the template's certification-context sheet (one row per region)
+TEMPLATE_OTHER_SHEETS = {META_SHEET, README_SHEET, CONTEXT_SHEET}
+# Where a template's region sheet stores its code and year (written by _region_sheet into A2).
+_STORED_CODE = re.compile(r"region code:\s*([0-9A-Za-z]+)")
+_STORED_YEAR = re.compile(r"year:\s*(\d+)")
 
 # creditlab's own ids for development zones: KF + the city's 4-digit prefix + a 2-digit number.
 ZONE_CODE = re.compile(r"KF\d{6}")
@@ -72,37 +106,18 @@ _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _YES_NO = {"是": 1.0, "否": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}
 _HAS_NO = {**_YES_NO, "有": 1.0, "无": 0.0, "1": 1.0, "0": 0.0}
 _FORMULA_START = safecells.FORMULA_START
+MAX_GROUPS = 50        # distinct messages per check; further rows with the same check are summarised
+STRAY_GAP = 1000       # empty rows after which a sheet's table has ended (a far stray cell is not data)
 
 
 # ---------------------------------------------------------------------------------------------
-# Problems
+# Problems (``Problem`` is creditlab.problems.Problem, re-exported: file, sheet, row, column, message)
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One problem in an input file; ``str()`` gives ``file: sheet 'S': row N: column C: what``."""
-
-    file: str
-    sheet: str = ""
-    row: int = 0
-    column: str = ""
-    message: str = ""
-
-    def __str__(self) -> str:
-        parts = [self.file]
-        if self.sheet:
-            parts.append(f"sheet '{self.sheet}'")
-        if self.row:
-            parts.append(f"row {self.row}")
-        if self.column:
-            parts.append(f"column {self.column}")
-        return ": ".join([*parts, self.message])
-
-
-def _raise(problems: list[Problem], what: str) -> None:
-    if problems:
-        problems = sorted(set(problems))
-        raise DataError(f"{len(problems)} problem(s) in {what}", [str(p) for p in problems])
+def _raise(problems: list[Problem], what: str, lang: str | None = None) -> None:
+    pb = Problems(what, lang=lang or default_lang())
+    pb.extend(problems)
+    pb.raise_if_any()
 
 
 @dataclass
@@ -112,7 +127,7 @@ class _Chunk:
     file: str
     sheet: str
     columns: dict[str, str]  # field -> label shown in messages, e.g. "D (value)"
-    fixed: dict[str, str] = field(default_factory=dict)  # field -> where it came from (template)
+    fixed: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> where it came from (zh, en)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,8 +157,6 @@ def load_zones() -> pd.DataFrame:
 
 
 def _zone_problems(frame: pd.DataFrame, path: Path) -> list[Problem]:
-    from .regions import cities
-
     known = cities().set_index("code")["name"]
     row = frame.index + 2
     checks = [
@@ -188,8 +201,6 @@ def assessment_units(province: str = "陕西") -> pd.DataFrame:
 
     Columns: code, name, name_en, level, type, city_code, city, is_park, city_en.
     """
-    from .regions import cities, counties
-
     cty = counties(province)[["code", "name", "name_en", "level", "type", "city_code", "city"]]
     zones = load_zones()
     zones = zones[zones["city_code"].str[:2] == cty["city_code"].str[:2].iloc[0]] if len(cty) else zones
@@ -202,12 +213,37 @@ def assessment_units(province: str = "陕西") -> pd.DataFrame:
 
 def _known_regions(regions: pd.DataFrame | Iterable[str] | None) -> set[str]:
     if regions is None:
-        from .regions import load_regions
-
         return set(load_regions()["code"]) | set(load_zones()["code"])
     if isinstance(regions, pd.DataFrame):
         return set(regions["code"].astype(str))
     return {str(r) for r in regions}
+
+
+def _region_names() -> dict[str, str]:
+    """code -> the name a person recognises: 宝鸡市金台区 for a county (city + county), the name otherwise."""
+    paths = (regions_path(), zones_path())
+    stamps = tuple(p.stat().st_mtime_ns if p.is_file() else None for p in paths)
+    return _region_names_cached(tuple(map(str, paths)), stamps)
+
+
+@functools.lru_cache(maxsize=8)
+def _region_names_cached(paths: tuple[str, ...], stamps: tuple[int | None, ...]) -> dict[str, str]:
+    try:
+        regions, zones = load_regions(), load_zones()
+    except DataError:  # a broken regions file is reported by the region check; names are a courtesy
+        return {}
+    county = regions["level"] == "county"
+    names = regions["name"].where(~county, regions["city"] + regions["name"])
+    out = dict(zip(regions["code"], names, strict=True))
+    out.update(zip(zones["code"], zones["name"], strict=True))
+    return out
+
+
+def _who(code: Any) -> tuple[str, str]:
+    """A region for a message, by name and code: 宝鸡市金台区（610303） / 宝鸡市金台区 (610303)."""
+    code = str(code)
+    name = _region_names().get(code)
+    return (f"{name}（{code}）", f"{name} ({code})") if name else (code, code)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,55 +331,172 @@ def _col_label(index: int, name: str) -> str:
     return f"{get_column_letter(index + 1)} ({name})"
 
 
-def _cell_text(value: Any) -> str:
-    """A cell as text: numbers without a spurious '.0' on integers, booleans as true/false."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
+def _header_name(value: Any) -> str:
+    """A header cell as a column name: full-width letters folded (NFKC), trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", _cell_text(value)).strip().casefold()
 
 
-def _table(frame: pd.DataFrame, file: str, sheet: str, required: Sequence[str],
-           aliases: dict[str, str]) -> tuple[pd.DataFrame | None, _Chunk, list[Problem]]:
-    """Normalise a header-row table: canonical column names, the row numbers a person sees."""
-    names = [aliases.get(str(c).strip().casefold(), str(c).strip().casefold()) for c in frame.columns]
-    chunk = _Chunk(file, sheet, {n: _col_label(i, n) for i, n in enumerate(names)})
-    missing = [c for c in required if c not in names]
+def _table(frame: pd.DataFrame, header: Sequence[Any], file: str, sheet: str, required: Sequence[str],
+           aliases: dict[str, str], known: Sequence[str] | None = None, first_row: int = 2,
+           rows: Sequence[int] | None = None) -> tuple[pd.DataFrame | None, _Chunk, list[Problem]]:
+    """Check a header-row table's columns by their *raw* header (pandas would rename a second ``value`` to
+    ``value.1``) and normalise it: canonical column names, the row numbers a person sees.
+
+    ``frame``: the body, one column per header cell, by position. ``known``: the accepted column names
+    (None: any); an unknown one is an error, with the closest known name when there is one.
+    """
+    names = [aliases.get(n, n) for n in map(_header_name, header)]
+    chunk = _Chunk(file, sheet, {})
+    for i, n in enumerate(names):
+        if n:
+            chunk.columns.setdefault(n, _col_label(i, n))
+    p: list[Problem] = []
+    frame = frame.set_axis(range(len(names)), axis=1)
+    for i, n in enumerate(names):
+        if not n and not _by_unique(frame[i], _is_blank).all():
+            col = _col_label(i, "")[:-3]
+            p.append(Problem(file, sheet, first_row - 1, col, f"列{col}没有列名，但下面有数据",
+                             f"column {col} has no name in the header row but holds data"))
+    positions: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        if n:
+            positions.setdefault(n, []).append(i)
+    repeated = [(n, where) for n, where in positions.items() if len(where) > 1]
+    if len(repeated) > MAX_ROWS_SHOWN:
+        more = len(repeated) - MAX_ROWS_SHOWN
+        p.append(Problem(file, sheet, first_row - 1, "", f"另有{more}个列名重复出现",
+                         f"and {more} more repeated columns"))
+    for n, where in repeated[:MAX_ROWS_SHOWN]:
+        if len(where) > 1:
+            cols = [_col_label(i, n)[:-len(n) - 3] for i in where]
+            p.append(Problem(file, sheet, first_row - 1, "",
+                             f"列名“{_q(n)}”重复出现（列{'、'.join(cols[:MAX_ROWS_SHOWN])}），无法确定用哪一列",
+                             f"the column '{_q(n)}' appears {len(where)} times (columns "
+                             f"{', '.join(cols[:MAX_ROWS_SHOWN])}); keep one"))
+    known_set = set(known) if known is not None else None
+    unknown = [n for n in positions if known_set is not None and n not in known_set]
+    listing = ", ".join(known or ())
+    for n in unknown[:MAX_ROWS_SHOWN]:
+        close = difflib.get_close_matches(n, sorted(known_set or ()), n=1, cutoff=0.6)
+        hint_zh = f"，是否应为“{close[0]}”？" if close else ""
+        hint_en = f"; did you mean {close[0]!r}?" if close else ""
+        p.append(Problem(file, sheet, first_row - 1, _q(chunk.columns[n]),
+                         f"未知列名“{_q(n)}”{hint_zh}（可用的列：{listing}）",
+                         f"unknown column '{_q(n)}'{hint_en} (known columns: {listing})"))
+    if len(unknown) > MAX_ROWS_SHOWN:
+        more = len(unknown) - MAX_ROWS_SHOWN
+        p.append(Problem(file, sheet, first_row - 1, "", f"另有{more}个未知列名", f"and {more} more unknown columns"))
+    missing = [c for c in required if c not in positions]
     if missing:
-        found = ", ".join(str(c) for c in frame.columns) or "nothing"
-        return None, chunk, [Problem(file, sheet, 1, "", f"missing required column(s) {', '.join(missing)} "
-                                     f"(the header row must name {', '.join(required)}; found {found})")]
-    frame = frame.set_axis(names, axis=1)
-    frame = frame.loc[:, ~frame.columns.duplicated()].astype(str)
-    frame = frame.assign(_row=frame.index + 2)  # header is row 1
-    blank = (frame.drop(columns="_row").apply(lambda c: c.str.strip()) == "").all(axis=1)
+        found = _q(", ".join(str(_cell_text(c)) for c in header if _cell_text(c).strip()) or "nothing", 200)
+        p.append(Problem(file, sheet, first_row - 1, "",
+                         f"缺少必填列 {', '.join(missing)}（表头行应包括 {', '.join(required)}；实际为 {found}）",
+                         f"missing required column(s) {', '.join(missing)} "
+                         f"(the header row must name {', '.join(required)}; found {found})"))
+    if missing or repeated:
+        return None, chunk, p
+    keep = {n: w[0] for n, w in positions.items() if n not in unknown}
+    frame = frame[list(keep.values())].set_axis(list(keep), axis=1)
+    frame = frame.assign(_row=np.asarray(rows) if rows is not None else np.arange(len(frame)) + first_row)
+    blank = np.ones(len(frame), dtype=bool)
+    for n in keep:
+        blank &= _by_unique(frame[n], _is_blank).to_numpy(dtype=bool)
     frame = frame[~blank]
     if frame.empty:
-        return None, chunk, [Problem(file, sheet, 0, "", "no data rows below the header")]
-    return frame.reset_index(drop=True), chunk, []
+        p.append(Problem(file, sheet, 0, "", "表头下面没有数据行", "no data rows below the header"))
+        return None, chunk, p
+    return frame.reset_index(drop=True), chunk, p
 
 
-def _read_csv(path: Path, required: Sequence[str], aliases: dict[str, str]
+def _lines(text: str) -> Iterator[str]:
+    """Lines of ``text`` one at a time (the csv module reads the header without copying the whole text)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _read_csv(path: Path, required: Sequence[str], aliases: dict[str, str], known: Sequence[str] | None = None
               ) -> tuple[list[tuple[pd.DataFrame, _Chunk]], list[Problem], dict[str, str]]:
     file = str(path)
+    raw = path.read_bytes()
+    if not raw or raw.isspace():
+        return [], [Problem(file, message="文件是空的", message_en="the file is empty")], {}
     try:
-        raw = read_csv_text(path)
-    except pd.errors.EmptyDataError:
-        return [], [Problem(file, message="the file is empty")], {}
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        return [], [Problem(file, message=f"cannot be read as CSV: {exc}")], {}
-    frame, chunk, problems = _table(raw, file, "", required, aliases)
+        text, encoding = decode_text(raw, file)
+    except UndecodableText as exc:
+        return [], [Problem(file, message=exc.message_zh.removeprefix(f"{file}："),
+                            message_en=exc.message_en.removeprefix(f"{file}: "))], {}
+    header = next(csv.reader(_lines(text)), [])
+    del text  # pandas decodes the bytes itself (the same strict decode): no second copy of a large file
+    try:
+        body = _csv_body(raw, len(header), "utf-8-sig" if encoding == "utf-8" else encoding)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        return [], [Problem(file, message=f"无法按CSV读取：{exc}", message_en=f"cannot be read as CSV: {exc}")], {}
+    del raw
+    frame, chunk, problems = _table(body, header, file, "", required, aliases, known)
     return ([(frame, chunk)] if frame is not None else []), problems, {}
 
 
-def _sheet_rows(ws: Any) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in ws.iter_rows(values_only=True)]
+def _csv_body(raw: bytes, width: int, encoding: str, chunk_rows: int = 250_000) -> pd.DataFrame:
+    """The rows below the header, every cell as text, by column position. Read in chunks, each made
+    categorical: a large file repeats a few hundred codes, ids and values, so one copy of each text is
+    kept instead of millions (a 50 MB file stays well under 1 GB)."""
+    names = list(range(width))
+    reader = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, na_filter=False, header=None,
+                         skiprows=1, names=names, index_col=False, skip_blank_lines=False, encoding=encoding,
+                         chunksize=chunk_rows)
+    try:
+        parts = [[pd.factorize(chunk[i].fillna(""), use_na_sentinel=False) for i in names] for chunk in reader]
+    except pd.errors.EmptyDataError:
+        parts = []
+    columns = {}
+    for i in names:
+        # One dictionary of texts per column over all chunks (a hash pass, no sorting of categories).
+        uniques = [np.asarray(p[i][1], dtype=object) for p in parts]
+        offsets = np.cumsum([0, *map(len, uniques)])[:-1]
+        recode, texts = pd.factorize(np.concatenate(uniques) if uniques else np.array([], dtype=object))
+        codes = np.concatenate([recode[p[i][0] + off] for p, off in zip(parts, offsets, strict=True)]) \
+            if parts else np.array([], dtype=np.int64)
+        columns[i] = pd.Categorical.from_codes(codes, categories=texts)
+    return pd.DataFrame(columns)
 
 
-def _read_xlsx(path: Path, required: Sequence[str], aliases: dict[str, str]
+def _split_stray(rows: list[tuple[int, dict[int, str]]]) -> tuple[list[tuple[int, dict[int, str]]], list[int]]:
+    """The rows of a table and the row numbers of stray cells: anything after a gap of more than
+    :data:`STRAY_GAP` empty rows (a cell typed at row 1048576 by accident) is not part of the table."""
+    for k in range(1, len(rows)):
+        if rows[k][0] - rows[k - 1][0] > STRAY_GAP:
+            return rows[:k], [i for i, _r in rows[k:]]
+    return rows, []
+
+
+def _stray_problems(file: str, sheet: str, stray: list[int], width: int | None,
+                    body: list[tuple[int, dict[int, str]]]) -> list[Problem]:
+    """Warnings (the load goes on) for cells outside the table: far below it, or right of its header."""
+    out = []
+    if stray:
+        out.append(Problem(file, sheet, stray[0], "", f"与表格相隔{STRAY_GAP}多个空行的单元格不属于表格，已忽略",
+                           f"cells more than {STRAY_GAP} empty rows below the table are not part of it; ignored",
+                           severity="warning", rows=tuple(stray[:MAX_ROWS_SHOWN]), count=len(stray)))
+    if width is not None:
+        beyond = [(i, min(j for j in r if j >= width)) for i, r in body if max(r) >= width]
+        if beyond:
+            col = _col_label(beyond[0][1], "")[:-3]
+            out.append(Problem(file, sheet, beyond[0][0], col, "表头以外的列有内容，不属于表格，已忽略",
+                               "cells right of the header's columns are not part of the table; ignored",
+                               severity="warning", rows=tuple(i for i, _j in beyond[:MAX_ROWS_SHOWN]),
+                               count=len(beyond)))
+    return out
+
+
+def _frame_of(rows: list[tuple[int, dict[int, str]]], columns: Sequence[int]) -> pd.DataFrame:
+    return pd.DataFrame({j: [r.get(j, "") for _i, r in rows] for j in columns}, dtype=str)
+
+
+def _read_xlsx(path: Path, required: Sequence[str], aliases: dict[str, str], known: Sequence[str] | None = None
                ) -> tuple[list[tuple[pd.DataFrame, _Chunk]], list[Problem], dict[str, str]]:
     """A workbook: a creditlab template if it has the metadata sheet, else one long table per sheet."""
     import zipfile
@@ -353,96 +506,126 @@ def _read_xlsx(path: Path, required: Sequence[str], aliases: dict[str, str]
 
     file = str(path)
     if path.stat().st_size == 0:
-        return [], [Problem(file, message="the file is empty")], {}
+        return [], [Problem(file, message="文件是空的", message_en="the file is empty")], {}
     try:
-        # data_only=False: a formula cell is read as its text and treated as data, never evaluated.
-        wb = load_workbook(path, read_only=True, data_only=False)
+        wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        return [], [Problem(file, message=f"cannot be read as an Excel .xlsx workbook: {exc}")], {}
+        return [], [Problem(file, message=f"无法作为Excel .xlsx工作簿读取：{exc}",
+                            message_en=f"cannot be read as an Excel .xlsx workbook: {exc}")], {}
     try:
+        percent = percent_styles(wb)
         if META_SHEET in wb.sheetnames:
-            meta = _read_meta(wb[META_SHEET])
-            tables, problems = _read_template_sheets(wb, file, meta)
+            meta = _read_meta(wb, wb[META_SHEET])
+            tables, problems = _read_template_sheets(wb, file, meta, percent)
             return tables, problems, meta
         tables, problems = [], []
         for ws in wb.worksheets:
-            rows = _sheet_rows(ws)
-            while rows and all(_cell_text(v).strip() == "" for v in rows[-1]):
-                rows.pop()
+            rows = list(xml_rows(wb, ws, percent))
             if not rows:
                 continue  # Excel's empty Sheet2/Sheet3
-            header = [_cell_text(v) for v in rows[0]]
-            body = pd.DataFrame([[_cell_text(v) for v in r] for r in rows[1:]], columns=header, dtype=str) \
-                if len(rows) > 1 else pd.DataFrame(columns=header, dtype=str)
-            frame, chunk, probs = _table(body, file, ws.title, required, aliases)
+            head_row, head = rows[0]
+            width = max(head) + 1
+            header = [head.get(j, "") for j in range(width)]
+            body, stray = _split_stray(rows[1:])
+            problems += _stray_problems(file, ws.title, stray, width, body)
+            frame, chunk, probs = _table(_frame_of(body, range(width)), header, file, ws.title, required,
+                                         aliases, known, first_row=head_row + 1, rows=[i for i, _r in body])
             problems += probs
             if frame is not None:
                 tables.append((frame, chunk))
         if not tables and not problems:
-            problems.append(Problem(file, message="the file is empty (no sheet has any data)"))
+            problems.append(Problem(file, message="文件是空的（没有任何工作表有数据）",
+                                    message_en="the file is empty (no sheet has any data)"))
         return tables, problems, {}
     finally:
         wb.close()
 
 
-def _read_meta(ws: Any) -> dict[str, str]:
-    return {_cell_text(r[0]).strip(): _cell_text(r[1]).strip()
-            for r in ws.iter_rows(values_only=True) if len(r) >= 2 and r[0] is not None}
+def _read_meta(wb: Any, ws: Any) -> dict[str, str]:
+    return {r[0].strip(): r.get(1, "").strip() for _i, r in xml_rows(wb, ws, frozenset()) if 0 in r}
 
 
-def _read_template_sheets(wb: Any, file: str, meta: dict[str, str]
+def _read_template_sheets(wb: Any, file: str, meta: dict[str, str], percent: frozenset[int] = frozenset()
                           ) -> tuple[list[tuple[pd.DataFrame, _Chunk]], list[Problem]]:
+    """A filled template's region sheets. Each sheet is matched to its region by the code stored in the
+    sheet (cell A2), not by its name; a sheet left completely empty is 未填报 (not reported): a warning,
+    and no rows, so the county stays out of the results rather than scoring zero."""
     problems: list[Problem] = []
     if meta.get("format") != TEMPLATE_FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        return [], [Problem(file, META_SHEET, 0, "", f"not a creditlab template of format version "
-                            f"{FORMAT_VERSION} (found format {meta.get('format')!r}, "
-                            f"version {meta.get('format_version')!r})")]
+        found = f"format {meta.get('format')!r}, version {meta.get('format_version')!r}"
+        return [], [Problem(file, META_SHEET, 0, "", f"不是第{FORMAT_VERSION}版creditlab模板（实际为 {found}）",
+                            f"not a creditlab template of format version {FORMAT_VERSION} (found {found})")]
     cols = {k: meta.get(f"{k}_column", "") for k in ("id", "value", "evidence")}
     header_row = meta.get("header_row", "")
     if not header_row.isdigit() or int(header_row) < 1:
-        return [], [Problem(file, META_SHEET, 0, "", f"header_row {header_row!r} is not a row number")]
+        return [], [Problem(file, META_SHEET, 0, "", f"header_row {header_row!r} 不是行号",
+                            f"header_row {header_row!r} is not a row number")]
     header_row = int(header_row)
     labels = _template_labels()
+    idx = {k: _col_index(c) for k, c in cols.items()}
     tables = []
     for ws in wb.worksheets:
-        if ws.title in (META_SHEET, README_SHEET, CONTEXT_SHEET):
+        if ws.title in TEMPLATE_OTHER_SHEETS:
             continue
-        rows = _sheet_rows(ws)
-        if not (re.fullmatch(r"\d{6}", ws.title) or ZONE_CODE.fullmatch(ws.title)):
-            problems.append(Problem(file, ws.title, 0, "", "not a region sheet: a sheet's name must be the "
-                                    "region code it reports on (6 digits, or KF + 6 digits for a zone)"))
+        rows = list(xml_rows(wb, ws, percent, {0, *idx.values()}))
+        cell = {(i, j): v for i, r in rows if i <= header_row for j, v in r.items()}
+        stored = _STORED_CODE.search(cell.get((2, 0), ""))
+        if stored is None:
+            problems.append(Problem(file, ws.title, 0, "", "不是区县工作表：A2单元格里没有区划代码（请使用新模板）",
+                                    "not a region sheet: no region code stored in cell A2 (use a fresh "
+                                    "template)"))
             continue
-        header = [_cell_text(v).strip() for v in rows[header_row - 1]] if len(rows) >= header_row else []
-        idx = {k: _col_index(c) for k, c in cols.items()}
+        code = _q(stored.group(1), 12)  # a region code is 6 digits or KF + 6: anything longer is reported
+        who = _who(code)
+        if ws.title != code:
+            problems.append(Problem(file, ws.title, 2, "A", f"工作表名“{ws.title}”与表内记录的区划代码不一致："
+                                    f"该表是{who[0]}的数据（A2），请恢复原工作表名",
+                                    f"the sheet's name {ws.title!r} does not match the region code stored in "
+                                    f"the sheet: it holds the data of {who[1]} (cell A2); restore the name"))
+        year = _STORED_YEAR.search(cell.get((2, 0), ""))
+        if year and year.group(1) != meta.get("year", ""):
+            problems.append(Problem(file, ws.title, 2, "A", f"表内年度{year.group(1)}与模板年度"
+                                    f"{meta.get('year')}不一致", f"the year stored in the sheet ({year.group(1)}) "
+                                    f"differs from the template's ({meta.get('year')})"))
+        header = [cell.get((header_row, j), "").strip() for j in range(max(idx.values()) + 1)]
         bad = [k for k, i in idx.items() if i >= len(header) or header[i] != labels[k]]
         if bad:
             k = bad[0]
             found = header[idx[k]] if idx[k] < len(header) else ""
-            problems.append(Problem(file, ws.title, header_row, f"{cols[k]}", f"the header row was changed: "
-                                    f"expected {labels[k]!r}, found {found!r}; use a fresh template"))
+            problems.append(Problem(file, ws.title, header_row, cols[k],
+                                    f"表头被改动：应为“{labels[k]}”，实际为“{found}”；请使用新模板",
+                                    f"the header row was changed: expected {labels[k]!r}, found {found!r}; "
+                                    "use a fresh template"))
             continue
-        body = rows[header_row:]
-        width = max(idx.values()) + 1
-        body = [tuple(r) + (None,) * (width - len(r)) for r in body]
-        frame = pd.DataFrame({
-            "criterion": [_cell_text(r[idx["id"]]) for r in body],
-            "value": [_cell_text(r[idx["value"]]) for r in body],
-            "evidence": [_cell_text(r[idx["evidence"]]) for r in body],
-        }, dtype=str)
-        frame = frame.assign(region=ws.title, year=meta.get("year", ""),
-                             _row=np.arange(header_row + 1, header_row + 1 + len(frame)))
+        body, stray = _split_stray([(i, r) for i, r in rows if i > header_row])
+        problems += _stray_problems(file, ws.title, stray, None, [])
+        frame = _frame_of(body, [idx["id"], idx["value"], idx["evidence"]])
+        frame = frame.set_axis(["criterion", "value", "evidence"], axis=1)
+        frame = frame.assign(region=code, year=meta.get("year", ""), _row=[i for i, _r in body])
         stripped = frame[["criterion", "value", "evidence"]].apply(lambda c: c.str.strip())
         orphan = (stripped["criterion"] == "") & ((stripped["value"] != "") | (stripped["evidence"] != ""))
-        problems += [Problem(file, ws.title, int(r), f"{cols['value']}", "a value or evidence without a "
-                             "criterion id in column " + cols["id"]) for r in frame.loc[orphan, "_row"]]
+        if orphan.any():
+            problems.append(Problem(file, ws.title, int(frame.loc[orphan, "_row"].iloc[0]), cols["value"],
+                                    f"有填报值或佐证材料但没有指标编号（列{cols['id']}）",
+                                    f"a value or evidence without a criterion id in column {cols['id']}",
+                                    rows=tuple(frame.loc[orphan, "_row"].iloc[:MAX_ROWS_SHOWN]),
+                                    count=int(orphan.sum())))
         frame = frame[stripped["criterion"] != ""].reset_index(drop=True)
+        if not (stripped[["value", "evidence"]] != "").any().any():
+            problems.append(Problem(file, ws.title, 0, "", f"{who[0]}未填报：工作表没有任何填报值或佐证材料，"
+                                    "该区县不参加评估（不计为0分）",
+                                    f"{who[1]} not reported (未填报): the sheet has no value and no evidence; "
+                                    "the county is left out (not scored as zero)", region=code,
+                                    severity="warning"))
+            continue
         chunk = _Chunk(file, ws.title, {
             "criterion": f"{cols['id']} ({labels['id']})", "value": f"{cols['value']} ({labels['value']})",
             "evidence": f"{cols['evidence']} ({labels['evidence']})"},
-            fixed={"region": "the sheet name", "year": f"the {META_SHEET} sheet"})
+            fixed={"region": ("工作表A2单元格的区划代码", "the region code in cell A2"),
+                   "year": (f"{META_SHEET}工作表", f"the {META_SHEET} sheet")})
         tables.append((frame, chunk))
     if not tables and not problems:
-        problems.append(Problem(file, message="the workbook has no region sheet"))
+        problems.append(Problem(file, message="工作簿里没有区县工作表", message_en="the workbook has no region sheet"))
     return tables, problems
 
 
@@ -455,28 +638,33 @@ def _col_index(letter: str) -> int:
         return 10**6
 
 
-def _read_files(paths: Sequence[Path], required: Sequence[str], aliases: dict[str, str]
+def _read_files(paths: Sequence[Path], required: Sequence[str], aliases: dict[str, str],
+                known: Sequence[str] | None = None
                 ) -> tuple[pd.DataFrame, list[_Chunk], list[Problem], dict[str, dict[str, str]]]:
-    """Every table of every file, concatenated as strings with ``_chunk`` and ``_row``."""
+    """Every table of every file, concatenated as strings with ``_chunk`` and ``_row``; the problems
+    include warnings (``severity="warning"``)."""
     frames, chunks, problems, metas = [], [], [], {}
     for path in paths:
         path = Path(path)
         if not path.is_file():
-            problems.append(Problem(str(path), message="file not found"))
+            problems.append(Problem(str(path), message="文件不存在", message_en="file not found"))
             continue
         reader = _read_xlsx if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
         try:
-            tables, probs, meta = reader(path, required, aliases)
+            tables, probs, meta = reader(path, required, aliases, known)
         except Exception as exc:  # a corrupt file must not stop the other files from being read
             tables, meta = [], {}
-            probs = [Problem(str(path), message=f"cannot be read: {type(exc).__name__}: {exc}")]
+            probs = [Problem(str(path), message=f"无法读取：{type(exc).__name__}: {exc}",
+                             message_en=f"cannot be read: {type(exc).__name__}: {exc}")]
         problems += probs
         if meta:
             metas[str(path)] = meta
         for frame, chunk in tables:
             frames.append(frame.assign(_chunk=len(chunks)))
             chunks.append(chunk)
-    if frames:
+    if len(frames) == 1:
+        raw = frames[0]
+    elif frames:
         raw = pd.concat(frames, ignore_index=True)
     else:
         raw = pd.DataFrame({c: pd.Series(dtype="str") for c in required}).assign(_chunk=0, _row=0)
@@ -487,127 +675,321 @@ def _read_files(paths: Sequence[Path], required: Sequence[str], aliases: dict[st
 # Vectorised validation
 
 
-def _strip(raw: pd.DataFrame, col: str) -> pd.Series:
+def _codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column's codes and distinct values: free for a categorical, else one hash pass (no sorting)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniques = s.cat.codes.to_numpy(), np.asarray(s.cat.categories, dtype=object)
+        if (codes < 0).any():  # missing cells: one more distinct value, NaN
+            codes, uniques = np.where(codes < 0, len(uniques), codes), np.append(uniques, np.nan)
+        return codes, uniques
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _by_unique(s: pd.Series, func: Callable[[pd.Series], Any]) -> pd.Series:
+    """``func`` (a vectorised function of a column) applied to the distinct values of ``s`` only, then
+    spread back: a column of 1.5 million cells holds a few hundred codes, ids or numbers, so the string
+    work is done once per distinct text."""
+    codes, uniques = _codes(s)
+    done = np.asarray(func(pd.Series(uniques, dtype=object)))
+    return pd.Series(done[codes], index=s.index)
+
+
+def _text_by_unique(s: pd.Series, func: Callable[[pd.Series], Any]) -> pd.Series:
+    """Like :func:`_by_unique` for a function giving text; the result is categorical (texts that became
+    equal share one category), so the next step on it needs no hashing again."""
+    codes, uniques = _codes(s)
+    recode, texts = pd.factorize(np.asarray(func(pd.Series(uniques, dtype=object)), dtype=object))
+    return pd.Series(pd.Categorical.from_codes(recode[codes], categories=texts), index=s.index)
+
+
+def _is_blank(u: pd.Series) -> pd.Series:
+    """Empty or only white space (no new strings made: cheaper than stripping)."""
+    text = u.fillna("").astype(str)
+    return (text.str.len() == 0) | text.str.isspace()
+
+
+def _strip(raw: pd.DataFrame, col: Any) -> pd.Series:
     if col not in raw:
-        return pd.Series("", index=raw.index, dtype="str")
-    return raw[col].fillna("").astype(str).str.strip()
+        return pd.Series(pd.Categorical.from_codes(np.zeros(len(raw), dtype=np.int8), categories=[""]),
+                         index=raw.index)
+    return _text_by_unique(raw[col], lambda u: u.fillna("").astype(str).str.strip())
+
+
+def _fold_text(u: pd.Series) -> pd.Series:
+    wide = ~u.str.isascii().fillna(True).astype(bool)
+    if not wide.any():
+        return u
+    folded = u[wide].str.normalize("NFKC").str.replace("\u2212", "-", regex=False).str.strip()
+    return u.where(~wide, folded)
+
+
+def _fold(text: pd.Series) -> pd.Series:
+    """Full-width digits, percent sign, minus and decimal point (８５．５％, －３) as ASCII (NFKC; also the
+    minus sign U+2212)."""
+    return _text_by_unique(text, _fold_text)
+
+
+def _parse(u: pd.Series) -> pd.Series:
+    ok = u.str.fullmatch(_NUMBER).fillna(False).astype(bool)
+    with np.errstate(over="ignore"):
+        return pd.to_numeric(u.where(ok), errors="coerce").astype(float)
 
 
 def _numbers(text: pd.Series, percent_sign: pd.Series | None = None) -> pd.Series:
-    """Parse numbers written as numbers (no words, no 'nan'/'inf'); NaN where unparseable or blank."""
-    if percent_sign is not None:  # "85%" in a percent column means 85
-        text = text.where(~(percent_sign & text.str.endswith("%")), text.str[:-1].str.strip())
-    ok = text.str.fullmatch(_NUMBER).fillna(False).astype(bool)
-    with np.errstate(over="ignore"):
-        return pd.to_numeric(text.where(ok), errors="coerce").astype(float)
+    """Parse numbers written as numbers (no words, no 'nan'/'inf'); NaN where unparseable or blank.
+    ``percent_sign``: rows where "85%" means 85 (a rate in percent)."""
+    codes, uniques = _codes(text)
+    u = pd.Series(uniques, dtype=object).fillna("").astype(str)
+    plain = _parse(u).to_numpy(dtype=float)
+    if percent_sign is None:
+        return pd.Series(plain[codes], index=text.index)
+    ends = u.str.endswith("%").to_numpy(dtype=bool)
+    signed = plain.copy()
+    if ends.any():
+        signed[ends] = _parse(u[ends].str[:-1].str.strip()).to_numpy(dtype=float)
+    use = np.asarray(percent_sign, dtype=bool) & ends[codes]
+    return pd.Series(np.where(use, signed[codes], plain[codes]), index=text.index)
 
 
-def _messages(raw: pd.DataFrame, chunks: list[_Chunk], mask: pd.Series | np.ndarray, field_: str,
-              fmt: Callable[[Any], str]) -> list[Problem]:
-    """Turn the failing rows of one check into problems (the only per-row loop: failing rows only)."""
-    mask = np.asarray(mask, dtype=bool)
-    out = []
-    # SimpleNamespace, not itertuples: namedtuples rename fields such as _chunk and _row.
-    for r in map(lambda rec: SimpleNamespace(**rec), raw[mask].to_dict("records")):
-        ch = chunks[r._chunk]
-        where = ch.fixed.get(field_)
-        column = ch.columns.get(field_, field_) if where is None else ""
-        msg = fmt(r) if where is None else f"{fmt(r)} (from {where})"
-        out.append(Problem(ch.file, ch.sheet, int(r._row), column, msg))
-    return out
+def _ends_pct(text: pd.Series) -> np.ndarray:
+    return _by_unique(text, lambda u: u.str.endswith("%")).to_numpy(dtype=bool)
 
 
-def _where(raw: pd.DataFrame, chunks: list[_Chunk], i: int) -> str:
-    ch = chunks[int(raw.at[i, "_chunk"])]
-    sheet = f", sheet '{ch.sheet}'" if ch.sheet else ""
-    return f"{ch.file}{sheet}, row {int(raw.at[i, '_row'])}"
+def _q(value: Any, limit: int = 60) -> str:
+    """An untrusted cell value quoted for a message: one line, at most ``limit`` characters."""
+    text = str(value).replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+Msg = Callable[[Any], str]
+
+
+def _group_ids(columns: Sequence[pd.Series], idx: np.ndarray) -> np.ndarray:
+    """Group numbers, in order of first appearance, of the rows ``idx`` by the values of ``columns``:
+    the columns' codes combined pairwise and re-factorised (integers only, never a product overflow)."""
+    gid = np.zeros(len(idx), dtype=np.int64)
+    for col in columns:
+        codes, _ = pd.factorize(_codes(col)[0][idx])
+        gid, _ = pd.factorize(gid * (codes.max(initial=0) + 1) + codes)
+    return gid
+
+
+def _report(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], mask: Any, field_: str,
+            zh: Msg, en: Msg, by: Sequence[str] = (), severity: str = "error") -> None:
+    """The failing rows of one vectorised check as grouped problems: one per table and distinct ``by``
+    values (the fields the message uses), listing the first rows and the count. At most
+    :data:`MAX_GROUPS` distinct messages; the remaining rows are summed up per table, so a hostile file
+    cannot make the report (or the time to build it) grow with its size."""
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if not len(idx):
+        return
+    gid = _group_ids([t["_chunk"], *(t[c] for c in by)], idx)
+    rows = t["_row"].to_numpy()[idx]
+    for g in range(min(int(gid.max()) + 1, MAX_GROUPS)):
+        pos = np.flatnonzero(gid == g)
+        first = SimpleNamespace(**t.iloc[idx[pos[0]]].to_dict())
+        out.append(_problem(chunks, int(first._chunk), field_, zh(first), en(first), rows[pos], severity))
+    rest = np.flatnonzero(gid >= MAX_GROUPS)
+    chunk_of = t["_chunk"].to_numpy()[idx[rest]]
+    for c in pd.unique(chunk_of):
+        pos = rest[chunk_of == c]
+        first = SimpleNamespace(**t.iloc[idx[pos[0]]].to_dict())
+        out.append(_problem(chunks, int(c), field_, f"{zh(first)}（仅举一例：同类问题另有{len(pos)}行，未逐一列出）",
+                            f"{en(first)} (one example of {len(pos)} more rows with problems of this kind)",
+                            rows[pos], severity))
+
+
+def _problem(chunks: list[_Chunk], chunk: int, field_: str, zh: str, en: str, rows: np.ndarray,
+             severity: str = "error") -> Problem:
+    ch = chunks[chunk]
+    where = ch.fixed.get(field_)
+    column = ch.columns.get(field_, field_) if where is None else ""
+    if where is not None:
+        zh, en = f"{zh}（来自{where[0]}）", f"{en} (from {where[1]})"
+    shown = tuple(int(r) for r in rows[:MAX_ROWS_SHOWN])
+    return Problem(ch.file, ch.sheet, shown[0], column, zh, en, severity=severity, rows=shown, count=len(rows))
 
 
 _KIND_TEXT = {
-    "binary": "met/not met: 1 or 0 (是/否, yes/no, true/false)",
-    "percent": "a rate in percent, 0–100",
-    "count": "a count, a whole number ≥ 0",
-    "points": "the points awarded, 0–{max:g}",
-    "score": "an assessment score, 0–100",
-    "number": "a number",
+    "binary": ("是否符合：1或0（是/否、yes/no、true/false）", "met/not met: 1 or 0 (是/否, yes/no, true/false)"),
+    "percent": ("比率（%），0–100", "a rate in percent, 0–100"),
+    "count": ("个数，不小于0的整数", "a count, a whole number ≥ 0"),
+    "points": ("所得分数，0–{max:g}", "the points awarded, 0–{max:g}"),
+    "score": ("评估得分，0–100", "an assessment score, 0–100"),
+    "number": ("数值", "a number"),
 }
 
 
-def _kind_text(kind: str, mx: float) -> str:
-    return _KIND_TEXT.get(kind, "a value").format(max=mx if pd.notna(mx) else 0)
+def _kind_text(kind: str, mx: float, lang: str = "en") -> str:
+    zh, en = _KIND_TEXT.get(kind, ("数值", "a value"))
+    return (zh if lang == "zh" else en).format(max=mx if pd.notna(mx) else 0)
+
+
+def _normalised(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], before: pd.Series,
+                after: pd.Series, field_: str) -> None:
+    """Warn (not reject) where full-width characters were folded: the person sees the change."""
+    t = t.assign(_before=before, _after=after)
+    by = ["region"] if "region" in t else []
+
+    def who(r: Any, lang: str) -> str:
+        code = getattr(r, "region", "")
+        if not isinstance(code, str) or not code:
+            return ""
+        return _who(code)[0] + "：" if lang == "zh" else _who(code)[1] + ": "
+
+    changed = before.astype(object).to_numpy() != after.astype(object).to_numpy()
+    _report(out, t, chunks, changed, field_,
+            lambda r: f"{who(r, 'zh')}全角字符已转换为半角：“{_q(r._before)}”读作“{_q(r._after)}”",
+            lambda r: f"{who(r, 'en')}full-width characters normalised: '{_q(r._before)}' read as '{_q(r._after)}'",
+            by=by, severity="warning")
+
+
+def _years(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], year_text: pd.Series,
+           rubric: Rubric | None = None) -> tuple[pd.Series, pd.Series]:
+    """The year column parsed and checked against creditlab's one year range (and the rubric's years)."""
+    year = _numbers(year_text)
+    whole = year.notna() & (year % 1 == 0)
+    ok = pd.Series(year_mask(year), index=year.index)
+    t = t.assign(year_text=year_text)
+    _report(out, t, chunks, year_text == "", "year", lambda r: "年份为空", lambda r: "the year is blank")
+    _report(out, t, chunks, (year_text != "") & ~whole, "year",
+            lambda r: f"“{_q(r.year_text)}”不是年份（应为整数，如2024）",
+            lambda r: f"'{_q(r.year_text)}' is not a year (a whole number such as 2024)", by=["year_text"])
+    _report(out, t, chunks, whole & ~ok, "year",
+            lambda r: f"年份{_q(r.year_text)}超出 {YEAR_MIN}–{YEAR_MAX} 的范围",
+            lambda r: f"year {_q(r.year_text)} is outside {YEAR_MIN}–{YEAR_MAX}", by=["year_text"])
+    if rubric is not None:
+        first, last = rubric.years
+        in_rubric = ok & (year >= (first or -np.inf)) & (year <= (last if last is not None else np.inf))
+        span = f"{first or '…'}–{last or ''}"
+        _report(out, t, chunks, ok & ~in_rubric, "year",
+                lambda r: f"年份{_q(r.year_text)}不在评估标准{rubric.name}的适用年份（{span}）内",
+                lambda r: f"year {_q(r.year_text)} is outside the years rubric {rubric.name} is used for ({span})",
+                by=["year_text"])
+    return year, ok
+
+
+def _regions(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], known: set[str],
+             applies: pd.Series | None = None) -> pd.Series:
+    """The region column (an Excel number 610102.0 read as its code), checked against the known codes."""
+    raw_region = _strip(t, "region")
+    region = _fold(raw_region)
+    _normalised(out, t, chunks, raw_region, region, "region")
+    region = _text_by_unique(region, lambda u: u.str.replace(r"^(\d{6})\.0+$", r"\1", regex=True))
+    applies = pd.Series(True, index=t.index) if applies is None else applies
+    t = t.assign(region=region)
+    _report(out, t, chunks, applies & (region == ""), "region", lambda r: "区划代码为空",
+            lambda r: "the region code is blank")
+    _report(out, t, chunks, applies & (region != "") & ~region.isin(known), "region",
+            lambda r: f"未知区划代码“{_q(r.region)}”（不在 regions.csv 或 zones.csv 中）",
+            lambda r: f"unknown region code '{_q(r.region)}' (not in regions.csv or zones.csv)", by=["region"])
+    return region
 
 
 def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: set[str],
               parks: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check every row at once; return the typed frame (with _chunk/_row) and the problems."""
+    """Check every row at once; return the typed frame (with _chunk/_row) and the problems (errors and
+    warnings, each naming the county by name and code)."""
     spec = _value_spec(rubric)
-    region = _strip(raw, "region").str.replace(r"^(\d{6})\.0+$", r"\1", regex=True)
-    year_text = _strip(raw, "year")
-    crit = _strip(raw, "criterion")
-    text = _strip(raw, "value")
-    t = raw.assign(region=region, year_text=year_text, criterion=crit, value_text=text)
-
-    year = _numbers(year_text)
-    year_ok = year.notna() & (year % 1 == 0)
-    first, last = rubric.years
-    in_years = year_ok & (year >= (first or -np.inf)) & (year <= (last if last is not None else np.inf))
+    p: list[Problem] = []
+    t = raw
+    region = _regions(p, t, chunks, known)
+    year_raw = _strip(raw, "year")
+    year_text = _fold(year_raw)
+    crit_raw = _strip(raw, "criterion")
+    crit = _fold(crit_raw)
+    value_raw = _strip(raw, "value")
+    text = _fold(value_raw)
+    t = raw.assign(region=region, criterion=crit, value_text=text)
+    _normalised(p, t, chunks, year_raw, year_text, "year")
+    _normalised(p, t, chunks, crit_raw, crit, "criterion")
+    _normalised(p, t, chunks, value_raw, text, "value")
+    year, year_ok = _years(p, t, chunks, year_text, rubric)
 
     crit_ok = crit.isin(spec.index)
     is_park = region.isin(parks)
-    kind = crit.map(spec["kind"])
-    park_kind = crit.map(spec["park_kind"])
+    kind = _by_unique(crit, lambda u: u.map(spec["kind"])).astype(object)
+    park_kind = _by_unique(crit, lambda u: u.map(spec["park_kind"])).astype(object)
     use_park = is_park & park_kind.notna()
     kind = kind.where(~use_park, park_kind).fillna("")
-    mx = crit.map(spec["max"]).where(~use_park, crit.map(spec["park_max"])).astype(float)
+    mx = _by_unique(crit, lambda u: u.map(spec["max"])).astype(float).where(
+        ~use_park, _by_unique(crit, lambda u: u.map(spec["park_max"])).astype(float))
     t = t.assign(kind=kind, max=mx)
 
     blank = text == ""
-    words = text.str.casefold().map(_YES_NO)
+    words = _by_unique(text, lambda u: u.str.casefold().map(_YES_NO)).astype(float)
     value = _numbers(text, percent_sign=kind == "percent")
     value = value.where(~((kind == "binary") & words.notna()), words).astype(float)
     t = t.assign(value=value.where(~blank))
 
-    p: list[Problem] = []
-    msg = _messages
-    p += msg(t, chunks, region == "", "region", lambda r: "the region code is blank")
-    p += msg(t, chunks, (region != "") & ~region.isin(known), "region",
-             lambda r: f"unknown region code '{r.region}' (not in regions.csv or zones.csv)")
-    p += msg(t, chunks, year_text == "", "year", lambda r: "the year is blank")
-    p += msg(t, chunks, (year_text != "") & ~year_ok, "year",
-             lambda r: f"'{r.year_text}' is not a year (a whole number such as 2024)")
-    span = f"{first or '…'}–{last or ''}"
-    p += msg(t, chunks, year_ok & ~in_years, "year",
-             lambda r: f"year {r.year_text} is outside the years rubric {rubric.name} is used for ({span})")
-    p += msg(t, chunks, crit == "", "criterion", lambda r: "the criterion id is blank")
-    p += msg(t, chunks, (crit != "") & ~crit_ok, "criterion",
-             lambda r: f"unknown criterion '{r.criterion}' (not in rubric {rubric.name})")
+    _report(p, t, chunks, crit == "", "criterion", lambda r: "指标编号为空", lambda r: "the criterion id is blank")
+    ids = list(spec.index)
+
+    def hint(r: Any, lang: str) -> str:
+        close = difflib.get_close_matches(str(r.criterion), ids, n=1, cutoff=0.7)
+        if not close:
+            return ""
+        return f"，是否应为“{close[0]}”？" if lang == "zh" else f"; did you mean {close[0]!r}?"
+
+    _report(p, t, chunks, (crit != "") & ~crit_ok, "criterion",
+            lambda r: f"未知指标编号“{_q(r.criterion)}”（评估标准{rubric.name}中没有）{hint(r, 'zh')}",
+            lambda r: f"unknown criterion '{_q(r.criterion)}' (not in rubric {rubric.name}){hint(r, 'en')}",
+            by=["criterion"])
+
+    def who(r: Any, lang: str) -> str:
+        zh, en = _who(r.region)
+        return f"{zh}{r.criterion}：" if lang == "zh" else f"{en} {r.criterion}: "
 
     present = crit_ok & ~blank
     unparsed = present & value.isna()
-    p += msg(t, chunks, unparsed & (kind == "binary"), "value",
-             lambda r: f"'{r.value_text}' is not 1/0, 是/否, yes/no or true/false "
-                       f"(criterion {r.criterion} is met/not met)")
-    p += msg(t, chunks, unparsed & (kind != "binary"), "value",
-             lambda r: f"'{r.value_text}' is not a number "
-                       f"(criterion {r.criterion} expects {_kind_text(r.kind, r.max)})")
+    by = ["region", "criterion", "value_text", "kind", "max"]
+    _report(p, t, chunks, unparsed & (kind == "binary"), "value",
+            lambda r: f"{who(r, 'zh')}“{_q(r.value_text)}”不是1/0、是/否、yes/no或true/false（该项为是否符合）",
+            lambda r: f"{who(r, 'en')}'{_q(r.value_text)}' is not 1/0, 是/否, yes/no or true/false "
+                      f"(criterion {r.criterion} is met/not met)", by=by)
+    _report(p, t, chunks, unparsed & (kind != "binary"), "value",
+            lambda r: f"{who(r, 'zh')}“{_q(r.value_text)}”不是数字（该项应填{_kind_text(r.kind, r.max, 'zh')}）",
+            lambda r: f"{who(r, 'en')}'{_q(r.value_text)}' is not a number "
+                      f"(criterion {r.criterion} expects {_kind_text(r.kind, r.max)})", by=by)
     v = value
     num = present & v.notna()
+    finite = np.isfinite(v)
     checks = [
-        (num & ~np.isfinite(v), lambda r: f"{r.value_text} is not a finite number"),
+        (num & ~finite, lambda r: f"{who(r, 'zh')}{_q(r.value_text)}不是有限的数",
+         lambda r: f"{who(r, 'en')}{_q(r.value_text)} is not a finite number"),
         (num & (kind == "binary") & ~v.isin([0.0, 1.0]),
-         lambda r: f"'{r.value_text}' is not 0/1 (criterion {r.criterion} is met/not met: "
+         lambda r: f"{who(r, 'zh')}“{_q(r.value_text)}”不是0/1（该项为是否符合：1或0、是/否）",
+         lambda r: f"{who(r, 'en')}'{_q(r.value_text)}' is not 0/1 (criterion {r.criterion} is met/not met: "
                    "1 or 0, 是/否, yes/no, true/false)"),
         (num & kind.isin(["percent", "score"]) & (v > 100),
-         lambda r: f"{r.value:g} is above 100 (criterion {r.criterion} expects {_kind_text(r.kind, r.max)})"),
+         lambda r: f"{who(r, 'zh')}{r.value:g}大于100（该项应填{_kind_text(r.kind, r.max, 'zh')}）",
+         lambda r: f"{who(r, 'en')}{r.value:g} is above 100 (criterion {r.criterion} expects "
+                   f"{_kind_text(r.kind, r.max)})"),
         (num & kind.isin(["percent", "score", "count", "points"]) & (v < 0),
-         lambda r: f"{r.value:g} is negative (criterion {r.criterion} expects {_kind_text(r.kind, r.max)})"),
-        (num & (kind == "count") & (v >= 0) & np.isfinite(v) & (v % 1 != 0),
-         lambda r: f"{r.value:g} is not a whole number (criterion {r.criterion} expects a count)"),
+         lambda r: f"{who(r, 'zh')}{r.value:g}是负数（该项应填{_kind_text(r.kind, r.max, 'zh')}）",
+         lambda r: f"{who(r, 'en')}{r.value:g} is negative (criterion {r.criterion} expects "
+                   f"{_kind_text(r.kind, r.max)})"),
+        (num & (kind == "count") & (v >= 0) & finite & (v % 1 != 0),
+         lambda r: f"{who(r, 'zh')}{r.value:g}不是整数（该项为个数）",
+         lambda r: f"{who(r, 'en')}{r.value:g} is not a whole number (criterion {r.criterion} expects a count)"),
         (num & (kind == "points") & (v > mx + 1e-9),
-         lambda r: f"{r.value:g} is above the maximum of {r.max:g} points for criterion {r.criterion}"),
+         lambda r: f"{who(r, 'zh')}{r.value:g}超过该项最高分{r.max:g}分",
+         lambda r: f"{who(r, 'en')}{r.value:g} is above the maximum of {r.max:g} points for criterion "
+                   f"{r.criterion}"),
     ]
-    for mask, fmt in checks:
-        p += msg(t, chunks, mask, "value", fmt)
+    for mask, zh, en in checks:
+        _report(p, t, chunks, mask, "value", zh, en, by=by)
+    # 0.85 for a rate a criterion asks to reach (50 %, 80 %) is most likely 85 % typed as a fraction: say
+    # so, change nothing. Not for monitoring metrics: a blacklist share of 0.08 % is an ordinary value.
+    threshold = _by_unique(crit, lambda u: u.map(spec["metric_unit"]).isna()).astype(bool)
+    fraction = num & (kind == "percent") & threshold & (v > 0) & (v <= 1) & ~_ends_pct(text)
+    _report(p, t, chunks, fraction, "value",
+            lambda r: f"{who(r, 'zh')}{r.value:g}像是小数而不是百分数：该项按百分数（0–100）填报，85%应填85；"
+                      f"已按{r.value:g}%读入，请核对",
+            lambda r: f"{who(r, 'en')}{r.value:g} looks like a fraction, not a percent: criterion "
+                      f"{r.criterion} takes 0–100 (85 % is 85); read as {r.value:g} %, please check",
+            by=by, severity="warning")
 
     keys_ok = (region != "") & region.isin(known) & year_ok & crit_ok
     out = t.assign(year=year.where(year_ok, 0).astype("int64"), evidence=_strip(raw, "evidence"))
@@ -615,44 +997,85 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
     return out[[*COLUMNS, "_chunk", "_row"]], p
 
 
-def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk]) -> list[Problem]:
-    """Rows sharing (region, year, criterion); each problem names the other rows, file and sheet."""
-    keys = ["region", "year", "criterion"]
+def _where(chunks: list[_Chunk], rows: pd.DataFrame, lang: str) -> str:
+    """Where rows are, by table: 'a.csv第2、5行' / 'a.csv, rows 2, 5' (first rows only)."""
+    parts = []
+    for c, part in rows.groupby("_chunk", sort=True):
+        ch = chunks[int(c)]
+        shown = [str(int(r)) for r in part["_row"].iloc[:MAX_ROWS_SHOWN]]
+        more = len(part) - len(shown)
+        if lang == "zh":
+            sheet = f"工作表“{ch.sheet}”" if ch.sheet else ""
+            parts.append(f"{ch.file}{sheet}第{'、'.join(shown)}行" + (f"等{len(part)}行" if more else ""))
+        else:
+            sheet = f", sheet '{ch.sheet}'" if ch.sheet else ""
+            rows_ = "row" if len(part) == 1 else "rows"
+            parts.append(f"{ch.file}{sheet}, {rows_} {', '.join(shown)}" + (f" ({len(part)} rows)" if more else ""))
+    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+
+
+def _key_text(key: dict[str, Any], lang: str) -> str:
+    parts = []
+    for k, v in key.items():
+        if k == "region":
+            parts.append(_who(v)[0] if lang == "zh" else f"region {_who(v)[1]}")
+        elif k == "year":
+            parts.append(f"{v}年" if lang == "zh" else f"year {v}")
+        else:
+            parts.append(f"{v}" if lang == "zh" else f"{k} {v}")
+    return "".join(parts) if lang == "zh" else ", ".join(parts)
+
+
+def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk], keys: Sequence[str] = ("region", "year", "criterion")
+                ) -> list[Problem]:
+    """Rows sharing ``keys``: one ``duplicated(keep=False)`` pass, then one problem per duplicated key and
+    table (a file must know about its own rows), naming the rows elsewhere; at most :data:`MAX_GROUPS`
+    keys spelt out, the rest counted per table. Linear in the number of rows."""
+    keys = list(keys)
     dup = frame.duplicated(keys, keep=False)
     if not dup.any():
         return []
-    d = frame[dup]
-    where = {i: _where(frame, chunks, i) for i in d.index}
+    d = frame.loc[dup, [*keys, "_chunk", "_row"]]
+    gid = _group_ids([d[k] for k in keys], np.arange(len(d)))
     out = []
-    for idx in _groups(d, keys):
-        key = tuple(d.loc[idx[0], keys])
-        for i in idx:
-            others = "; ".join(where[j] for j in idx if j != i)
-            ch = chunks[int(frame.at[i, "_chunk"])]
-            out.append(Problem(ch.file, ch.sheet, int(frame.at[i, "_row"]), ch.columns.get("criterion", ""),
-                               f"duplicate entry for region {key[0]}, year {key[1]}, criterion {key[2]} "
-                               f"(also in {others})"))
+    for g in range(min(int(gid.max()) + 1, MAX_GROUPS)):
+        grp = d.iloc[np.flatnonzero(gid == g)]
+        key = {k: grp[k].iloc[0] for k in keys}
+        n = len(grp)
+        for c, part in grp.groupby("_chunk", sort=True):
+            others = grp[grp["_chunk"] != c]
+            zh = f"重复：{_key_text(key, 'zh')} 共出现{n}次"
+            en = f"duplicate entry for {_key_text(key, 'en')}: {n} rows"
+            if len(others):
+                zh += f"（另见{_where(chunks, others, 'zh')}）"
+                en += f" (also in {_where(chunks, others, 'en')})"
+            out.append(_problem(chunks, int(c), keys[-1], zh, en, part["_row"].to_numpy()))
+    rest = d[gid >= MAX_GROUPS]
+    for c, part in rest.groupby("_chunk", sort=True):
+        n_keys = int(pd.unique(gid[gid >= MAX_GROUPS][(rest["_chunk"] == c).to_numpy()]).size)
+        out.append(_problem(chunks, int(c), keys[-1], f"重复：另有{n_keys}组重复的记录（共{len(part)}行），未逐一列出",
+                            f"duplicate entries: {n_keys} more duplicated keys ({len(part)} rows), not listed",
+                            part["_row"].to_numpy()))
     return out
-
-
-def _groups(frame: pd.DataFrame, keys: list[str]) -> list[pd.Index]:
-    """Index labels of each group of rows sharing ``keys``, in order of first appearance."""
-    gid = frame.groupby(keys, sort=False).ngroup()
-    return list(frame.index.groupby(gid).values())
 
 
 def _public(frame: pd.DataFrame) -> pd.DataFrame:
     # Region and criterion as categoricals: a few hundred distinct codes over up to millions of rows,
-    # and scoring factorises them for free.
+    # and scoring factorises them for free. Categories sorted and only those used, as astype gives.
     out = frame[COLUMNS].reset_index(drop=True)
-    return out.astype({"region": "category", "year": "int64", "criterion": "category", "value": "float64",
-                       "evidence": "str"})
+    out = out.astype({"region": "category", "year": "int64", "criterion": "category", "value": "float64",
+                      "evidence": "str"})
+    for col in ("region", "criterion"):
+        used = out[col].cat.remove_unused_categories()
+        out[col] = used.cat.reorder_categories(sorted(used.cat.categories))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
 # Public loaders
 
 _DATA_ALIASES = {a: "evidence" for a in EVIDENCE_ALIASES}
+DATA_COLUMNS = (*COLUMNS, *EVIDENCE_ALIASES[1:], *DATA_TEXT)  # every column name a data file may have
 
 
 def _as_paths(path_or_paths: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -663,8 +1086,9 @@ def _as_paths(path_or_paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
 def _load(paths: list[Path], rubric: Rubric | str | Path | None, regions: Any
           ) -> tuple[pd.DataFrame, list[_Chunk], list[Problem], Rubric | None]:
-    """Read and validate; the frame keeps ``_chunk``/``_row`` for cross-file checks."""
-    raw, chunks, problems, metas = _read_files(paths, REQUIRED, _DATA_ALIASES)
+    """Read and validate; the frame keeps ``_chunk``/``_row`` for cross-file checks. The problems include
+    warnings (``severity == "warning"``)."""
+    raw, chunks, problems, metas = _read_files(paths, REQUIRED, _DATA_ALIASES, DATA_COLUMNS)
     rub = _as_rubric(rubric)
     for file, meta in metas.items():
         problems += _meta_problems(file, meta, rub)
@@ -673,7 +1097,8 @@ def _load(paths: list[Path], rubric: Rubric | str | Path | None, regions: Any
     if rub is None:
         if raw.empty:
             return raw, chunks, problems, None
-        rub, _unknown = infer_rubric(_strip(raw, "criterion"))  # unknown ids are reported row by row
+        ids = _fold(_strip(raw, "criterion")).cat.categories  # unknown ids are reported row by row
+        rub, _unknown = infer_rubric(ids)
     if raw.empty:
         return raw, chunks, problems, rub
     frame, vprobs = _validate(raw, chunks, rub, _known_regions(regions), park_codes())
@@ -682,34 +1107,65 @@ def _load(paths: list[Path], rubric: Rubric | str | Path | None, regions: Any
 
 def _meta_problems(file: str, meta: dict[str, str], rubric: Rubric | None) -> list[Problem]:
     out = []
-    if rubric is not None and meta.get("rubric") != rubric.name:
-        out.append(Problem(file, META_SHEET, 0, "", f"the template was made for rubric "
-                           f"{meta.get('rubric')!r}, not {rubric.name!r}"))
+    made = meta.get("rubric")
+    if rubric is not None and made != rubric.name:
+        out.append(Problem(file, META_SHEET, 0, "", f"该模板是为评估标准 {made!r} 制作的，不是 {rubric.name!r}",
+                           f"the template was made for rubric {made!r}, not {rubric.name!r}"))
     elif rubric is not None and meta.get("rubric_version") != rubric.version:
-        out.append(Problem(file, META_SHEET, 0, "", f"the template was made for version "
-                           f"{meta.get('rubric_version')!r} of {rubric.name}; the rubric is now version "
-                           f"{rubric.version!r}: use a fresh template"))
-    elif rubric is None and meta.get("rubric") not in list_rubrics():
-        out.append(Problem(file, META_SHEET, 0, "", f"unknown rubric {meta.get('rubric')!r}"))
+        version = meta.get("rubric_version")
+        out.append(Problem(file, META_SHEET, 0, "", f"该模板是为 {rubric.name} 的 {version!r} 版制作的，"
+                           f"评估标准现为 {rubric.version!r} 版：请使用新模板",
+                           f"the template was made for version {version!r} of {rubric.name}; the rubric is now "
+                           f"version {rubric.version!r}: use a fresh template"))
+    elif rubric is None and made not in list_rubrics():
+        out.append(Problem(file, META_SHEET, 0, "", f"未知评估标准 {made!r}", f"unknown rubric {made!r}"))
     return out
 
 
+class DataWarning(UserWarning):
+    """Data were read, but a value was changed (full-width digits) or is doubtful (0.85 for 85 %)."""
+
+
+def _finish(frame: pd.DataFrame, problems: list[Problem], what: str, lang: str | None) -> pd.DataFrame:
+    """Raise every error at once; otherwise attach the warnings to the frame (``attrs``) and also issue
+    them as one :class:`DataWarning`, so that a notebook shows them."""
+    pb = Problems(what, lang=lang or default_lang())
+    pb.extend(problems)
+    pb.raise_if_any()
+    lines = pb.lines(severity="warning")
+    frame.attrs["warnings"] = lines
+    frame.attrs["not_reported"] = sorted({p.region for p in pb.warnings if p.region})
+    if lines:
+        head = f"{what}：{len(lines)} 条提醒" if pb.lang == "zh" else f"{len(lines)} warning(s) in {what}"
+        warnings.warn(DataWarning("\n".join([head, *(f"- {line}" for line in lines)])), stacklevel=3)
+    return frame
+
+
 def load_data(path_or_paths: str | Path | Iterable[str | Path], rubric: Rubric | str | None = None,
-              regions: pd.DataFrame | Iterable[str] | None = None) -> pd.DataFrame:
+              regions: pd.DataFrame | Iterable[str] | None = None, lang: str | None = None) -> pd.DataFrame:
     """Read indicator data (CSV, long-format Excel or filled templates) into the long format.
 
     ``rubric``: a :class:`Rubric` or name; None infers it (the template's, else the bundled rubric
     whose ids cover the data). ``regions``: the region codes accepted (DataFrame with ``code`` or
-    codes); None means regions.csv plus zones.csv. Raises :class:`DataError` listing every problem.
+    codes); None means regions.csv plus zones.csv. ``lang``: ``zh`` or ``en`` for messages (default
+    :func:`creditlab.problems.default_lang`). Raises :class:`DataError` listing every problem.
+
+    Changes made while reading (full-width digits folded) and doubts (0.85 for a rate in percent)
+    do not stop the load: they are in ``result.attrs["warnings"]`` (grouped lines in ``lang``, also
+    issued as one :class:`DataWarning`), and the codes of template sheets left empty (未填报, not in
+    the result) in ``attrs["not_reported"]``.
     """
+    lang = check_lang(lang or default_lang())
     paths = _as_paths(path_or_paths)
     frame, _chunks, problems, _rub = _load(paths, rubric, regions)
-    _raise(problems, ", ".join(map(str, paths)))
-    return _public(frame)
+    failed = any(p.severity == "error" for p in problems)  # then _finish raises: no result to build
+    out = _public(frame) if len(frame) and not failed else _public(pd.DataFrame(columns=COLUMNS))
+    return _finish(out, problems, ", ".join(map(str, paths)), lang)
 
 
-def read_workbook(path: str | Path, rubric: Rubric | str | None = None) -> pd.DataFrame:
+def read_workbook(path: str | Path, rubric: Rubric | str | None = None, lang: str | None = None) -> pd.DataFrame:
     """Read a filled template (:func:`write_template`) back into the long format, validated."""
+    lang = check_lang(lang or default_lang())
     path = Path(path)
     if path.is_file() and path.stat().st_size:
         from openpyxl import load_workbook
@@ -721,9 +1177,11 @@ def read_workbook(path: str | Path, rubric: Rubric | str | None = None) -> pd.Da
         except Exception:  # the loader below reports unreadable files properly
             has_meta = True
         if not has_meta:
-            raise DataError(f"{path}: not a creditlab template (no {META_SHEET} sheet); "
-                            "use creditlab.load_data for other workbooks")
-    return load_data(path, rubric)
+            _raise([Problem(str(path), message=f"不是creditlab模板（没有{META_SHEET}工作表）；其他工作簿请用 "
+                            "creditlab.load_data 读取",
+                            message_en=f"not a creditlab template (no {META_SHEET} sheet); use "
+                            "creditlab.load_data for other workbooks")], str(path), lang)
+    return load_data(path, rubric, lang=lang)
 
 
 def completeness(rubric: Rubric | str, data: pd.DataFrame) -> pd.DataFrame:
@@ -769,63 +1227,70 @@ CONTEXT_FIELDS = {
 # (a misspelt field would otherwise silently read as "unknown").
 CONTEXT_TEXT = ("name", "city", "note", "notes", "source", "evidence", "comment")
 _CONTEXT_TEXT_ = {
-    "bool": "yes/no (是/否, 有/无, true/false, 1/0)",
-    "per_10000": "a share per 10,000, 0–10000",
-    "count": "a count, a whole number ≥ 0",
-    "percent": "a percentage, 0–100",
+    "bool": ("是/否（有/无、true/false、1/0）", "yes/no (是/否, 有/无, true/false, 1/0)"),
+    "per_10000": ("万分比，0–10000", "a share per 10,000, 0–10000"),
+    "count": ("个数（不小于0的整数）", "a count, a whole number ≥ 0"),
+    "percent": ("百分比，0–100", "a percentage, 0–100"),
 }
 
 
 def load_context(path_or_paths: str | Path | Iterable[str | Path],
-                 regions: pd.DataFrame | Iterable[str] | None = None) -> pd.DataFrame:
+                 regions: pd.DataFrame | Iterable[str] | None = None, lang: str | None = None) -> pd.DataFrame:
     """Certification context per region and year; blank cells are unknown (NA), kept explicit.
 
     Files with a ``region`` column give per-region values; a file with only ``year`` and
     ``national_npl_ratio`` gives the national NPL average, merged in by year. Columns: region, year
     and every field of :data:`CONTEXT_FIELDS` (booleans as pandas ``boolean``, numbers as float).
+    Every problem at once in a :class:`DataError` (``lang`` as in :func:`load_data`); warnings in
+    ``result.attrs["warnings"]``.
     """
+    lang = check_lang(lang or default_lang())
     paths = _as_paths(path_or_paths)
-    raw, chunks, problems, _ = _read_files(paths, ["year"], {})
-    problems += [Problem(c.file, c.sheet, 1, lbl, f"unknown column '{name}' (known: region, year, "
-                         f"{', '.join(CONTEXT_FIELDS)}; free text: {', '.join(CONTEXT_TEXT)})")
-                 for c in chunks for name, lbl in c.columns.items()
-                 if name not in ("region", "year", *CONTEXT_FIELDS, *CONTEXT_TEXT)]
+    known_cols = ("region", "year", *CONTEXT_FIELDS, *CONTEXT_TEXT)
+    raw, chunks, problems, _ = _read_files(paths, ["year"], {}, known_cols)
     national_chunks = [i for i, c in enumerate(chunks) if "region" not in c.columns]
-    problems += [Problem(chunks[i].file, chunks[i].sheet, 1, "", "a file without a region column must have "
-                         "the columns year, national_npl_ratio")
+    problems += [Problem(chunks[i].file, chunks[i].sheet, 1, "",
+                         "没有region列的文件必须有 year、national_npl_ratio 两列",
+                         "a file without a region column must have the columns year, national_npl_ratio")
                  for i in national_chunks if "national_npl_ratio" not in chunks[i].columns]
     is_nat = raw["_chunk"].isin(national_chunks)
     frame, vprobs = _validate_context(raw, chunks, _known_regions(regions))
     problems += vprobs
     local, national = frame[~is_nat], frame[is_nat]
-    problems += _context_duplicates(local, chunks, ["region", "year"])
-    problems += _context_duplicates(national, chunks, ["year"])
+    year_ok = frame["year"] > 0
+    problems += _duplicates(local[(local["region"] != "") & year_ok[~is_nat]], chunks, ["region", "year"])
+    problems += _duplicates(national[year_ok[is_nat]], chunks, ["year"])
     merged, mprobs = _merge_national(local, national.drop_duplicates("year"), chunks)
     problems += mprobs
-    _raise(problems, ", ".join(map(str, paths)))
-    return merged.drop(columns=["_chunk", "_row"]).reset_index(drop=True)
+    out = merged.drop(columns=["_chunk", "_row"]).reset_index(drop=True)
+    return _finish(out, problems, ", ".join(map(str, paths)), lang)
+
+
+# Rates that are large in practice: 0.85 there is most likely 85 % typed as a fraction (unlike an NPL
+# ratio, where 0.85 % is an ordinary value).
+_CONTEXT_FRACTION_SUSPECT = ("rectification_rate", "government_rectification_rate")
 
 
 def _validate_context(raw: pd.DataFrame, chunks: list[_Chunk], known: set[str]
                       ) -> tuple[pd.DataFrame, list[Problem]]:
     p: list[Problem] = []
-    region = _strip(raw, "region").str.replace(r"^(\d{6})\.0+$", r"\1", regex=True)
-    year_text = _strip(raw, "year")
-    year = _numbers(year_text)
-    year_ok = year.notna() & (year % 1 == 0) & (year >= 1949) & (year <= 2100)
-    has_region = raw["_chunk"].map(lambda i: "region" in chunks[i].columns) if len(raw) else raw["_chunk"]
-    t = raw.assign(region=region, year_text=year_text)
-    p += _messages(t, chunks, has_region & (region == ""), "region", lambda r: "the region code is blank")
-    p += _messages(t, chunks, has_region & (region != "") & ~region.isin(known), "region",
-                   lambda r: f"unknown region code '{r.region}' (not in regions.csv or zones.csv)")
-    p += _messages(t, chunks, ~year_ok, "year", lambda r: f"'{r.year_text}' is not a year")
-    out = pd.DataFrame({"region": region, "year": year.where(year_ok, 0).astype("int64"),
+    has_region = raw["_chunk"].isin([i for i, c in enumerate(chunks) if "region" in c.columns])
+    region = _regions(p, raw, chunks, known, applies=has_region)
+    year_raw = _strip(raw, "year")
+    year_text = _fold(year_raw)
+    _normalised(p, raw, chunks, year_raw, year_text, "year")
+    year, year_ok = _years(p, raw, chunks, year_text)
+    out = pd.DataFrame({"region": region.astype(object).where(has_region, ""),
+                        "year": year.where(year_ok, 0).astype("int64"),
                         "_chunk": raw["_chunk"], "_row": raw["_row"]})
+    t = raw.assign(region=region)
     for name, kind in CONTEXT_FIELDS.items():
-        text = _strip(raw, name)
+        before = _strip(raw, name)
+        text = _fold(before)
+        _normalised(p, t, chunks, before, text, name)
         blank = text == ""
         if kind == "bool":
-            val = text.str.casefold().map(_HAS_NO).astype(float)
+            val = _by_unique(text, lambda u: u.str.casefold().map(_HAS_NO)).astype(float)
             bad = ~blank & val.isna()
             out[name] = pd.array(np.where(val.isna(), None, val == 1), dtype="boolean")
         else:
@@ -834,23 +1299,21 @@ def _validate_context(raw: pd.DataFrame, chunks: list[_Chunk], known: set[str]
             bad = ~blank & (val.isna() | ~np.isfinite(val) | (val < 0) | (val > upper)
                             | ((kind == "count") & (val % 1 != 0)))
             out[name] = val.where(~blank)
-        t = t.assign(_text=text)
-        p += _messages(t, chunks, bad, name,
-                       lambda r, k=kind: f"'{r._text}' is not {_CONTEXT_TEXT_[k]}")
+        zh_kind, en_kind = _CONTEXT_TEXT_[kind]
+        tt = t.assign(_text=text, _val=val)
+        _report(p, tt, chunks, bad, name,
+                lambda r, k=zh_kind: f"{_who(r.region)[0] + '：' if r.region else ''}“{_q(r._text)}”不是{k}",
+                lambda r, k=en_kind: f"{_who(r.region)[1] + ': ' if r.region else ''}'{_q(r._text)}' is not {k}",
+                by=["region", "_text"])
+        if name in _CONTEXT_FRACTION_SUSPECT:
+            frac = ~blank & ~bad & (val > 0) & (val <= 1) & ~_ends_pct(text)
+            _report(p, tt, chunks, frac, name,
+                    lambda r, n=name: f"{_who(r.region)[0]}：{n} 为{r._val:g}，像是小数而不是百分数（85%应填85）；"
+                                      f"已按{r._val:g}%读入，请核对",
+                    lambda r, n=name: f"{_who(r.region)[1]}: {n} {r._val:g} looks like a fraction, not a percent "
+                                      f"(85 % is 85); read as {r._val:g} %, please check",
+                    by=["region", "_text"], severity="warning")
     return out, p
-
-
-def _context_duplicates(frame: pd.DataFrame, chunks: list[_Chunk], keys: list[str]) -> list[Problem]:
-    dup = frame.duplicated(keys, keep=False)
-    out = []
-    for idx in _groups(frame[dup], keys):
-        for i in idx:
-            ch = chunks[int(frame.at[i, "_chunk"])]
-            others = "; ".join(_where(frame, chunks, j) for j in idx if j != i)
-            out.append(Problem(ch.file, ch.sheet, int(frame.at[i, "_row"]), "",
-                               f"duplicate entry for {', '.join(f'{k} {frame.at[i, k]}' for k in keys)} "
-                               f"(also in {others})"))
-    return out
 
 
 def _merge_national(local: pd.DataFrame, national: pd.DataFrame, chunks: list[_Chunk]
@@ -860,9 +1323,12 @@ def _merge_national(local: pd.DataFrame, national: pd.DataFrame, chunks: list[_C
     own = local["national_npl_ratio"]
     conflict = own.notna() & from_file.notna() & ((own - from_file).abs() > 1e-9)
     t = local.assign(_file_value=from_file)
-    problems = _messages(t, chunks, conflict, "national_npl_ratio",
-                         lambda r: f"{r.national_npl_ratio:g} differs from the national file's "
-                                   f"{r._file_value:g} for {r.year}")
+    problems: list[Problem] = []
+    _report(problems, t, chunks, conflict, "national_npl_ratio",
+            lambda r: f"{_who(r.region)[0]}：{r.national_npl_ratio:g}与全国文件中{r.year}年的"
+                      f"{r._file_value:g}不一致",
+            lambda r: f"{_who(r.region)[1]}: {r.national_npl_ratio:g} differs from the national file's "
+                      f"{r._file_value:g} for {r.year}", by=["region", "year"])
     return local.assign(national_npl_ratio=own.fillna(from_file)), problems
 
 
@@ -1178,7 +1644,6 @@ def _region_sheet(ws: Any, unit: Any, rub: Rubric, year: int, rows: pd.DataFrame
     ws.protection.formatCells = False
 
 
-CONTEXT_SHEET = "认定条件"
 # The national NPL average is one national figure per year (national_npl.csv, supplied centrally), not
 # something a hundred county offices should each type in: the context sheet does not ask for it.
 _NATIONAL_FIELDS = ("national_npl_ratio",)
@@ -1256,39 +1721,45 @@ def _context_sheet(ws: Any, units: pd.DataFrame, year: int, fields: Sequence[str
 def _read_context_sheet(path: Path, meta: dict[str, str], chunk: int
                         ) -> tuple[pd.DataFrame | None, _Chunk, list[Problem]]:
     """The context sheet of a filled template as raw strings (``region, year, <fields>, _chunk, _row``),
-    rows left entirely blank dropped; ``chunk`` is the index its :class:`_Chunk` will have."""
+    rows left entirely blank dropped; ``chunk`` is the index its :class:`_Chunk` will have. Read as the
+    region sheets are: sparse XML rows, cached values only, percent cells as the percent shown."""
     from openpyxl import load_workbook
 
     file, sheet = str(path), meta.get("context_sheet", "")
     fields = [f for f in meta.get("context_fields", "").split(",") if f]
-    ch = _Chunk(file, sheet, {"region": f"A ({_CONTEXT_KEYS[0][1]})"}, fixed={"year": f"the {META_SHEET} sheet"})
+    ch = _Chunk(file, sheet, {"region": f"A ({_CONTEXT_KEYS[0][1]})"},
+                fixed={"year": (f"{META_SHEET}工作表", f"the {META_SHEET} sheet")})
     unknown = [f for f in fields if f not in CONTEXT_FIELDS]
     if sheet != CONTEXT_SHEET or unknown or not fields:
-        return None, ch, [Problem(file, META_SHEET, 0, "", f"the context sheet {sheet!r} with fields "
-                                  f"{','.join(fields)!r} is not one this version of creditlab knows")]
-    wb = load_workbook(path, read_only=True, data_only=False)
+        listed = ",".join(fields)
+        return None, ch, [Problem(file, META_SHEET, 0, "",
+                                  f"本版本creditlab不认识认定条件工作表 {_q(sheet)}（字段 {_q(listed)}）",
+                                  f"the context sheet {_q(sheet)} with fields {_q(listed)} is not one this "
+                                  "version of creditlab knows")]
+    wb = load_workbook(path, read_only=True, data_only=True)
     try:
         if sheet not in wb.sheetnames:
-            return None, ch, [Problem(file, sheet, 0, "", "the context sheet is missing; use a fresh template")]
-        rows = _sheet_rows(wb[sheet])
+            return None, ch, [Problem(file, sheet, 0, "", "缺少认定条件工作表：请使用新模板",
+                                      "the context sheet is missing; use a fresh template")]
+        labels = _context_labels(fields)
+        width = len(labels)
+        rows = list(xml_rows(wb, wb[sheet], percent_styles(wb), range(width)))
     finally:
         wb.close()
-    labels = _context_labels(fields)
-    header = [_cell_text(v).strip() for v in rows[HEADER_ROW - 1]] if len(rows) >= HEADER_ROW else []
-    header += [""] * (len(labels) - len(header))
-    changed = [j for j, lbl in enumerate(labels) if header[j] != lbl.strip()]
+    head = dict(next((r for i, r in rows if i == HEADER_ROW), {}))
+    changed = [j for j, lbl in enumerate(labels) if head.get(j, "").strip() != lbl.strip()]
     if changed:
         j = changed[0]
-        return None, ch, [Problem(file, sheet, HEADER_ROW, _col(j + 1), f"the header row was changed: expected "
-                                  f"{labels[j]!r}, found {header[j]!r}; use a fresh template")]
-    width = len(labels)
-    body = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows[HEADER_ROW:]]
+        return None, ch, [Problem(file, sheet, HEADER_ROW, _col(j + 1),
+                                  f"表头被改动：应为 {_q(labels[j])}，实际为 {_q(head.get(j, ''))}；请使用新模板",
+                                  f"the header row was changed: expected {_q(labels[j])}, found "
+                                  f"{_q(head.get(j, ''))}; use a fresh template")]
+    body, _stray = _split_stray([(i, r) for i, r in rows if i > HEADER_ROW])
     cols = {"region": 0, **{f: j for j, f in enumerate(fields, start=len(_CONTEXT_KEYS))}}
-    raw = pd.DataFrame({k: [_cell_text(r[j]).strip() for r in body] for k, j in cols.items()}, dtype=str)
-    raw = raw.assign(year=meta.get("year", ""), _chunk=chunk,
-                     _row=np.arange(HEADER_ROW + 1, HEADER_ROW + 1 + len(raw)))
+    raw = pd.DataFrame({k: [r.get(j, "").strip() for _i, r in body] for k, j in cols.items()}, dtype=str)
+    raw = raw.assign(year=meta.get("year", ""), _chunk=chunk, _row=np.array([i for i, _r in body], dtype=int))
     ch.columns.update({f: f"{_col(j + 1)} ({f})" for f, j in cols.items() if f != "region"})
-    filled = (raw[fields] != "").any(axis=1)
+    filled = (raw[fields] != "").any(axis=1) if len(raw) else pd.Series(dtype=bool)
     return raw[filled].reset_index(drop=True), ch, []
 
 
@@ -1515,28 +1986,17 @@ def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None, *,
     return result
 
 
-def _region_names() -> dict[str, str]:
-    """region code -> name, for regions.csv and zones.csv."""
-    from .regions import load_regions
-
-    table = pd.concat([load_regions()[["code", "name"]], load_zones()[["code", "name"]]])
-    return dict(zip(table["code"], table["name"], strict=True))
-
-
 def _region_label(code: str, names: dict[str, str]) -> str:
     return f"{names[code]}（{code}）" if code in names else code
 
 
-def _issue(p: Any, region: str = "") -> Issue:
-    """A problem of the readers (their own Problem class or problems.Problem) as a problems.Problem
-    with the region it concerns."""
-    if isinstance(p, Issue):
-        return p if p.region or not region else dataclasses.replace(p, region=region)
-    return Issue(p.file, p.sheet, p.row, p.column, p.message, "", region)
+def _issue(p: Problem, region: str = "") -> Problem:
+    """A reader's problem with the region it concerns (for the problems file's county column)."""
+    return p if p.region or not region else dataclasses.replace(p, region=region)
 
 
 def _with_regions(problems: list[Any], rows: pd.DataFrame, chunks: list[_Chunk], names: dict[str, str]
-                  ) -> list[Issue]:
+                  ) -> list[Problem]:
     """Problems about some of ``rows`` (duplicates), each with the region of the row it names."""
     region_at = {(chunks[c].file, chunks[c].sheet, int(r)): g
                  for c, r, g in rows[["_chunk", "_row", "region"]].itertuples(index=False)}
@@ -1546,12 +2006,16 @@ def _with_regions(problems: list[Any], rows: pd.DataFrame, chunks: list[_Chunk],
 def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], names: dict[str, str],
                  chunks: list[_Chunk], issues: Problems) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
     """One file: its valid regions' rows (with ``_chunk``), its context rows, and every unit found."""
-    raw, fchunks, probs, metas = _read_files([path], REQUIRED, _DATA_ALIASES)
+    raw, fchunks, probs, metas = _read_files([path], REQUIRED, _DATA_ALIASES, DATA_COLUMNS)
     base = len(chunks)
     chunks += fchunks
     raw = raw.assign(_chunk=raw["_chunk"] + base)
     meta = metas.get(str(path), {})
     probs = probs + (_meta_problems(str(path), meta, rub) if meta else [])
+    # Warnings (values normalised, a sheet left empty: 未填报, stray cells) are said, and leave nothing out.
+    issues.extend(_issue(p, _region_label(p.sheet, names) if p.sheet in names else "")
+                  for p in probs if p.severity != "error")
+    probs = [p for p in probs if p.severity == "error"]
     empty = raw.iloc[:0].assign(region="")
     seen = raw.assign(region=_strip(raw, "region"))[_UNIT] if len(raw) else pd.DataFrame(columns=_UNIT)
     if any(p.sheet in ("", META_SHEET) for p in probs):  # unreadable, another rubric's template: all out
@@ -1569,6 +2033,8 @@ def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], name
     if raw.empty:
         return empty, ctx, seen
     frame, vprobs = _validate(raw, chunks, rub, known, parks)
+    issues.extend(_issue(p) for p in vprobs if p.severity != "error")
+    vprobs = _errors(vprobs)
     if not vprobs:
         return frame, ctx, seen
     # Some rows are wrong: the units (region of a sheet) the problems point at are validated one by one
@@ -1584,7 +2050,7 @@ def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], name
     parts = []
     if len(rest):
         part, rprobs = _validate(raw.iloc[rest], chunks, rub, known, parks)
-        if rprobs:
+        if _errors(rprobs):
             suspect = set(groups)
         else:
             parts.append(part)
@@ -1592,11 +2058,16 @@ def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], name
         if key not in suspect:
             continue
         part, pprobs = _validate(raw.iloc[pos], chunks, rub, known, parks)
+        pprobs = _errors(pprobs)
         if pprobs:
             issues.extend(_issue(p, _region_label(key[1], names)) for p in pprobs)
         else:
             parts.append(part)
     return (pd.concat(parts) if parts else empty), ctx, seen
+
+
+def _errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
 
 
 def _drop_duplicated_units(allrows: pd.DataFrame, chunks: list[_Chunk], names: dict[str, str],
@@ -1621,10 +2092,12 @@ def _ingest_context(ctx_raw: list[pd.DataFrame], chunks: list[_Chunk], known: se
         return None
     raw = pd.concat(ctx_raw, ignore_index=True)
     frame, probs = _validate_context(raw, chunks, known)
-    if probs:  # find the rows at fault: only here, one row at a time
+    issues.extend(_issue(p) for p in probs if p.severity != "error")
+    if _errors(probs):  # find the rows at fault: only here, one row at a time
         good = np.ones(len(raw), dtype=bool)
         for i in range(len(raw)):
             _f, rprobs = _validate_context(raw.iloc[[i]], chunks, known)
+            rprobs = _errors(rprobs)
             if rprobs:
                 good[i] = False
                 issues.extend(_issue(p, _region_label(raw.at[i, "region"], names)) for p in rprobs)
@@ -1632,8 +2105,7 @@ def _ingest_context(ctx_raw: list[pd.DataFrame], chunks: list[_Chunk], known: se
     frame = frame.reset_index(drop=True)
     dup = frame.duplicated(["region", "year"], keep=False)
     if dup.any():
-        issues.extend(_with_regions(_context_duplicates(frame, chunks, ["region", "year"]), frame[dup], chunks,
-                                    names))
+        issues.extend(_with_regions(_duplicates(frame, chunks, ["region", "year"]), frame[dup], chunks, names))
         frame = frame[~dup]
     fields = [f for f in CONTEXT_FIELDS if any(f in chunks[c].columns for c in raw["_chunk"].unique())]
     return frame[["region", "year", *fields]].sort_values(["region", "year"]).reset_index(drop=True)
@@ -1698,7 +2170,7 @@ def write_problems(problems: Problems, path: str | Path, lang: str | None = None
     zh = lang == "zh"
     items = sorted(problems.items, key=lambda p: (p.severity != "error", p.file, p.sheet, p.row))
 
-    def rows_text(p: Issue) -> str:
+    def rows_text(p: Problem) -> str:
         if len(p.rows) > 1:
             more = p.count > len(p.rows)
             return ("、" if zh else ", ").join(map(str, p.rows)) + (f" 等共{p.count}行" if zh and more else

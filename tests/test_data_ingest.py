@@ -101,7 +101,7 @@ def test_rejected_file_leaves_the_complete_output_untouched(folder, tmp_path, ca
     assert list(table.columns) == ["\ufeff文件", "工作表", "行", "列", "县（市、区）", "问题", "类型"] \
         or list(table.columns) == data.PROBLEM_COLUMNS["zh"]
     assert table.iloc[0, 0] == "b.csv" and table.iloc[0, 2] == "3" and "新城区（610102）" not in table.iloc[0, 4]
-    assert table.iloc[0, 4] == "碑林区（610103）" and "130" in table.iloc[0, 5] and table.iloc[0, 6] == "错误"
+    assert table.iloc[0, 4] == "西安市碑林区（610103）" and "130" in table.iloc[0, 5] and table.iloc[0, 6] == "错误"
     # Fixed: the complete output is written again and the stale partial files go.
     csv_file(folder, "b.csv", "610103,2024,A1.1a,1,", "610103,2024,A2.3a,80,")
     assert run(capsys, "ingest", str(folder), "--out", str(out))[0] == 0
@@ -119,7 +119,7 @@ def test_one_countys_typo_loses_only_its_sheet(city_template, folder, tmp_path):
     units = result.units.set_index("region")
     assert units.loc["610103", "accepted"] == False and units.loc["610102", "accepted"] == True  # noqa: E712
     assert list(result.files_rejected) == [wb]
-    assert result.problems.errors[0].region == "碑林区（610103）"
+    assert result.problems.errors[0].region == "西安市碑林区（610103）"
 
 
 def test_one_countys_typo_in_a_city_csv_loses_only_that_county(folder, tmp_path):
@@ -298,10 +298,11 @@ def test_context_round_trip_to_certify(city_template, folder, tmp_path):
                       "government_debtors": 0, "rectification_rate": 85, "government_rectification_rate": 95,
                       "npl_ratio": 1.2},
            "610103": {"major_incident": "是", "npl_ratio": 2.0}}
-    fill(city_template, folder / "xian.xlsx", {"610102": {"A1.1a": "是"}}, ctx)
+    # 610103 fills one row (a sheet left wholly empty is 未填报: no rows, nothing to certify)
+    fill(city_template, folder / "xian.xlsx", {"610102": {"A1.1a": "是"}, "610103": {"A1.1a": "否"}}, ctx)
     out = tmp_path / "data-2024.csv"
     result = data.ingest(folder, "shaanxi-2020", out)
-    assert result.ok and result.context_out == tmp_path / "data-2024.context.csv"
+    assert result.ok and result.context_out == tmp_path / "data-2024.context.csv", result.summary("en")
     root = Path(__file__).resolve().parent.parent
     context = data.load_context([result.context_out, root / "data" / "demo" / "national_npl.csv"])
     assert context["region"].tolist() == ["610102", "610103"]  # 610104 left blank: no row
@@ -325,7 +326,8 @@ def test_bad_context_value_is_reported_and_left_out(city_template, folder, tmp_p
     assert result.context["region"].tolist() == ["610102"]
     assert result.context_out == tmp_path / "out.context.partial.csv"
     problem = result.problems.errors[0]
-    assert problem.sheet == data.CONTEXT_SHEET and problem.region == "碑林区（610103）" and "'120'" in problem.message
+    assert problem.sheet == data.CONTEXT_SHEET and problem.region == "西安市碑林区（610103）"
+    assert "'120'" in problem.message_en and "“120”" in problem.message
 
 
 def test_write_csv_to_an_xlsx_name_writes_a_workbook(tmp_path):

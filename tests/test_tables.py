@@ -36,3 +36,30 @@ def test_errors_name_the_file(tmp_path):
     empty.write_text("", encoding="utf-8")
     with pytest.raises(DataError, match="empty.csv: cannot be read as a table"):
         read_table(empty)
+
+
+def test_csv_big5_and_refusals(tmp_path):
+    p = tmp_path / "big5.csv"
+    p.write_bytes("指標,值\n臺北市信用報告,1\n".encode("big5"))
+    assert read_table(p).iloc[0, 0] == "臺北市信用報告"
+    amb = tmp_path / "amb.csv"
+    amb.write_bytes("a,b\n否,1\n".encode("gb18030"))  # fits GB18030 and Big5 equally well
+    with pytest.raises(DataError, match=r"amb\.csv.*gb18030.*big5"):
+        read_table(amb)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("a,b\n\xe9t\xe9,1\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"latin\.csv"):
+        read_table(latin)
+
+
+def test_excel_stray_far_cell_costs_nothing(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "value"])
+    wb.active.append(["x", 2])
+    wb.active["XFD1048576"] = " "  # formatted-looking stray cell: max_row/max_column are huge
+    p = tmp_path / "stray.xlsx"
+    wb.save(p)
+    frame = read_table(p)
+    assert list(frame.columns) == ["id", "value"] and frame.values.tolist() == [["x", "2"]]
