@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from test_data import one, problems_of
 
 from creditlab import cli, data
 from creditlab.errors import DataError
@@ -39,16 +40,6 @@ def csv_file(folder: Path, name: str, *rows: str, header: str = HEADER, encoding
     return path
 
 
-def problems_of(call, *args, **kwargs) -> list[str]:
-    with pytest.raises(DataError) as exc:
-        call(*args, **kwargs)
-    return exc.value.problems
-
-
-def one(lines: list[str], *parts: str) -> str:
-    hits = [p for p in lines if all(part in p for part in parts)]
-    assert len(hits) == 1, f"expected one line with {parts}, got:\n" + "\n".join(lines)
-    return hits[0]
 
 
 def _row_of(ws, criterion: str) -> int:
