@@ -139,6 +139,8 @@ def rank_cell(doc: dict[str, Any], lang: str = "zh") -> tuple[str, float]:
         return "—", 1e9
     words = pos.get("rank_zh" if lang == "zh" else "rank_en") or (
         f"第{pos['rank']}名" if lang == "zh" else f"#{pos['rank']}")  # results written before ties were named
+    if doc.get("is_park"):  # zones are ranked among the zones: say so beside the counties' ranks
+        words = f"开发区{words}" if lang == "zh" else f"{words} of zones"
     return str(words), float(pos["rank"]) + (1e6 if doc.get("is_park") else 0)
 
 
