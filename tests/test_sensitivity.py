@@ -700,6 +700,11 @@ def test_ranks_are_taken_among_counties_and_among_zones(sx):
     # Ranked are three of 西安市's counties and one of its zones: the words name the city, not the province.
     assert model.population(False) == "西安市3个县（市、区）"
     assert model.population(True, "en") == "the 1 development zone of Xi'an"
+    # A city scope declared by name or code reads in English as the county report's does.
+    by_name = S.prepare(sx, data, clean_context(codes), scope="西安市", zones=())
+    by_code = S.prepare(sx, data, clean_context(codes), scope="610100", zones=())
+    assert by_name.population(False, "en") == by_code.population(False, "en") == (
+        "the 3 counties (cities, districts) of Xi'an")
     res = model.monte_carlo("uniform", 0.2, 50, seed=2)
     assert res.draws.ranks[:, list(model.regions).index("KF610101")].max() == 1
 
