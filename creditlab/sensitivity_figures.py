@@ -26,7 +26,7 @@ from .errors import CreditlabError
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
 from .i18n import check_lang, fmt_num, tr
-from .points import rank_words
+from .points import is_tied, rank_words
 from .sensitivity import (
     SOBOL_N,
     SOBOL_OUTPUTS,
@@ -95,11 +95,15 @@ def rank_band_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
         error_x=dict(type="data", symmetric=False, array=s["rank_p95"] - s["median_rank"],
                      arrayminus=s["median_rank"] - s["rank_p05"], color=COLORS["band"], thickness=2, width=0),
         hovertemplate="%{y}: %{x}<extra></extra>"))
+    # The nominal rank in the words of the reports (并列第82名), ties within each population.
+    groups = s["is_park"].to_numpy() if "is_park" in s else None
+    tied = is_tied(s["nominal_rank"].to_numpy(), groups)
+    words = [rank_words(r, t, lang) for r, t in zip(s["nominal_rank"], tied, strict=True)]
     fig.add_trace(go.Scatter(
         x=s["nominal_rank"], y=names, mode="markers",
         name=_t(lang, "现行权重下的排名", "rank under the rubric's weights"),
-        marker=dict(color=COLORS["nominal"], symbol="diamond-open", size=8),
-        hovertemplate="%{y}: %{x}<extra></extra>"))
+        marker=dict(color=COLORS["nominal"], symbol="diamond-open", size=8), customdata=words,
+        hovertemplate="%{y}: %{customdata}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category", tickfont=dict(size=11))
     fig.update_xaxes(title=_t(lang, "排名（1为最好）", "rank (1 = best)"))
     fig.update_layout(height=_height(len(s)), legend=dict(orientation="h", y=1.0, yanchor="bottom"),

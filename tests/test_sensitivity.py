@@ -707,6 +707,14 @@ def test_ranks_are_taken_among_counties_and_among_zones(sx):
         "the 3 counties (cities, districts) of Xi'an")
     res = model.monte_carlo("uniform", 0.2, 50, seed=2)
     assert res.draws.ranks[:, list(model.regions).index("KF610101")].max() == 1
+    # The rank-band chart's nominal rank reads as the reports do: 并列第2名 for the tie, the zone 第1名.
+    from creditlab import sensitivity_figures as sf
+
+    band = sf.rank_band_figure(res.summary).data[1]
+    words = dict(zip(res.summary.sort_values(["is_park", "nominal_rank", "region"])["region"], band.customdata,
+                     strict=True))
+    assert words["610102"] == words["610103"] == "并列第2名" and words["KF610101"] == "第1名"
+    assert "%{customdata}" in band.hovertemplate
 
 
 def test_henan_exclusion_is_not_eligible_under_any_weights():
