@@ -49,7 +49,7 @@ import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from .certification import certify, evaluate_conditions
+from .certification import certify, evaluate_conditions, positive_verdict
 from .errors import DataError
 from .points import (
     compare,
@@ -195,10 +195,8 @@ class WeightModel:
         s = self.scores_for(w)
         ranks = self.ranks(s)[0]
         cert, fail = self.certification_for(w[None, :], s)
-        conds = self.rubric.certification.get("conditions") or []
         # certify()'s word for "every condition holds": eligible where all are exclusions (henan-2021).
-        ok = "eligible" if conds and all(c.get("kind") == "exclusion" for c in conds) else "certified"
-        verdict = np.where(cert[0], ok, np.where(fail[0], "not_certified", "undecided"))
+        verdict = np.where(cert[0], positive_verdict(self.rubric), np.where(fail[0], "not_certified", "undecided"))
         if self.excluded is not None:  # exclusions do not depend on the weights
             verdict = np.where(self.excluded, "not_eligible", verdict)
         nominal_rank = self.nominal_ranks()
