@@ -56,13 +56,6 @@ FIELD_LABELS = {
 _SCORE_FIELDS = {"mandatory_unmet", "total"}
 
 
-def passing_verdict(rubric: Rubric) -> str:
-    """The verdict when every condition holds: ``eligible`` where the conditions are only exclusions
-    (henan-2021: nothing excludes the region; certification is a separate decision), else ``certified``."""
-    conds = rubric.certification.get("conditions") or []
-    return "eligible" if conds and all(c.get("kind", "requirement") == "exclusion" for c in conds) else "certified"
-
-
 def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None = None) -> pd.DataFrame:
     """Verdict per region and year with every reason.
 
@@ -87,7 +80,7 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     excluded = detail[(detail["kind"] == "exclusion") & (detail["result"] == "fail")]
     n_excluded = out.set_index(["region", "year"]).index.isin(
         excluded.set_index(["region", "year"]).index)
-    ok = passing_verdict(rubric)
+    ok = positive_verdict(rubric)
     out["verdict"] = np.select([n_excluded, n_fail > 0, n_unknown > 0], ["not_eligible", "not_certified", "undecided"],
                                default=ok)
     mand = mandatory_status(rubric, scores)
@@ -96,6 +89,18 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     out = out.merge(unmet.rename("unmet_mandatory").reset_index(), on=["region", "year"], how="left")
     out["unmet_mandatory"] = out["unmet_mandatory"].apply(lambda v: v if isinstance(v, list) else [])
     return out[["region", "year", "verdict", "reasons", "reasons_en", "failed", "unknown", "unmet_mandatory"]]
+
+
+def exclusions_only(rubric: Rubric) -> bool:
+    """Whether the rubric's conditions are all exclusions (henan-2021): its verdicts are about
+    eligibility (eligible / not_eligible), not certification."""
+    conds = rubric.certification.get("conditions") or []
+    return bool(conds) and all(c.get("kind", "requirement") == "exclusion" for c in conds)
+
+
+def positive_verdict(rubric: Rubric) -> str:
+    """The verdict when every condition holds: ``eligible`` for exclusion-only rubrics, else ``certified``."""
+    return "eligible" if exclusions_only(rubric) else "certified"
 
 
 def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:

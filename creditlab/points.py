@@ -173,9 +173,15 @@ def population_area(codes: Iterable[str], units: pd.DataFrame, is_park: bool,
 
     A province-wide ranking (``area`` None) names the province only when every unit of the kind is
     ranked; when all ranked units lie in one city it names that city; otherwise :data:`REPORTED`.
-    ``units``: ``code, city, city_en (optional), is_park`` (creditlab.data.assessment_units)."""
-    if area is not None or units is None or not len(units):
+    ``units``: ``code, city, city_en (optional), is_park`` (creditlab.data.assessment_units).
+    A declared ``area`` that is a city of ``units`` gets its English name (榆林市 → Yulin), as when
+    the city is found from the codes: the same population reads the same in every output."""
+    if units is None or not len(units):
         return area, area
+    if area is not None:
+        named = units[units["city"].astype(str) == str(area)]
+        city_en = named["city_en"].iloc[0] if len(named) and "city_en" in named else None
+        return area, str(city_en) if isinstance(city_en, str) and city_en else area
     same = units[units["is_park"].astype(bool) == bool(is_park)]
     ranked = same[same["code"].astype(str).isin(set(map(str, codes)))]
     if len(ranked) and len(ranked) == len(same):

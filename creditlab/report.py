@@ -815,7 +815,7 @@ class CountyReport:
         for r in self.conditions().itertuples():
             label, _en, css = RESULT_LABELS.get(r.result, (r.result, r.result, "unknown"))
             if r.kind == "exclusion":  # the line reads as the source does and carries its own ✓/✗
-                items.append(f'<li><span class="{css}">{esc(r.line)}</span>：{esc(r.detail)}</li>')
+                items.append(f'<li><span class="{css}">{esc(r.line)}</span>{self.t("：", ": ")}{esc(r.detail)}</li>')
                 continue
             mark = {"pass": "✓", "fail": "✗"}.get(r.result, "?")
             if r.result == "unknown" and r.condition in no_context:

@@ -49,7 +49,7 @@ import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from .certification import certify, evaluate_conditions, passing_verdict
+from .certification import certify, evaluate_conditions, positive_verdict
 from .errors import DataError
 from .points import (
     compare,
@@ -123,7 +123,7 @@ class WeightModel:
     @property
     def passing(self) -> str:
         """certify()'s verdict when every condition holds (``certified``; ``eligible`` for henan-2021)."""
-        return passing_verdict(self.rubric)
+        return positive_verdict(self.rubric)
 
     @property
     def n_regions(self) -> int:

@@ -22,11 +22,12 @@ import plotly.graph_objects as go
 
 from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
 from .banner import banner_html, synthetic_roles
+from .certification import exclusions_only, positive_verdict
 from .errors import CreditlabError
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
 from .i18n import check_lang, fmt_num, tr
-from .points import rank_words
+from .points import is_tied, rank_words
 from .sensitivity import (
     SOBOL_N,
     SOBOL_OUTPUTS,
@@ -95,11 +96,15 @@ def rank_band_figure(summary: pd.DataFrame, lang: str = "zh") -> go.Figure:
         error_x=dict(type="data", symmetric=False, array=s["rank_p95"] - s["median_rank"],
                      arrayminus=s["median_rank"] - s["rank_p05"], color=COLORS["band"], thickness=2, width=0),
         hovertemplate="%{y}: %{x}<extra></extra>"))
+    # The nominal rank in the words of the reports (并列第82名), ties within each population.
+    groups = s["is_park"].to_numpy() if "is_park" in s else None
+    tied = is_tied(s["nominal_rank"].to_numpy(), groups)
+    words = [rank_words(r, t, lang) for r, t in zip(s["nominal_rank"], tied, strict=True)]
     fig.add_trace(go.Scatter(
         x=s["nominal_rank"], y=names, mode="markers",
         name=_t(lang, "现行权重下的排名", "rank under the rubric's weights"),
-        marker=dict(color=COLORS["nominal"], symbol="diamond-open", size=8),
-        hovertemplate="%{y}: %{x}<extra></extra>"))
+        marker=dict(color=COLORS["nominal"], symbol="diamond-open", size=8), customdata=words,
+        hovertemplate="%{y}: %{customdata}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category", tickfont=dict(size=11))
     fig.update_xaxes(title=_t(lang, "排名（1为最好）", "rank (1 = best)"))
     fig.update_layout(height=_height(len(s)), legend=dict(orientation="h", y=1.0, yanchor="bottom"),
@@ -286,21 +291,34 @@ def _scheme_words(p: dict[str, Any], lang: str) -> str:
               f"weights drawn from a Dirichlet distribution around the rubric's with concentration {c:g}")
 
 
-def certification_sentence(mc: MonteCarloResult, lang: str = "zh") -> str:
-    """How many regions' certification does and does not depend on the weights."""
+def certification_sentence(mc: MonteCarloResult, lang: str = "zh", exclusions: bool = False) -> str:
+    """How many regions' certification does and does not depend on the weights.
+
+    ``exclusions``: the rubric's conditions are only exclusions (henan-2021,
+    :func:`creditlab.certification.exclusions_only`): the verdicts are eligible / not eligible for
+    recommendation, and there is no score threshold."""
     s = mc.summary
     always = s[s["p_certified_min"] >= 1]
-    other_fail = s[s["other_conditions"] == "fail"]
+    excluded = s[s["nominal_verdict"] == "not_eligible"]  # 不具备推荐资格: never "not certified"
+    other_fail = s[(s["other_conditions"] == "fail") & (s["nominal_verdict"] != "not_eligible")]
     never = s[(s["p_certified_max"] <= 0) & (s["other_conditions"] != "fail")]
     between = s[(s["p_certified_max"] > 0) & (s["p_certified_min"] < 1) & s["p_certified"].notna()]
     unknown = s[s["p_certified"].isna()]
-    out = [_t(lang,
-              f"{len(always)}个地区在全部模拟中都符合认定条件；{len(never)}个在任何模拟中都达不到分数线；"
-              f"另有{len(other_fail)}个因其他认定条件（如必备条件、失信被执行人占比、不良贷款率）不符合而不能认定，"
-              "与权重无关。",
-              f"{len(always)} regions are certified in every draw; {len(never)} never reach the score threshold; "
-              f"{len(other_fail)} more fail another condition (mandatory rows, judgment defaulters, NPL ratio, …) "
-              "and cannot be certified whatever the weights.")]
+    if exclusions:
+        out = [_t(lang, f"{len(always)}个地区在全部模拟中都符合参评条件（不存在不得参与评价认定的情形）。",
+                  f"{len(always)} regions are eligible in every draw (no case excluding them applies).")]
+    else:
+        out = [_t(lang,
+                  f"{len(always)}个地区在全部模拟中都符合认定条件；{len(never)}个在任何模拟中都达不到分数线；"
+                  f"另有{len(other_fail)}个因其他认定条件（如必备条件、失信被执行人占比、不良贷款率）不符合而不能认定，"
+                  "与权重无关。",
+                  f"{len(always)} regions are certified in every draw; {len(never)} never reach the score threshold; "
+                  f"{len(other_fail)} more fail another condition (mandatory rows, judgment defaulters, NPL ratio, …) "
+                  "and cannot be certified whatever the weights.")]
+    if len(excluded):
+        out.append(_t(lang, f"{len(excluded)}个地区存在不得参与评价认定的情形，不具备推荐资格，与权重无关。",
+                      f"{len(excluded)} regions are not eligible for recommendation (a case excluding them from the "
+                      "evaluation applies), whatever the weights."))
     if len(between):
         b = between.sort_values("p_certified")
         items = [_t(lang, f"{r.name}（{_pct(r.p_certified)}）", f"{r.name} ({_pct(r.p_certified)})")
@@ -377,8 +395,10 @@ def sobol_convergence_sentence(result: SobolResult, lang: str = "zh") -> str:
 
 def _output_words(result: SobolResult, model: WeightModel, lang: str) -> str:
     name = model.names.get(result.region, result.region) if result.region else ""
+    counted = ("符合参评条件的地区数", "the number of eligible regions") if exclusions_only(model.rubric) else (
+        "符合认定条件的地区数", "the number of certified regions")
     return {
-        "n_certified": _t(lang, "符合认定条件的地区数", "the number of certified regions"),
+        "n_certified": _t(lang, *counted),
         "rank_shift": _t(lang, "平均排名变动", "the mean rank shift"),
         "score": _t(lang, f"{name}的得分", f"{name}'s score"),
         "rank": _t(lang, f"{name}的排名", f"{name}'s rank"),
@@ -426,18 +446,20 @@ def _moves(moves: list[tuple[str, float]], lang: str) -> str:
     return sep.join(f"{i} {v:+.1f}" for i, v in moves)
 
 
-def scenario_sentence(comp: pd.DataFrame, lang: str = "zh", passing: str = "certified") -> str:
+def scenario_sentence(comp: pd.DataFrame, lang: str = "zh", ok: str = "certified") -> str:
     """Named scenarios against the rubric's weights: certified counts and who changes.
 
-    ``passing``: the verdict counted (:attr:`WeightModel.passing`; ``eligible`` for henan-2021)."""
+    ``ok``: the verdict counted (:func:`creditlab.certification.positive_verdict`: ``eligible`` for
+    exclusion-only rubrics)."""
     nominal = comp[comp["scenario"] == "nominal"]
-    n0 = int((nominal["verdict"] == passing).sum())
-    out = [_t(lang, f"按现行权重，{n0}个地区符合认定条件。", f"Under the rubric's weights {n0} regions are certified.")]
+    n0 = int((nominal["verdict"] == ok).sum())
+    zh, en = VERDICT_WORDS[ok]
+    out = [_t(lang, f"按现行权重，{n0}个地区{zh}。", f"Under the rubric's weights {n0} regions are {en}.")]
     col = "scenario_zh" if lang == "zh" else "scenario_en"
     for _, g in comp[comp["scenario"] != "nominal"].groupby("scenario", sort=False):
-        n = int((g["verdict"] == passing).sum())
-        gained = g[(g["verdict"] == passing) & (g["nominal_verdict"] != passing)]
-        lost = g[(g["verdict"] != passing) & (g["nominal_verdict"] == passing)]
+        n = int((g["verdict"] == ok).sum())
+        gained = g[(g["verdict"] == ok) & (g["nominal_verdict"] != ok)]
+        lost = g[(g["verdict"] != ok) & (g["nominal_verdict"] == ok)]
         name = g[col].iloc[0]
         change = ""
         if len(gained):
@@ -603,8 +625,16 @@ class SensitivityReport:
                        f"变动后总分仍为{m.total:g}分。",
                        f"Scope: {scope_words}, {populations(m, 'en')} (each ranked among its own kind). "
                        f"The weights of the {level} vary, always rescaled to a total of {m.total:g} points.")
-        if m.has_certification:
-            n_cert = int((m.verdicts["verdict"] == m.passing).sum())
+        if m.has_certification and exclusions_only(m.rubric):
+            verdicts = m.verdicts["verdict"]
+            n_ok, n_out = int((verdicts == "eligible").sum()), int((verdicts == "not_eligible").sum())
+            lines += self.t(f"按现行权重，{n_ok}个地区符合参评条件，{n_out}个不具备推荐资格"
+                            "（存在不得参与评价认定的情形）；这些情形与权重无关。",
+                            f" Under the rubric's weights {n_ok} regions are eligible and {n_out} are not eligible "
+                            "for recommendation (a case excluding them applies); such cases do not depend on the "
+                            "weights.")
+        elif m.has_certification:
+            n_cert = int((m.verdicts["verdict"] == "certified").sum())
             thr = self.threshold
             thr_zh = f"（分数线{thr:g}分）" if thr is not None else ""
             lines += self.t(f"按现行权重，{n_cert}个地区符合全部认定条件{thr_zh}。",
@@ -635,8 +665,13 @@ class SensitivityReport:
 
     def _no_certification(self) -> str:
         name = self.model.rubric.name
-        text = self.t(f"评价标准{name}没有认定条件，本节从略。",
-                      f"Rubric {name} has no certification conditions; this section does not apply.")
+        if self.model.has_certification:  # conditions, but none on the score (henan-2021: exclusions only)
+            text = self.t(f"评价标准{name}没有分数线：权重调整不能改变认定或参评结果，本节从略。",
+                          f"Rubric {name} has no score threshold: no reweighting changes a verdict; this section "
+                          "does not apply.")
+        else:
+            text = self.t(f"评价标准{name}没有认定条件，本节从略。",
+                          f"Rubric {name} has no certification conditions; this section does not apply.")
         return _wrap(f"<p>{esc(text)}</p>")
 
     def certification_html(self) -> str:
@@ -652,7 +687,9 @@ class SensitivityReport:
                 self.t("认定概率", "P(certified)"), self.t("得分5%–95%区间", "Score 5–95 %")]
         body = table(cols, rows, numeric=(1, 3, 4)) if rows else ""
         head = self.t("认定结果对权重的敏感程度", "How much certification depends on the weights")
-        return _wrap(f"<h2>{esc(head)}</h2><p>{esc(certification_sentence(self.mc, self.lang))}</p>" + body)
+        return _wrap(f"<h2>{esc(head)}</h2><p>"
+                     f"{esc(certification_sentence(self.mc, self.lang, exclusions_only(self.model.rubric)))}</p>"
+                     + body)
 
     def certification_figure(self) -> go.Figure | None:
         return certification_figure(self.mc.summary, self.lang) if self.model.has_certification else None
@@ -715,6 +752,7 @@ def scenarios_html(model: WeightModel, scenarios: list[Scenario], lang: str = "z
     if not scenarios:
         return _wrap(f"<p>{esc(tr('没有为该评价标准定义命名方案。', 'No named scenarios for this rubric.', lang))}</p>")
     comp = model.compare_scenarios(scenarios)
+    ok = positive_verdict(model.rubric)
     col = "scenario_zh" if lang == "zh" else "scenario_en"
     rows = []
     for sid, g in comp.groupby("scenario", sort=False):
@@ -723,14 +761,14 @@ def scenarios_html(model: WeightModel, scenarios: list[Scenario], lang: str = "z
             note = tr("评价标准原有权重", "the rubric's own weights", lang)
         else:
             note = sc.note_zh if lang == "zh" else sc.note_en
-        rows.append([g[col].iloc[0], note, int((g["verdict"] == model.passing).sum()),
+        rows.append([g[col].iloc[0], note, int((g["verdict"] == ok).sum()),
                      int(g["verdict_changed"].sum()), fmt_num(float(g["rank_change"].abs().mean()), 1)])
-    cols = [tr("方案", "Scenario", lang), tr("说明", "What it does", lang), tr("认定数", "Certified", lang),
+    count = ("参评资格数", "Eligible") if ok == "eligible" else ("认定数", "Certified")
+    cols = [tr("方案", "Scenario", lang), tr("说明", "What it does", lang), tr(*count, lang),
             tr("结果改变", "Verdicts changed", lang), tr("平均排名变动", "Mean rank change", lang)]
     return (f"<style>{COMPONENT_CSS}</style>"
             + _wrap(f"<h2>{esc(tr('命名方案比较', 'Named scenarios', lang))}</h2>"
-                    f"<p>{esc(scenario_sentence(comp, lang, model.passing))}</p>"
-                    + table(cols, rows, numeric=(2, 3, 4))))
+                    f"<p>{esc(scenario_sentence(comp, lang, ok))}</p>" + table(cols, rows, numeric=(2, 3, 4))))
 
 
 def populations(model: WeightModel, lang: str = "zh") -> str:
@@ -742,13 +780,15 @@ def populations(model: WeightModel, lang: str = "zh") -> str:
 def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> str:
     """A sentence and a table of the verdicts and ranks that change under ``weights``."""
     e = model.evaluate(weights)
-    n0 = int((e["nominal_verdict"] == model.passing).sum())
-    n1 = int((e["verdict"] == model.passing).sum())
+    ok = positive_verdict(model.rubric)  # eligible for exclusion-only rubrics (henan-2021)
+    n0 = int((e["nominal_verdict"] == ok).sum())
+    n1 = int((e["verdict"] == ok).sum())
     changed = e[e["verdict_changed"]]
     shift = float(e["rank_change"].abs().mean())
-    text = tr(f"调整后{n1}个地区符合认定条件（现行权重下{n0}个），{len(changed)}个地区的认定结果改变，"
+    zh, en = VERDICT_WORDS[ok]
+    text = tr(f"调整后{n1}个地区{zh}（现行权重下{n0}个），{len(changed)}个地区的认定结果改变，"
               f"排名平均变动{fmt_num(shift, 1)}位。",
-              f"Under these weights {n1} regions are certified ({n0} under the rubric's weights); {len(changed)} "
+              f"Under these weights {n1} regions are {en} ({n0} under the rubric's weights); {len(changed)} "
               f"verdicts change and ranks move {fmt_num(shift, 1)} places on average.", lang)
     moved = e.reindex(e["rank_change"].abs().sort_values(ascending=False).index).head(10)
     moved = moved[moved["rank_change"] != 0]

@@ -92,7 +92,9 @@ def test_population_words_name_what_is_ranked():
     assert P.population_words(5, False, area) == "全省已报送数据的5个县（市、区）"
     assert P.population_words(5, False, area, "en") == (
         "the 5 counties (cities, districts) of the province that reported data")
-    assert P.population_area(xian, units, False, "宝鸡市") == ("宝鸡市", "宝鸡市")  # a declared area stands
+    # A declared area stands, and reads in English as a found one does (宝鸡市 → Baoji, not 宝鸡市).
+    assert P.population_area(xian, units, False, "宝鸡市") == ("宝鸡市", "Baoji")
+    assert P.population_area(xian, units, False, "") == ("", "")  # a selection: no area name
 
 
 def test_a_unit_that_reported_nothing_is_not_ranked_in_the_weight_model(sx):

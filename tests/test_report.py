@@ -272,6 +272,11 @@ def test_henan_exclusion_reads_as_the_source_in_the_report(tmp_path: Path) -> No
         set())).certification_html() for c in codes)
     assert "符合参评条件" in ok and "三年内未发生重特大安全生产事故 ✓" in ok and "符合</span>" not in ok
     assert "不具备推荐资格" in hit and "三年内发生重特大安全生产事故 ✗" in hit and "不符合认定条件" not in hit
+    en = report.CountyReport(ev, report.check_params(
+        _ns(region=codes[1], year=2022, rubric="henan-2021", data=str(tmp_path / "d.csv"),
+            context=str(tmp_path / "c.csv"), language="en"), set())).certification_html()
+    assert "not eligible for recommendation" in en
+    assert "work-safety accident within three years ✗</span>: major safety accident" in en and "：" not in en
 
 
 # --- issue 11: real and synthetic never mix; no data is not zero; chart text is text ----------------

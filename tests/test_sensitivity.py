@@ -700,8 +700,21 @@ def test_ranks_are_taken_among_counties_and_among_zones(sx):
     # Ranked are three of 西安市's counties and one of its zones: the words name the city, not the province.
     assert model.population(False) == "西安市3个县（市、区）"
     assert model.population(True, "en") == "the 1 development zone of Xi'an"
+    # A city scope declared by name or code reads in English as the county report's does.
+    by_name = S.prepare(sx, data, clean_context(codes), scope="西安市", zones=())
+    by_code = S.prepare(sx, data, clean_context(codes), scope="610100", zones=())
+    assert by_name.population(False, "en") == by_code.population(False, "en") == (
+        "the 3 counties (cities, districts) of Xi'an")
     res = model.monte_carlo("uniform", 0.2, 50, seed=2)
     assert res.draws.ranks[:, list(model.regions).index("KF610101")].max() == 1
+    # The rank-band chart's nominal rank reads as the reports do: 并列第2名 for the tie, the zone 第1名.
+    from creditlab import sensitivity_figures as sf
+
+    band = sf.rank_band_figure(res.summary).data[1]
+    words = dict(zip(res.summary.sort_values(["is_park", "nominal_rank", "region"])["region"], band.customdata,
+                     strict=True))
+    assert words["610102"] == words["610103"] == "并列第2名" and words["KF610101"] == "第1名"
+    assert "%{customdata}" in band.hovertemplate
 
 
 def test_henan_exclusion_is_not_eligible_under_any_weights():
@@ -720,6 +733,36 @@ def test_henan_exclusion_is_not_eligible_under_any_weights():
     # Counts count henan's passing verdict (eligible), not a 'certified' it never gives.
     assert model.passing == "eligible"
     assert "调整后1个地区" in sf.explorer_html(model, model.nominal)
+
+
+def test_henan_sensitivity_report_speaks_of_eligibility_not_certification():
+    from creditlab import sensitivity_figures as sf
+
+    hn = load_rubric("henan-2021")
+    codes = ["610102", "610103", "610104"]
+    data = pd.DataFrame([(c, 2022, cid, 60.0 + 10 * i + (k % 3)) for i, c in enumerate(codes)
+                         for k, cid in enumerate(hn.criteria["id"])], columns=["region", "year", "criterion", "value"])
+    flags = ["major_safety_accident_3y", "major_pollution_accident_3y", "energy_target_missed",
+             "statistical_fraud", "government_is_debtor"]
+    ctx = pd.DataFrame([{"region": c, "year": 2022, **{f: False for f in flags}} for c in codes])
+    ctx.loc[1, "major_safety_accident_3y"] = True
+    model = S.prepare(hn, data, ctx, zones=())
+    params = {"language": "zh", "scope": "province", "scheme": "uniform", "spread": 0.25, "n_draws": 20,
+              "seed": 1, "sobol_n": 16, "sobol_output": "n_certified", "bounds": 0.5}
+    zh = sf.SensitivityReport(model=model, params=params, synthetic=False)
+    en = sf.SensitivityReport(model=model, params={**params, "language": "en"}, synthetic=False)
+    # Two counties are eligible (not "0 certified"), one is 不具备推荐资格 — not "fails another condition".
+    assert "按现行权重，2个地区符合参评条件，1个不具备推荐资格" in zh.header_html()
+    assert "2 regions are eligible and 1 are not eligible for recommendation" in en.header_html()
+    text = zh.certification_html()
+    assert "2个地区在全部模拟中都符合参评条件" in text and "1个地区存在不得参与评价认定的情形，不具备推荐资格" in text
+    assert "不能认定" not in text and "分数线" not in text
+    assert "2 regions are eligible in every draw" in en.certification_html()
+    assert "cannot be certified" not in en.certification_html()
+    assert "没有分数线" in zh.tipping_html() and "没有认定条件" not in zh.tipping_html()  # it has conditions
+    assert "符合参评条件的地区数" in zh.sobol_html()
+    explorer = sf.explorer_html(model, model.nominal, "zh")
+    assert "调整后2个地区符合参评条件（现行权重下2个）" in explorer
 
 
 def test_real_data_without_context_leaves_the_context_conditions_unknown(tmp_path):
