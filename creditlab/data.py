@@ -1997,7 +1997,11 @@ def _issue(p: Problem, region: str = "") -> Problem:
 
 def _with_regions(problems: list[Any], rows: pd.DataFrame, chunks: list[_Chunk], names: dict[str, str]
                   ) -> list[Problem]:
-    """Problems about some of ``rows`` (duplicates), each with the region of the row it names."""
+    """Problems about some of ``rows`` (duplicates, a value's warning), each with the region of the row it
+    names; only the rows the problems name are looked at (a warning about one row of a 50 MB file)."""
+    if not problems:
+        return []
+    rows = rows[rows["_row"].isin({p.row for p in problems})]
     region_at = {(chunks[c].file, chunks[c].sheet, int(r)): g
                  for c, r, g in rows[["_chunk", "_row", "region"]].itertuples(index=False)}
     return [_issue(p, _region_label(region_at.get((p.file, p.sheet, p.row), ""), names)) for p in problems]
@@ -2013,7 +2017,9 @@ def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], name
     meta = metas.get(str(path), {})
     probs = probs + (_meta_problems(str(path), meta, rub) if meta else [])
     # Warnings (values normalised, a sheet left empty: 未填报, stray cells) are said, and leave nothing out.
-    issues.extend(_issue(p, _region_label(p.sheet, names) if p.sheet in names else "")
+    # (未填报 carries its bare code, for attrs["not_reported"]: the problems file names the county.)
+    issues.extend(dataclasses.replace(p, region=_region_label(p.region, names)) if p.region in names
+                  else _issue(p, _region_label(p.sheet, names) if p.sheet in names else "")
                   for p in probs if p.severity != "error")
     probs = [p for p in probs if p.severity == "error"]
     empty = raw.iloc[:0].assign(region="")
@@ -2033,7 +2039,8 @@ def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], name
     if raw.empty:
         return empty, ctx, seen
     frame, vprobs = _validate(raw, chunks, rub, known, parks)
-    issues.extend(_issue(p) for p in vprobs if p.severity != "error")
+    issues.extend(_with_regions([p for p in vprobs if p.severity != "error"], raw.assign(region=_strip(raw, "region")),
+                                chunks, names))
     vprobs = _errors(vprobs)
     if not vprobs:
         return frame, ctx, seen
@@ -2092,7 +2099,8 @@ def _ingest_context(ctx_raw: list[pd.DataFrame], chunks: list[_Chunk], known: se
         return None
     raw = pd.concat(ctx_raw, ignore_index=True)
     frame, probs = _validate_context(raw, chunks, known)
-    issues.extend(_issue(p) for p in probs if p.severity != "error")
+    issues.extend(_with_regions([p for p in probs if p.severity != "error"], raw.assign(region=_strip(raw, "region")),
+                                chunks, names))
     if _errors(probs):  # find the rows at fault: only here, one row at a time
         good = np.ones(len(raw), dtype=bool)
         for i in range(len(raw)):

@@ -109,6 +109,20 @@ def test_rejected_file_leaves_the_complete_output_untouched(folder, tmp_path, ca
     assert set(data.load_data(out)["region"]) == {"610102", "610103"}
 
 
+def test_problems_file_names_the_county_of_every_note_by_name_and_code(city_template, folder, tmp_path):
+    # A fraction for a rate, full-width digits (CSV), a sheet left empty (workbook): notes, each with its county.
+    csv_file(folder, "a.csv", "610102,2024,A2.3a,0.85,", "610102,2024,A2.4a,８５,")
+    fill(city_template, folder / "xian.xlsx", {"610103": {"A1.1a": "是"}, "610104": {}})
+    csv_file(folder, "b.csv", "610111,2024,A2.3a,130,")  # one error: the problems file is written
+    out = tmp_path / "out.csv"
+    data.ingest(folder, "shaanxi-2020", out, lang="zh")
+    table = pd.read_csv(tmp_path / "out.problems.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    notes = table[table["类型"] == "提示"].set_index("列")["县（市、区）"]
+    assert notes["D (value)"].tolist() == ["西安市新城区（610102）"] * 2
+    empty = table[table["工作表"] == "610104"]
+    assert empty["县（市、区）"].tolist() == ["西安市莲湖区（610104）"] and "未填报" in empty["问题"].iloc[0]
+
+
 def test_one_countys_typo_loses_only_its_sheet(city_template, folder, tmp_path):
     wb = fill(city_template, folder / "xian.xlsx",
               {"610102": {"A1.1a": "是"}, "610103": {"A1.1a": "是", "A2.3a": 130}, "610104": {"A1.1a": "否"}})
