@@ -1760,7 +1760,26 @@ def _read_context_sheet(path: Path, meta: dict[str, str], chunk: int
     raw = raw.assign(year=meta.get("year", ""), _chunk=chunk, _row=np.array([i for i, _r in body], dtype=int))
     ch.columns.update({f: f"{_col(j + 1)} ({f})" for f, j in cols.items() if f != "region"})
     filled = (raw[fields] != "").any(axis=1) if len(raw) else pd.Series(dtype=bool)
-    return raw[filled].reset_index(drop=True), ch, []
+    # Rows are matched to regions by the code in column A, which a person can overtype: a code that is
+    # not one of this template's regions, or that no longer matches the row's name (column B), would file
+    # one county's context under another (as a renamed region sheet would), so the row is left out.
+    names = pd.Series([r.get(1, "").strip() for _i, r in body], dtype=str)
+    expected = raw["region"].map(_region_names())
+    listed = {c for c in meta.get("regions", "").split(",") if c}
+    renamed = (names != "") & expected.notna() & (names != expected)
+    foreign = (raw["region"] != "") & ~raw["region"].isin(listed) if listed else pd.Series(False, index=raw.index)
+    wrong = filled & (renamed | foreign)
+    problems = [Problem(file, sheet, int(raw.at[i, "_row"]), f"A ({_CONTEXT_KEYS[0][1]})",
+                        f"区划代码“{_q(raw.at[i, 'region'])}”" + (f"与本行名称“{_q(names[i])}”不一致" if renamed[i]
+                                                            else "不是本模板的区县")
+                        + "：请勿改动A、B两列（该行的认定条件未读入）",
+                        f"the region code {_q(raw.at[i, 'region'])} " + (
+                            f"does not match the row's name {_q(names[i])}" if renamed[i]
+                            else "is not one of this template's regions")
+                        + ": do not change columns A and B (the row's context was not read)",
+                        region=_who(raw.at[i, "region"])[0])
+                for i in raw.index[wrong]]
+    return raw[filled & ~wrong].reset_index(drop=True), ch, problems
 
 
 def _validation_error(vtype: str, f1: str, f2: str) -> str:

@@ -331,6 +331,27 @@ def test_context_round_trip_to_certify(city_template, folder, tmp_path):
     assert "C3" in verdicts.loc["610103", "failed"]
 
 
+@pytest.mark.parametrize(("code", "name", "words"), [("610104", "西安市碑林区", "与本行名称“西安市碑林区”不一致"),
+                                                     ("610111", None, "不是本模板的区县")])
+def test_a_context_row_whose_code_was_overtyped_is_not_filed_under_another_county(
+        city_template, folder, tmp_path, code, name, words):
+    ctx = {"610102": {"major_incident": "否"}, "610103": {"major_incident": "是"}}
+    path = fill(city_template, folder / "xian.xlsx", {"610102": {"A1.1a": "是"}, "610103": {"A1.1a": "否"}}, ctx)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[data.CONTEXT_SHEET]
+    row = next(c.row for c in ws["A"] if c.value == "610103")
+    ws.protection.sheet = False  # the county unprotects the sheet and overtypes 碑林区's code
+    ws[f"A{row}"], ws[f"B{row}"] = code, name
+    wb.save(path)
+    out = tmp_path / "data-2024.csv"
+    result = data.ingest(folder, "shaanxi-2020", out, lang="zh")
+    assert not result.ok and not (tmp_path / "data-2024.context.csv").exists()
+    bad = next(p.text("zh") for p in result.problems.errors if "认定条件" in p.text("zh"))
+    assert f"第{row}行" in bad and words in bad
+    partial = pd.read_csv(tmp_path / "data-2024.context.partial.csv", dtype=str)
+    assert partial["region"].tolist() == ["610102"]  # 碑林区's context filed under nobody else
+
+
 def test_bad_context_value_is_reported_and_left_out(city_template, folder, tmp_path):
     fill(city_template, folder / "xian.xlsx", {"610102": {"A1.1a": "是"}},
          {"610102": {"npl_ratio": 1.1}, "610103": {"rectification_rate": 120}})
