@@ -120,6 +120,16 @@ def _raise(problems: list[Problem], what: str, lang: str | None = None) -> None:
     pb.raise_if_any()
 
 
+class _Found(list):
+    """The problems of one validation, and the positions of every row an error is about (``bad``: all of
+    them, where a message lists only the first rows), so ingest can leave out exactly the units holding
+    one in a single vectorised pass (not by validating each of a million units again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad: list[np.ndarray] = []
+
+
 @dataclass
 class _Chunk:
     """One table read from a file: a CSV or one sheet, with the labels of its columns."""
@@ -784,6 +794,8 @@ def _report(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], mask: Any
     idx = np.flatnonzero(np.asarray(mask, dtype=bool))
     if not len(idx):
         return
+    if severity == "error" and isinstance(out, _Found):
+        out.bad.append(idx)
     gid = _group_ids([t["_chunk"], *(t[c] for c in by)], idx)
     rows = t["_row"].to_numpy()[idx]
     for g in range(min(int(gid.max()) + 1, MAX_GROUPS)):
@@ -892,7 +904,7 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
     """Check every row at once; return the typed frame (with _chunk/_row) and the problems (errors and
     warnings, each naming the county by name and code)."""
     spec = _value_spec(rubric)
-    p: list[Problem] = []
+    p = _Found()
     t = raw
     region = _regions(p, t, chunks, known)
     year_raw = _strip(raw, "year")
@@ -993,7 +1005,11 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
 
     keys_ok = (region != "") & region.isin(known) & year_ok & crit_ok
     out = t.assign(year=year.where(year_ok, 0).astype("int64"), evidence=_strip(raw, "evidence"))
-    p += _duplicates(out[keys_ok], chunks)
+    dups = _duplicates(out[keys_ok], chunks)
+    if dups:
+        p += dups
+        p.bad.append(np.flatnonzero(keys_ok.to_numpy())[
+            out[keys_ok].duplicated(["region", "year", "criterion"], keep=False).to_numpy()])
     return out[[*COLUMNS, "_chunk", "_row"]], p
 
 
@@ -2057,16 +2073,27 @@ def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], name
         issues.extend(_issue(p) for p in cprobs)
     if raw.empty:
         return empty, ctx, seen
-    frame, vprobs = _validate(raw, chunks, rub, known, parks)
-    issues.extend(_with_regions([p for p in vprobs if p.severity != "error"], raw.assign(region=_strip(raw, "region")),
-                                chunks, names))
-    vprobs = _errors(vprobs)
+    frame, found = _validate(raw, chunks, rub, known, parks)
+    region = _strip(raw, "region")
+    located = raw[["_chunk", "_row"]].assign(region=region)  # for the county column of the problems file
+    issues.extend(_with_regions([p for p in found if p.severity != "error"], located, chunks, names))
+    vprobs = _errors(found)
     if not vprobs:
         return frame, ctx, seen
-    # Some rows are wrong: the units (region of a sheet) the problems point at are validated one by one
-    # so that only those go; the rest is validated again as a whole, and if the problems did not point
-    # at every bad row (a problem listing only its first rows), every unit is validated on its own.
-    region = _strip(raw, "region")
+    del frame
+    # The units (region of a sheet) holding a row an error is about go, the rest is validated once more.
+    if getattr(found, "bad", None):
+        chunk = raw["_chunk"].to_numpy(np.int64)
+        gid = pd.factorize(region)[0].astype(np.int64) * (int(chunk.max()) + 1) + chunk
+        keep = ~np.isin(gid, np.unique(gid[np.concatenate(found.bad)]))
+        del gid, chunk
+        part, rprobs = _validate(raw[keep], chunks, rub, known, parks) if keep.any() else (empty, [])
+        if not _errors(rprobs):
+            issues.extend(_with_regions(vprobs, located, chunks, names))
+            return part, ctx, seen
+    # Otherwise (not expected): the units the problems point at are validated one by one so that only
+    # those go; the rest is validated again as a whole, and if the problems did not point at every bad
+    # row (a problem listing only its first rows), every unit is validated on its own.
     groups = raw.groupby([raw["_chunk"], region], sort=False).indices
     where = raw["_chunk"].map(lambda c: (chunks[c].file, chunks[c].sheet))
     unit_of_row = {(w, int(r)): (c, g) for w, r, c, g in zip(where, raw["_row"], raw["_chunk"], region, strict=True)}
