@@ -241,8 +241,10 @@ def test_bad_selection_is_refused_before_anything_runs(shared: DemoBatch, tmp_pa
     for regions in (["../../etc"], ["61010x"], ["999999"]):
         with pytest.raises(batch.BatchError):
             batch.run_reports(YEAR, regions, out=tmp_path, jobs=0, progress=False, **shared.inputs())
-    with pytest.raises(batch.BatchError, match="no counties"):
+    with pytest.raises(batch.BatchError, match="找不到城市 '不存在市' 的区县"):  # Chinese by default
         batch.run_reports(YEAR, city="不存在市", out=tmp_path, jobs=0, progress=False, **shared.inputs())
+    with pytest.raises(batch.BatchError, match="no counties"):
+        batch.run_reports(YEAR, city="不存在市", out=tmp_path, jobs=0, progress=False, lang="en", **shared.inputs())
     assert not list((tmp_path / str(YEAR)).glob("*.html"))
 
 
