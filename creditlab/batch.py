@@ -51,6 +51,7 @@ from typing import Any
 from .errors import CreditlabError
 from .i18n import tr
 from .problems import default_lang
+from .years import year_problem
 
 KERNEL_NAME = "creditlab"
 ENGINE_NAME = "creditlab-warm"
@@ -495,8 +496,8 @@ class Summary:
         return "\n".join(lines)
 
 
-def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, city: str | None = None
-                   ) -> tuple[list[str], list[str]]:
+def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, city: str | None = None,
+                   lang: str = "en") -> tuple[list[str], list[str]]:
     """The region codes to report on and those without data for ``year``.
 
     Explicit ``regions`` are checked (format, and present in the regions/zones tables) and all
@@ -512,11 +513,12 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
         codes = []
         for r in regions:
             try:
-                code = check_region_code(str(r))
+                code = check_region_code(str(r), lang)
             except ReportError as exc:
                 raise BatchError(str(exc)) from None
             if code not in known:
-                raise BatchError(f"unknown region {code!r}: not in the regions or zones tables")
+                raise BatchError(tr(f"未知区划代码 {code!r}（不在 regions.csv 或 zones.csv 中）",
+                                    f"unknown region {code!r}: not in the regions or zones tables", lang))
             if code not in codes:
                 codes.append(code)
         return codes, []
@@ -525,7 +527,7 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
         sel = units[(units["city"] == c) | (units["city"].str.removesuffix("市") == c.removesuffix("市"))
                     | (units["city_code"] == c)]
         if sel.empty:
-            raise BatchError(f"no counties found for city {city!r}")
+            raise BatchError(tr(f"找不到城市 {city!r} 的区县", f"no counties found for city {city!r}", lang))
     else:
         sel = units
     codes = list(sel["code"])
@@ -597,14 +599,15 @@ def save_manifest(year_dir: Path, manifest: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def _lock(year_dir: Path) -> Iterator[None]:
+def _lock(year_dir: Path, lang: str = "en") -> Iterator[None]:
     """One batch at a time per year folder (two would fight over the manifest)."""
     fh = open(year_dir / ".lock", "w")  # noqa: SIM115 - held for the whole run
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BatchError(f"another creditlab reports run is using {year_dir}") from None
+            raise BatchError(tr(f"另一个 creditlab reports 正在使用 {year_dir}，请等它结束",
+                                f"another creditlab reports run is using {year_dir}", lang)) from None
         yield
     finally:
         fh.close()
@@ -655,9 +658,11 @@ def _run_reports(
     t0 = time.perf_counter()
     check_lang(lang)
     if scope not in report.SCOPES:
-        raise BatchError(f"scope must be one of {', '.join(report.SCOPES)}")
-    if not isinstance(year, int) or not 1949 <= year <= 2100:
-        raise BatchError(f"year {year!r} is not a plausible evaluation year")
+        raise BatchError(tr(f"scope 应为 {'、'.join(report.SCOPES)} 之一", f"scope must be one of "
+                            f"{', '.join(report.SCOPES)}", lang))
+    bad_year = year_problem(year, lang)  # the one range of years (creditlab.years), as template and ingest
+    if bad_year:
+        raise BatchError(bad_year)
     notebook = Path(notebook or report.NOTEBOOK).resolve()
     if not notebook.is_file():
         raise BatchError(f"notebook {notebook} not found")
@@ -665,14 +670,26 @@ def _run_reports(
     if regions:  # refuse malformed codes before any work (they would become file names)
         for r in regions:
             try:
-                report.check_region_code(str(r))
+                report.check_region_code(str(r), lang)
             except report.ReportError as exc:
                 raise BatchError(str(exc)) from None
-    inputs = report.resolve_inputs(rubric, data, context)
-    year_dir = Path(out or reports_dir()).resolve() / str(year)
-    year_dir.mkdir(parents=True, exist_ok=True)
+    inputs = report.resolve_inputs(rubric, data, context, lang=lang)
+    root = Path(out or reports_dir()).resolve()
+    year_dir = root / str(year)
+    existing = next((p for p in (year_dir, *year_dir.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():  # --out x.xlsx, or under a file
+        raise BatchError(tr(f"无法写入报告文件夹 {root}：{existing} 是文件，不是文件夹（--out 应为文件夹）",
+                            f"cannot write the reports folder {root}: {existing} is a file, not a folder "
+                            "(--out names a folder)", lang))
+    try:
+        year_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if disk_full(exc):
+            raise
+        raise BatchError(tr(f"无法创建报告文件夹 {year_dir}：{exc.strerror or exc}",
+                            f"cannot create the reports folder {year_dir}: {exc.strerror or exc}", lang)) from None
     summary = Summary(year, year_dir)
-    with _lock(year_dir):
+    with _lock(year_dir, lang):
         key = report.inputs_key(inputs)
         ev = report.evaluate(inputs, key)
         have = ev.data_years()
@@ -682,7 +699,7 @@ def _run_reports(
                                 f"有数据的年份：{listed or '无'}",
                                 f"no indicator data for {year}: no report generated; years with data: "
                                 f"{listed or 'none'}", lang))
-        codes, summary.no_data = select_regions(ev, year, regions, city)
+        codes, summary.no_data = select_regions(ev, year, regions, city, lang)
         notebook_sha = report.sha256_file(notebook)
         manifest = load_manifest(year_dir)
         entries = manifest["regions"]

@@ -120,6 +120,16 @@ def _raise(problems: list[Problem], what: str, lang: str | None = None) -> None:
     pb.raise_if_any()
 
 
+class _Found(list):
+    """The problems of one validation, and the positions of every row an error is about (``bad``: all of
+    them, where a message lists only the first rows), so ingest can leave out exactly the units holding
+    one in a single vectorised pass (not by validating each of a million units again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad: list[np.ndarray] = []
+
+
 @dataclass
 class _Chunk:
     """One table read from a file: a CSV or one sheet, with the labels of its columns."""
@@ -784,6 +794,8 @@ def _report(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], mask: Any
     idx = np.flatnonzero(np.asarray(mask, dtype=bool))
     if not len(idx):
         return
+    if severity == "error" and isinstance(out, _Found):
+        out.bad.append(idx)
     gid = _group_ids([t["_chunk"], *(t[c] for c in by)], idx)
     rows = t["_row"].to_numpy()[idx]
     for g in range(min(int(gid.max()) + 1, MAX_GROUPS)):
@@ -892,7 +904,7 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
     """Check every row at once; return the typed frame (with _chunk/_row) and the problems (errors and
     warnings, each naming the county by name and code)."""
     spec = _value_spec(rubric)
-    p: list[Problem] = []
+    p = _Found()
     t = raw
     region = _regions(p, t, chunks, known)
     year_raw = _strip(raw, "year")
@@ -993,7 +1005,11 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
 
     keys_ok = (region != "") & region.isin(known) & year_ok & crit_ok
     out = t.assign(year=year.where(year_ok, 0).astype("int64"), evidence=_strip(raw, "evidence"))
-    p += _duplicates(out[keys_ok], chunks)
+    dups = _duplicates(out[keys_ok], chunks)
+    if dups:
+        p += dups
+        p.bad.append(np.flatnonzero(keys_ok.to_numpy())[
+            out[keys_ok].duplicated(["region", "year", "criterion"], keep=False).to_numpy()])
     return out[[*COLUMNS, "_chunk", "_row"]], p
 
 
@@ -1760,7 +1776,26 @@ def _read_context_sheet(path: Path, meta: dict[str, str], chunk: int
     raw = raw.assign(year=meta.get("year", ""), _chunk=chunk, _row=np.array([i for i, _r in body], dtype=int))
     ch.columns.update({f: f"{_col(j + 1)} ({f})" for f, j in cols.items() if f != "region"})
     filled = (raw[fields] != "").any(axis=1) if len(raw) else pd.Series(dtype=bool)
-    return raw[filled].reset_index(drop=True), ch, []
+    # Rows are matched to regions by the code in column A, which a person can overtype: a code that is
+    # not one of this template's regions, or that no longer matches the row's name (column B), would file
+    # one county's context under another (as a renamed region sheet would), so the row is left out.
+    names = pd.Series([r.get(1, "").strip() for _i, r in body], dtype=str)
+    expected = raw["region"].map(_region_names())
+    listed = {c for c in meta.get("regions", "").split(",") if c}
+    renamed = (names != "") & expected.notna() & (names != expected)
+    foreign = (raw["region"] != "") & ~raw["region"].isin(listed) if listed else pd.Series(False, index=raw.index)
+    wrong = filled & (renamed | foreign)
+    problems = [Problem(file, sheet, int(raw.at[i, "_row"]), f"A ({_CONTEXT_KEYS[0][1]})",
+                        f"区划代码“{_q(raw.at[i, 'region'])}”" + (f"与本行名称“{_q(names[i])}”不一致" if renamed[i]
+                                                            else "不是本模板的区县")
+                        + "：请勿改动A、B两列（该行的认定条件未读入）",
+                        f"the region code {_q(raw.at[i, 'region'])} " + (
+                            f"does not match the row's name {_q(names[i])}" if renamed[i]
+                            else "is not one of this template's regions")
+                        + ": do not change columns A and B (the row's context was not read)",
+                        region=_who(raw.at[i, "region"])[0])
+                for i in raw.index[wrong]]
+    return raw[filled & ~wrong].reset_index(drop=True), ch, problems
 
 
 def _validation_error(vtype: str, f1: str, f2: str) -> str:
@@ -1997,7 +2032,11 @@ def _issue(p: Problem, region: str = "") -> Problem:
 
 def _with_regions(problems: list[Any], rows: pd.DataFrame, chunks: list[_Chunk], names: dict[str, str]
                   ) -> list[Problem]:
-    """Problems about some of ``rows`` (duplicates), each with the region of the row it names."""
+    """Problems about some of ``rows`` (duplicates, a value's warning), each with the region of the row it
+    names; only the rows the problems name are looked at (a warning about one row of a 50 MB file)."""
+    if not problems:
+        return []
+    rows = rows[rows["_row"].isin({p.row for p in problems})]
     region_at = {(chunks[c].file, chunks[c].sheet, int(r)): g
                  for c, r, g in rows[["_chunk", "_row", "region"]].itertuples(index=False)}
     return [_issue(p, _region_label(region_at.get((p.file, p.sheet, p.row), ""), names)) for p in problems]
@@ -2013,7 +2052,9 @@ def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], name
     meta = metas.get(str(path), {})
     probs = probs + (_meta_problems(str(path), meta, rub) if meta else [])
     # Warnings (values normalised, a sheet left empty: 未填报, stray cells) are said, and leave nothing out.
-    issues.extend(_issue(p, _region_label(p.sheet, names) if p.sheet in names else "")
+    # (未填报 carries its bare code, for attrs["not_reported"]: the problems file names the county.)
+    issues.extend(dataclasses.replace(p, region=_region_label(p.region, names)) if p.region in names
+                  else _issue(p, _region_label(p.sheet, names) if p.sheet in names else "")
                   for p in probs if p.severity != "error")
     probs = [p for p in probs if p.severity == "error"]
     empty = raw.iloc[:0].assign(region="")
@@ -2032,15 +2073,27 @@ def _ingest_file(path: Path, rub: Rubric, known: set[str], parks: set[str], name
         issues.extend(_issue(p) for p in cprobs)
     if raw.empty:
         return empty, ctx, seen
-    frame, vprobs = _validate(raw, chunks, rub, known, parks)
-    issues.extend(_issue(p) for p in vprobs if p.severity != "error")
-    vprobs = _errors(vprobs)
+    frame, found = _validate(raw, chunks, rub, known, parks)
+    region = _strip(raw, "region")
+    located = raw[["_chunk", "_row"]].assign(region=region)  # for the county column of the problems file
+    issues.extend(_with_regions([p for p in found if p.severity != "error"], located, chunks, names))
+    vprobs = _errors(found)
     if not vprobs:
         return frame, ctx, seen
-    # Some rows are wrong: the units (region of a sheet) the problems point at are validated one by one
-    # so that only those go; the rest is validated again as a whole, and if the problems did not point
-    # at every bad row (a problem listing only its first rows), every unit is validated on its own.
-    region = _strip(raw, "region")
+    del frame
+    # The units (region of a sheet) holding a row an error is about go, the rest is validated once more.
+    if getattr(found, "bad", None):
+        chunk = raw["_chunk"].to_numpy(np.int64)
+        gid = pd.factorize(region)[0].astype(np.int64) * (int(chunk.max()) + 1) + chunk
+        keep = ~np.isin(gid, np.unique(gid[np.concatenate(found.bad)]))
+        del gid, chunk
+        part, rprobs = _validate(raw[keep], chunks, rub, known, parks) if keep.any() else (empty, [])
+        if not _errors(rprobs):
+            issues.extend(_with_regions(vprobs, located, chunks, names))
+            return part, ctx, seen
+    # Otherwise (not expected): the units the problems point at are validated one by one so that only
+    # those go; the rest is validated again as a whole, and if the problems did not point at every bad
+    # row (a problem listing only its first rows), every unit is validated on its own.
     groups = raw.groupby([raw["_chunk"], region], sort=False).indices
     where = raw["_chunk"].map(lambda c: (chunks[c].file, chunks[c].sheet))
     unit_of_row = {(w, int(r)): (c, g) for w, r, c, g in zip(where, raw["_row"], raw["_chunk"], region, strict=True)}
@@ -2092,7 +2145,8 @@ def _ingest_context(ctx_raw: list[pd.DataFrame], chunks: list[_Chunk], known: se
         return None
     raw = pd.concat(ctx_raw, ignore_index=True)
     frame, probs = _validate_context(raw, chunks, known)
-    issues.extend(_issue(p) for p in probs if p.severity != "error")
+    issues.extend(_with_regions([p for p in probs if p.severity != "error"], raw.assign(region=_strip(raw, "region")),
+                                chunks, names))
     if _errors(probs):  # find the rows at fault: only here, one row at a time
         good = np.ones(len(raw), dtype=bool)
         for i in range(len(raw)):

@@ -151,8 +151,9 @@ def load_plan(name_or_path: str | Path | Plan, lang: str | None = None) -> Plan:
                    + f"; known plans: {', '.join(known) or 'none'}", file=str(path))
             pb.raise_if_any()
     what = f"规划 {path.name}" if lang == "zh" else f"plan {path.name}"
-    doc = load_yaml(path, RubricError, lang=lang, what=what)
-    return _build(doc, path, lang)
+    pb = _Problems(path, lang)
+    doc = load_yaml(path, RubricError, lang=lang, what=what, problems=pb.pb)  # duplicate keys go into pb
+    return _build(doc, path, lang, pb)
 
 
 class _Problems:
@@ -220,8 +221,8 @@ def _source_label(src: dict, extra: str) -> str:
     return " · ".join(str(x) for x in (src.get("file"), extra) if x)
 
 
-def _build(doc: Any, path: Path, lang: str | None = None) -> Plan:
-    pb = _Problems(path, lang)
+def _build(doc: Any, path: Path, lang: str | None = None, pb: _Problems | None = None) -> Plan:
+    pb = pb if pb is not None else _Problems(path, lang)
     if not isinstance(doc, dict):
         pb.add("file", f"顶层应为 YAML 映射，实际为 {type(doc).__name__}",
                f"expected a YAML mapping at the top level, got {type(doc).__name__}")

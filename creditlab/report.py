@@ -109,37 +109,39 @@ def demo_dir() -> Path:
     return data_dir() / "demo"
 
 
-def rubric_path(rubric: str | Path) -> Path:
-    """The YAML file of a rubric given by name or path; :class:`ReportError` if unknown."""
+def rubric_path(rubric: str | Path, lang: str = "en") -> Path:
+    """The YAML file of a rubric given by name or path; :class:`ReportError` if unknown (message in ``lang``:
+    English for the notebook's parameter check, the command's language from ``creditlab reports``)."""
     text = str(rubric).strip()
     if text.endswith((".yaml", ".yml")):
         path = Path(text).expanduser().resolve()
         if not path.is_file():
-            raise ReportError(f"rubric file {text!r} not found")
+            raise ReportError(tr(f"找不到评估标准文件 {text!r}", f"rubric file {text!r} not found", lang))
         return path
     if text not in list_rubrics():
-        raise ReportError(f"unknown rubric {text!r}; known rubrics: {', '.join(list_rubrics())}")
+        raise ReportError(tr(f"未知的评估标准 {text!r}；可用：{'、'.join(list_rubrics())}",
+                             f"unknown rubric {text!r}; known rubrics: {', '.join(list_rubrics())}", lang))
     return (data_dir() / "rubrics" / f"{text}.yaml").resolve()
 
 
 def resolve_inputs(rubric: str | Path, data: str | Path | Sequence[str | Path] = "",
-                   context: str | Path | Sequence[str | Path] = "") -> Inputs:
+                   context: str | Path | Sequence[str | Path] = "", lang: str = "en") -> Inputs:
     """Absolute input paths; no ``data`` means the bundled demo data (and, only then, the demo context).
 
     Real and synthetic never mix: with ``data`` given and no ``context``, there is no context, and
     the certification conditions that need it are not assessed.
     """
-    rpath = rubric_path(rubric)
+    rpath = rubric_path(rubric, lang)
     data_paths = _paths(data)
     ctx_paths = _paths(context)
     if not data_paths:
         data_paths = [demo_dir() / f"{rpath.stem}_indicators.csv"]
         if not ctx_paths:
             ctx_paths = [p for p in (demo_dir() / "context.csv", demo_dir() / "national_npl.csv") if p.is_file()]
-    for role, paths in (("data", data_paths), ("context", ctx_paths)):
+    for role, role_zh, paths in (("data", "指标数据", data_paths), ("context", "认定条件数据", ctx_paths)):
         for p in paths:
             if not p.is_file():
-                raise ReportError(f"{role} file {str(p)!r} not found")
+                raise ReportError(tr(f"找不到{role_zh}文件 {str(p)!r}", f"{role} file {str(p)!r} not found", lang))
     return Inputs(rpath, tuple(p.resolve() for p in data_paths), tuple(p.resolve() for p in ctx_paths))
 
 
@@ -349,14 +351,15 @@ class Params:
     inputs: Inputs
 
 
-def check_region_code(code: Any) -> str:
-    """``code`` if it is a 6-digit region code or a ``KF`` zone id, else :class:`ReportError`.
+def check_region_code(code: Any, lang: str = "en") -> str:
+    """``code`` if it is a 6-digit region code or a ``KF`` zone id, else :class:`ReportError` (in ``lang``).
 
     Only checked codes ever become file names.
     """
     text = str(code).strip()
     if not isinstance(code, str) or not REGION_ID.fullmatch(text):
-        raise ReportError(f"region must be a 6-digit code or a zone id KF + 6 digits, got {code!r}")
+        raise ReportError(tr(f"区划代码应为6位数字或开发区代码（KF加6位数字），实际为 {code!r}",
+                             f"region must be a 6-digit code or a zone id KF + 6 digits, got {code!r}", lang))
     return text
 
 

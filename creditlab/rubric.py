@@ -107,8 +107,9 @@ def load_rubric(name_or_path: str | Path, lang: str | None = None) -> Rubric:
                    f"no rubric named {quote(str(name_or_path))}; known rubrics: {known}", file=str(path))
             pb.raise_if_any()
     what = f"评估标准 {path.name}" if lang == "zh" else f"rubric {path.name}"
-    doc = load_yaml(path, RubricError, lang=lang, what=what)
-    return _build(doc, path, lang)
+    pb = Problems(what, error=RubricError, lang=lang)
+    doc = load_yaml(path, RubricError, lang=lang, what=what, problems=pb)  # duplicate keys go into pb
+    return _build(doc, path, lang, pb)
 
 
 def _safe_name(name: str) -> bool:
@@ -160,11 +161,11 @@ class _Checker:
     never hides the problems in the next; :meth:`raise_if_any` raises them all in one RubricError.
     """
 
-    def __init__(self, path: Path, lang: str | None = None):
+    def __init__(self, path: Path, lang: str | None = None, pb: Problems | None = None):
         self.path = path
         lang = lang or default_lang()
         what = f"评估标准 {path.name}" if lang == "zh" else f"rubric {path.name}"
-        self.pb = Problems(what, error=RubricError, lang=lang)
+        self.pb = pb if pb is not None else Problems(what, error=RubricError, lang=lang)
 
     def add(self, item: _Item, zh: str, en: str) -> None:
         self.pb.add(f"{item.zh}：{zh}", f"{item.en}: {en}", file=str(self.path))
@@ -262,8 +263,8 @@ def _years(doc: dict, ck: _Checker) -> tuple[int | None, int | None]:
     return first, last
 
 
-def _build(doc: Any, path: Path, lang: str | None = None) -> Rubric:
-    ck = _Checker(path, lang)
+def _build(doc: Any, path: Path, lang: str | None = None, pb: Problems | None = None) -> Rubric:
+    ck = _Checker(path, lang, pb)
     if not isinstance(doc, dict):
         ck.add(_Item("文件", "file"), f"顶层应为 YAML 映射，实际为 {_typename(type(doc), 'zh')}",
                f"expected a YAML mapping at the top level, got {_typename(type(doc))}")

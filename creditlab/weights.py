@@ -164,8 +164,8 @@ def load_scenarios(rubric: Rubric, path: str | Path | None = None, lang: str | N
     path = Path(path) if path is not None else scenarios_path(rubric)
     lang = lang or default_lang()
     what = f"权重情景 {path.name}" if lang == "zh" else f"scenarios {path.name}"
-    doc = load_yaml(path, ScenarioError, lang=lang, what=what)
     pb = Problems(what, error=ScenarioError, lang=lang)
+    doc = load_yaml(path, ScenarioError, lang=lang, what=what, problems=pb)  # duplicate keys go into pb
 
     def add(item: tuple[str, str], zh: str, en: str) -> None:
         pb.add(f"{item[0]}：{zh}", f"{item[1]}: {en}", file=str(path))

@@ -118,11 +118,13 @@ def _node_text(node: Any) -> str:
 
 
 def load_yaml(path: Path, error: type[CreditlabError] = RubricError, lang: str | None = None,
-              what: str | None = None) -> Any:
+              what: str | None = None, problems: Problems | None = None) -> Any:
     """Parse ``path`` safely within the bounds above; raise ``error`` naming the file and line on failure.
 
     ``what`` names the file's kind for the message head (``"rubric"``); ``lang`` ``"zh"`` (default, or
-    ``$CREDITLAB_LANG``) or ``"en"``.
+    ``$CREDITLAB_LANG``) or ``"en"``. With ``problems`` (the loader's own collector), duplicate keys are
+    added to it and the document is returned (the later value in place), so that the loader reports
+    them together with every other problem of the file; a file that cannot be parsed still raises here.
     """
     path = Path(path)
     pb = Problems(what or path.name, error=error, **({"lang": lang} if lang else {}))
@@ -166,8 +168,9 @@ def load_yaml(path: Path, error: type[CreditlabError] = RubricError, lang: str |
              f"{_at(mark, 'en')}invalid YAML: {problem}")
     finally:
         loader.dispose()
+    dup = problems if problems is not None else pb
     for key, first, second in loader.duplicates:
-        pb.add(f"第{second}行：键 {quote(key)} 重复（第{first}行已有），后者会静默覆盖前者",
+        dup.add(f"第{second}行：键 {quote(key)} 重复（第{first}行已有），后者会静默覆盖前者",
                f"line {second}: duplicate key {quote(key)} (already on line {first}); the second would silently "
                "replace the first", file=file)
     pb.raise_if_any()

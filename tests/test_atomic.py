@@ -33,3 +33,17 @@ def test_check_out(tmp_path):
         with pytest.raises(OutputError):
             check_out(bad, (".csv",), lang="en")
     assert not (tmp_path / "a").exists()  # checking creates nothing
+
+
+def test_a_write_that_fails_names_the_output_not_the_temporary_file(tmp_path, capsys):
+    from creditlab.cli import main
+
+    with pytest.raises(OSError) as info:  # /proc takes no new files, even for root (os.access says yes)
+        write_text("/proc/creditlab-out.txt", "x")
+    assert info.value.filename == "/proc/creditlab-out.txt"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_text("region,year,criterion,value\n610303,2024,A1.1a,是\n", encoding="utf-8")
+    assert main(["ingest", str(folder), "--out", "/proc/creditlab-out.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "/proc/creditlab-out.csv" in err and ".tmp" not in err and "Traceback" not in err

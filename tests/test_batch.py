@@ -241,8 +241,10 @@ def test_bad_selection_is_refused_before_anything_runs(shared: DemoBatch, tmp_pa
     for regions in (["../../etc"], ["61010x"], ["999999"]):
         with pytest.raises(batch.BatchError):
             batch.run_reports(YEAR, regions, out=tmp_path, jobs=0, progress=False, **shared.inputs())
-    with pytest.raises(batch.BatchError, match="no counties"):
+    with pytest.raises(batch.BatchError, match="找不到城市 '不存在市' 的区县"):  # Chinese by default
         batch.run_reports(YEAR, city="不存在市", out=tmp_path, jobs=0, progress=False, **shared.inputs())
+    with pytest.raises(batch.BatchError, match="no counties"):
+        batch.run_reports(YEAR, city="不存在市", out=tmp_path, jobs=0, progress=False, lang="en", **shared.inputs())
     assert not list((tmp_path / str(YEAR)).glob("*.html"))
 
 
@@ -373,6 +375,30 @@ def test_a_year_without_data_exits_non_zero_naming_the_years_with_data(
     assert code != 0
     assert "2019年没有任何县（市、区）的指标数据" in err and "有数据的年份：2020、2021、2022、2023、2024" in err
     assert not list(tmp_path.rglob("*.html"))
+
+
+@pytest.mark.parametrize(("args", "zh", "en"), [
+    (["--year", "2204"], "年份应为 1949–2100 之间的整数，实际为 2204", "from 1949 to 2100"),
+    (["--year", "2024", "--data", "missing.csv"], "找不到指标数据文件", "data file"),
+    (["--year", "2024", "--region", "../x"], "区划代码应为6位数字", "6-digit code"),
+    (["--year", "2024", "--region", "610199"], "未知区划代码 '610199'", "unknown region '610199'"),
+    (["--year", "2024", "--city", "西按市"], "找不到城市 '西按市' 的区县", "no counties found for city"),
+    (["--year", "2024", "--rubric", "shaanxi-1999"], "未知的评估标准 'shaanxi-1999'", "unknown rubric"),
+    (["--year", "2024", "--out", "out.xlsx"], "out.xlsx 是文件，不是文件夹", "is a file, not a folder"),
+])
+def test_reports_refuses_bad_arguments_with_one_named_message_in_the_language_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        args: list[str], zh: str, en: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out.xlsx").write_bytes(b"PK")  # an existing workbook: --out must not be taken for a folder
+    args = [*args, "--jobs", "0"] + ([] if "--out" in args else ["--out", str(tmp_path / "reports")])
+    assert cli_main(["reports", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("creditlab：错误：") and zh in err and "Traceback" not in err
+    assert cli_main(["reports", *args, "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("creditlab: error: ") and en in err
+    assert (tmp_path / "out.xlsx").read_bytes() == b"PK" and not list(tmp_path.rglob("*.html"))
 
 
 def _descendants(pid: int) -> list:

@@ -324,6 +324,16 @@ def test_duplicate_key_in_a_plan_is_named(tmp_path):
     assert f"line {line + 1}: duplicate key 'direction' (already on line {line})" in str(exc.value)
 
 
+def test_a_duplicate_key_in_a_plan_is_reported_with_every_other_problem(tmp_path):
+    text = PLAN_FILE.read_text(encoding="utf-8")
+    text = text.replace("    direction: higher\n", "    direction: higher\n    direction: lower\n", 1)
+    text = text.replace("    direction: lower\n", "    direction: up\n", 2)  # the duplicate and one more
+    with pytest.raises(RubricError) as exc:
+        cplan.load_plan(write(tmp_path, text), lang="en")
+    msg = str(exc.value)
+    assert "duplicate key 'direction'" in msg and "unknown direction 'up'" in msg
+
+
 def test_bad_yaml_names_the_line(tmp_path):
     text = PLAN_FILE.read_text(encoding="utf-8").replace("    direction: lower\n", "    direction: [lower\n", 1)
     path = write(tmp_path, text)

@@ -401,6 +401,20 @@ def test_duplicate_key_cannot_remove_a_mandatory_condition(rubric_file):
             in str(info.value))
 
 
+def test_a_duplicate_key_is_reported_with_every_other_problem_of_the_rubric(rubric_file):
+    src = (creditlab.paths.data_dir() / "rubrics" / "shaanxi-2020.yaml").read_text(encoding="utf-8")
+    src = src.replace("years: [2020, null]", "years: [2030, 2020]", 1).replace("rule: {type: binary}",
+                                                                                "rule: {type: binery}", 1)
+    lines = src.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.strip() == "mandatory: true")
+    lines.insert(first + 1, lines[first].replace("true", "false"))
+    with pytest.raises(RubricError) as info:
+        load_rubric(rubric_file(text="".join(lines)), lang="en")
+    msg = str(info.value)
+    assert "3 problem(s)" in msg and f"line {first + 2}: duplicate key 'mandatory'" in msg
+    assert "years: reversed year range" in msg and "unknown rule type 'binery'" in msg
+
+
 def test_misspelt_field_is_not_ignored(rubric_file):
     def mutate(d):
         c = _crit(d, "A1.1a")[0]

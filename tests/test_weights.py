@@ -156,6 +156,14 @@ def test_duplicate_scenario_id(sx, tmp_path):
         load_scenarios(sx, _write(tmp_path, HEAD + item + item), lang="en")
 
 
+def test_a_duplicate_key_is_reported_with_every_other_scenario_problem(sx, tmp_path):
+    item = "  - {id: s1, name_zh: x, name_en: x, level: level1, level: level9, weights: {A: 1, Z: 99}}\n"
+    with pytest.raises(ScenarioError) as exc:
+        load_scenarios(sx, _write(tmp_path, HEAD + item), lang="en")
+    msg = str(exc.value)
+    assert "duplicate key 'level'" in msg and "level9" in msg
+
+
 def test_every_scenario_problem_at_once_in_chinese(sx, tmp_path, monkeypatch):
     """A non-text id, a duplicate id, unknown and missing weights, bad values: all named, no traceback."""
     monkeypatch.delenv("CREDITLAB_LANG", raising=False)
