@@ -18,6 +18,7 @@ from creditlab import sensitivity as S
 from creditlab import sensitivity_figures as sf
 from creditlab.certification import certify
 from creditlab.errors import DataError
+from creditlab.paths import PROJECT_ROOT
 from creditlab.regions import counties
 from creditlab.scoring import rank, totals
 from creditlab.weights import load_scenarios
@@ -337,7 +338,7 @@ def test_sobol_matches_salib_called_directly():
 def test_sobol_default_base_sample_is_at_least_1024():
     for fn in (S.sobol, S.WeightModel.sobol, S.sobol_indices, S.sobol_analysis):
         assert inspect.signature(fn).parameters["N"].default >= 1024, fn.__name__
-    nb = json.loads((Path(S.__file__).resolve().parent.parent / "parameterised" / "weight_sensitivity.ipynb")
+    nb = json.loads((PROJECT_ROOT / "parameterised" / "weight_sensitivity.ipynb")
                     .read_text(encoding="utf-8"))
     params = next("".join(c["source"]) for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
     n = int(re.search(r"^sobol_n = (\d+)", params, re.M).group(1))
@@ -574,8 +575,7 @@ def test_compare_scenarios(sx, case):
     np.testing.assert_allclose(got, want, atol=1e-9)
 
 
-@pytest.mark.skipif(not (S.__file__ and __import__("pathlib").Path(S.__file__).resolve().parent.parent
-                         .joinpath("data/demo/shaanxi-2020_indicators.csv").is_file()),
+@pytest.mark.skipif(not (PROJECT_ROOT.joinpath("data/demo/shaanxi-2020_indicators.csv").is_file()),
                     reason="demo data not generated")
 def test_demo_data_runs():
     from creditlab.data import load_context, load_data
@@ -594,7 +594,7 @@ def test_demo_data_runs():
     assert (s.loc[certified, "p_certified_max"] > 0).all()
 
 
-@pytest.mark.skipif(not (Path(S.__file__).resolve().parent.parent / "data/demo/shaanxi-2020_indicators.csv").is_file(),
+@pytest.mark.skipif(not (PROJECT_ROOT / "data/demo/shaanxi-2020_indicators.csv").is_file(),
                     reason="demo data not generated")
 def test_noisy_sobol_of_the_issue_is_flagged():
     # Issue 10: with N = 256, S1 of B4 on the number certified is 0.062 / 0.183 / 0.081 for seeds 0 / 1 / 2.
@@ -767,7 +767,6 @@ def test_henan_sensitivity_report_speaks_of_eligibility_not_certification():
 
 def test_real_data_without_context_leaves_the_context_conditions_unknown(tmp_path):
     """sensitivity_figures.load_model on a real file and no context: no demo context, no error, no banner."""
-    from pathlib import Path
 
     from creditlab import sensitivity_figures
 

@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import CreditlabError
-from .paths import data_dir
-from .problems import Problems, default_lang, quote
-from .rubric import Rubric
-from .yamlio import load_yaml, show
+from ..core.errors import CreditlabError
+from ..core.paths import data_dir
+from ..core.problems import Problems, default_lang, quote
+from ..core.yamlio import load_yaml, show
+from ..loaders.rubric import Rubric
 
 SCHEMES = ("uniform", "dirichlet")
 WEIGHT_LEVELS = ("level1", "level2")

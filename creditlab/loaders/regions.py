@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataError
-from .paths import data_dir
+from ..core.errors import DataError
+from ..core.paths import data_dir
 
 COLUMNS = ["code", "name", "name_en", "level", "type", "city_code", "city", "province_code", "province"]
 TYPES_BY_LEVEL = {

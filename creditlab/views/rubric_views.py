@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..core.i18n import check_lang, tr
+from ..loaders.rubric import Rubric
 from .figures import chart_text, chart_texts
-from .i18n import check_lang, tr
-from .rubric import Rubric
 
 RULE_LABELS = {
     "binary": ("达标即得分", "met / not met"),

@@ -25,19 +25,20 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import __version__, figures  # noqa: F401 - figures: sets up the offline plotly renderer
-from .atomic import atomic_path, write_text
+from ..analysis.certification import _SCORE_FIELDS
+from ..analysis.points import points_step, population_area, population_words, rank_words
+from ..analysis.scoring import rank, submitted
+from ..core import __version__
+from ..core.atomic import atomic_path, write_text
+from ..core.errors import CreditlabError
+from ..core.i18n import check_lang, fmt_num, tr
+from ..core.paths import PROJECT_ROOT, data_dir
+from ..loaders.rubric import Rubric, list_rubrics, load_rubric
+from ..runs.notebook import ParameterError, check_parameters
+from . import figures  # noqa: F401 - figures: sets up the offline plotly renderer
 from .banner import banner_html, banner_text, synthetic_roles
-from .certification import _SCORE_FIELDS
-from .errors import CreditlabError
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
-from .i18n import check_lang, fmt_num, tr
-from .notebook import ParameterError, check_parameters
-from .paths import PROJECT_ROOT, data_dir
-from .points import points_step, population_area, population_words, rank_words
-from .rubric import Rubric, list_rubrics, load_rubric
-from .scoring import rank, submitted
 
 NOTEBOOK = PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"
 REGION_ID = re.compile(r"\d{6}|KF\d{6}")
@@ -94,8 +95,8 @@ class Inputs:
 
     def files(self) -> list[tuple[str, Path]]:
         """(role, path) of every file the results depend on, in a fixed order."""
-        from .data import zones_path
-        from .regions import regions_path
+        from ..loaders.data import zones_path
+        from ..loaders.regions import regions_path
 
         out = [("rubric", self.rubric), *(("data", p) for p in self.data),
                *(("context", p) for p in self.context), ("regions", regions_path())]
@@ -158,17 +159,15 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-# The modules a report's content depends on (an edit to another module regenerates nothing).
-REPORT_MODULES = ("__init__", "banner", "certification", "data", "errors", "figures", "htmlpage", "i18n",
-                  "normalise", "notebook", "regions", "report", "rubric", "scoring", "yamlio")
-
-
 def code_digest() -> str:
-    """SHA-256 over the source of :data:`REPORT_MODULES`: results depend on the code, not only the version."""
+    """SHA-256 over every ``.py`` under ``creditlab/`` and the county-report notebook: results depend on the
+    code, not only the version, and a module forgotten in a hand-made list would serve stale reports."""
     h = hashlib.sha256(__version__.encode())
-    folder = Path(__file__).parent
-    for name in REPORT_MODULES:
-        p = folder / f"{name}.py"
+    package = Path(__file__).resolve().parents[1]
+    for p in (*sorted(package.rglob("*.py")), PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"):
+        if "__pycache__" in p.parts:
+            continue
+        name = p.relative_to(PROJECT_ROOT).as_posix()
         h.update(name.encode() + b"\0" + (p.read_bytes() if p.is_file() else b"") + b"\0")
     return h.hexdigest()
 
@@ -237,9 +236,9 @@ class Evaluation:
 
 def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
     """Load the inputs and score and certify every region and year."""
-    from .certification import certify, evaluate_conditions
-    from .data import load_context, load_data
-    from .scoring import mandatory_status, score
+    from ..analysis.certification import certify, evaluate_conditions
+    from ..analysis.scoring import mandatory_status, score
+    from ..loaders.data import load_context, load_data
 
     rub = load_rubric(inputs.rubric)
     data = load_data(list(inputs.data), rubric=rub)
@@ -263,7 +262,7 @@ def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
 def unit_table() -> pd.DataFrame:
     """The assessment units (counties and zones) with their city: code, name, name_en, city_code, city,
     is_park, city_en."""
-    from .data import assessment_units
+    from ..loaders.data import assessment_units
 
     return assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park", "city_en"]]
 

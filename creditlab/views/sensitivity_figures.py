@@ -20,15 +20,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
-from .banner import banner_html, synthetic_roles
-from .certification import exclusions_only, positive_verdict
-from .errors import CreditlabError
-from .figures import chart_text, chart_texts
-from .htmlpage import COMPONENT_CSS, esc, table
-from .i18n import check_lang, fmt_num, tr
-from .points import is_tied, rank_words
-from .sensitivity import (
+from ..analysis.certification import exclusions_only, positive_verdict
+from ..analysis.points import is_tied, rank_words
+from ..analysis.sensitivity import (
     SOBOL_N,
     SOBOL_OUTPUTS,
     MonteCarloResult,
@@ -36,7 +30,13 @@ from .sensitivity import (
     WeightModel,
     prepare,
 )
-from .weights import SCHEMES, WEIGHT_LEVELS, Scenario, load_scenarios, scenarios_path
+from ..analysis.weights import SCHEMES, WEIGHT_LEVELS, Scenario, load_scenarios, scenarios_path
+from ..core.errors import CreditlabError
+from ..core.i18n import check_lang, fmt_num, tr
+from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
+from .banner import banner_html, synthetic_roles
+from .figures import chart_text, chart_texts
+from .htmlpage import COMPONENT_CSS, esc, table
 
 COLORS = {"certified": "#1e7b34", "eligible": "#1e7b34", "not_certified": "#b42318", "not_eligible": "#6b2d8f",
           "undecided": "#8a6d00", "band": "#1f5f99",
@@ -498,9 +498,9 @@ def load_model(rubric: str, data: str | list[str] = "", context: str | list[str]
     the input paths). Every problem raises
     :class:`SensitivityError` with the message the analyst needs.
     """
-    from .data import load_context, load_data
+    from ..loaders.data import load_context, load_data
+    from ..loaders.rubric import load_rubric
     from .report import ReportError, no_context, resolve_inputs
-    from .rubric import load_rubric
 
     try:
         inputs = resolve_inputs(rubric, data, context)

@@ -48,9 +48,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CreditlabError
-from .i18n import tr
-from .problems import default_lang
+from ..core.errors import CreditlabError
+from ..core.i18n import tr
+from ..core.problems import default_lang
 
 KERNEL_NAME = "creditlab"
 ENGINE_NAME = "creditlab-warm"
@@ -77,7 +77,7 @@ del _cl_sys
 # pandas/plotly (0.25 s per county otherwise). It changes when memory is freed, never results.
 _WARMUP_CODE = """\
 import gc as _cl_gc
-import creditlab.data, creditlab.report, IPython.display  # noqa
+import creditlab.loaders.data, creditlab.report, IPython.display  # noqa
 _cl_gc.collect()
 _cl_gc.freeze()
 del _cl_gc
@@ -384,7 +384,7 @@ def _keep_failed(out_nb: Path, year_dir: Path, code: str, exc: BaseException) ->
     """
     import nbformat
 
-    from .atomic import write_text
+    from ..core.atomic import write_text
 
     nb = None
     if out_nb.is_file():
@@ -416,7 +416,7 @@ def _last_line(exc: BaseException) -> str:
 
 def export_html(nb: Any, results: dict[str, Any]) -> str:
     """The report page: the notebook's outputs only (no code, no prompts, no stderr) in our shell."""
-    from .htmlpage import page
+    from ..views.htmlpage import page
 
     global _EXPORTER
     if _EXPORTER is None:
@@ -449,13 +449,13 @@ def _without_stderr(nb: Any) -> Any:
 
 
 def _sha256(path: str | Path) -> str:
-    from .report import sha256_file
+    from ..views.report import sha256_file
 
     return sha256_file(path)
 
 
 def _display(path: str | Path) -> str:
-    from .report import display_path
+    from ..views.report import display_path
 
     return display_path(Path(path))
 
@@ -503,7 +503,7 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
     run, with or without data: a county without data fails visibly. ``city`` and the default
     (every county and zone) take the units with data and list the others as without data.
     """
-    from .report import ReportError, check_region_code
+    from ..views.report import ReportError, check_region_code
 
     units = ev.units
     known = set(units["code"])
@@ -555,8 +555,8 @@ def _merge_scope(previous: Any, units: Any, regions: Sequence[str] | None, city:
 
 def index_scope(cities: Any, units: Any = None) -> dict[str, Any]:
     """The scope an index states (see :func:`creditlab.htmlpage.scope_words`) from the covered city codes."""
-    from .regions import load_regions
-    from .report import unit_table
+    from ..loaders.regions import load_regions
+    from ..views.report import unit_table
 
     units = unit_table() if units is None else units
     if cities != "*" and isinstance(cities, list) and cities:
@@ -590,7 +590,7 @@ def load_manifest(year_dir: Path) -> dict[str, Any]:
 
 
 def save_manifest(year_dir: Path, manifest: dict[str, Any]) -> None:
-    from .atomic import write_text
+    from ..core.atomic import write_text
 
     write_text(year_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     os.chmod(year_dir / MANIFEST, 0o644)
@@ -647,10 +647,10 @@ def _run_reports(
     context: str | Sequence[str], jobs: int, lang: str, scope: str, out: str | Path | None, force: bool,
     notebook: str | Path | None, fresh_kernels: bool, progress: bool,
 ) -> Summary:
-    from . import report
-    from .figures import copy_plotly_js
-    from .i18n import check_lang
-    from .paths import reports_dir
+    from ..core.i18n import check_lang
+    from ..core.paths import reports_dir
+    from ..views import report
+    from ..views.figures import copy_plotly_js
 
     t0 = time.perf_counter()
     check_lang(lang)
@@ -740,7 +740,7 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
              manifest: dict[str, Any], summary: Summary) -> None:
     from tqdm.auto import tqdm
 
-    from .report import save_evaluation
+    from ..views.report import save_evaluation
 
     staging_root = year_dir / STAGING_DIR
     staging_root.mkdir(exist_ok=True)
@@ -821,7 +821,7 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
 
 def read_results(year_dir: Path) -> list[dict[str, Any]]:
     """The results files of the reports in ``year_dir`` (only checked codes with an HTML beside)."""
-    from .report import REGION_ID
+    from ..views.report import REGION_ID
 
     out = []
     for path in sorted(year_dir.glob("*.json")):
@@ -839,9 +839,9 @@ def read_results(year_dir: Path) -> list[dict[str, Any]]:
 
 def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | None = None) -> Path:
     """Write ``index.html``: every report of the year, sortable, with a province summary chart."""
-    from .atomic import write_text
-    from .htmlpage import index_page
-    from .report import unit_table
+    from ..core.atomic import write_text
+    from ..views.htmlpage import index_page
+    from ..views.report import unit_table
 
     entries = (manifest or {}).get("regions", {})
     year = int(year_dir.name) if year_dir.name.isdigit() else None

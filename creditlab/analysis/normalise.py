@@ -50,9 +50,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .errors import CreditlabError
-from .i18n import tr
-from .problems import Problems, default_lang
+from ..core.errors import CreditlabError
+from ..core.i18n import tr
+from ..core.problems import Problems, default_lang
 
 METHODS = ("minmax", "zscore", "percentile", "distance", "goalposts", "target")
 GROUP_METHODS = METHODS[:4]       # need no parameters: for the whole of a norm-referenced rubric

@@ -182,9 +182,9 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
     """
     import plotly.graph_objects as go
 
+    from ..core.i18n import fmt_num, tr
     from .banner import banner_html
     from .figures import figure_html
-    from .i18n import fmt_num, tr
     from .report import REGION_ID, VERDICT_LABELS, signed
 
     def t(zh: str, en: str) -> str:

@@ -49,8 +49,9 @@ import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
+from ..core.errors import DataError
+from ..loaders.rubric import Rubric
 from .certification import certify, evaluate_conditions, positive_verdict
-from .errors import DataError
 from .points import (
     compare,
     is_tied,
@@ -62,7 +63,6 @@ from .points import (
     rank_draws,
     rank_rows,  # noqa: F401 - public here before it moved to creditlab.points
 )
-from .rubric import Rubric
 from .scoring import score, submitted
 from .weights import (
     WEIGHT_LEVELS,
@@ -344,7 +344,7 @@ def _scope_area(scope: str | Iterable[str] | None, units: pd.DataFrame) -> str |
 
 def _units() -> pd.DataFrame:
     """Counties and development zones with their city (empty if the tables cannot be read)."""
-    from .data import assessment_units
+    from ..loaders.data import assessment_units
 
     try:
         return assessment_units()

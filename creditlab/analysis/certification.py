@@ -26,9 +26,9 @@ import operator
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from ..core.errors import DataError
+from ..loaders.rubric import Rubric
 from .points import compare, points_step
-from .rubric import Rubric
 from .scoring import mandatory_status, totals
 
 VERDICTS = ("certified", "not_certified", "undecided", "eligible", "not_eligible")

@@ -20,7 +20,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .rubric import Rubric
+from ..loaders.rubric import Rubric
 
 RESOLUTION = 6  # decimals of a step kept for scores off the rubric's grid (1e-6 step)
 DEFAULT_STEP = 0.01  # rubrics whose files give no points at all (henan-2021)

@@ -10,8 +10,8 @@ import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .errors import DataError
-from .yamlio import load_yaml
+from ..core.errors import DataError
+from ..core.yamlio import load_yaml
 
 BANNER_ZH = "模拟数据 — 本报告由程序生成的模拟数据制作，不是对任何真实县（市、区）的评估。"
 BANNER_EN = "模拟数据 — synthetic demo data, not an assessment of any real county."

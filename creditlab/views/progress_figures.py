@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..analysis.monitoring import GROUPS, TIERS, LowRankRule, average_trend
+from ..core.i18n import check_lang, fmt_num, tr
+from ..loaders.plan import PERCENT_UNITS, Plan, remark_text
 from .figures import chart_text
-from .i18n import check_lang, fmt_num, tr
-from .monitoring import GROUPS, TIERS, LowRankRule, average_trend
-from .plan import PERCENT_UNITS, Plan, remark_text
 
 # category -> (zh, en, arrow, colour); the arrows follow Eurostat's SDG progress symbols
 CATEGORY_STYLE: dict[str, tuple[str, str, str, str]] = {

@@ -12,11 +12,11 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from .errors import RubricError
-from .paths import data_dir
-from .problems import Problems, default_lang, quote
-from .yamlio import load_yaml, show
-from .years import is_year, year_problem
+from ..core.errors import RubricError
+from ..core.paths import data_dir
+from ..core.problems import Problems, default_lang, quote
+from ..core.yamlio import load_yaml, show
+from ..core.years import is_year, year_problem
 
 RULE_TYPES = ("binary", "threshold", "per_unit", "discretionary", "graded", "assessed", "metric")
 METHODS = ("absolute", "norm_referenced", "weighted")

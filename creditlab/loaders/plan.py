@@ -20,14 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import safecells
-from .atomic import atomic_path
-from .errors import DataError, RubricError
-from .paths import PROJECT_ROOT, data_dir
-from .problems import Problems, default_lang, quote
-from .tables import read_table
-from .yamlio import add_item, load_yaml, show
-from .years import YEAR_MAX, YEAR_MIN, is_year, year_problem
+from ..core import safecells
+from ..core.atomic import atomic_path
+from ..core.errors import DataError, RubricError
+from ..core.paths import PROJECT_ROOT, data_dir
+from ..core.problems import Problems, default_lang, quote
+from ..core.tables import read_table
+from ..core.yamlio import add_item, load_yaml, show
+from ..core.years import YEAR_MAX, YEAR_MIN, is_year, year_problem
 
 DIRECTIONS = ("higher", "lower")
 # comparison -> (direction of improvement, strict)
@@ -748,7 +748,7 @@ REMARKS: dict[str, tuple[str, str]] = {
 
 def remark_text(codes: str, lang: str = "zh") -> str:
     """The ``remarks`` codes of an assessment row as a sentence in ``lang``."""
-    from .i18n import check_lang
+    from ..core.i18n import check_lang
 
     k = 0 if check_lang(lang) == "zh" else 1
     parts = [REMARKS[c][k] if c in REMARKS else c for c in str(codes or "").split(";") if c]

@@ -28,14 +28,14 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .i18n import tr
+from ..core.errors import DataError
+from ..core.i18n import tr
+from ..core.problems import Problems, default_lang
+from ..loaders.rubric import Rubric
 from .normalise import METHODS as NORMALISATIONS
 from .normalise import PARAMETER_METHODS, NormalisationError, normalise
 from .points import DEFAULT_STEP, is_tied, top_share
 from .points import rank as rank_points
-from .problems import Problems, default_lang
-from .rubric import Rubric
 
 LEVELS = ("criterion", "level3", "level2", "level1", "total")
 CRITERION_STATUS = ("full", "partial", "none", "not_assessed")
@@ -74,7 +74,7 @@ def score(
 
     if rubric.method == "absolute":
         if zones is None:
-            from .data import park_codes  # data imports rubric; a top-level import would be circular
+            from ..loaders.data import park_codes  # data imports rubric; a top-level import would be circular
 
             zones = park_codes()
         zone_mask = keys["region"].isin(set(zones)).to_numpy()

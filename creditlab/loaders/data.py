@@ -65,18 +65,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import safecells
-from .atomic import atomic_path, check_out
-from .certification import FIELD_LABELS
-from .errors import DataError, RubricError
-from .i18n import check_lang
-from .paths import data_dir
-from .problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang
+from ..analysis.certification import FIELD_LABELS
+from ..core import safecells
+from ..core.atomic import atomic_path, check_out
+from ..core.errors import DataError, RubricError
+from ..core.i18n import check_lang
+from ..core.paths import data_dir
+from ..core.problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang
+from ..core.tables import UndecodableText, decode_text, percent_styles, xml_rows
+from ..core.tables import cell_text as _cell_text
+from ..core.years import YEAR_MAX, YEAR_MIN, year_mask, year_problem
 from .regions import cities, counties, load_regions, regions_path
 from .rubric import Rubric, list_rubrics, load_rubric
-from .tables import UndecodableText, decode_text, percent_styles, xml_rows
-from .tables import cell_text as _cell_text
-from .years import YEAR_MAX, YEAR_MIN, year_mask, year_problem
 
 COLUMNS = ["region", "year", "criterion", "value", "evidence"]
 REQUIRED = ["region", "year", "criterion", "value"]
@@ -1549,7 +1549,7 @@ def _readme_sheet(ws: Any, rub: Rubric, year: int) -> None:
 
 
 def _meta_sheet(ws: Any, rub: Rubric, year: int, codes: list[str], fields: Sequence[str] = ()) -> None:
-    from . import __version__
+    from ..core import __version__
 
     items = [
         ("format", TEMPLATE_FORMAT), ("format_version", FORMAT_VERSION), ("rubric", rub.name),
