@@ -28,14 +28,14 @@ from .core.errors import CreditlabError, DataError, RubricError
 
 # Old flat name → its module in the layered package (the one place the move is recorded).
 MOVED = {
-    **{m: f"core.{m}" for m in ("atomic", "errors", "i18n", "paths", "problems", "safecells", "tables",
+    **{m: f"core.{m}" for m in ("atomic", "errors", "i18n", "notebook", "paths", "problems", "safecells", "tables",
                                  "yamlio", "years")},
     **{m: f"loaders.{m}" for m in ("data", "plan", "regions", "rubric")},
     **{m: f"analysis.{m}" for m in ("certification", "monitoring", "normalise", "points", "scoring",
                                      "sensitivity", "weights")},
     **{m: f"views.{m}" for m in ("banner", "figures", "htmlpage", "progress_figures", "report",
                                   "rubric_views", "sensitivity_figures")},
-    **{m: f"runs.{m}" for m in ("batch", "notebook")},
+    **{m: f"runs.{m}" for m in ("batch",)},
 }
 
 

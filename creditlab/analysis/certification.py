@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError
+from ..core.fields import FIELD_LABELS, SCORE_FIELDS
 from ..loaders.rubric import Rubric
 from .points import compare, points_step
 from .scoring import mandatory_status, totals
@@ -35,25 +36,7 @@ VERDICTS = ("certified", "not_certified", "undecided", "eligible", "not_eligible
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
         "==": operator.eq, "!=": operator.ne}
 
-FIELD_LABELS = {
-    "mandatory_unmet": ("未达到的必备条件数", "mandatory conditions not met"),
-    "total": ("综合评分", "total score"),
-    "major_incident": ("一年内违法失信重大事件", "major dishonesty event within a year"),
-    "debtor_share_legal": ("失信被执行人法人占比（万分之）", "judgment defaulters among legal persons (per 10,000)"),
-    "debtor_share_natural": ("失信被执行人自然人占比（万分之）",
-                             "judgment defaulters among natural persons (per 10,000)"),
-    "government_debtors": ("失信被执行人中政府机构数", "government bodies among judgment defaulters"),
-    "rectification_rate": ("失信问题整改率（%）", "rectification rate (%)"),
-    "government_rectification_rate": ("政府机构失信问题整改率（%）", "government bodies' rectification rate (%)"),
-    "npl_ratio": ("不良贷款率（%）", "non-performing-loan ratio (%)"),
-    "national_npl_ratio": ("全国平均不良贷款率（%）", "national average NPL ratio (%)"),
-    "major_safety_accident_3y": ("三年内重特大安全生产事故", "major safety accident within three years"),
-    "major_pollution_accident_3y": ("三年内重特大环境污染事故", "major pollution accident within three years"),
-    "energy_target_missed": ("未完成年度节能减排责任目标", "annual energy-saving target missed"),
-    "statistical_fraud": ("统计造假、弄虚作假", "statistical fraud or falsification"),
-    "government_is_debtor": ("县级人民政府被列为失信被执行人", "county government listed as judgment defaulter"),
-}
-_SCORE_FIELDS = {"mandatory_unmet", "total"}
+_SCORE_FIELDS = set(SCORE_FIELDS)
 
 
 def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from ..core.problems import MAX_ROWS_SHOWN, Problems, default_lang, quote
 from ..core.tables import read_table
 from ..core.years import is_year, year_mask, year_problem
 from ..loaders.plan import Plan, RowReporter, check_columns, load_plan, resolve_path
+from ..loaders.regions import load_regions
 
 GROUPS: dict[str, tuple[str, str]] = {
     "capital": ("省会及副省级城市", "provincial capitals and sub-provincial cities"),
@@ -66,8 +67,6 @@ def load_rankings(path: str | Path, province: str | None = "陕西", lang: str |
 
 
 def _regions(province: str) -> pd.DataFrame:
-    from ..loaders.regions import load_regions
-
     return load_regions(province)
 
 
@@ -99,8 +98,6 @@ def validate_rankings(frame: pd.DataFrame, province: str | None = None, source: 
     rows = raw.index.to_numpy()
 
     if province is not None and "province" in txt:
-        from ..loaders.regions import load_regions
-
         names = set(load_regions(province).query("level == 'province'")["name"]) | {province}
         keep = txt["province"].isin(names | {n.removesuffix("省") for n in names}).to_numpy()
         raw, rows = raw[keep], rows[keep]

@@ -31,6 +31,7 @@ import pandas as pd
 from ..core.errors import DataError
 from ..core.i18n import tr
 from ..core.problems import Problems, default_lang
+from ..loaders.data import park_codes
 from ..loaders.rubric import Rubric
 from .normalise import METHODS as NORMALISATIONS
 from .normalise import PARAMETER_METHODS, NormalisationError, normalise
@@ -74,8 +75,6 @@ def score(
 
     if rubric.method == "absolute":
         if zones is None:
-            from ..loaders.data import park_codes  # data imports rubric; a top-level import would be circular
-
             zones = park_codes()
         zone_mask = keys["region"].isin(set(zones)).to_numpy()
         pts, mx = _points_absolute(rubric, values, zone_mask)

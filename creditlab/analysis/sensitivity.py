@@ -50,6 +50,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 from ..core.errors import DataError
+from ..loaders.data import assessment_units
 from ..loaders.rubric import Rubric
 from .certification import certify, evaluate_conditions, positive_verdict
 from .points import (
@@ -344,8 +345,6 @@ def _scope_area(scope: str | Iterable[str] | None, units: pd.DataFrame) -> str |
 
 def _units() -> pd.DataFrame:
     """Counties and development zones with their city (empty if the tables cannot be read)."""
-    from ..loaders.data import assessment_units
-
     try:
         return assessment_units()
     except DataError:

@@ -21,3 +21,9 @@ def fmt_num(value: float | None, digits: int = 1, missing: str = "—") -> str:
     if value is None or value != value:  # NaN
         return missing
     return f"{value:,.{digits}f}"
+
+
+def signed(x: float, digits: int = 1) -> str:
+    """A change with its sign; no "+0.0"/"-0.0" for what rounds to zero."""
+    text = f"{x:+.{digits}f}"
+    return f"{0:.{digits}f}" if float(text) == 0 else text

@@ -56,6 +56,7 @@ import re
 import sys
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,10 +66,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.certification import FIELD_LABELS
-from ..core import safecells
+from ..core import __version__, safecells
 from ..core.atomic import atomic_path, check_out
 from ..core.errors import DataError, RubricError
+from ..core.fields import CONTEXT_FIELDS, FIELD_LABELS
 from ..core.i18n import check_lang
 from ..core.paths import data_dir
 from ..core.problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang
@@ -499,8 +500,6 @@ def _frame_of(rows: list[tuple[int, dict[int, str]]], columns: Sequence[int]) ->
 def _read_xlsx(path: Path, required: Sequence[str], aliases: dict[str, str], known: Sequence[str] | None = None
                ) -> tuple[list[tuple[pd.DataFrame, _Chunk]], list[Problem], dict[str, str]]:
     """A workbook: a creditlab template if it has the metadata sheet, else one long table per sheet."""
-    import zipfile
-
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -1208,21 +1207,6 @@ def completeness(rubric: Rubric | str, data: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # Certification context
 
-CONTEXT_FIELDS = {
-    "major_incident": "bool",
-    "debtor_share_legal": "per_10000",
-    "debtor_share_natural": "per_10000",
-    "government_debtors": "count",
-    "rectification_rate": "percent",
-    "government_rectification_rate": "percent",
-    "npl_ratio": "percent",
-    "national_npl_ratio": "percent",
-    "major_safety_accident_3y": "bool",
-    "major_pollution_accident_3y": "bool",
-    "energy_target_missed": "bool",
-    "statistical_fraud": "bool",
-    "government_is_debtor": "bool",
-}
 # Free-text columns a context file may carry for people's benefit; other unknown columns are errors
 # (a misspelt field would otherwise silently read as "unknown").
 CONTEXT_TEXT = ("name", "city", "note", "notes", "source", "evidence", "comment")
@@ -1549,8 +1533,6 @@ def _readme_sheet(ws: Any, rub: Rubric, year: int) -> None:
 
 
 def _meta_sheet(ws: Any, rub: Rubric, year: int, codes: list[str], fields: Sequence[str] = ()) -> None:
-    from ..core import __version__
-
     items = [
         ("format", TEMPLATE_FORMAT), ("format_version", FORMAT_VERSION), ("rubric", rub.name),
         ("rubric_version", rub.version), ("year", str(year)), ("header_row", str(HEADER_ROW)),

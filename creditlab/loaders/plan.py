@@ -23,11 +23,13 @@ import pandas as pd
 from ..core import safecells
 from ..core.atomic import atomic_path
 from ..core.errors import DataError, RubricError
+from ..core.i18n import check_lang
 from ..core.paths import PROJECT_ROOT, data_dir
 from ..core.problems import Problems, default_lang, quote
 from ..core.tables import read_table
 from ..core.yamlio import add_item, load_yaml, show
 from ..core.years import YEAR_MAX, YEAR_MIN, is_year, year_problem
+from .regions import load_regions
 
 DIRECTIONS = ("higher", "lower")
 # comparison -> (direction of improvement, strict)
@@ -501,8 +503,6 @@ def load_observations(path: str | Path, plan: Plan | str, lang: str | None = Non
 
 def _region_names(plan: Plan) -> set[str]:
     """Names an observation's region may take: the plan's region and its cities and counties."""
-    from .regions import load_regions
-
     try:
         regions = load_regions(plan.region)
     except DataError:
@@ -748,8 +748,6 @@ REMARKS: dict[str, tuple[str, str]] = {
 
 def remark_text(codes: str, lang: str = "zh") -> str:
     """The ``remarks`` codes of an assessment row as a sentence in ``lang``."""
-    from ..core.i18n import check_lang
-
     k = 0 if check_lang(lang) == "zh" else 1
     parts = [REMARKS[c][k] if c in REMARKS else c for c in str(codes or "").split(";") if c]
     return ("；" if k == 0 else "; ").join(parts)

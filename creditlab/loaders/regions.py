@@ -22,6 +22,8 @@ TYPES_BY_LEVEL = {
     "county": ("district", "county", "county_city"),
 }
 _CODE = re.compile(r"\d{6}")
+# A unit a report may be made for: a six-digit division code or a development zone (KF + six digits).
+REGION_ID = re.compile(r"\d{6}|KF\d{6}")
 
 
 def regions_path() -> Path:

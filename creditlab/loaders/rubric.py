@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from ..core.errors import RubricError
+from ..core.fields import CHECK_FIELDS
 from ..core.paths import data_dir
 from ..core.problems import Problems, default_lang, quote
 from ..core.yamlio import load_yaml, show
@@ -23,14 +24,6 @@ METHODS = ("absolute", "norm_referenced", "weighted")
 DIRECTIONS = ("higher", "lower")
 CHECK_OPS = ("<", "<=", ">", ">=", "==", "!=")
 CONDITION_KINDS = ("requirement", "exclusion")
-# Fields a certification check may compare: scoring results plus the context table's columns.
-CHECK_FIELDS = (
-    "mandatory_unmet", "total",
-    "major_incident", "debtor_share_legal", "debtor_share_natural", "government_debtors",
-    "rectification_rate", "government_rectification_rate", "npl_ratio", "national_npl_ratio",
-    "major_safety_accident_3y", "major_pollution_accident_3y", "energy_target_missed",
-    "statistical_fraud", "government_is_debtor",
-)
 _TOL = 1e-9
 
 CRITERIA_COLUMNS = [

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import copy
 import ctypes
 import errno
 import fcntl
@@ -48,9 +49,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.atomic import write_text
 from ..core.errors import CreditlabError
-from ..core.i18n import tr
+from ..core.i18n import check_lang, tr
+from ..core.paths import reports_dir
 from ..core.problems import default_lang
+from ..loaders.regions import load_regions
+from ..views import report
+from ..views.figures import copy_plotly_js
+from ..views.htmlpage import index_page, page
+from ..views.report import (
+    REGION_ID,
+    ReportError,
+    check_region_code,
+    display_path,
+    save_evaluation,
+    sha256_file,
+    unit_table,
+)
 
 KERNEL_NAME = "creditlab"
 ENGINE_NAME = "creditlab-warm"
@@ -384,8 +400,6 @@ def _keep_failed(out_nb: Path, year_dir: Path, code: str, exc: BaseException) ->
     """
     import nbformat
 
-    from ..core.atomic import write_text
-
     nb = None
     if out_nb.is_file():
         try:
@@ -416,8 +430,6 @@ def _last_line(exc: BaseException) -> str:
 
 def export_html(nb: Any, results: dict[str, Any]) -> str:
     """The report page: the notebook's outputs only (no code, no prompts, no stderr) in our shell."""
-    from ..views.htmlpage import page
-
     global _EXPORTER
     if _EXPORTER is None:
         from nbconvert import HTMLExporter
@@ -438,8 +450,6 @@ def export_html(nb: Any, results: dict[str, Any]) -> str:
 
 def _without_stderr(nb: Any) -> Any:
     """A copy without stderr streams (warnings are for the error notebook, not for county officials)."""
-    import copy
-
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
@@ -449,14 +459,10 @@ def _without_stderr(nb: Any) -> Any:
 
 
 def _sha256(path: str | Path) -> str:
-    from ..views.report import sha256_file
-
     return sha256_file(path)
 
 
 def _display(path: str | Path) -> str:
-    from ..views.report import display_path
-
     return display_path(Path(path))
 
 
@@ -503,8 +509,6 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
     run, with or without data: a county without data fails visibly. ``city`` and the default
     (every county and zone) take the units with data and list the others as without data.
     """
-    from ..views.report import ReportError, check_region_code
-
     units = ev.units
     known = set(units["code"])
     with_data = set(ev.regions(year))
@@ -555,9 +559,6 @@ def _merge_scope(previous: Any, units: Any, regions: Sequence[str] | None, city:
 
 def index_scope(cities: Any, units: Any = None) -> dict[str, Any]:
     """The scope an index states (see :func:`creditlab.htmlpage.scope_words`) from the covered city codes."""
-    from ..loaders.regions import load_regions
-    from ..views.report import unit_table
-
     units = unit_table() if units is None else units
     if cities != "*" and isinstance(cities, list) and cities:
         out = []
@@ -590,8 +591,6 @@ def load_manifest(year_dir: Path) -> dict[str, Any]:
 
 
 def save_manifest(year_dir: Path, manifest: dict[str, Any]) -> None:
-    from ..core.atomic import write_text
-
     write_text(year_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     os.chmod(year_dir / MANIFEST, 0o644)
 
@@ -647,11 +646,6 @@ def _run_reports(
     context: str | Sequence[str], jobs: int, lang: str, scope: str, out: str | Path | None, force: bool,
     notebook: str | Path | None, fresh_kernels: bool, progress: bool,
 ) -> Summary:
-    from ..core.i18n import check_lang
-    from ..core.paths import reports_dir
-    from ..views import report
-    from ..views.figures import copy_plotly_js
-
     t0 = time.perf_counter()
     check_lang(lang)
     if scope not in report.SCOPES:
@@ -740,8 +734,6 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
              manifest: dict[str, Any], summary: Summary) -> None:
     from tqdm.auto import tqdm
 
-    from ..views.report import save_evaluation
-
     staging_root = year_dir / STAGING_DIR
     staging_root.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=staging_root))
@@ -821,8 +813,6 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
 
 def read_results(year_dir: Path) -> list[dict[str, Any]]:
     """The results files of the reports in ``year_dir`` (only checked codes with an HTML beside)."""
-    from ..views.report import REGION_ID
-
     out = []
     for path in sorted(year_dir.glob("*.json")):
         code = path.stem
@@ -839,10 +829,6 @@ def read_results(year_dir: Path) -> list[dict[str, Any]]:
 
 def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | None = None) -> Path:
     """Write ``index.html``: every report of the year, sortable, with a province summary chart."""
-    from ..core.atomic import write_text
-    from ..views.htmlpage import index_page
-    from ..views.report import unit_table
-
     entries = (manifest or {}).get("regions", {})
     year = int(year_dir.name) if year_dir.name.isdigit() else None
     failed = {code: e for code, e in entries.items() if e.get("status") == "failed"}

@@ -15,7 +15,6 @@ from ..core.yamlio import load_yaml
 
 BANNER_ZH = "模拟数据 — 本报告由程序生成的模拟数据制作，不是对任何真实县（市、区）的评估。"
 BANNER_EN = "模拟数据 — synthetic demo data, not an assessment of any real county."
-BANNER_SHORT = "模拟数据 — synthetic demo data, not an assessment of any real county"
 
 # The inputs a banner can name (roles as in creditlab.report.Inputs.files).
 ROLE_LABELS = {"data": ("指标数据", "indicator data"), "context": ("认定条件数据", "certification-condition data")}

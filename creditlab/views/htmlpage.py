@@ -10,7 +10,13 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .figures import FONT_FAMILY, chart_text, chart_texts, plotly_script_tag
+import plotly.graph_objects as go
+
+from ..core.i18n import fmt_num, signed, tr
+from ..core.labels import VERDICT_LABELS
+from ..loaders.regions import REGION_ID
+from .banner import banner_html
+from .figures import FONT_FAMILY, chart_text, chart_texts, figure_html, plotly_script_tag
 
 # Layout of a whole page (never emitted inside a notebook, where it would restyle JupyterLab).
 PAGE_CSS = """
@@ -180,13 +186,6 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
     ``submitted`` false) are listed as 未报送 and left out of counts, averages and the chart.
     ``scope`` (see :func:`scope_words`) heads the overview; without it the overview is untitled.
     """
-    import plotly.graph_objects as go
-
-    from ..core.i18n import fmt_num, tr
-    from .banner import banner_html
-    from .figures import figure_html
-    from .report import REGION_ID, VERDICT_LABELS, signed
-
     def t(zh: str, en: str) -> str:
         return tr(zh, en, lang)
 

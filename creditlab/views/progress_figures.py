@@ -5,7 +5,6 @@ of text comes from here as an output, in the chosen language, with numbers forma
 """
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
 
@@ -17,6 +16,7 @@ from ..analysis.monitoring import GROUPS, TIERS, LowRankRule, average_trend
 from ..core.i18n import check_lang, fmt_num, tr
 from ..loaders.plan import PERCENT_UNITS, Plan, remark_text
 from .figures import chart_text
+from .htmlpage import esc
 
 # category -> (zh, en, arrow, colour); the arrows follow Eurostat's SDG progress symbols
 CATEGORY_STYLE: dict[str, tuple[str, str, str, str]] = {
@@ -40,10 +40,6 @@ _TABLE = ('style="border-collapse:collapse;margin:6px 0 14px;font-size:14px;'
           'font-family:inherit;min-width:60%"')
 _TH = 'style="border:1px solid #d9e2ec;background:#eef2f7;padding:4px 8px;text-align:left"'
 _TD = 'style="border:1px solid #d9e2ec;padding:4px 8px;vertical-align:top{extra}"'
-
-
-def esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def _missing(v: Any) -> bool:

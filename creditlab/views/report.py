@@ -14,7 +14,6 @@ import hashlib
 import json
 import math
 import pickle
-import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,23 +24,25 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..analysis.certification import _SCORE_FIELDS
+from ..analysis.certification import _SCORE_FIELDS, certify, evaluate_conditions
 from ..analysis.points import points_step, population_area, population_words, rank_words
-from ..analysis.scoring import rank, submitted
+from ..analysis.scoring import mandatory_status, rank, score, submitted
 from ..core import __version__
 from ..core.atomic import atomic_path, write_text
 from ..core.errors import CreditlabError
-from ..core.i18n import check_lang, fmt_num, tr
+from ..core.i18n import check_lang, fmt_num, signed, tr
+from ..core.labels import VERDICT_LABELS
+from ..core.notebook import ParameterError, check_parameters
 from ..core.paths import PROJECT_ROOT, data_dir
+from ..loaders.data import assessment_units, load_context, load_data, zones_path
+from ..loaders.regions import REGION_ID, regions_path
 from ..loaders.rubric import Rubric, list_rubrics, load_rubric
-from ..runs.notebook import ParameterError, check_parameters
 from . import figures  # noqa: F401 - figures: sets up the offline plotly renderer
 from .banner import banner_html, banner_text, synthetic_roles
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
 
 NOTEBOOK = PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"
-REGION_ID = re.compile(r"\d{6}|KF\d{6}")
 SCOPES = ("province", "city")
 RESULTS_SCHEMA = "creditlab.county-report/1"
 NOTEBOOK_NAMES = frozenset({"rep"})
@@ -50,13 +51,6 @@ PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
     "scope": str, "language": str, "output": str, "cache": str,
 }
 
-VERDICT_LABELS = {
-    "certified": ("符合认定条件", "meets the certification conditions"),
-    "not_certified": ("不符合认定条件", "does not meet the certification conditions"),
-    "undecided": ("暂无法判定（数据缺失）", "cannot be decided yet (data missing)"),
-    "eligible": ("符合参评条件", "eligible"),
-    "not_eligible": ("不具备推荐资格", "not eligible for recommendation"),
-}
 STATUS_LABELS = {
     "full": ("满分", "full marks"), "partial": ("部分得分", "partial"), "none": ("未得分", "no points"),
     "not_assessed": ("未评估", "not assessed"),
@@ -95,9 +89,6 @@ class Inputs:
 
     def files(self) -> list[tuple[str, Path]]:
         """(role, path) of every file the results depend on, in a fixed order."""
-        from ..loaders.data import zones_path
-        from ..loaders.regions import regions_path
-
         out = [("rubric", self.rubric), *(("data", p) for p in self.data),
                *(("context", p) for p in self.context), ("regions", regions_path())]
         if zones_path().is_file():
@@ -236,10 +227,6 @@ class Evaluation:
 
 def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
     """Load the inputs and score and certify every region and year."""
-    from ..analysis.certification import certify, evaluate_conditions
-    from ..analysis.scoring import mandatory_status, score
-    from ..loaders.data import load_context, load_data
-
     rub = load_rubric(inputs.rubric)
     data = load_data(list(inputs.data), rubric=rub)
     context = load_context(list(inputs.context)) if inputs.context else no_context()
@@ -262,8 +249,6 @@ def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
 def unit_table() -> pd.DataFrame:
     """The assessment units (counties and zones) with their city: code, name, name_en, city_code, city,
     is_park, city_en."""
-    from ..loaders.data import assessment_units
-
     return assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park", "city_en"]]
 
 
@@ -391,12 +376,6 @@ def scratch_dir(year: int) -> Path:
 
 # ---------------------------------------------------------------------------------------------
 # The report of one region and year
-
-
-def signed(x: float, digits: int = 1) -> str:
-    """A change with its sign; no "+0.0"/"-0.0" for what rounds to zero."""
-    text = f"{x:+.{digits}f}"
-    return f"{0:.{digits}f}" if float(text) == 0 else text
 
 
 def _num(x: Any) -> float | None:

@@ -33,21 +33,18 @@ from ..analysis.sensitivity import (
 from ..analysis.weights import SCHEMES, WEIGHT_LEVELS, Scenario, load_scenarios, scenarios_path
 from ..core.errors import CreditlabError
 from ..core.i18n import check_lang, fmt_num, tr
+from ..core.labels import VERDICT_WORDS
+from ..loaders.data import load_context, load_data
+from ..loaders.rubric import load_rubric
 from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
 from .banner import banner_html, synthetic_roles
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
+from .report import ReportError, no_context, resolve_inputs
 
 COLORS = {"certified": "#1e7b34", "eligible": "#1e7b34", "not_certified": "#b42318", "not_eligible": "#6b2d8f",
           "undecided": "#8a6d00", "band": "#1f5f99",
           "nominal": "#d9480f", "s1": "#1f5f99", "st": "#9fb8d6", "threshold": "#1e7b34", "muted": "#9aa5b1"}
-VERDICT_WORDS = {
-    "certified": ("符合认定条件", "certified"),
-    "not_certified": ("不符合认定条件", "not certified"),
-    "undecided": ("暂无法判定", "undecided"),
-    "eligible": ("符合参评条件", "eligible"),
-    "not_eligible": ("不具备推荐资格", "not eligible for recommendation"),
-}
 
 PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
     "rubric": str, "year": (int, type(None)), "scope": (str, list), "level": str, "scheme": str,
@@ -66,11 +63,6 @@ class SensitivityError(CreditlabError):
 
 def _t(lang: str, zh: str, en: str) -> str:
     return tr(zh, en, lang)
-
-
-def _label(model: WeightModel, lang: str) -> pd.Series:
-    """Region code → display name."""
-    return model.names.reindex(model.regions).fillna(pd.Series(model.regions, index=model.regions))
 
 
 def _pct(p: float) -> str:
@@ -498,10 +490,6 @@ def load_model(rubric: str, data: str | list[str] = "", context: str | list[str]
     the input paths). Every problem raises
     :class:`SensitivityError` with the message the analyst needs.
     """
-    from ..loaders.data import load_context, load_data
-    from ..loaders.rubric import load_rubric
-    from .report import ReportError, no_context, resolve_inputs
-
     try:
         inputs = resolve_inputs(rubric, data, context)
         rub = load_rubric(inputs.rubric)
