@@ -50,7 +50,8 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 from ..core.errors import DataError
-from ..loaders.data import assessment_units
+from ..loaders.data import assessment_units, park_codes
+from ..loaders.regions import in_city
 from ..loaders.rubric import Rubric
 from .certification import certify, evaluate_conditions, positive_verdict
 from .points import (
@@ -280,7 +281,7 @@ def prepare(
     if rubric.max_points is None and rubric.method != "weighted":
         raise DataError(f"rubric {rubric.name} has no points; weights cannot be varied")
 
-    scores = score(rubric, frame, zones)  # zones None: score's default, the zones in zones.csv
+    scores = score(rubric, frame, park_codes() if zones is None else zones)  # handed in, as the reports do
     # A unit that returned nothing (every value blank) has no score: out of the ranks, like the reports.
     reported = set(submitted(scores)["region"])
     scores = scores[scores["region"].astype(str).isin(reported)]
@@ -338,7 +339,7 @@ def _scope_area(scope: str | Iterable[str] | None, units: pd.DataFrame) -> str |
     if scope is None or (isinstance(scope, str) and scope.strip().lower() in ("province", "全省", "")):
         return None
     if isinstance(scope, str):
-        hit = units[(units["city"] == scope.strip()) | (units["city_code"] == scope.strip())]
+        hit = units[in_city(units, scope)]
         return str(hit["city"].iloc[0]) if len(hit) else scope.strip()
     return ""
 
@@ -359,7 +360,7 @@ def resolve_scope(scope: str | Iterable[str] | None, available: Iterable[str]) -
     if isinstance(scope, str):
         units = _units()
         key = scope.strip()
-        hit = units[(units["city"] == key) | (units["city_code"] == key)]
+        hit = units[in_city(units, key)]
         if hit.empty:
             cities = units[["city_code", "city"]].drop_duplicates()
             known = "; ".join(f"{r.city} ({r.city_code})" for r in cities.itertuples())

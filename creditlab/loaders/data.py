@@ -76,8 +76,8 @@ from ..core.problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang
 from ..core.tables import UndecodableText, decode_text, percent_styles, xml_rows
 from ..core.tables import cell_text as _cell_text
 from ..core.years import YEAR_MAX, YEAR_MIN, year_mask, year_problem
-from .regions import cities, counties, load_regions, regions_path
-from .rubric import Rubric, list_rubrics, load_rubric
+from .regions import cities, counties, in_city, load_regions, regions_path
+from .rubric import Rubric, list_rubrics, load_rubric, rule_words
 
 COLUMNS = ["region", "year", "criterion", "value", "evidence"]
 REQUIRED = ["region", "year", "criterion", "value"]
@@ -1369,34 +1369,6 @@ def _raw_rules(rubric: Rubric) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _rule_words(c: pd.Series, park: bool, raw_rule: dict[str, Any]) -> tuple[str, str]:
-    """The scoring rule in words, Chinese and English: 达到50%得1分 / 1 point at ≥ 50 %."""
-    pts = c["points"]
-    p = f"{pts:g}" if pd.notna(pts) else ""
-    pl = "point" if pd.notna(pts) and pts == 1 else "points"
-    if park and c["park_rule"] in ("discretionary", "graded"):
-        mx = c["park_max"]
-        return f"开发区酌情计分，最高{mx:g}分", f"development zone: at discretion, up to {mx:g} {pl}"
-    rule = c["rule"]
-    if rule == "binary":
-        return f"符合得{p}分", f"{p} {pl} if met"
-    if rule == "threshold":
-        if c["unit"] == "percent":
-            return f"达到{c['at_least']:g}%得{p}分", f"{p} {pl} at ≥ {c['at_least']:g} %"
-        return f"达到{c['at_least']:g}个得{p}分", f"{p} {pl} at ≥ {c['at_least']:g}"
-    if rule == "per_unit":
-        unit_en = raw_rule.get("unit_en") or "unit"
-        return (f"每个{c['unit'] or ''}得{c['per_unit']:g}分，最高{c['cap']:g}分",
-                f"{c['per_unit']:g} per {unit_en}, at most {c['cap']:g}")
-    if rule == "discretionary":
-        return f"酌情计分，最高{c['max']:g}分", f"at the assessor's discretion, up to {c['max']:g}"
-    if rule == "graded":
-        return f"综合评判，最高{c['max']:g}分", f"overall judgement, up to {c['max']:g}"
-    if rule == "assessed":
-        return "评估得分0–100", "assessment score 0–100"
-    return "", ""
-
-
 _HOWTO = {
     "binary": "选择“是”或“否” / choose yes (是) or no (否)",
     "percent": "比率（%），0–100 / rate in percent, 0–100",
@@ -1586,7 +1558,7 @@ def _region_sheet(ws: Any, unit: Any, rub: Rubric, year: int, rows: pd.DataFrame
             arrow = "越高越好" if r.direction == "higher" else "越低越好"
             rule_zh, rule_en = f"监测指标（{arrow}）", f"monitoring metric ({r.direction} is better)"
         else:
-            rule_zh, rule_en = _rule_words(c, use_park, raw_rules.get(r.criterion, {}))
+            rule_zh, rule_en = rule_words(c, use_park, raw_rules.get(r.criterion, {}))
         values = {
             "id": r.id, "level1": r.level1, "level2": r.level2, "level3": r.level3, "text_zh": r.text_zh,
             "text_en": r.text_en, "rule_zh": rule_zh, "rule_en": rule_en,
@@ -2197,8 +2169,7 @@ def _select_regions(args: argparse.Namespace) -> pd.DataFrame:
         return pd.DataFrame({"code": list(args.region)})
     if args.city:
         city = args.city.strip()
-        sel = units[(units["city"] == city) | (units["city"].str.removesuffix("市") == city)
-                    | (units["city_code"] == city)]
+        sel = units[in_city(units, city)]
         if sel.empty:
             zh = _cli_lang(args) == "zh"
             raise DataError(f"找不到城市 {city!r} 的区县" if zh else f"no counties found for city {city!r}")

@@ -146,3 +146,11 @@ def cities(province: str = "陕西") -> pd.DataFrame:
     """City-level units (``level == "city"``): prefecture cities and zones such as 杨凌示范区."""
     frame = load_regions(province)
     return frame[frame["level"] == "city"].reset_index(drop=True)
+
+
+def in_city(units: pd.DataFrame, city: str) -> pd.Series:
+    """Mask of the ``units`` (rows with ``city`` and ``city_code``) in ``city``: its name with or without 市, or
+    its code. The one city matcher of the CLI, the batch runner and the sensitivity scope."""
+    key = str(city).strip()
+    names = units["city"].astype(str)
+    return (names == key) | (names.str.removesuffix("市") == key.removesuffix("市")) | (units["city_code"] == key)

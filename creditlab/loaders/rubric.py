@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -566,3 +567,35 @@ def _certification(cert: Any, ck: _Checker) -> dict[str, Any]:
                        f"check on {quote(fld)}: value should be a number or true/false, got {show(chk['value'])}")
     return {"heading_zh": cert.get("heading_zh"), "heading_en": cert.get("heading_en"),
             "conditions": conditions}
+
+
+def rule_words(c: pd.Series, park: bool = False, raw_rule: Mapping[str, Any] | None = None) -> tuple[str, str]:
+    """A criterion's scoring rule in words, Chinese and English: 达到50%得1分 / 1 point at ≥ 50 %.
+
+    The one wording of the fill-in template and the rubric browser. ``park``: the development-zone variant;
+    ``raw_rule``: the rule as written in the YAML (its ``unit_en``)."""
+    raw_rule = raw_rule or {}
+    pts = c["points"]
+    p = f"{pts:g}" if pd.notna(pts) else ""
+    pl = "point" if pd.notna(pts) and pts == 1 else "points"
+    if park and c["park_rule"] in ("discretionary", "graded"):
+        mx = c["park_max"]
+        return f"开发区酌情计分，最高{mx:g}分", f"development zone: at discretion, up to {mx:g} {pl}"
+    rule = c["rule"]
+    if rule == "binary":
+        return f"符合得{p}分", f"{p} {pl} if met"
+    if rule == "threshold":
+        if c["unit"] == "percent":
+            return f"达到{c['at_least']:g}%得{p}分", f"{p} {pl} at ≥ {c['at_least']:g} %"
+        return f"达到{c['at_least']:g}个得{p}分", f"{p} {pl} at ≥ {c['at_least']:g}"
+    if rule == "per_unit":
+        unit_en = raw_rule.get("unit_en") or "unit"
+        return (f"每个{c['unit'] or ''}得{c['per_unit']:g}分，最高{c['cap']:g}分",
+                f"{c['per_unit']:g} per {unit_en}, at most {c['cap']:g}")
+    if rule == "discretionary":
+        return f"酌情计分，最高{c['max']:g}分", f"at the assessor's discretion, up to {c['max']:g}"
+    if rule == "graded":
+        return f"综合评判，最高{c['max']:g}分", f"overall judgement, up to {c['max']:g}"
+    if rule == "assessed":
+        return "评估得分0–100", "assessment score 0–100"
+    return "", ""

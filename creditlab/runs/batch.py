@@ -54,7 +54,7 @@ from ..core.errors import CreditlabError
 from ..core.i18n import check_lang, tr
 from ..core.paths import reports_dir
 from ..core.problems import default_lang
-from ..loaders.regions import load_regions
+from ..loaders.regions import in_city, load_regions
 from ..views import report
 from ..views.figures import copy_plotly_js
 from ..views.htmlpage import index_page, page
@@ -526,8 +526,7 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
         return codes, []
     if city:
         c = city.strip()
-        sel = units[(units["city"] == c) | (units["city"].str.removesuffix("市") == c.removesuffix("市"))
-                    | (units["city_code"] == c)]
+        sel = units[in_city(units, c)]
         if sel.empty:
             raise BatchError(f"no counties found for city {city!r}")
     else:
@@ -549,8 +548,7 @@ def _merge_scope(previous: Any, units: Any, regions: Sequence[str] | None, city:
         sel = units[units["code"].isin([str(r).strip() for r in regions])]
     else:
         c = str(city).strip()
-        sel = units[(units["city"] == c) | (units["city"].str.removesuffix("市") == c.removesuffix("市"))
-                    | (units["city_code"] == c)]
+        sel = units[in_city(units, c)]
     mine = set(sel["city_code"].astype(str))
     if isinstance(before, list):
         mine |= {str(x) for x in before}

@@ -34,7 +34,7 @@ from ..core.i18n import check_lang, fmt_num, signed, tr
 from ..core.labels import VERDICT_LABELS
 from ..core.notebook import ParameterError, check_parameters
 from ..core.paths import PROJECT_ROOT, data_dir
-from ..loaders.data import assessment_units, load_context, load_data, zones_path
+from ..loaders.data import assessment_units, load_context, load_data, park_codes, zones_path
 from ..loaders.regions import REGION_ID, regions_path
 from ..loaders.rubric import Rubric, list_rubrics, load_rubric
 from . import figures  # noqa: F401 - figures: sets up the offline plotly renderer
@@ -230,7 +230,7 @@ def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
     rub = load_rubric(inputs.rubric)
     data = load_data(list(inputs.data), rubric=rub)
     context = load_context(list(inputs.context)) if inputs.context else no_context()
-    scores = score(rub, data)  # development zones from zones.csv, score's default
+    scores = score(rub, data, zones=park_codes())  # development zones handed in: the zones table
     units = unit_table()
     verdicts, conditions = certify(rub, scores, context), evaluate_conditions(rub, scores, context)
     needs = context_conditions(rub)

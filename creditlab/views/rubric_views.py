@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..core.i18n import check_lang, tr
-from ..loaders.rubric import Rubric
+from ..loaders.rubric import Rubric, rule_words
 from .figures import chart_text, chart_texts
 
 RULE_LABELS = {
@@ -20,21 +20,9 @@ RULE_LABELS = {
 
 
 def rule_text(row: pd.Series, lang: str = "zh") -> str:
-    """The scoring rule of one criterion in words."""
-    kind = row["rule"]
-    pts = row["points"]
-    if kind == "threshold":
-        unit = "%" if row["unit"] == "percent" else tr("个", "", lang)
-        return tr(f"达到{row['at_least']:g}{unit}得{pts:g}分", f"{pts:g} pt at ≥ {row['at_least']:g}{unit}", lang)
-    if kind == "per_unit":
-        return tr(f"每{row['unit'] or '个'}{row['per_unit']:g}分，最高{row['cap']:g}分",
-                  f"{row['per_unit']:g} per unit, at most {row['cap']:g}", lang)
-    if kind in ("discretionary", "graded"):
-        zh, en = RULE_LABELS[kind]
-        return tr(f"{zh}，最高{row['max']:g}分", f"{en}, up to {row['max']:g}", lang)
-    if kind == "binary":
-        return tr(f"达标得{pts:g}分", f"{pts:g} pt if met", lang)
-    return tr(*RULE_LABELS[kind], lang)
+    """The scoring rule of one criterion in words (:func:`creditlab.rubric.rule_words`, as in the template)."""
+    zh, en = rule_words(row)
+    return tr(zh, en, lang) if zh or en else tr(*RULE_LABELS.get(row["rule"], (row["rule"], row["rule"])), lang)
 
 
 def criteria_table(rubric: Rubric, lang: str = "zh") -> pd.DataFrame:

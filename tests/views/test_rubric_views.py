@@ -1,4 +1,5 @@
 import creditlab
+from creditlab.rubric import rule_words
 from creditlab.rubric_views import criteria_table, level_points_figure, rule_text, structure, sunburst
 
 
@@ -10,9 +11,11 @@ def test_criteria_table_has_one_row_per_criterion_with_a_rule_in_words():
         assert table.astype(str).apply(lambda c: c.str.len().gt(0)).to_numpy().any()
     words = [rule_text(row, "zh") for _, row in rub.criteria.iterrows()]
     assert all(isinstance(w, str) and w for w in words)
-    binary = rub.criteria[rub.criteria["rule"] == "binary"]
-    if len(binary):
-        assert rule_text(binary.iloc[0], "en").endswith("pt if met")
+    # One wording of the rule: the browser says what the county's fill-in template says.
+    for _, row in rub.criteria.iterrows():
+        assert (rule_text(row, "zh"), rule_text(row, "en")) == rule_words(row)
+    binary = rub.criteria[rub.criteria["rule"] == "binary"].iloc[0]
+    assert rule_text(binary, "en") == f"{binary['points']:g} point{'' if binary['points'] == 1 else 's'} if met"
 
 
 def test_figures_of_every_bundled_rubric():

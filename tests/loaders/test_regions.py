@@ -8,8 +8,9 @@ import pytest
 
 from creditlab import regions
 from creditlab.errors import DataError
+from helpers import ROOT
 
-SHIPPED = Path(__file__).resolve().parent.parent / "data" / "regions" / "regions.csv"
+SHIPPED = ROOT / "data" / "regions" / "regions.csv"
 PREFECTURES = [
     "西安市", "铜川市", "宝鸡市", "咸阳市", "渭南市", "延安市", "汉中市", "榆林市", "安康市", "商洛市",
 ]
@@ -202,3 +203,23 @@ def test_shipped_file_is_tidy() -> None:
     raw = SHIPPED.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw
     assert raw.decode("utf-8").splitlines()[0] == ",".join(regions.COLUMNS)
+
+
+def test_one_city_matcher_for_names_short_names_and_codes():
+    from creditlab.data import assessment_units
+    from creditlab.regions import in_city
+
+    units = assessment_units()
+    full = set(units.loc[in_city(units, "西安市"), "code"])
+    assert full == set(units.loc[in_city(units, "西安"), "code"]) == set(units.loc[in_city(units, " 610100 "), "code"])
+    assert full
+    assert any(c.startswith("KF61") for c in full)  # the city's development zones belong to it
+    assert not in_city(units, "西安区").any()
+
+
+def test_sensitivity_scope_accepts_what_the_cli_accepts():
+    from creditlab.data import assessment_units
+    from creditlab.sensitivity import resolve_scope
+
+    codes = list(assessment_units()["code"])
+    assert resolve_scope("西安", codes) == resolve_scope("西安市", codes) == resolve_scope("610100", codes)

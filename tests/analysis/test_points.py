@@ -4,31 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_scoring import full_marks, with_values
 
 from creditlab import certify, load_rubric, score
 from creditlab import points as P
 from creditlab.scoring import rank, totals
-
-# The profile: full marks except A3.1b = 7 fields, B2.2a = 4 fields, C1.1a = 0, C1.2a = 0,
-# C2.3a = 2.8 — exactly 85 points, which floating point adds up to 84.99999999999999.
-EXACT_85 = {"A3_1b": 7, "B2_2a": 4, "C1_1a": 0, "C1_2a": 0, "C2_3a": 2.8}
-CLEAN = {"major_incident": False, "debtor_share_legal": 0.4, "debtor_share_natural": 0.2, "government_debtors": 0,
-         "rectification_rate": 92.0, "government_rectification_rate": 96.0, "npl_ratio": 1.2,
-         "national_npl_ratio": 1.59}
+from helpers import clean_context, exact_85, full_marks, with_values
 
 
 @pytest.fixture(scope="module")
 def sx():
     return load_rubric("shaanxi-2020")
-
-
-def exact_85(rubric, region: str = "610102", year: int = 2024) -> pd.DataFrame:
-    return with_values(full_marks(rubric, region, year), **EXACT_85)
-
-
-def clean_context(regions, year: int = 2024) -> pd.DataFrame:
-    return pd.DataFrame([{"region": r, "year": year, **CLEAN} for r in regions])
 
 
 def test_rubric_steps():
@@ -98,8 +83,6 @@ def test_population_words_name_what_is_ranked():
 
 
 def test_a_unit_that_reported_nothing_is_not_ranked_in_the_weight_model(sx):
-    from test_points import clean_context
-
     from creditlab import sensitivity as S
 
     blank = full_marks(sx, "610104").assign(value=np.nan)  # returned an empty form

@@ -13,8 +13,8 @@ import pytest
 from creditlab import cli, data
 from creditlab.errors import DataError
 from creditlab.rubric import load_rubric
+from helpers import ROOT, one, problems_of
 
-ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
 HEADER = "region,year,criterion,value,evidence"
 
@@ -78,19 +78,6 @@ def write_csv(folder: Path, name: str, *rows: str, header: str = HEADER, encodin
     path = folder / name
     path.write_text("\n".join([header, *rows]) + "\n", encoding=encoding)
     return path
-
-
-def problems_of(call, *args, **kwargs) -> list[str]:
-    with pytest.raises(DataError) as exc:
-        call(*args, **kwargs)
-    return exc.value.problems
-
-
-def one(problems: list[str], *parts: str) -> str:
-    """The single problem containing every part; fails listing the problems otherwise."""
-    hits = [p for p in problems if all(part in p for part in parts)]
-    assert len(hits) == 1, f"expected one problem with {parts}, got:\n" + "\n".join(problems)
-    return hits[0]
 
 
 def sha(path: Path) -> str:

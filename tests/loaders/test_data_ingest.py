@@ -14,6 +14,7 @@ import creditlab
 from creditlab import cli, data
 from creditlab.errors import DataError
 from creditlab.problems import LANG_ENV
+from helpers import ROOT
 
 HEADER = "region,year,criterion,value,evidence"
 EVIL = '=HYPERLINK("http://evil.example","点击")'
@@ -303,7 +304,7 @@ def test_context_round_trip_to_certify(city_template, folder, tmp_path):
     out = tmp_path / "data-2024.csv"
     result = data.ingest(folder, "shaanxi-2020", out)
     assert result.ok and result.context_out == tmp_path / "data-2024.context.csv", result.summary("en")
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     context = data.load_context([result.context_out, root / "data" / "demo" / "national_npl.csv"])
     assert context["region"].tolist() == ["610102", "610103"]  # 610104 left blank: no row
     assert context["major_incident"].tolist() == [False, True]

@@ -12,9 +12,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_batch import DemoBatch, demo_batch
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import ROOT, DemoBatch, demo_batch
+
 ARTIFACTS = ROOT / "test-artifacts"
 
 

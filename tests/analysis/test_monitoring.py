@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
 
 import creditlab
 from creditlab import monitoring as mon
 from creditlab.errors import DataError
+from helpers import ROOT
 
 DEMO = ROOT / "data" / "demo" / "city_rankings.csv"
 

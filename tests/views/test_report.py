@@ -12,11 +12,9 @@ import nbformat
 import numpy as np
 import papermill as pm
 import pytest
-from test_batch import YEAR, DemoBatch, demo_batch, pick_counties
 
 from creditlab import batch, report
-
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import ROOT, YEAR, DemoBatch, demo_batch, pick_counties
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import squash
 
 import creditlab
 from creditlab import RubricError, load_rubric
 from creditlab.rubric import RULE_TYPES
+from helpers import squash
 
 
 @pytest.fixture(scope="module")
@@ -437,7 +437,7 @@ def test_not_a_mapping_anywhere_is_named(rubric_file):
 
 def test_cli_names_a_hostile_rubric_and_exits_2(data_copy):
     """`creditlab rubrics` on a data folder holding an alias bomb: the message, exit 2, no traceback."""
-    from test_yamlio import BOMB
+    from helpers import BOMB
 
     (data_copy / "rubrics" / "bomb.yaml").write_text(BOMB, encoding="utf-8")
     env = {**os.environ, "CREDITLAB_DATA": str(data_copy), "CREDITLAB_LANG": "zh",

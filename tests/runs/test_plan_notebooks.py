@@ -7,7 +7,8 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
-from conftest import ROOT
+
+from helpers import ROOT
 
 NB_DIR = ROOT / "parameterised"
 PLAN_NB = NB_DIR / "plan_progress.ipynb"

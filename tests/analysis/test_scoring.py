@@ -8,29 +8,12 @@ import pytest
 from creditlab import DataError, load_rubric, score, scoring
 from creditlab.normalise import NormalisationError
 from creditlab.scoring import mandatory_status, published_targets, rank, totals
+from helpers import full_marks, with_values
 
 
 @pytest.fixture(scope="module")
 def sx():
     return load_rubric("shaanxi-2020")
-
-
-def full_marks(rubric, region="610102", year=2024) -> pd.DataFrame:
-    """Values that earn every row its full points (development zones: ids starting KF)."""
-    c = rubric.criteria
-    park = region.startswith("KF") & c["park_rule"].notna()
-    value = np.select(
-        [park, c["rule"] == "binary", (c["rule"] == "threshold") & (c["unit"] == "percent"), c["rule"] == "threshold",
-         c["rule"] == "per_unit"],
-        [c["points"], 1.0, 100.0, 10.0, np.ceil(c["cap"] / c["per_unit"])], default=c["points"])
-    return pd.DataFrame({"region": region, "year": year, "criterion": c["id"], "value": value})
-
-
-def with_values(df: pd.DataFrame, **values) -> pd.DataFrame:
-    df = df.copy()
-    for cid, v in values.items():
-        df.loc[df["criterion"] == cid.replace("_", "."), "value"] = v
-    return df
 
 
 def crit_points(scores, cid, region="610102"):

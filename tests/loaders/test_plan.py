@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, squash
 
 import creditlab
 from creditlab import plan as cplan
 from creditlab.errors import DataError, RubricError
+from helpers import ROOT, squash
 
 PLAN = "shaanxi-14th-fyp"
 PLAN_FILE = ROOT / "data" / "plans" / f"{PLAN}.yaml"

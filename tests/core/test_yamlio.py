@@ -9,12 +9,10 @@ import pytest
 from creditlab.errors import RubricError
 from creditlab.weights import ScenarioError
 from creditlab.yamlio import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_yaml
+from helpers import BOMB
+
 
 # about 400 bytes: nine levels of nine aliases each, 9**9 (387 million) strings once expanded
-BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
-    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
-
-
 def _load(tmp_path, text: str | bytes, name: str = "r.yaml", **kw):
     path = tmp_path / name
     if isinstance(text, bytes):

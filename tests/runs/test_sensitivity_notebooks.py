@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import ROOT
+
 NOTEBOOK = ROOT / "parameterised" / "weight_sensitivity.ipynb"
 DEMO = ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv"
 FAST = {"n_draws": 60, "sobol_n": 32}  # seconds, not minutes

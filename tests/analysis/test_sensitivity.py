@@ -5,7 +5,6 @@ import inspect
 import itertools
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ from creditlab.paths import PROJECT_ROOT
 from creditlab.regions import counties
 from creditlab.scoring import rank, totals
 from creditlab.weights import load_scenarios
+from helpers import ROOT
 
 YEAR = 2024
 THRESHOLD = 85.0
@@ -672,7 +672,7 @@ def test_explorer_pieces(sx, case):
 
 
 def test_exact_85_certified_in_the_weight_model_too(sx):
-    from test_points import clean_context, exact_85
+    from helpers import clean_context, exact_85
 
     model = S.prepare(sx, exact_85(sx), clean_context(["610102"]), zones=())
     assert model.nominal_scores[0] != 85.0  # 84.99999999999999
@@ -684,8 +684,7 @@ def test_exact_85_certified_in_the_weight_model_too(sx):
 
 
 def test_ranks_are_taken_among_counties_and_among_zones(sx):
-    from test_points import clean_context, exact_85
-    from test_scoring import full_marks, with_values
+    from helpers import clean_context, exact_85, full_marks, with_values
 
     data = pd.concat([exact_85(sx, "610102"), with_values(full_marks(sx, "610103"), C1_1a=0, C1_2a=0, C2_3a=0),
                       with_values(full_marks(sx, "610104"), C1_1a=0), full_marks(sx, "KF610101")])
@@ -770,7 +769,7 @@ def test_real_data_without_context_leaves_the_context_conditions_unknown(tmp_pat
 
     from creditlab import sensitivity_figures
 
-    demo = Path(__file__).resolve().parent.parent / "data" / "demo" / "shaanxi-2020_indicators.csv"
+    demo = ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv"
     frame = pd.read_csv(demo, dtype=str, keep_default_na=False)
     path = tmp_path / "indicators.csv"
     frame[frame["region"].str.startswith("6102")].to_csv(path, index=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -17,88 +16,14 @@ import pytest
 
 from creditlab import batch, report
 from creditlab.cli import main as cli_main
+from helpers import DEMO, DEMO_FILES, ROOT, YEAR, DemoBatch, demo_batch
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "data" / "demo"
-YEAR = 2024
-DEMO_FILES = ("shaanxi-2020_indicators.csv", "context.csv", "national_npl.csv", "metadata.yaml")
 NO_CDN = [
     re.compile(r"<script[^>]*\bsrc\s*=\s*[\"']?\s*(https?:)?//", re.I),
     re.compile(r"<link[^>]*\bhref\s*=\s*[\"']?\s*(https?:)?//", re.I),
     re.compile(r"cdn", re.I),
     re.compile(r"(require|mathjax)[^\"'<>]*\.js", re.I),
 ]
-
-
-@dataclass(frozen=True)
-class DemoBatch:
-    """The shared batch: its data copy, reports folder, summary and the three chosen counties."""
-
-    data: Path
-    reports: Path
-    certified: str
-    failing: str
-    missing: str
-    generated: tuple[str, ...]
-
-    @property
-    def year_dir(self) -> Path:
-        return self.reports / str(YEAR)
-
-    @property
-    def codes(self) -> tuple[str, str, str]:
-        return (self.certified, self.failing, self.missing)
-
-    def inputs(self) -> dict[str, object]:
-        return {"data": str(self.data / DEMO_FILES[0]),
-                "context": [str(self.data / DEMO_FILES[1]), str(self.data / DEMO_FILES[2])]}
-
-
-def pick_counties(ev: report.Evaluation, year: int = YEAR) -> tuple[str, str, str]:
-    """(certified, failing a mandatory condition, with data missing), chosen from the results."""
-    from creditlab.scoring import totals
-
-    v = ev.verdicts[ev.verdicts["year"] == year].set_index("region")
-    t = totals(ev.scores)
-    t = t[t["year"] == year].set_index("region")
-    counties = set(ev.units.loc[~ev.units["is_park"], "code"])
-    complete = [r for r in sorted(v.index) if r in counties and t.loc[r, "status"] == "complete"]
-    certified = next(r for r in complete if v.loc[r, "verdict"] == "certified")
-    failing = next(r for r in complete if v.loc[r, "unmet_mandatory"])
-    missing = next(r for r in sorted(v.index) if r in counties and t.loc[r, "status"] == "incomplete")
-    return certified, failing, missing
-
-
-def demo_batch(tmp_path_factory: pytest.TempPathFactory) -> DemoBatch:
-    """Generate (once per session) the reports of three demo counties with ``jobs=1``.
-
-    One worker runs them in turn on one kernel: the first on a fresh kernel, the others on the
-    warm kernel after a reset — test_report.py compares one of those with a fresh papermill run.
-    """
-    base = tmp_path_factory.getbasetemp() / "creditlab-demo-batch"
-    done = base / "done.json"
-    if done.is_file():
-        d = json.loads(done.read_text())
-        return DemoBatch(Path(d["data"]), Path(d["reports"]), d["certified"], d["failing"], d["missing"],
-                         tuple(d["generated"]))
-    if base.exists():
-        shutil.rmtree(base)
-    data = base / "data"
-    data.mkdir(parents=True)
-    for name in DEMO_FILES:
-        shutil.copy(DEMO / name, data / name)
-    inputs = report.resolve_inputs("shaanxi-2020", str(data / DEMO_FILES[0]),
-                                   [str(data / DEMO_FILES[1]), str(data / DEMO_FILES[2])])
-    certified, failing, missing = pick_counties(report.evaluate(inputs))
-    reports = base / "reports"
-    summary = batch.run_reports(YEAR, [certified, failing, missing], data=str(data / DEMO_FILES[0]),
-                                context=[str(data / DEMO_FILES[1]), str(data / DEMO_FILES[2])],
-                                out=reports, jobs=1, progress=False)
-    assert summary.ok, summary.text()
-    result = DemoBatch(data, reports, certified, failing, missing, tuple(summary.generated))
-    done.write_text(json.dumps({"data": str(data), "reports": str(reports), "certified": certified,
-                                "failing": failing, "missing": missing, "generated": summary.generated}))
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_scoring import full_marks, with_values
 
 from creditlab import DataError, certify, load_rubric, score
+from helpers import full_marks, with_values
 
 
 @pytest.fixture(scope="module")

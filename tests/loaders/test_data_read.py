@@ -12,14 +12,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_data import one, problems_of
 
 from creditlab import cli, data
 from creditlab.errors import DataError
 from creditlab.rubric import load_rubric
 from creditlab.scoring import score
+from helpers import ROOT, one, problems_of
 
-ROOT = Path(__file__).resolve().parent.parent
 HEADER = "region,year,criterion,value,evidence"
 JINTAI, WEIBIN = "610303", "610302"
 
