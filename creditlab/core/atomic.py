@@ -15,6 +15,11 @@ class OutputError(CreditlabError):
     """An output path creditlab cannot or must not write (a folder, a wrong extension, no such folder)."""
 
 
+# The one file-permission policy: every file creditlab writes is rw-r--r-- (reports and data are shared
+# read-only). A fixed mode, since reading the umask means changing it, which is not thread-safe.
+FILE_MODE = 0o644
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it over ``target``.
@@ -25,7 +30,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
+    os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600
     tmp_path = Path(tmp)
     try:
         yield tmp_path
@@ -33,12 +38,6 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def write_text(target: str | Path, text: str) -> Path:

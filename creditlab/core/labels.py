@@ -17,3 +17,6 @@ VERDICT_WORDS = {
     "eligible": ("符合参评条件", "eligible"),
     "not_eligible": ("不具备推荐资格", "not eligible for recommendation"),
 }
+# verdict → colour, in every chart and badge (the index, the sensitivity report).
+VERDICT_COLORS = {"certified": "#1e7b34", "eligible": "#1e7b34", "not_certified": "#b42318",
+                  "undecided": "#c99a06", "not_eligible": "#6b2d8f"}

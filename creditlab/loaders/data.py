@@ -51,7 +51,6 @@ import dataclasses
 import difflib
 import functools
 import io
-import os
 import re
 import sys
 import unicodedata
@@ -1449,7 +1448,6 @@ def write_template(rubric: Rubric | str, regions: pd.DataFrame | Iterable[str] |
     wb.security = WorkbookProtection(lockStructure=True)  # no adding, renaming or deleting sheets
     with atomic_path(path) as tmp:
         wb.save(tmp)
-        _shareable(tmp)
     return Path(path)
 
 
@@ -2147,12 +2145,6 @@ def write_csv(data: pd.DataFrame, out: str | Path) -> Path:
     evidence a spreadsheet would take for a formula gets a leading apostrophe (:mod:`creditlab.safecells`).
     A path ending in ``.xlsx`` gets a real workbook (sheet ``data``), never CSV text under that name."""
     return safecells.write_table(data[COLUMNS], out, sheet="data")
-
-
-def _shareable(tmp: Path) -> None:
-    """Give an atomically written file the usual rw-r--r-- (mkstemp makes it owner-only); a fixed mode,
-    since reading the umask means changing it, which is not thread-safe."""
-    os.chmod(tmp, 0o644)
 
 
 # ---------------------------------------------------------------------------------------------

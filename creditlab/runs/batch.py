@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.atomic import write_text
+from ..core.atomic import FILE_MODE, write_text
 from ..core.errors import CreditlabError
 from ..core.i18n import check_lang, tr
 from ..core.paths import reports_dir
@@ -370,7 +370,7 @@ def run_task(task: Task) -> Outcome:
         html_tmp.write_text(page, encoding="utf-8")
         results_path.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         for p in (html_tmp, results_path):
-            os.chmod(p, 0o644)
+            os.chmod(p, FILE_MODE)
         # Complete outputs only: the HTML, then the results file the index reads.
         os.replace(html_tmp, year_dir / f"{code}.html")
         os.replace(results_path, year_dir / f"{code}.json")
@@ -410,9 +410,7 @@ def _keep_failed(out_nb: Path, year_dir: Path, code: str, exc: BaseException) ->
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
             f"# {code}: the run failed before the notebook was saved\n\n```\n"
             + "".join(traceback.format_exception(exc))[-5000:] + "\n```")])
-    target = write_text(year_dir / FAILED_DIR / f"{code}.ipynb", nbformat.writes(nb))
-    os.chmod(target, 0o644)
-    return target
+    return write_text(year_dir / FAILED_DIR / f"{code}.ipynb", nbformat.writes(nb))
 
 
 def _last_line(exc: BaseException) -> str:
@@ -590,7 +588,6 @@ def load_manifest(year_dir: Path) -> dict[str, Any]:
 
 def save_manifest(year_dir: Path, manifest: dict[str, Any]) -> None:
     write_text(year_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-    os.chmod(year_dir / MANIFEST, 0o644)
 
 
 @contextlib.contextmanager
@@ -845,9 +842,7 @@ def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | Non
     with contextlib.suppress(OSError):
         if path.read_text(encoding="utf-8") == text:
             return path  # unchanged: no write (none is needed, e.g. on a full disk)
-    write_text(path, text)
-    os.chmod(path, 0o644)
-    return path
+    return write_text(path, text)
 
 
 # ---------------------------------------------------------------------------------------------

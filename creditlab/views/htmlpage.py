@@ -13,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ..core.i18n import fmt_num, signed, tr
-from ..core.labels import VERDICT_LABELS
+from ..core.labels import VERDICT_COLORS, VERDICT_LABELS
 from ..loaders.regions import REGION_ID
 from .banner import banner_html
 from .figures import FONT_FAMILY, chart_text, chart_texts, figure_html, plotly_script_tag
@@ -134,8 +134,6 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Ite
 # ---------------------------------------------------------------------------------------------
 # The year's index page
 
-VERDICT_COLORS = {"certified": "#1e7b34", "eligible": "#1e7b34", "not_certified": "#b42318",
-                  "undecided": "#c99a06", "not_eligible": "#6b2d8f"}
 
 
 def rank_cell(doc: dict[str, Any], lang: str = "zh") -> tuple[str, float]:

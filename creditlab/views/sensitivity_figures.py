@@ -33,7 +33,7 @@ from ..analysis.sensitivity import (
 from ..analysis.weights import SCHEMES, WEIGHT_LEVELS, Scenario, load_scenarios, scenarios_path
 from ..core.errors import CreditlabError
 from ..core.i18n import check_lang, fmt_num, tr
-from ..core.labels import VERDICT_WORDS
+from ..core.labels import VERDICT_COLORS, VERDICT_WORDS
 from ..loaders.data import load_context, load_data
 from ..loaders.rubric import load_rubric
 from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
@@ -42,8 +42,7 @@ from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
 from .report import ReportError, no_context, resolve_inputs
 
-COLORS = {"certified": "#1e7b34", "eligible": "#1e7b34", "not_certified": "#b42318", "not_eligible": "#6b2d8f",
-          "undecided": "#8a6d00", "band": "#1f5f99",
+COLORS = {**VERDICT_COLORS, "band": "#1f5f99",
           "nominal": "#d9480f", "s1": "#1f5f99", "st": "#9fb8d6", "threshold": "#1e7b34", "muted": "#9aa5b1"}
 
 PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {

@@ -1,9 +1,14 @@
 """Atomic writes never leave half files and keep the old file on failure."""
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 import pytest
 
-from creditlab.atomic import atomic_path, write_text
+from creditlab.atomic import FILE_MODE, atomic_path, write_text
+from creditlab.data import write_template
 
 
 def test_write_and_replace(tmp_path):
@@ -33,3 +38,15 @@ def test_check_out(tmp_path):
         with pytest.raises(OutputError):
             check_out(bad, (".csv",), lang="en")
     assert not (tmp_path / "a").exists()  # checking creates nothing
+
+
+def test_one_permission_policy_whatever_the_umask(tmp_path):
+    """Every file creditlab writes is rw-r--r--: a strict umask does not make a report unreadable to others."""
+    old = os.umask(0o077)
+    try:
+        text = write_text(tmp_path / "a.txt", "x")
+        book = write_template("shaanxi-2020", ["610102"], 2024, tmp_path / "t.xlsx")
+    finally:
+        os.umask(old)
+    assert FILE_MODE == 0o644
+    assert stat.S_IMODE(text.stat().st_mode) == stat.S_IMODE(Path(book).stat().st_mode) == 0o644

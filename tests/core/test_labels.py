@@ -3,7 +3,7 @@ import creditlab.htmlpage as htmlpage
 import creditlab.report as report
 import creditlab.sensitivity_figures as sf
 from creditlab.certification import VERDICTS
-from creditlab.core.labels import VERDICT_LABELS, VERDICT_WORDS
+from creditlab.core.labels import VERDICT_COLORS, VERDICT_LABELS, VERDICT_WORDS
 
 
 def test_every_verdict_has_full_and_short_words():
@@ -15,3 +15,9 @@ def test_every_verdict_has_full_and_short_words():
 def test_documents_share_the_table():
     assert report.VERDICT_LABELS is VERDICT_LABELS and htmlpage.VERDICT_LABELS is VERDICT_LABELS
     assert sf.VERDICT_WORDS is VERDICT_WORDS
+
+
+def test_one_colour_per_verdict_in_every_document():
+    assert set(VERDICT_COLORS) == set(VERDICTS)
+    assert htmlpage.VERDICT_COLORS is VERDICT_COLORS
+    assert all(sf.COLORS[v] == VERDICT_COLORS[v] for v in VERDICTS)  # the sensitivity charts' undecided too
