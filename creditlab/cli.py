@@ -4,14 +4,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import CreditlabError
-from .problems import default_lang
+from .core.errors import CreditlabError
+from .core.problems import default_lang
+from .loaders import data
+from .loaders.plan import list_plans, load_plan
+from .loaders.rubric import list_rubrics, load_rubric
+from .runs import batch
 
 
 def _cmd_rubrics(args: argparse.Namespace) -> int:
-    from . import list_rubrics, load_plan, load_rubric
-    from .plan import list_plans
-
     for name in list_rubrics():
         r = load_rubric(name)
         pts = "—" if r.max_points is None else f"{r.max_points:g}"
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--city", help="all counties of this prefecture city")
     p.add_argument("--out", required=True, help="output .xlsx path (its folder must exist)")
     p.add_argument("--lang", choices=["zh", "en"], default=None, help="language of messages (default: zh)")
-    p.set_defaults(func=lambda a: _lazy("creditlab.data", "cli_template")(a))
+    p.set_defaults(func=data.cli_template)
 
     p = sub.add_parser("ingest", help="read a folder of filled workbooks and CSVs into one dataset",
                        description="Exit 0: everything went in. Exit 1: problems; the complete output is "
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "or OUT.context.xlsx)")
     p.add_argument("--lang", choices=["zh", "en"], default=None, help="language of the messages (default zh, "
                    "or $CREDITLAB_LANG)")
-    p.set_defaults(func=lambda a: _lazy("creditlab.data", "cli_ingest")(a))
+    p.set_defaults(func=data.cli_ingest)
 
     p = sub.add_parser("reports", help="regenerate county evaluation reports for a year")
     p.add_argument("--year", type=int, required=True)
@@ -72,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", choices=["city", "province"], default="province")
     p.add_argument("--out", help="reports folder (default: reports/)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
-    p.set_defaults(func=lambda a: _lazy("creditlab.batch", "cli_reports")(a))
+    p.set_defaults(func=batch.cli_reports)
 
     p = sub.add_parser("demo", help="the main job on the bundled demo data (make demo)")
     p.add_argument("--year", type=int, default=2024)
@@ -80,14 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default=None,
                    help="report language (default: zh, or en if CREDITLAB_LANG=en)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
-    p.set_defaults(func=lambda a: _lazy("creditlab.batch", "cli_demo")(a))
+    p.set_defaults(func=batch.cli_demo)
     return parser
-
-
-def _lazy(module: str, name: str):
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from .atomic import write_text
+from .core.atomic import write_text
 
 
 def has_outputs(nb: nbformat.NotebookNode) -> bool:

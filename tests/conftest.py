@@ -2,20 +2,10 @@
 from __future__ import annotations
 
 import os
-import re
-import unicodedata
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT / "data" / "sources"
-
-
-def squash(text: str) -> str:
-    """Text without whitespace or HTML tags, for verbatim comparisons with the sources."""
-    text = re.sub(r"<[^>]+>", "", text)
-    return "".join(ch for ch in unicodedata.normalize("NFC", text) if not ch.isspace())
+from helpers import ROOT, SOURCES, squash
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,7 @@ import pytest
 import yaml
 
 from creditlab import nbstrip
-
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import ROOT
 
 
 def _names(specs):

@@ -1,0 +1,241 @@
+"""Apply a rubric's certification (认定条件) or exclusion conditions to scores and context.
+
+Every check is three-valued: met, not met, or unknown (data missing). A condition fails if any of
+its checks fails, is unknown if none fails but one is unknown, and holds otherwise. The verdict:
+
+* ``not_eligible``: an exclusion condition applies (henan-2021: 三年内发生重特大安全生产事故 …): the region
+  may not take part in the evaluation at all — 不具备推荐资格, not "not certified";
+* ``not_certified``: some requirement fails (every failing condition is listed, not just the first);
+* ``undecided``: none fails but some cannot be decided (data missing);
+* ``certified``: every condition holds — for rubrics with requirements (shaanxi-2020);
+* ``eligible``: for rubrics whose conditions are only exclusions (henan-2021): nothing excludes the
+  region from evaluation; the certification itself is a separate provincial decision.
+
+A total that is incomplete (criteria not assessed) can still decide the score condition: if the
+points already earned reach the threshold it holds; if even full marks on the unassessed criteria
+could not reach it, it fails; otherwise it is unknown. Totals are compared at the rubric's own
+precision (:mod:`creditlab.points`): a total of exactly 85 built from 0.1 steps reaches 85.
+
+Exclusion conditions read as the source does: 三年内未发生重特大安全生产事故 ✓ when nothing happened,
+三年内发生重特大安全生产事故 ✗ when something did (the YAML's ``text_clear_*`` / ``text_excluded_*``).
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import DataError
+from ..core.fields import FIELD_LABELS, SCORE_FIELDS
+from ..loaders.rubric import Rubric
+from .points import compare, points_step
+from .scoring import mandatory_status, totals
+
+VERDICTS = ("certified", "not_certified", "undecided", "eligible", "not_eligible")
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+        "==": operator.eq, "!=": operator.ne}
+
+_SCORE_FIELDS = set(SCORE_FIELDS)
+
+
+def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Verdict per region and year with every reason.
+
+    Returns ``region, year, verdict, reasons, reasons_en, failed, unknown, unmet_mandatory``:
+    ``reasons`` is a list of short Chinese sentences (one per condition), ``reasons_en`` the English
+    equivalents, ``failed``/``unknown`` the condition ids, ``unmet_mandatory`` the 必备条件 ids not met.
+    ``context`` has one row per region and year with the columns the conditions use
+    (see ``creditlab.rubric.CHECK_FIELDS``); ``national_npl_ratio`` may instead come per year.
+    """
+    detail = evaluate_conditions(rubric, scores, context)
+    if detail.empty:
+        return pd.DataFrame(columns=["region", "year", "verdict", "reasons", "reasons_en", "failed",
+                                     "unknown", "unmet_mandatory"])
+    g = detail.groupby(["region", "year"], sort=True)
+    out = g.agg(
+        reasons=("reason_zh", list), reasons_en=("reason_en", list),
+        failed=("condition", lambda s: list(s[detail.loc[s.index, "result"] == "fail"])),
+        unknown=("condition", lambda s: list(s[detail.loc[s.index, "result"] == "unknown"])),
+    ).reset_index()
+    n_fail = out["failed"].str.len()
+    n_unknown = out["unknown"].str.len()
+    excluded = detail[(detail["kind"] == "exclusion") & (detail["result"] == "fail")]
+    n_excluded = out.set_index(["region", "year"]).index.isin(
+        excluded.set_index(["region", "year"]).index)
+    ok = positive_verdict(rubric)
+    out["verdict"] = np.select([n_excluded, n_fail > 0, n_unknown > 0], ["not_eligible", "not_certified", "undecided"],
+                               default=ok)
+    mand = mandatory_status(rubric, scores)
+    unmet = (mand[mand["met"].fillna(True) == False]  # noqa: E712 - nullable boolean
+             .groupby(["region", "year"])["id"].agg(list))
+    out = out.merge(unmet.rename("unmet_mandatory").reset_index(), on=["region", "year"], how="left")
+    out["unmet_mandatory"] = out["unmet_mandatory"].apply(lambda v: v if isinstance(v, list) else [])
+    return out[["region", "year", "verdict", "reasons", "reasons_en", "failed", "unknown", "unmet_mandatory"]]
+
+
+def exclusions_only(rubric: Rubric) -> bool:
+    """Whether the rubric's conditions are all exclusions (henan-2021): its verdicts are about
+    eligibility (eligible / not_eligible), not certification."""
+    conds = rubric.certification.get("conditions") or []
+    return bool(conds) and all(c.get("kind", "requirement") == "exclusion" for c in conds)
+
+
+def positive_verdict(rubric: Rubric) -> str:
+    """The verdict when every condition holds: ``eligible`` for exclusion-only rubrics, else ``certified``."""
+    return "eligible" if exclusions_only(rubric) else "certified"
+
+
+def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per region, year and condition: ``result`` (pass/fail/unknown) and the reason texts.
+
+    Also ``line_zh``/``line_en`` (the condition as it reads for this result, with ✓/✗/? for
+    exclusions) and ``detail_zh``/``detail_en`` (the values compared)."""
+    conditions = rubric.certification["conditions"]
+    base = _fields(rubric, scores, context)
+    step = points_step(rubric)
+    rows = []
+    for cond in conditions:
+        results = []
+        details_zh, details_en = [], []
+        for chk in cond["checks"]:
+            res, dz, de = _check(base, chk, step)
+            results.append(res)
+            details_zh.append(dz)
+            details_en.append(de)
+        res = np.stack(results)  # 1 pass, 0 fail, -1 unknown
+        result = np.where((res == 0).any(axis=0), "fail", np.where((res == -1).any(axis=0), "unknown", "pass"))
+        label_zh = {"pass": "符合", "fail": "不符合", "unknown": "无法判断（数据缺失）"}
+        label_en = {"pass": "met", "fail": "not met", "unknown": "cannot decide (data missing)"}
+        num = str(cond.get("number") or cond["id"]).strip().rstrip(".．、")
+        det_zh = ["；".join(d[i] for d in details_zh) for i in range(len(base))]
+        det_en = ["; ".join(d[i] for d in details_en) for i in range(len(base))]
+        kind = cond.get("kind", "requirement")
+        if kind == "exclusion":
+            words_zh, words_en = _exclusion_lines(cond)
+            line_zh = [words_zh[r] for r in result]
+            line_en = [words_en[r] for r in result]
+            reason_zh = [f"{x}：{d}" for x, d in zip(line_zh, det_zh, strict=True)]
+            reason_en = [f"{x}: {d}" for x, d in zip(line_en, det_en, strict=True)]
+        else:
+            line_zh = [f"条件{num}「{cond['text_zh'].rstrip('。')}」{label_zh[r]}" for r in result]
+            line_en = [f"Condition {num} ({cond['text_en'].rstrip('.')}) {label_en[r]}" for r in result]
+            reason_zh = [f"{x}：{d}" for x, d in zip(line_zh, det_zh, strict=True)]
+            reason_en = [f"{x}: {d}" for x, d in zip(line_en, det_en, strict=True)]
+        rows.append(pd.DataFrame({
+            "region": base["region"], "year": base["year"], "condition": cond["id"],
+            "kind": kind, "result": result, "reason_zh": reason_zh, "reason_en": reason_en,
+            "line_zh": line_zh, "line_en": line_en, "detail_zh": det_zh, "detail_en": det_en,
+        }))
+    if not rows:
+        return pd.DataFrame(columns=["region", "year", "condition", "kind", "result", "reason_zh", "reason_en",
+                                     "line_zh", "line_en", "detail_zh", "detail_en"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def _exclusion_lines(cond: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """How an exclusion reads per result, as the source words it: 未发生…事故 ✓ / 发生…事故 ✗.
+
+    From the YAML's ``text_clear_zh/_en`` (the case does not apply) and ``text_excluded_zh/_en`` (it
+    does); without them, the condition's text with 不存在 / 存在 (no such case / the case applies)."""
+    text_zh, text_en = cond["text_zh"].rstrip("。"), cond["text_en"].rstrip(".")
+    clear_zh = cond.get("text_clear_zh") or f"不存在「{text_zh}」情形"
+    clear_en = cond.get("text_clear_en") or f"no case of: {text_en}"
+    excl_zh = cond.get("text_excluded_zh") or f"存在「{text_zh}」情形"
+    excl_en = cond.get("text_excluded_en") or f"case applies: {text_en}"
+    return ({"pass": f"{clear_zh} ✓", "fail": f"{excl_zh} ✗", "unknown": f"{clear_zh}？无法判断（数据缺失）"},
+            {"pass": f"{clear_en} ✓", "fail": f"{excl_en} ✗",
+             "unknown": f"{clear_en}? cannot decide (data missing)"})
+
+
+def _fields(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
+    t = totals(scores).rename(columns={"points": "total"})
+    mand = mandatory_status(rubric, scores)
+    counts = mand.assign(
+        unmet=(mand["met"] == False).fillna(False).astype(int),  # noqa: E712 - nullable boolean
+        unknown=mand["met"].isna().astype(int),
+    ).groupby(["region", "year"], as_index=False)[["unmet", "unknown"]].sum()
+    base = t.merge(counts, on=["region", "year"], how="left")
+    base["mandatory_unmet"] = base["unmet"].fillna(0)
+    base["mandatory_unknown"] = base["unknown"].fillna(0)
+    needed = {c["field"] for cond in rubric.certification["conditions"] for c in cond["checks"]}
+    needed |= {c["ref"] for cond in rubric.certification["conditions"] for c in cond["checks"] if "ref" in c}
+    needed -= _SCORE_FIELDS
+    if needed:
+        if context is None:
+            raise DataError(f"rubric {rubric.name} needs a certification context with columns "
+                            f"{', '.join(sorted(needed))}")
+        ctx = context.copy()
+        ctx["region"] = ctx["region"].astype(str)
+        ctx["year"] = ctx["year"].astype(int)
+        if ctx.duplicated(["region", "year"]).any():
+            dups = ctx.loc[ctx.duplicated(["region", "year"]), ["region", "year"]].head(10)
+            raise DataError("context has duplicate region-year rows",
+                            [f"region {r.region}, year {r.year} appears more than once" for r in dups.itertuples()])
+        cols = [c for c in needed if c in ctx.columns]
+        base = base.merge(ctx[["region", "year", *cols]], on=["region", "year"], how="left")
+        for c in needed - set(cols):
+            base[c] = np.nan  # a column nobody supplied: every check on it is unknown
+    return base
+
+
+def _check(base: pd.DataFrame, chk: dict, step: float) -> tuple[np.ndarray, list[str], list[str]]:
+    """Evaluate one check: array of 1/0/-1 and the per-row detail texts.
+
+    Checks on the total compare at the rubric's points ``step`` (see :mod:`creditlab.points`)."""
+    fld, op = chk["field"], chk["op"]
+    lz, le = FIELD_LABELS.get(fld, (fld, fld))
+    fn = _OPS[op]
+    if "ref" in chk:
+        rhs = pd.to_numeric(base[chk["ref"]], errors="coerce").to_numpy(float)
+        rz, re_ = FIELD_LABELS.get(chk["ref"], (chk["ref"], chk["ref"]))
+        rhs_txt_zh = [f"{rz}{_fmt(v)}" for v in rhs]
+        rhs_txt_en = [f"{re_} {_fmt(v)}" for v in rhs]
+    else:
+        rhs = np.full(len(base), float(chk["value"]))
+        rhs_txt_zh = [_fmt(chk["value"])] * len(base)
+        rhs_txt_en = [_fmt(chk["value"], lang="en")] * len(base)
+    if fld == "total":
+        lo = base["total"].to_numpy(float)
+        hi = lo + base["missing_max"].to_numpy(float)
+        # Decidable despite unassessed criteria when both bounds agree.
+        a, b = compare(lo, op, rhs, step), compare(hi, op, rhs, step)
+        res = np.where(a == b, a.astype(int), -1)
+        lhs_zh = [f"{lz}{_fmt(x)}分" + (f"（另有{_fmt(h - x)}分未评估）" if h > x else "")
+                  for x, h in zip(lo, hi, strict=True)]
+        lhs_en = [f"{le} {_fmt(x)}" + (f" ({_fmt(h - x)} points not assessed)" if h > x else "")
+                  for x, h in zip(lo, hi, strict=True)]
+    elif fld == "mandatory_unmet":
+        unmet = base["mandatory_unmet"].to_numpy(float)
+        unknown = base["mandatory_unknown"].to_numpy(float)
+        ok = fn(unmet, rhs)
+        res = np.where(~ok, 0, np.where(unknown > 0, -1, 1))
+        lhs_zh = [f"{lz}{int(u)}" + (f"，{int(k)}项未评估" if k else "") for u, k in zip(unmet, unknown, strict=True)]
+        lhs_en = [f"{le} {int(u)}" + (f", {int(k)} not assessed" if k else "")
+                  for u, k in zip(unmet, unknown, strict=True)]
+    else:
+        raw = base[fld]
+        if isinstance(chk.get("value"), bool):
+            lhs = raw.map({True: 1.0, False: 0.0}).astype(float).to_numpy()  # 1/0 hash as True/False
+        else:
+            lhs = pd.to_numeric(raw, errors="coerce").to_numpy(float)
+        missing = np.isnan(lhs) | np.isnan(rhs)
+        with np.errstate(invalid="ignore"):
+            res = np.where(missing, -1, fn(lhs, rhs).astype(int))
+        lhs_zh = [f"{lz}{_fmt(x, chk.get('value'))}" for x in lhs]
+        lhs_en = [f"{le} {_fmt(x, chk.get('value'), 'en')}" for x in lhs]
+    op_txt = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}[op]
+    det_zh = [f"{lh}（要求{op_txt}{r}）" for lh, r in zip(lhs_zh, rhs_txt_zh, strict=True)]
+    det_en = [f"{lh} (required {op_txt} {r})" for lh, r in zip(lhs_en, rhs_txt_en, strict=True)]
+    return res, det_zh, det_en
+
+
+def _fmt(x, like=None, lang: str = "zh") -> str:
+    if isinstance(like, bool) or isinstance(x, bool):
+        if x is None or (isinstance(x, float) and np.isnan(x)):
+            return "未知" if lang == "zh" else "unknown"
+        yes = bool(x)
+        return ("是" if yes else "否") if lang == "zh" else ("yes" if yes else "no")
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "未知" if lang == "zh" else "unknown"
+    return f"{float(x):g}" if float(x) != round(float(x), 2) else f"{round(float(x), 2):g}"

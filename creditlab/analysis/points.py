@@ -1,0 +1,202 @@
+"""Points at the rubric's own precision: the one comparison, the one rank and their wording.
+
+Points in 0.1 or 0.2 steps do not add up exactly in binary floating point: 85 built from such steps
+can be 84.99999999999999. Every verdict, threshold, tie and rank therefore compares points in units
+of the rubric's smallest points step (:func:`points_step`, 0.1 for shaanxi-2020): a total on the
+rubric's grid is a whole number of steps (84.99999999999999 → 850 tenths = 85). Scores that are not
+on the grid (other weights in the sensitivity analysis, norm-referenced or weighted rubrics) keep
+their fraction of a step to :data:`RESOLUTION` decimals; they are never rounded up to the next step.
+
+Ranks: higher points are better; regions with the same points (in steps) share the best rank
+("min": 1, 2, 2, 4), written 并列第2名 / "tied 2nd"; ranks are taken within a population (e.g. the
+province's counties, or its development zones), always named in words next to the rank.
+"""
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from ..loaders.rubric import Rubric
+
+RESOLUTION = 6  # decimals of a step kept for scores off the rubric's grid (1e-6 step)
+DEFAULT_STEP = 0.01  # rubrics whose files give no points at all (henan-2021)
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+        "==": operator.eq, "!=": operator.ne}
+
+
+def _decimals(x: float) -> int:
+    """Decimal places of a number as written in the YAML (0.2 → 1, 0.25 → 2, 3 → 0)."""
+    exp = Decimal(repr(float(x))).normalize().as_tuple().exponent
+    return max(0, -int(exp))
+
+
+def points_step(rubric: Rubric) -> float:
+    """The rubric's smallest points step: ``points_step`` in the YAML if given, else 10^-d with d the
+    most decimals of any points, per-unit value or points threshold in the file (shaanxi-2020: 0.1)."""
+    explicit = (rubric.raw or {}).get("points_step")
+    if explicit is not None:
+        return float(explicit)
+    c, lv = rubric.criteria, rubric.levels
+    numbers = pd.concat([c["points"], c["per_unit"], c["cap"], c["max"], c["park_max"], lv["points"]]).dropna()
+    numbers = [float(v) for v in numbers] + [
+        float(chk["value"]) for cond in rubric.certification.get("conditions", []) for chk in cond["checks"]
+        if chk["field"] == "total" and "value" in chk]
+    if not numbers:
+        return DEFAULT_STEP
+    return 10.0 ** -max(_decimals(v) for v in numbers)
+
+
+def units(points: float | np.ndarray | pd.Series, step: float) -> np.ndarray:
+    """Points in rubric steps, floating-point error removed (NaN stays NaN)."""
+    return np.round(np.asarray(points, dtype=float) / float(step), RESOLUTION)
+
+
+def compare(a: float | np.ndarray, op: str, b: float | np.ndarray, step: float) -> np.ndarray:
+    """``a op b`` on points at the rubric's precision; False where either side is NaN."""
+    x, y = units(a, step), units(b, step)
+    with np.errstate(invalid="ignore"):
+        return _OPS[op](x, y) & ~(np.isnan(x) | np.isnan(y))
+
+
+def at_least(a: float | np.ndarray, b: float | np.ndarray, step: float) -> np.ndarray:
+    """``a ≥ b`` at the rubric's precision (exactly 85 reaches 85)."""
+    return compare(a, ">=", b, step)
+
+
+def rank(points: np.ndarray | pd.Series, step: float, groups: np.ndarray | pd.Series | None = None) -> np.ndarray:
+    """Rank (1 = most points) within each group; equal points in steps share the best rank.
+
+    NaN points rank after every number."""
+    u = pd.Series(units(points, step))
+    keys = np.zeros(len(u), int) if groups is None else np.asarray(groups)
+    r = u.groupby(keys, sort=False).rank(method="min", ascending=False, na_option="bottom")
+    return r.to_numpy().astype(int)
+
+
+def peers(groups: np.ndarray | pd.Series | None, n: int) -> np.ndarray:
+    """Size of each row's group (the population its rank is taken in)."""
+    if groups is None:
+        return np.full(n, n, dtype=int)
+    g = pd.Series(np.asarray(groups))
+    return g.map(g.value_counts()).to_numpy(int)
+
+
+def is_tied(ranks: np.ndarray, groups: np.ndarray | pd.Series | None = None) -> np.ndarray:
+    """Whether another row of the same group shares the rank."""
+    keys = np.zeros(len(ranks), int) if groups is None else np.asarray(groups)
+    frame = pd.DataFrame({"g": keys, "r": np.asarray(ranks)})
+    return (frame.groupby(["g", "r"], sort=False)["r"].transform("size") > 1).to_numpy()
+
+
+def rank_rows(scores: np.ndarray, tol: float = 0.0) -> np.ndarray:
+    """Ranks within each row (1 = highest; scores within ``tol`` share the best rank, "min").
+
+    One argsort per row, a gather and a scatter — as cheap as a plain double argsort — then a fix-up
+    that touches only the tied pairs (regions with identical indicator profiles tie in every draw).
+    Give it points in steps (:func:`units`) and ``tol=0`` for the rubric's tie rule.
+    """
+    s = np.atleast_2d(np.asarray(scores, dtype=float))
+    c, m = s.shape
+    order = np.argsort(s, axis=1)[:, ::-1]  # descending; tied regions come out in any order
+    flat = order + np.arange(c, dtype=np.int64)[:, None] * m
+    ranks = np.empty(c * m, dtype=np.int32)
+    ranks[flat.ravel()] = np.tile(np.arange(1, m + 1, dtype=np.int32), c)
+    ss = s.ravel()[flat]
+    tie_r, tie_p = np.nonzero(ss[:, :-1] - ss[:, 1:] <= tol)  # sorted positions p and p+1 are tied
+    if len(tie_r):
+        src, dst = flat[tie_r, tie_p], flat[tie_r, tie_p + 1]
+        # Each tied region takes the rank of the one before it; a group of g regions needs g − 1 passes.
+        while True:
+            new = ranks[src]
+            if np.array_equal(ranks[dst], new):
+                break
+            ranks[dst] = new
+    return ranks.reshape(c, m)
+
+
+def rank_draws(scores: np.ndarray, step: float, groups: np.ndarray | None = None) -> np.ndarray:
+    """:func:`rank` for many rows of scores at once (draws × regions), within each group of columns."""
+    u = units(np.atleast_2d(scores), step)
+    if groups is None:
+        return rank_rows(u)
+    out = np.empty(u.shape, dtype=np.int32)
+    for g in pd.unique(np.asarray(groups)):  # a handful of populations (counties, zones)
+        cols = np.flatnonzero(np.asarray(groups) == g)
+        out[:, cols] = rank_rows(u[:, cols])
+    return out
+
+
+def rank_words(rank_: int, tied: bool, lang: str = "zh") -> str:
+    """第5名 / 并列第5名; English #5 / tied #5."""
+    if lang == "zh":
+        return f"{'并列' if tied else ''}第{int(rank_)}名"
+    return f"{'tied ' if tied else ''}#{int(rank_)}"
+
+
+def top_share(rank_: float | np.ndarray, n: float | np.ndarray) -> float | np.ndarray:
+    """Share of the population at or above this rank, in percent (rank 5 of 107: top 4.7 %)."""
+    return np.asarray(rank_, dtype=float) / np.asarray(n, dtype=float) * 100
+
+
+REPORTED = "*"  # population area: the province's units that reported, not all of them
+
+
+def population_words(n: int, is_park: bool, area: str | None = None, lang: str = "zh",
+                     area_en: str | None = None) -> str:
+    """The population a rank is taken in: 全省107个县（市、区） / 西安市8个县（市、区） / 全省8个开发区.
+
+    ``area``: ``None`` for the whole province, a city name, ``""`` for a selection of regions, or
+    :data:`REPORTED` for the province's units with data when some did not report (see
+    :func:`population_area`)."""
+    if lang == "zh":
+        kind = "开发区" if is_park else "县（市、区）"
+        where = {None: "全省", "": "所选", REPORTED: "全省已报送数据的"}.get(area, area)
+        return f"{where}{int(n)}个{kind}"
+    kind = ("development zone" if is_park else "county") if n == 1 else (
+        "development zones" if is_park else "counties (cities, districts)")
+    if area is None:
+        return f"the province's {int(n)} {kind}"
+    if area == "":
+        return f"the {int(n)} selected {kind}"
+    if area == REPORTED:
+        return f"the {int(n)} {kind} of the province that reported data"
+    return f"the {int(n)} {kind} of {area_en or area}"
+
+
+def population_area(codes: Iterable[str], units: pd.DataFrame, is_park: bool,
+                    area: str | None = None) -> tuple[str | None, str | None]:
+    """(area, area_en) for :func:`population_words`, from the regions actually ranked.
+
+    A province-wide ranking (``area`` None) names the province only when every unit of the kind is
+    ranked; when all ranked units lie in one city it names that city; otherwise :data:`REPORTED`.
+    ``units``: ``code, city, city_en (optional), is_park`` (creditlab.data.assessment_units).
+    A declared ``area`` that is a city of ``units`` gets its English name (榆林市 → Yulin), as when
+    the city is found from the codes: the same population reads the same in every output."""
+    if units is None or not len(units):
+        return area, area
+    if area is not None:
+        named = units[units["city"].astype(str) == str(area)]
+        city_en = named["city_en"].iloc[0] if len(named) and "city_en" in named else None
+        return area, str(city_en) if isinstance(city_en, str) and city_en else area
+    same = units[units["is_park"].astype(bool) == bool(is_park)]
+    ranked = same[same["code"].astype(str).isin(set(map(str, codes)))]
+    if len(ranked) and len(ranked) == len(same):
+        return None, None
+    cities = ranked["city"].astype(str).unique()
+    if len(cities) == 1:
+        city_en = ranked["city_en"].iloc[0] if "city_en" in ranked else cities[0]
+        return str(cities[0]), str(city_en)
+    return REPORTED, REPORTED
+
+
+def kinds(codes: Iterable[str], is_park: pd.Series | None = None) -> np.ndarray:
+    """True for development zones: from the units table where known, else by the KF code prefix."""
+    s = pd.Series(list(codes), dtype=object).astype(str)
+    by_code = s.str.startswith("KF")
+    if is_park is None:
+        return by_code.to_numpy(bool)
+    return s.map(is_park.astype(object)).where(lambda v: v.notna(), by_code).to_numpy(bool)

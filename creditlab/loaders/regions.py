@@ -1,0 +1,156 @@
+"""Administrative regions shipped with creditlab: ``data/regions/regions.csv``.
+
+One row per province, city-level unit (prefecture cities, plus 杨凌示范区 as a ``zone``) and
+county-level division (district, county, county-level city). Codes are 6-character strings.
+How the file was made and the choices behind it: ``data/regions/README.md``.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..core.errors import DataError
+from ..core.paths import data_dir
+
+COLUMNS = ["code", "name", "name_en", "level", "type", "city_code", "city", "province_code", "province"]
+TYPES_BY_LEVEL = {
+    "province": ("province",),
+    "city": ("prefecture_city", "zone"),
+    "county": ("district", "county", "county_city"),
+}
+_CODE = re.compile(r"\d{6}")
+# A unit a report may be made for: a six-digit division code or a development zone (KF + six digits).
+REGION_ID = re.compile(r"\d{6}|KF\d{6}")
+
+
+def regions_path() -> Path:
+    """The regions file: ``<data>/regions/regions.csv``, where ``<data>`` honours ``$CREDITLAB_DATA``."""
+    return data_dir() / "regions" / "regions.csv"
+
+
+def _read(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """The table as strings (cells stripped) and each row's line number in the file."""
+    if not path.is_file():
+        raise DataError(f"{path}: regions file not found")
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[str] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = [cell.strip() for cell in next(reader, [])]
+            if header != COLUMNS:
+                raise DataError(f"{path}: line 1: columns must be exactly {','.join(COLUMNS)}; "
+                                f"found {','.join(header) or 'nothing'}")
+            for record in reader:
+                if not any(cell.strip() for cell in record):
+                    continue  # blank line
+                if len(record) != len(COLUMNS):
+                    problems.append(f"{path}: line {reader.line_num}: {len(record)} fields, "
+                                    f"expected {len(COLUMNS)}")
+                    continue
+                rows.append([cell.strip() for cell in record])
+                lines.append(reader.line_num)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"{path}: cannot be read as UTF-8 CSV: {exc}") from exc
+    if problems:
+        raise DataError(f"{path}: {len(problems)} malformed row(s)", problems)
+    return pd.DataFrame(rows, columns=COLUMNS, dtype=str), lines
+
+
+def _problems(frame: pd.DataFrame, lines: list[int], path: Path) -> list[str]:
+    """Every problem in the table, each naming the file and the CSV line (header = line 1)."""
+    problems: list[str] = []
+    line = dict(zip(frame.index, lines, strict=True))
+    first_line: dict[str, int] = {}
+    for i, row in frame.iterrows():
+        where = f"{path}: line {line[i]} (code {row['code']!r})"
+        if not _CODE.fullmatch(row["code"]):
+            problems.append(f"{where}: code is not 6 digits")
+        elif row["code"] in first_line:
+            problems.append(f"{where}: duplicate code, first on line {first_line[row['code']]}")
+        else:
+            first_line[row["code"]] = line[i]
+        if not row["name"]:
+            problems.append(f"{where}: empty name")
+        if row["level"] not in TYPES_BY_LEVEL:
+            problems.append(f"{where}: unknown level {row['level']!r} "
+                            f"(expected one of {list(TYPES_BY_LEVEL)})")
+        elif row["type"] not in TYPES_BY_LEVEL[row["level"]]:
+            problems.append(f"{where}: type {row['type']!r} is not allowed for level {row['level']!r} "
+                            f"(expected one of {list(TYPES_BY_LEVEL[row['level']])})")
+
+    def names(level: str) -> dict[str, str]:
+        rows = frame[frame["level"] == level]
+        return dict(zip(rows["code"], rows["name"], strict=True))
+
+    cities, provinces = names("city"), names("province")
+    for i, row in frame.iterrows():
+        where = f"{path}: line {line[i]} (code {row['code']!r})"
+        if row["province_code"] not in provinces:
+            problems.append(f"{where}: province_code {row['province_code']!r} is not a province row")
+        elif row["province"] != provinces[row["province_code"]]:
+            problems.append(f"{where}: province {row['province']!r} does not match "
+                            f"{row['province_code']} {provinces[row['province_code']]}")
+        if row["level"] == "county":
+            if row["city_code"] not in cities:
+                problems.append(f"{where}: city_code {row['city_code']!r} is not a city row")
+            elif row["city"] != cities[row["city_code"]]:
+                problems.append(f"{where}: city {row['city']!r} does not match "
+                                f"{row['city_code']} {cities[row['city_code']]}")
+    return problems
+
+
+def _province_aliases(frame: pd.DataFrame) -> dict[str, str]:
+    """Accepted spellings (case-folded) -> province code: name, name without 省, English, code, 2 digits."""
+    aliases: dict[str, str] = {}
+    for _, row in frame[frame["level"] == "province"].iterrows():
+        code, name = row["code"], row["name"]
+        for alias in (name, name.removesuffix("省"), row["name_en"], code, code[:2]):
+            if alias:
+                aliases[alias.casefold()] = code
+    return aliases
+
+
+def load_regions(province: str = "陕西") -> pd.DataFrame:
+    """All rows of one province (province, cities, counties), validated; codes are strings.
+
+    ``province`` may be the Chinese name with or without 省, the English name, the 6-digit code or
+    its 2-digit prefix (``"陕西"``, ``"陕西省"``, ``"Shaanxi"``, ``"610000"``, ``"61"``).
+    Raises :class:`~creditlab.errors.DataError` if the file is broken or the province unknown.
+    """
+    path = regions_path()
+    frame, lines = _read(path)
+    problems = _problems(frame, lines, path)
+    if problems:
+        raise DataError(f"{path}: {len(problems)} problem(s) in the regions table", problems)
+    aliases = _province_aliases(frame)
+    code = aliases.get(str(province).strip().casefold())
+    if code is None:
+        known = frame[frame["level"] == "province"]
+        listing = "; ".join(f"{r.name} ({r.name_en}, {r.code})" for r in known.itertuples())
+        raise DataError(f"{path}: unknown province {province!r}; known: {listing or 'none'}")
+    return frame[frame["province_code"] == code].reset_index(drop=True)
+
+
+def counties(province: str = "陕西") -> pd.DataFrame:
+    """County-level divisions (``level == "county"``): districts, counties and county-level cities."""
+    frame = load_regions(province)
+    return frame[frame["level"] == "county"].reset_index(drop=True)
+
+
+def cities(province: str = "陕西") -> pd.DataFrame:
+    """City-level units (``level == "city"``): prefecture cities and zones such as 杨凌示范区."""
+    frame = load_regions(province)
+    return frame[frame["level"] == "city"].reset_index(drop=True)
+
+
+def in_city(units: pd.DataFrame, city: str) -> pd.Series:
+    """Mask of the ``units`` (rows with ``city`` and ``city_code``) in ``city``: its name with or without 市, or
+    its code. The one city matcher of the CLI, the batch runner and the sensitivity scope."""
+    key = str(city).strip()
+    names = units["city"].astype(str)
+    return (names == key) | (names.str.removesuffix("市") == key.removesuffix("市")) | (units["city_code"] == key)

@@ -1,0 +1,316 @@
+"""Small, self-contained HTML pages for the reports: no CDN, no external CSS, Chinese fonts first.
+
+A page loads exactly one script, the shared local ``plotly.min.js`` beside it (see
+:func:`creditlab.figures.plotly_script_tag`), from ``<head>`` so that the charts' inline scripts
+find a global ``Plotly``. Everything interpolated into HTML goes through :func:`esc`.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+from ..core.i18n import fmt_num, signed, tr
+from ..core.labels import VERDICT_COLORS, VERDICT_LABELS
+from ..loaders.regions import REGION_ID
+from .banner import banner_html
+from .figures import FONT_FAMILY, chart_text, chart_texts, figure_html, plotly_script_tag
+
+# Layout of a whole page (never emitted inside a notebook, where it would restyle JupyterLab).
+PAGE_CSS = """
+body { font-family: FONT_FAMILY; color: #1f2933; margin: 0; background: #f5f7fa; line-height: 1.6; }
+main { max-width: 1100px; margin: 0 auto; padding: 20px 28px 40px; background: #fff; min-height: 100vh; }
+/* nbconvert's basic template: outputs only, no prompts */
+.prompt { display: none; } .output_subarea { max-width: 100%; overflow-x: auto; }
+.output_stderr { display: none; }
+@media print { body { background: #fff; } main { padding: 0; } }
+""".replace("FONT_FAMILY", FONT_FAMILY)
+
+# Report components, scoped to .creditlab so they are also safe inside a notebook.
+COMPONENT_CSS = """
+.creditlab { --fg:#1f2933; --muted:#52606d; --line:#d9e2ec; --accent:#1f5f99; --ok:#1e7b34; --bad:#b42318;
+        --unknown:#8a6d00; --na:#6b7280; }
+.creditlab { font-family: FONT_FAMILY; color: var(--fg); line-height: 1.6; }
+.creditlab h1 { font-size: 26px; margin: 8px 0 4px; } .creditlab h2 { font-size: 20px; margin: 28px 0 8px;
+  border-bottom: 2px solid var(--line); padding-bottom: 4px; } .creditlab h3 { font-size: 16px; margin: 16px 0 6px; }
+.subtitle { color: var(--muted); margin: 0 0 12px; }
+table.cl { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 14px; }
+table.cl th, table.cl td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
+table.cl th { background: #eef2f7; font-weight: 600; }
+table.cl td.num, table.cl th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.cl tr.level1 td { font-weight: 600; background: #f8fafc; }
+table.cl tr.total td { font-weight: 700; background: #eef2f7; }
+table.sortable th { cursor: pointer; user-select: none; } table.sortable th:after { content: " ⇅"; color: #9aa5b1; }
+table.cl td.ok, table.cl td.bad, table.cl td.na, table.cl td.unknown { white-space: nowrap; }
+.ok { color: var(--ok); font-weight: 600; } .bad { color: var(--bad); font-weight: 600; }
+.unknown { color: var(--unknown); font-weight: 600; } .na { color: var(--na); font-style: italic; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
+.card { flex: 1 1 200px; border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; background: #fbfcfe; }
+.card .label { color: var(--muted); font-size: 13px; } .card .value { font-size: 22px; font-weight: 700; }
+.card .note { color: var(--muted); font-size: 12px; } .card .value .verdict { font-size: 17px; }
+.verdict { display: inline-block; padding: 2px 10px; border-radius: 4px; font-weight: 700; }
+.verdict.certified, .verdict.eligible { background: #e3f4e8; color: var(--ok); }
+.verdict.not_certified { background: #fde8e7; color: var(--bad); }
+.verdict.undecided { background: #fff4d6; color: var(--unknown); }
+.verdict.not_eligible { background: #efe4f5; color: #6b2d8f; }
+ul.reasons li { margin: 4px 0; }
+.provenance { color: var(--muted); font-size: 13px; } .provenance code { font-size: 12px; word-break: break-all; }
+.note { color: var(--muted); font-size: 13px; }
+.creditlab details summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
+.creditlab a { color: var(--accent); }
+""".replace("FONT_FAMILY", FONT_FAMILY)
+
+CSS = PAGE_CSS + COMPONENT_CSS
+
+# Sorting for the index table: inline, no external script.
+SORT_JS = """
+<script>
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("th").forEach(function (th, col) {
+    th.addEventListener("click", function () {
+      var body = table.tBodies[0], rows = Array.from(body.rows);
+      var asc = th.dataset.dir !== "asc"; th.dataset.dir = asc ? "asc" : "desc";
+      rows.sort(function (a, b) {
+        var x = a.cells[col].dataset.sort || a.cells[col].textContent.trim();
+        var y = b.cells[col].dataset.sort || b.cells[col].textContent.trim();
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, "zh");
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+</script>
+"""
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value's text (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def page(title: str, body: str, lang: str = "zh", head_extra: str = "", plotly_src: str | None = "plotly.min.js",
+         scripts: str = "") -> str:
+    """A complete HTML document around ``body`` (already safe HTML)."""
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    plotly = plotly_script_tag(plotly_src) if plotly_src else ""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n{plotly}\n{head_extra}</head>\n"
+        f"<body>\n<main>\n{body}\n</main>\n{scripts}</body>\n</html>\n"
+    )
+
+
+def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Iterable[int] = (),
+          row_classes: Iterable[str] | None = None, cell_classes: Iterable[Sequence[str]] | None = None,
+          sort_keys: Iterable[Sequence[Any]] | None = None, sortable: bool = False, raw: Iterable[int] = ()) -> str:
+    """An escaped HTML table. ``raw`` columns hold HTML built by creditlab itself (e.g. links, badges)."""
+    numeric, raw = set(numeric), set(raw)
+    rows = list(rows)
+    row_classes = list(row_classes) if row_classes is not None else [""] * len(rows)
+    cell_classes = list(cell_classes) if cell_classes is not None else [[""] * len(columns)] * len(rows)
+    sort_keys = list(sort_keys) if sort_keys is not None else [[None] * len(columns)] * len(rows)
+    cls = "cl sortable" if sortable else "cl"
+    head = "".join(f'<th class="num">{esc(c)}</th>' if i in numeric else f"<th>{esc(c)}</th>"
+                   for i, c in enumerate(columns))
+    body = []
+    for row, rcls, ccls, keys in zip(rows, row_classes, cell_classes, sort_keys, strict=True):
+        cells = []
+        for i, value in enumerate(row):
+            classes = " ".join(c for c in ("num" if i in numeric else "", ccls[i]) if c)
+            attr = f' class="{esc(classes)}"' if classes else ""
+            if keys[i] is not None:
+                attr += f' data-sort="{esc(keys[i])}"'
+            cells.append(f"<td{attr}>{value if i in raw else esc(value)}</td>")
+        tr = f'<tr class="{esc(rcls)}">' if rcls else "<tr>"
+        body.append(tr + "".join(cells) + "</tr>")
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+# ---------------------------------------------------------------------------------------------
+# The year's index page
+
+
+
+def rank_cell(doc: dict[str, Any], lang: str = "zh") -> tuple[str, float]:
+    """A report's rank as its results file gives it (并列第N名) and a sort key (zones after counties)."""
+    pos = doc.get("rank") or {}
+    if "rank" not in pos:
+        return "—", 1e9
+    words = pos.get("rank_zh" if lang == "zh" else "rank_en") or (
+        f"第{pos['rank']}名" if lang == "zh" else f"#{pos['rank']}")  # results written before ties were named
+    if doc.get("is_park"):  # zones are ranked among the zones: say so beside the counties' ranks
+        words = f"开发区{words}" if lang == "zh" else f"{words} of zones"
+    return str(words), float(pos["rank"]) + (1e6 if doc.get("is_park") else 0)
+
+
+def scope_words(scope: dict[str, Any] | None, lang: str = "zh") -> str:
+    """What an index covers, in words: 全省（陕西省，107个县（市、区）及8个开发区） or 宝鸡市（12个县（市、区））.
+
+    ``scope``: ``{"kind": "province", "name", "name_en", "counties", "zones"}`` or
+    ``{"kind": "cities", "cities": [{"name", "name_en", "counties", "zones"}, ...]}``.
+    """
+    if not scope:
+        return ""
+
+    def zones(n: int) -> str:
+        if not n:
+            return ""
+        return f"及{n}个开发区" if lang == "zh" else f" and {n} development zone{'s' if n > 1 else ''}"
+
+    if scope.get("kind") == "province":
+        if lang == "zh":
+            return f"全省（{scope['name']}，{scope['counties']}个县（市、区）{zones(scope['zones'])}）"
+        return f"Whole province ({scope['name_en']}, {scope['counties']} counties{zones(scope['zones'])})"
+    parts = []
+    for c in scope.get("cities", []):
+        if lang == "zh":
+            parts.append(f"{c['name']}（{c['counties']}个县（市、区））{zones(c['zones'])}")
+        else:
+            parts.append(f"{c['name_en'] or c['name']} ({c['counties']} counties{zones(c['zones'])})")
+    return ("、" if lang == "zh" else "; ").join(parts)
+
+
+def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh",
+               failed: dict[str, dict[str, Any]] | None = None, scope: dict[str, Any] | None = None,
+               not_submitted: Sequence[dict[str, Any]] = ()) -> str:
+    """The index of a year's reports, from their results files only.
+
+    Units that submitted nothing (``not_submitted`` rows from the batch, and results files with
+    ``submitted`` false) are listed as 未报送 and left out of counts, averages and the chart.
+    ``scope`` (see :func:`scope_words`) heads the overview; without it the overview is untitled.
+    """
+    def t(zh: str, en: str) -> str:
+        return tr(zh, en, lang)
+
+    def vlabel(v: str) -> str:
+        pair = VERDICT_LABELS.get(v, (v, v))
+        return pair[0] if lang == "zh" else pair[1]
+
+    checked = [d for d in docs if REGION_ID.fullmatch(str(d.get("region", "")))]
+    missing = [d for d in checked if d.get("submitted") is False or d["total"].get("points") is None]
+    missing_codes = {d["region"] for d in missing}
+    missing += [d for d in not_submitted if REGION_ID.fullmatch(str(d.get("region", "")))
+                and d["region"] not in missing_codes]
+    missing_codes = {d["region"] for d in missing}
+    docs = sorted((d for d in checked if d["region"] not in missing_codes),
+                  key=lambda d: (-(d["total"]["points"] or 0), d["region"]))
+    missing = sorted(missing, key=lambda d: d["region"])
+    ytxt = "" if year is None else str(year)
+    title = t(f"{ytxt}年度县级社会信用体系建设评估报告汇总", f"County social-credit evaluation reports {ytxt}")
+    parts = []
+    synthetic = [d for d in [*docs, *missing] if d.get("synthetic")]
+    if synthetic:
+        roles = [r for r in ("data", "context") if any(r in (d.get("synthetic_inputs") or ()) for d in synthetic)]
+        parts.append(banner_html(lang, roles or ("data",)))
+    parts.append(f"<h1>{esc(title)}</h1>")
+    where = scope_words(scope, lang)
+    if where:
+        parts.append(f'<p class="subtitle">{esc(t("范围：", "Scope: ") + where)}</p>')
+    rubrics = sorted({f"{d['rubric']['title_zh']}（{d['rubric']['name']}，版本 {d['rubric']['version']}）"
+                      for d in docs})
+    if rubrics:
+        parts.append(f'<p class="subtitle">{esc(t("评估标准：", "Rubric: ") + "；".join(rubrics))}</p>')
+
+    counts: dict[str, int] = {}
+    for d in docs:
+        counts[d["verdict"]] = counts.get(d["verdict"], 0) + 1
+    cards = [(t("报告数", "Reports"), str(len(docs)))]
+    cards += [(vlabel(v), str(n)) for v, n in sorted(counts.items())]
+    if missing:
+        cards.append((t("未报送", "Not submitted"), str(len(missing))))
+    if docs:  # over the units with a score: 未报送 is no score, not zero
+        mean = sum(d["total"]["points"] for d in docs) / len(docs)
+        cards.append((t("平均综合评分", "Mean total"), fmt_num(mean)))
+    parts.append('<div class="cards">' + "".join(
+        f'<div class="card"><div class="label">{esc(a)}</div><div class="value">{esc(b)}</div></div>'
+        for a, b in cards) + "</div>")
+
+    if docs:
+        fig = go.Figure()
+        for v in sorted(counts):
+            sub = [d for d in docs if d["verdict"] == v]
+            fig.add_bar(x=chart_texts(d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in sub),
+                        y=[d["total"]["points"] for d in sub], name=chart_text(vlabel(v)),
+                        marker_color=VERDICT_COLORS.get(v, "#8a94a6"),
+                        hovertemplate="%{x}: %{y:.1f}<extra>" + esc(vlabel(v)) + "</extra>")
+        order = chart_texts(d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in docs)
+        fig.update_xaxes(categoryorder="array", categoryarray=order, showticklabels=len(docs) <= 40, tickangle=-60)
+        thresholds = {d["rubric"].get("threshold") for d in docs} - {None}
+        if len(thresholds) == 1:
+            thr = float(thresholds.pop())
+            fig.add_hline(y=thr, line_dash="dash", line_color="#1e7b34",
+                          annotation_text=t(f"认定门槛 {thr:g}分", f"threshold {thr:g}"),
+                          annotation_position="top right")
+        fig.update_layout(title=t("各县（市、区）综合评分（按得分排序，颜色为认定结论）",
+                                  "Total score by county (sorted; colour = verdict)"),
+                          yaxis_title=t("综合评分", "total"), height=460, legend=dict(orientation="h", y=-0.15))
+        overview = t(f"{where}概况", f"Overview: {where}") if where else t("概况", "Overview")
+        parts.append(f"<h2>{esc(overview)}</h2>" + figure_html(fig, div_id="creditlab-index-chart"))
+
+    rows, sort_keys, cells = [], [], []
+    for d in docs:
+        code = d["region"]
+        name = d["name"] if lang == "zh" else (d.get("name_en") or d["name"])
+        tot = d["total"]
+        prev = d.get("previous") or {}
+        change = prev.get("change")
+        unmet = len(d.get("unmet_mandatory") or [])
+        link = f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>'
+        verdict = f'<span class="verdict {esc(d["verdict"])}">{esc(vlabel(d["verdict"]))}</span>'
+        note = d.get("verdict_note_zh" if lang == "zh" else "verdict_note_en")
+        if note:  # conditions not assessed for want of context: the verdict says so
+            verdict += f'<br><span class="na">{esc(note)}</span>'
+        city = d.get("city", "") if lang == "zh" else (d.get("city_en") or d.get("city", ""))
+        rank_words, rank_key = rank_cell(d, lang)
+        rows.append([rank_words, code, name, city, fmt_num(tot["points"]), fmt_num(tot.get("missing_max") or 0),
+                     verdict, unmet, "—" if change is None else signed(change), link])
+        sort_keys.append([rank_key, None, None, None, tot["points"], tot.get("missing_max") or 0, d["verdict"], unmet,
+                          -1e9 if change is None else change, None])
+        cells.append([""] * 10)
+    for d in missing:
+        code = d["region"]
+        name = d.get("name", "") if lang == "zh" else (d.get("name_en") or d.get("name", ""))
+        city = d.get("city", "") if lang == "zh" else (d.get("city_en") or d.get("city", ""))
+        label = t("未报送", "not submitted")
+        link = (f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>' if d.get("submitted") is False
+                else "—")
+        rows.append(["—", code, name, city, label, "—", f'<span class="na">{esc(label)}</span>', "—", "—", link])
+        sort_keys.append([1e9, None, None, None, -1e9, -1e9, "~", -1, -1e9, None])
+        cells.append(["", "", "", "", "na", "", "", "", "", ""])
+    cols = [t("排名", "Rank"), t("代码", "Code"), t("县（市、区）", "County"), t("所属市", "City"),
+            t("综合评分", "Total"), t("未评估分值", "Not assessed"), t("认定结论", "Verdict"),
+            t("未达标必备条件", "Mandatory unmet"), t("比上年", "Change"), t("报告", "Report")]
+    populations = sorted({str((d.get("rank") or {}).get("population_zh" if lang == "zh" else "population_en"))
+                          for d in docs if (d.get("rank") or {}).get("population_zh")})
+    rank_note = t(f"排名为各报告中的名次，范围：{'；'.join(populations)}；得分相同者并列。",
+                  f"Ranks as in each report, among {'; '.join(populations)}; equal scores tie. ") if populations else ""
+    parts.append(f"<h2>{esc(t('各县（市、区）报告', 'Reports by county'))}</h2>"
+                 f'<p class="note">{esc(rank_note + t("点击表头排序。", "Click a column header to sort."))}</p>'
+                 + table(cols, rows, numeric=(0, 4, 5, 7, 8), sort_keys=sort_keys, cell_classes=cells,
+                         sortable=True, raw=(6, 9)))
+
+    failed = {c: e for c, e in (failed or {}).items() if REGION_ID.fullmatch(c)}
+    if failed:
+        items = "".join(
+            f"<li>{esc(c)}：{esc(e.get('error', ''))}"
+            + f' — <a href="failed/{esc(c)}.ipynb">{esc(t("错误记录", "error notebook"))}</a></li>'
+            for c, e in sorted(failed.items()))
+        parts.append(f"<h2>{esc(t('未能重新生成的报告', 'Reports that failed to regenerate'))}</h2>"
+                     + "<p>" + esc(t("以下报告未能重新生成（如有上一版报告，仍保留在上表中）：",
+                                     "These reports could not be regenerated (a previous report, if any, is still "
+                                     "listed above):")) + "</p>"
+                     + f"<ul>{items}</ul>")
+    if docs:
+        prov = docs[0].get("provenance", {})
+        files = "".join(f"<li>{esc(f.get('role'))}: <code>{esc(f.get('path'))}</code> SHA-256 "
+                        f"<code>{esc(f.get('sha256'))}</code></li>" for f in prov.get("files", []))
+        parts.append(f"<h2>{esc(t('数据来源', 'Provenance'))}</h2><ul class=\"provenance\">{files}"
+                     f"<li>creditlab {esc(prov.get('creditlab_version', ''))}</li></ul>")
+    body = '<div class="creditlab">' + "".join(parts) + "</div>"
+    return page(title, body, lang=lang, scripts=SORT_JS)
+

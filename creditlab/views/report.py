@@ -1,0 +1,1032 @@
+"""County evaluation reports: everything ``parameterised/county_evaluation.ipynb`` shows.
+
+The notebook stays thin: it validates its parameters with :func:`check_params`, loads an
+:class:`Evaluation` (scores, verdicts and mandatory conditions of *every* region and year, computed
+once per set of input files and cached by the batch runner), builds a :class:`CountyReport` for one
+region and year, and displays what the report's methods return: DataFrames for analysts, plotly
+figures, and HTML sections in which every piece of text from data files is escaped.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import math
+import pickle
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..analysis.certification import _SCORE_FIELDS, certify, evaluate_conditions
+from ..analysis.points import points_step, population_area, population_words, rank_words
+from ..analysis.scoring import mandatory_status, rank, score, submitted
+from ..core import __version__
+from ..core.atomic import atomic_path, write_text
+from ..core.errors import CreditlabError
+from ..core.i18n import check_lang, fmt_num, signed, tr
+from ..core.labels import VERDICT_LABELS
+from ..core.notebook import ParameterError, check_parameters
+from ..core.paths import PROJECT_ROOT, data_dir
+from ..loaders.data import assessment_units, load_context, load_data, park_codes, zones_path
+from ..loaders.regions import REGION_ID, regions_path
+from ..loaders.rubric import Rubric, list_rubrics, load_rubric
+from . import figures  # noqa: F401 - figures: sets up the offline plotly renderer
+from .banner import banner_html, banner_text, synthetic_roles
+from .figures import chart_text, chart_texts
+from .htmlpage import COMPONENT_CSS, esc, table
+
+NOTEBOOK = PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"
+SCOPES = ("province", "city")
+RESULTS_SCHEMA = "creditlab.county-report/1"
+NOTEBOOK_NAMES = frozenset({"rep"})
+PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
+    "region": (str, int), "year": int, "rubric": str, "data": (str, list), "context": (str, list),
+    "scope": str, "language": str, "output": str, "cache": str,
+}
+
+STATUS_LABELS = {
+    "full": ("满分", "full marks"), "partial": ("部分得分", "partial"), "none": ("未得分", "no points"),
+    "not_assessed": ("未评估", "not assessed"),
+    "complete": ("已全部评估", "fully assessed"), "incomplete": ("部分未评估", "partly not assessed"),
+}
+RESULT_LABELS = {"pass": ("符合", "met", "ok"), "fail": ("不符合", "not met", "bad"),
+                 "unknown": ("无法判断", "unknown", "unknown")}
+# A condition that needs the certification context when none was supplied: not assessed, never
+# decided by someone else's (e.g. the demo's synthetic) context.
+NO_CONTEXT = ("未评估（未提供认定条件数据）", "not assessed (no certification-condition data supplied)")
+# A unit in scope that returned no value at all for the year: no score, no rank, not in averages.
+NOT_SUBMITTED = ("未报送", "not submitted")
+COLORS = {"earned": "#1f5f99", "lost": "#e8a29b", "not_assessed": "#f2c94c", "peer": "#b8c4d2",
+          "self": "#d9480f", "threshold": "#1e7b34"}
+
+
+class ReportError(CreditlabError):
+    """A report cannot be made for these parameters (unknown region, year, rubric, missing file)."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: the message is what the analyst needs.
+        return [f"ReportError: {self}"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs and their fingerprints
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The files a report is computed from (absolute paths)."""
+
+    rubric: Path
+    data: tuple[Path, ...]
+    context: tuple[Path, ...]
+
+    def files(self) -> list[tuple[str, Path]]:
+        """(role, path) of every file the results depend on, in a fixed order."""
+        out = [("rubric", self.rubric), *(("data", p) for p in self.data),
+               *(("context", p) for p in self.context), ("regions", regions_path())]
+        if zones_path().is_file():
+            out.append(("zones", zones_path()))
+        return out
+
+
+def demo_dir() -> Path:
+    """The bundled synthetic demo data: ``<data>/demo``."""
+    return data_dir() / "demo"
+
+
+def rubric_path(rubric: str | Path, lang: str = "en") -> Path:
+    """The YAML file of a rubric given by name or path; :class:`ReportError` if unknown (message in ``lang``:
+    English for the notebook's parameter check, the command's language from ``creditlab reports``)."""
+    text = str(rubric).strip()
+    if text.endswith((".yaml", ".yml")):
+        path = Path(text).expanduser().resolve()
+        if not path.is_file():
+            raise ReportError(tr(f"找不到评估标准文件 {text!r}", f"rubric file {text!r} not found", lang))
+        return path
+    if text not in list_rubrics():
+        raise ReportError(tr(f"未知的评估标准 {text!r}；可用：{'、'.join(list_rubrics())}",
+                             f"unknown rubric {text!r}; known rubrics: {', '.join(list_rubrics())}", lang))
+    return (data_dir() / "rubrics" / f"{text}.yaml").resolve()
+
+
+def resolve_inputs(rubric: str | Path, data: str | Path | Sequence[str | Path] = "",
+                   context: str | Path | Sequence[str | Path] = "", lang: str = "en") -> Inputs:
+    """Absolute input paths; no ``data`` means the bundled demo data (and, only then, the demo context).
+
+    Real and synthetic never mix: with ``data`` given and no ``context``, there is no context, and
+    the certification conditions that need it are not assessed.
+    """
+    rpath = rubric_path(rubric, lang)
+    data_paths = _paths(data)
+    ctx_paths = _paths(context)
+    if not data_paths:
+        data_paths = [demo_dir() / f"{rpath.stem}_indicators.csv"]
+        if not ctx_paths:
+            ctx_paths = [p for p in (demo_dir() / "context.csv", demo_dir() / "national_npl.csv") if p.is_file()]
+    for role, role_zh, paths in (("data", "指标数据", data_paths), ("context", "认定条件数据", ctx_paths)):
+        for p in paths:
+            if not p.is_file():
+                raise ReportError(tr(f"找不到{role_zh}文件 {str(p)!r}", f"{role} file {str(p)!r} not found", lang))
+    return Inputs(rpath, tuple(p.resolve() for p in data_paths), tuple(p.resolve() for p in ctx_paths))
+
+
+def _paths(value: str | Path | Sequence[str | Path]) -> list[Path]:
+    if isinstance(value, str | Path):
+        value = [value] if str(value).strip() else []
+    return [Path(str(v).strip()).expanduser() for v in value if str(v).strip()]
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """SHA-256 over every ``.py`` under ``creditlab/`` and the county-report notebook: results depend on the
+    code, not only the version, and a module forgotten in a hand-made list would serve stale reports."""
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parents[1]
+    for p in (*sorted(package.rglob("*.py")), PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"):
+        if "__pycache__" in p.parts:
+            continue
+        name = p.relative_to(PROJECT_ROOT).as_posix()
+        h.update(name.encode() + b"\0" + (p.read_bytes() if p.is_file() else b"") + b"\0")
+    return h.hexdigest()
+
+
+def inputs_key(inputs: Inputs) -> str:
+    """Fingerprint of everything an :class:`Evaluation` depends on: files (names and bytes) and code."""
+    h = hashlib.sha256(code_digest().encode())
+    for role, path in inputs.files():
+        h.update(f"{role}\0{path.name}\0{sha256_file(path)}\0".encode())
+    return h.hexdigest()
+
+
+def display_path(path: Path) -> str:
+    """A path for reports: relative to the project if inside it, else the file name only."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation of every region and year (computed once, shared by all reports of a batch)
+
+
+@dataclass
+class Evaluation:
+    """Scores, verdicts and conditions of every region and year in the input files."""
+
+    key: str
+    rubric: Rubric
+    units: pd.DataFrame        # code, name, name_en, city_code, city, city_en, is_park
+    scores: pd.DataFrame       # creditlab.scoring.score
+    verdicts: pd.DataFrame     # creditlab.certification.certify
+    conditions: pd.DataFrame   # creditlab.certification.evaluate_conditions
+    mandatory: pd.DataFrame    # creditlab.scoring.mandatory_status
+    files: list[dict[str, str]]
+    synthetic: bool
+    has_context: bool
+    computed_at: str = field(default_factory=lambda: dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+    synthetic_inputs: tuple[str, ...] = ()   # roles of the synthetic input files: "data", "context"
+    context_conditions: tuple[str, ...] = ()  # condition ids that need the certification context
+
+    def submitted(self) -> pd.DataFrame:
+        """``region, year`` with at least one assessed value (a unit with none returned nothing: 未报送)."""
+        return submitted(self.scores)
+
+    def years(self, region: str) -> list[int]:
+        """Years with data (at least one assessed value) for ``region``."""
+        s = self.submitted()
+        return sorted(int(y) for y in s.loc[s["region"] == region, "year"].unique())
+
+    def regions(self, year: int) -> list[str]:
+        """Regions with data (at least one assessed value) in ``year``."""
+        s = self.submitted()
+        return sorted(s.loc[s["year"] == year, "region"].astype(str).unique())
+
+    def data_years(self) -> list[int]:
+        """Years in which some region has data."""
+        return sorted(int(y) for y in self.submitted()["year"].unique())
+
+    def has_rows(self, region: str, year: int) -> bool:
+        """True if the data name ``region`` for ``year`` at all (possibly without any value)."""
+        s = self.scores
+        return bool(((s["region"] == region) & (s["year"] == year)).any())
+
+
+def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
+    """Load the inputs and score and certify every region and year."""
+    rub = load_rubric(inputs.rubric)
+    data = load_data(list(inputs.data), rubric=rub)
+    context = load_context(list(inputs.context)) if inputs.context else no_context()
+    scores = score(rub, data, zones=park_codes())  # development zones handed in: the zones table
+    units = unit_table()
+    verdicts, conditions = certify(rub, scores, context), evaluate_conditions(rub, scores, context)
+    needs = context_conditions(rub)
+    if not inputs.context:
+        verdicts, conditions = _without_context(rub, verdicts, conditions, needs)
+    synthetic = synthetic_roles([(r, p) for r, p in inputs.files() if r in ("data", "context")])
+    return Evaluation(
+        key=key or inputs_key(inputs), rubric=rub, units=units.reset_index(drop=True), scores=scores,
+        verdicts=verdicts, conditions=conditions, mandatory=mandatory_status(rub, scores),
+        files=[{"role": role, "path": display_path(p), "sha256": sha256_file(p)} for role, p in inputs.files()],
+        synthetic=bool(synthetic), has_context=bool(inputs.context), synthetic_inputs=tuple(synthetic),
+        context_conditions=tuple(needs),
+    )
+
+
+def unit_table() -> pd.DataFrame:
+    """The assessment units (counties and zones) with their city: code, name, name_en, city_code, city,
+    is_park, city_en."""
+    return assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park", "city_en"]]
+
+
+def no_context() -> pd.DataFrame:
+    """The context when none was supplied: no rows, so every check that needs it is unknown, never passed."""
+    return pd.DataFrame({"region": pd.Series(dtype="str"), "year": pd.Series(dtype="int64")})
+
+
+def context_conditions(rubric: Rubric) -> list[str]:
+    """The ids of the certification conditions that need context data (not only the scores)."""
+    return [c["id"] for c in rubric.certification.get("conditions", [])
+            if any(chk["field"] not in _SCORE_FIELDS or "ref" in chk for chk in c["checks"])]
+
+
+def condition_number(cond: Mapping[str, Any]) -> str:
+    """A certification condition's number as the source prints it (``3``), else its id."""
+    return str(cond.get("number") or cond["id"]).strip().rstrip(".．、")
+
+
+def _without_context(rubric: Rubric, verdicts: pd.DataFrame, conditions: pd.DataFrame,
+                     needs: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Say of every condition that needs context that it was not assessed (no context was supplied).
+
+    Their result is already ``unknown`` (no check on a missing field passes or fails); the reason
+    now says why, instead of quoting "unknown" values, and the verdict's reasons follow.
+    """
+    if conditions.empty or not needs:
+        return verdicts, conditions
+    texts = {}
+    for cond in rubric.certification["conditions"]:
+        num = condition_number(cond)
+        texts[cond["id"]] = (f"条件{num}「{cond['text_zh'].rstrip('。')}」{NO_CONTEXT[0]}",
+                             f"Condition {num} ({cond['text_en'].rstrip('.')}) {NO_CONTEXT[1]}")
+    conditions = conditions.copy()
+    hit = conditions["condition"].isin(needs) & conditions["result"].eq("unknown")
+    conditions.loc[hit, "reason_zh"] = conditions.loc[hit, "condition"].map(lambda c: texts[c][0])
+    conditions.loc[hit, "reason_en"] = conditions.loc[hit, "condition"].map(lambda c: texts[c][1])
+    reasons = conditions.groupby(["region", "year"], sort=False).agg(
+        reasons=("reason_zh", list), reasons_en=("reason_en", list)).reset_index()
+    cols = list(verdicts.columns)
+    verdicts = verdicts.drop(columns=["reasons", "reasons_en"]).merge(reasons, on=["region", "year"], how="left")
+    return verdicts[cols], conditions
+
+
+def save_evaluation(ev: Evaluation, path: str | Path) -> Path:
+    """Pickle an evaluation atomically (a cache private to one batch run)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        pickle.dump(ev, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return Path(path)
+
+
+def load_evaluation(inputs: Inputs, cache: str | Path = "") -> Evaluation:
+    """The evaluation of ``inputs``: from ``cache`` if it was computed from the very same files and
+    code (same :func:`inputs_key`), else computed afresh."""
+    key = inputs_key(inputs)
+    if cache and Path(cache).is_file():
+        try:
+            with open(cache, "rb") as fh:
+                ev = pickle.load(fh)  # our own file, written by the batch runner for this run
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            ev = None
+        if isinstance(ev, Evaluation) and ev.key == key:
+            return ev
+    return evaluate(inputs, key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook parameters
+
+
+@dataclass(frozen=True)
+class Params:
+    """Validated notebook parameters."""
+
+    region: str
+    year: int
+    rubric: str
+    scope: str
+    lang: str
+    output: Path
+    cache: str
+    inputs: Inputs
+
+
+def check_region_code(code: Any, lang: str = "en") -> str:
+    """``code`` if it is a 6-digit region code or a ``KF`` zone id, else :class:`ReportError` (in ``lang``).
+
+    Only checked codes ever become file names.
+    """
+    text = str(code).strip()
+    if not isinstance(code, str) or not REGION_ID.fullmatch(text):
+        raise ReportError(tr(f"区划代码应为6位数字或开发区代码（KF加6位数字），实际为 {code!r}",
+                             f"region must be a 6-digit code or a zone id KF + 6 digits, got {code!r}", lang))
+    return text
+
+
+def check_params(namespace: Mapping[str, Any], names_before: set[str]) -> Params:
+    """Validate the parameters cell (and papermill's injected one): names, types and values."""
+    # Names the notebook itself defines after its parameters: re-running the validation cell in
+    # JupyterLab must not take them for misspelled parameters.
+    namespace = {k: v for k, v in namespace.items() if k not in NOTEBOOK_NAMES}
+    try:
+        p = check_parameters(namespace, names_before, PARAMETER_SPEC)
+    except ParameterError as exc:
+        raise ReportError(str(exc)) from None
+    # papermill's CLI turns `-p region 610102` into an int: accept it as the code it stands for.
+    region = check_region_code(str(p["region"]) if isinstance(p["region"], int) else p["region"])
+    year = p["year"]
+    if not 1949 <= year <= 2100:
+        raise ReportError(f"year {year} is not a plausible evaluation year")
+    try:
+        lang = check_lang(p["language"])
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+    if p["scope"] not in SCOPES:
+        raise ReportError(f"scope must be one of {', '.join(SCOPES)}, got {p['scope']!r}")
+    inputs = resolve_inputs(p["rubric"], p["data"], p["context"])
+    output = Path(p["output"]).expanduser().resolve() if p["output"].strip() else scratch_dir(year)
+    return Params(region, year, p["rubric"], p["scope"], lang, output, p["cache"], inputs)
+
+
+def scratch_dir(year: int) -> Path:
+    """Where an interactive run (no ``output`` given) writes its results file."""
+    return Path(tempfile.gettempdir()) / "creditlab-scratch" / str(year)
+
+
+# ---------------------------------------------------------------------------------------------
+# The report of one region and year
+
+
+def _num(x: Any) -> float | None:
+    """A JSON-safe float (None for NaN/NA)."""
+    if x is None or x is pd.NA:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else round(x, 6)
+
+
+def _if_submitted(empty: Any = None):
+    """A report section that needs a score: ``empty`` for a unit that submitted nothing (未报送)."""
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self: CountyReport, *args: Any, **kwargs: Any) -> Any:
+            return method(self, *args, **kwargs) if self.submitted else empty
+        return wrapper
+    return decorate
+
+
+class CountyReport:
+    """What the report shows for one region and year."""
+
+    def __init__(self, ev: Evaluation, params: Params):
+        self.ev, self.params = ev, params
+        self.region, self.year, self.lang = params.region, params.year, params.lang
+        self.rubric = ev.rubric
+        units = ev.units.set_index("code")
+        if self.region not in units.index:
+            raise ReportError(f"unknown region {self.region!r}: not a county-level division or development "
+                              "zone in the regions tables")
+        self.unit = units.loc[self.region]
+        years = ev.years(self.region)
+        # A unit named in the data for the year but without a single value returned nothing (未报送):
+        # its report says so and shows no score; a unit absent from the data is an error.
+        self.submitted = self.year in years
+        if not self.submitted and not ev.has_rows(self.region, self.year):
+            have = ", ".join(map(str, years)) or "none"
+            raise ReportError(f"no data for region {self.region} ({self.unit['name']}) in {self.year}; "
+                              f"years with data: {have}")
+        if not self.rubric.uses_year(self.year):
+            raise ReportError(f"rubric {self.rubric.name} is not used for {self.year} "
+                              f"(years {self.rubric.years[0]}–{self.rubric.years[1] or ''})")
+        s = ev.scores
+        self._s = s[(s["region"] == self.region) & (s["year"] == self.year)].set_index("id")
+        prev = s[(s["region"] == self.region) & (s["year"] == self.year - 1)]
+        self._prev = prev.set_index("id") if len(prev) else None
+        self.run_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        lv = self.rubric.levels
+        self._names = dict(zip(lv["id"], zip(lv["name_zh"], lv["name_en"], strict=True), strict=True))
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def _memo(self, name: str, make) -> pd.DataFrame:
+        """Compute a frame once per report; hand out copies so callers may modify them."""
+        if name not in self._cache:
+            self._cache[name] = make()
+        return self._cache[name].copy()
+
+    # -- small helpers ------------------------------------------------------------------------
+
+    def t(self, zh: str, en: str) -> str:
+        """Text in the report's language."""
+        return tr(zh, en, self.lang)
+
+    @property
+    def name(self) -> str:
+        """The region's name in the report's language."""
+        if self.lang == "en" and self.unit["name_en"]:
+            return f"{self.unit['name_en']} ({self.unit['name']})"
+        return str(self.unit["name"])
+
+    def _label(self, labels: dict[str, tuple[str, ...]], key: str) -> str:
+        pair = labels.get(str(key), (str(key), str(key)))
+        return pair[0] if self.lang == "zh" else pair[1]
+
+    def _level_label(self, level: str) -> str:
+        names = (self.rubric.level_names or {}).get(level) or {}
+        return names.get(self.lang) or names.get("zh") or level
+
+    def _node_name(self, node_id: str) -> str:
+        zh, en = self._names[node_id]
+        return str(zh if self.lang == "zh" else en)
+
+    @property
+    def verdict_row(self) -> pd.Series:
+        v = self.ev.verdicts
+        return v[(v["region"] == self.region) & (v["year"] == self.year)].iloc[0]
+
+    def _threshold(self) -> float | None:
+        """The total the certification conditions require, if any (e.g. 85)."""
+        for cond in self.rubric.certification.get("conditions", []):
+            for chk in cond["checks"]:
+                if chk["field"] == "total" and chk["op"] in (">=", ">") and "value" in chk:
+                    return float(chk["value"])
+        return None
+
+    # -- data ---------------------------------------------------------------------------------
+
+    def total(self) -> dict[str, Any]:
+        """Total points, maximum, unassessed maximum and status."""
+        r = self._s.loc["total"]
+        return {"points": float(r["points"]), "max_points": float(r["max_points"]),
+                "missing_max": float(r["missing_max"]), "status": str(r["status"])}
+
+    def levels(self) -> pd.DataFrame:
+        """Level-1 and level-2 indicators (and the total): points against full marks."""
+        return self._memo("levels", self._levels)
+
+    def _levels(self) -> pd.DataFrame:
+        lv = self.rubric.levels
+        rows = []
+        for node in lv[lv["depth"] == 1].itertuples():
+            rows.append(self._level_row("level1", node.id, None))
+            for child in lv[(lv["depth"] == 2) & (lv["parent"] == node.id)].itertuples():
+                rows.append(self._level_row("level2", child.id, node.id))
+        rows.append(self._level_row("total", "total", None))
+        return pd.DataFrame(rows)
+
+    def _level_row(self, level: str, node_id: str, parent: str | None) -> dict[str, Any]:
+        r = self._s.loc[node_id]
+        name = self.t("综合评分", "Total") if node_id == "total" else self._node_name(node_id)
+        share = r["points"] / r["max_points"] * 100 if r["max_points"] else np.nan
+        return {"level": level, "id": node_id, "parent": parent, "name": name, "points": float(r["points"]),
+                "max_points": float(r["max_points"]), "share": share,
+                "missing_max": float(r["missing_max"]), "status": str(r["status"])}
+
+    def criteria(self) -> pd.DataFrame:
+        """Every scoring row: points (NaN when not assessed, never 0), maximum, status, gap."""
+        return self._memo("criteria", self._criteria)
+
+    def _criteria(self) -> pd.DataFrame:
+        c = self.rubric.criteria.set_index("id")
+        s = self._s[self._s["level"] == "criterion"]
+        out = pd.DataFrame({
+            "id": c.index,
+            "level1": [self._node_name(x) for x in c["level1"]],
+            "level2": [self._node_name(x) if isinstance(x, str) else "" for x in c["level2"]],
+            "text": c["text_zh"] if self.lang == "zh" else c["text_en"],
+            "points": s.loc[c.index, "points"].to_numpy(float),
+            "max_points": s.loc[c.index, "max_points"].to_numpy(float),
+            "status": s.loc[c.index, "status"].astype(str).to_numpy(),
+            "mandatory": c["mandatory"].to_numpy(bool),
+        }).reset_index(drop=True)
+        out["gap"] = np.where(out["status"] == "not_assessed", np.nan, out["max_points"] - out["points"])
+        return out
+
+    def mandatory(self) -> pd.DataFrame:
+        """Each mandatory condition (必备条件) with met / not met / not assessed."""
+        m = self.ev.mandatory
+        m = m[(m["region"] == self.region) & (m["year"] == self.year)]
+        crit = self.criteria().set_index("id")
+        return pd.DataFrame({
+            "id": m["id"].to_numpy(),
+            "level2": crit.loc[m["id"], "level2"].to_numpy(),
+            "text": (m["text_zh"] if self.lang == "zh" else m["text_en"]).to_numpy(),
+            "met": m["met"].to_numpy(),
+        })
+
+    def conditions(self) -> pd.DataFrame:
+        """Each certification condition: result (pass / fail / unknown) and the reason in full."""
+        c = self.ev.conditions
+        c = c[(c["region"] == self.region) & (c["year"] == self.year)]
+        zh = self.lang == "zh"
+        return pd.DataFrame({"condition": c["condition"].to_numpy(), "result": c["result"].to_numpy(),
+                             "reason": (c["reason_zh"] if zh else c["reason_en"]).to_numpy(),
+                             "kind": c["kind"].to_numpy(), "line": (c["line_zh"] if zh else c["line_en"]).to_numpy(),
+                             "detail": (c["detail_zh"] if zh else c["detail_en"]).to_numpy()})
+
+    def gaps(self, n: int = 8) -> pd.DataFrame:
+        """The assessed criteria with the most points still to gain (unmet mandatory ones first on ties)."""
+        c = self.criteria()
+        c = c[c["gap"] > 1e-9]
+        return c.sort_values(["gap", "mandatory", "id"], ascending=[False, False, True]).head(n).reset_index(drop=True)
+
+    def not_assessed(self) -> pd.DataFrame:
+        """Criteria without a value (未评估): their points are unknown, not zero."""
+        c = self.criteria()
+        return c[c["status"] == "not_assessed"].reset_index(drop=True)
+
+    def change(self) -> pd.DataFrame | None:
+        """Total, level-1 and level-2 points this year and last year; None without last year's data."""
+        if self._prev is None:
+            return None
+        lv = self.levels()
+        prev = self._prev.loc[lv["id"]]
+        out = lv[["level", "id", "name", "points", "max_points"]].copy()
+        out["previous"] = prev["points"].to_numpy(float)
+        out["change"] = out["points"] - out["previous"]
+        out["incomplete"] = ((lv["status"].to_numpy() == "incomplete")
+                             | (prev["status"].astype(str).to_numpy() == "incomplete"))
+        return out
+
+    def previous_verdict(self) -> str | None:
+        v = self.ev.verdicts
+        v = v[(v["region"] == self.region) & (v["year"] == self.year - 1)]
+        return None if v.empty else str(v["verdict"].iloc[0])
+
+    def peers(self) -> pd.DataFrame:
+        """The region's peers this year (same kind — county or zone —, in its city or the province),
+        ranked by total at the rubric's precision (ties share the best rank): region, name, points,
+        status, rank, peers, tied, percentile, top_share, is_self."""
+        return self._memo("peers", self._peers)
+
+    def _peers(self) -> pd.DataFrame:
+        units = self.ev.units.set_index("code")
+        t = self.ev.scores
+        t = t[(t["level"] == "total") & (t["year"] == self.year) & t["region"].isin(units.index)]
+        t = t[t["region"].isin(self.ev.regions(self.year))]  # 未报送 units have no score: no peers
+        u = units.loc[t["region"]]
+        same = u["is_park"].to_numpy() == bool(self.unit["is_park"])
+        if self.params.scope == "city":
+            same &= u["city_code"].to_numpy() == self.unit["city_code"]
+        sub = t[same]
+        ranked = rank(sub, step=points_step(self.rubric))
+        ranked["name"] = units.loc[ranked["region"], "name" if self.lang == "zh" else "name_en"].to_numpy()
+        ranked["is_self"] = ranked["region"] == self.region
+        return ranked.sort_values(["rank", "region"]).reset_index(drop=True)
+
+    @_if_submitted(None)
+    def position(self) -> dict[str, Any]:
+        """Rank, number of peers, whether tied, percentile (share of peers ranked strictly above, %),
+        top share (share at or above, %: rank 5 of 107 is the top 4.7 %) and the population in words;
+        None if 未报送."""
+        p = self.peers()
+        me = p[p["is_self"]].iloc[0]
+        return {"scope": self.params.scope, "rank": int(me["rank"]), "peers": int(me["peers"]),
+                "tied": bool(me["tied"]), "percentile": float(me["percentile"]),
+                "top_share": float(me["top_share"]),
+                "rank_zh": rank_words(int(me["rank"]), bool(me["tied"]), "zh"),
+                "rank_en": rank_words(int(me["rank"]), bool(me["tied"]), "en"),
+                "population_zh": self.population(int(me["peers"]), "zh"),
+                "population_en": self.population(int(me["peers"]), "en")}
+
+    def population(self, n: int, lang: str | None = None) -> str:
+        """The population the rank is taken in, in words: 全省107个县（市、区） / 西安市8个县（市、区）, or
+        the counties that reported when some did not (a city's data alone is named by its city)."""
+        is_park = bool(self.unit["is_park"])
+        if self.params.scope == "city":
+            area, area_en = str(self.unit["city"]), str(self.unit["city_en"])
+        else:
+            area, area_en = population_area(self.peers()["region"], self.ev.units, is_park)
+        return population_words(n, is_park, area, lang or self.lang, area_en=area_en)
+
+    def scope_label(self) -> str:
+        kind = self.t("开发区", "development zones") if self.unit["is_park"] else self.t("县（市、区）", "counties")
+        if self.params.scope == "city":
+            return self.t(f"{self.unit['city']}各{kind}", f"{kind} of {self.unit['city_en']}")
+        return self.t(f"全省各{kind}", f"{kind} of the province")
+
+    # -- HTML sections --------------------------------------------------------------------------
+
+    @staticmethod
+    def _wrap(inner: str) -> str:
+        return f'<div class="creditlab">{inner}</div>'
+
+    def _h(self, zh: str, en: str, tag: str = "h2") -> str:
+        return f"<{tag}>{esc(self.t(zh, en))}</{tag}>"
+
+    def _p(self, zh: str, en: str, css: str = "") -> str:
+        attr = f' class="{css}"' if css else ""
+        return f"<p{attr}>{esc(self.t(zh, en))}</p>"
+
+    def banner_html(self) -> str:
+        """The synthetic-data banner naming the synthetic inputs, or "" when every input is real."""
+        return banner_html(self.lang, self.ev.synthetic_inputs or ("data",)) if self.ev.synthetic else ""
+
+    def header_html(self) -> str:
+        """Banner (demo data), title, and the key figures (or 未报送 for a unit that returned nothing)."""
+        title = self.t(f"{self.unit['name']} {self.year}年度社会信用体系建设评估报告",
+                       f"{self.name}: social-credit-system construction evaluation {self.year}")
+        city = self.unit["city"] if self.lang == "zh" else self.unit["city_en"]
+        subtitle = self.t(f"{city} · 评估标准：{self.rubric.title_zh}",
+                          f"{city} · rubric: {self.rubric.title_en}")
+        body = self._cards() if self.submitted else self._not_submitted_html()
+        return (f"<style>{COMPONENT_CSS}</style>" + self._wrap(
+            f"{self.banner_html()}<h1>{esc(title)}</h1><p class=\"subtitle\">{esc(subtitle)}</p>{body}"))
+
+    def _not_submitted_html(self) -> str:
+        label = self._label({"x": NOT_SUBMITTED}, "x")
+        text = self.t(f"{self.unit['name']}{self.year}年度未报送任何指标数据（全部计分标准均无数值）：不计算综合评分，"
+                      "不作认定，不参加排名，不计入平均分。",
+                      f"{self.name} returned no indicator value for {self.year} (every scoring row is empty): no "
+                      "total score, no verdict, no rank, and it is left out of averages.")
+        return (f'<div class="cards"><div class="card"><div class="label">{esc(self.t("综合评分", "Total score"))}'
+                f'</div><div class="value na">{esc(label)}</div></div></div><p>{esc(text)}</p>')
+
+    def context_note(self) -> str:
+        """"" or the sentence that the conditions needing context were not assessed (none supplied)."""
+        if self.ev.has_context or not self.submitted:
+            return ""
+        c = self.conditions()
+        ids = [str(x) for x in c.loc[c["condition"].isin(self.ev.context_conditions) & (c["result"] == "unknown"),
+                                     "condition"]]
+        return self.t(*self._context_notes(ids)) if ids else ""
+
+    def _context_notes(self, ids: Sequence[str]) -> tuple[str, str]:
+        """(zh, en): "conditions 3, 4 not assessed (no certification-condition data supplied)"."""
+        num = {c["id"]: condition_number(c) for c in self.rubric.certification.get("conditions", [])}
+        nums = [num.get(i, i) for i in ids]
+        return f"认定条件{'、'.join(nums)}{NO_CONTEXT[0]}", f"Conditions {', '.join(nums)} {NO_CONTEXT[1]}"
+
+    def _cards(self) -> str:
+        tot = self.total()
+        note = ""
+        if tot["missing_max"] > 0:
+            missing = fmt_num(tot["missing_max"])
+            note = self.t(f"另有{missing}分未评估", f"{missing} points not assessed")
+        v = str(self.verdict_row["verdict"])
+        pos = self.position()
+        rank_note = self.t(f"在{pos['population_zh']}中", f"among {pos['population_en']}")
+        ch = self.change()
+        if ch is None:
+            change_value, change_note = "—", self.t("无上年度数据", "no data for last year")
+        else:
+            d = float(ch.loc[ch["id"] == "total", "change"].iloc[0])
+            change_value = signed(d)
+            change_note = self.t(f"上年{fmt_num(ch.loc[ch['id'] == 'total', 'previous'].iloc[0])}分",
+                                 f"last year {fmt_num(ch.loc[ch['id'] == 'total', 'previous'].iloc[0])}")
+        cards = [
+            (self.t("综合评分", "Total score"), f"{fmt_num(tot['points'])} / {fmt_num(tot['max_points'], 0)}", note),
+            (self.t("认定结论", "Verdict"),
+             f'<span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span>', self.context_note()),
+            (self.t("排名", "Rank"), self.t(pos["rank_zh"], pos["rank_en"]), rank_note),
+            (self.t("比上年变化", "Change since last year"), change_value, change_note),
+        ]
+        html_cards = "".join(
+            f'<div class="card"><div class="label">{esc(label)}</div><div class="value">'
+            f'{value if label == self.t("认定结论", "Verdict") else esc(value)}</div>'
+            f'<div class="note">{esc(n)}</div></div>' for label, value, n in cards)
+        return f'<div class="cards">{html_cards}</div>'
+
+    @_if_submitted("")
+    def levels_html(self) -> str:
+        """Table of level-1/level-2 indicators against full marks."""
+        lv = self.levels()
+        l1, l2 = self._level_label("level1"), self._level_label("level2")
+        rows, classes = [], []
+        for r in lv.itertuples():
+            status = self._label(STATUS_LABELS, r.status)
+            if r.missing_max > 0:
+                status += self.t(f"（{fmt_num(r.missing_max)}分未评估）", f" ({fmt_num(r.missing_max)} points)")
+            first = r.name if r.level in ("level1", "total") else ""
+            second = r.name if r.level == "level2" else ""
+            rows.append([first, second, fmt_num(r.points), fmt_num(r.max_points),
+                         f"{fmt_num(r.share)}%", status])
+            classes.append({"level1": "level1", "total": "total"}.get(r.level, ""))
+        cols = [l1, l2, self.t("得分", "Points"), self.t("满分", "Full marks"), self.t("得分率", "Share"),
+                self.t("评估状态", "Status")]
+        title = self.t(f"各项{l1}和{l2}得分", f"Points by {l1} and {l2}")
+        return self._wrap(f"<h2>{esc(title)}</h2>" + table(cols, rows, numeric=(2, 3, 4), row_classes=classes)
+                          + self._not_assessed_note())
+
+    def _not_assessed_note(self) -> str:
+        na = self.not_assessed()
+        if na.empty:
+            return ""
+        total = na["max_points"].sum()
+        return self._p(f"有{len(na)}项计分标准未评估（合计{fmt_num(total)}分），按未评估列示，不计为0分。",
+                       f"{len(na)} scoring rows were not assessed ({fmt_num(total)} points); they are shown as "
+                       "not assessed, not as zero.", "note")
+
+    @_if_submitted(None)
+    def levels_chart(self) -> go.Figure | None:
+        """Horizontal bars per level-2 indicator: points earned, lost and not assessed, out of full marks."""
+        lv = self.levels()
+        lv = lv[lv["level"] == "level2"].iloc[::-1]
+        earned = lv["points"].to_numpy(float)
+        missing = lv["missing_max"].to_numpy(float)
+        lost = np.clip(lv["max_points"].to_numpy(float) - earned - missing, 0, None)
+        fig = go.Figure()
+        for values, key, label in ((earned, "earned", self.t("得分", "earned")),
+                                   (lost, "lost", self.t("失分", "lost")),
+                                   (missing, "not_assessed", self.t("未评估", "not assessed"))):
+            fig.add_bar(y=chart_texts(lv["name"]), x=values, orientation="h", name=label, marker_color=COLORS[key],
+                        hovertemplate="%{y}: %{x:.1f}<extra>" + label + "</extra>")
+        fig.update_layout(
+            barmode="stack", height=110 + 34 * len(lv),
+            title=chart_text(self.t(f"各{self._level_label('level2')}得分与满分",
+                                    f"Points per {self._level_label('level2')}")),
+            xaxis_title=self.t("分值", "points"), legend=dict(orientation="h", y=-0.12, traceorder="normal"),
+        )
+        fig.update_yaxes(automargin=True)
+        return fig
+
+    @_if_submitted("")
+    def mandatory_html(self) -> str:
+        """Every mandatory condition with met / not met / not assessed."""
+        m = self.mandatory()
+        rows, cls = [], []
+        for r in m.itertuples():
+            if pd.isna(r.met):
+                label, c = self.t("未评估", "not assessed"), "na"
+            elif r.met:
+                label, c = self.t("✓ 符合", "✓ met"), "ok"
+            else:
+                label, c = self.t("✗ 不符合", "✗ not met"), "bad"
+            rows.append([r.level2, r.text, label])
+            cls.append(["", "", c])
+        n_unmet = int((m["met"] == False).fillna(False).sum())  # noqa: E712 - nullable boolean
+        n_na = int(m["met"].isna().sum())
+        summary = self.t(f"共{len(m)}项必备条件：{len(m) - n_unmet - n_na}项符合，{n_unmet}项不符合，{n_na}项未评估。",
+                         f"{len(m)} mandatory conditions: {len(m) - n_unmet - n_na} met, {n_unmet} not met, "
+                         f"{n_na} not assessed.")
+        cols = [self._level_label("level2"), self.t("必备条件", "Mandatory condition"), self.t("结果", "Result")]
+        return self._wrap(f"<h2>{esc(self.t('必备条件', 'Mandatory conditions'))}</h2><p>{esc(summary)}</p>"
+                          + table(cols, rows, cell_classes=cls))
+
+    @_if_submitted("")
+    def certification_html(self) -> str:
+        """The verdict and every reason, condition by condition."""
+        v = str(self.verdict_row["verdict"])
+        heading = self.rubric.certification.get("heading_zh" if self.lang == "zh" else "heading_en") or ""
+        items = []
+        no_context = set() if self.ev.has_context else set(self.ev.context_conditions)
+        for r in self.conditions().itertuples():
+            label, _en, css = RESULT_LABELS.get(r.result, (r.result, r.result, "unknown"))
+            if r.kind == "exclusion":  # the line reads as the source does and carries its own ✓/✗
+                items.append(f'<li><span class="{css}">{esc(r.line)}</span>{self.t("：", ": ")}{esc(r.detail)}</li>')
+                continue
+            mark = {"pass": "✓", "fail": "✗"}.get(r.result, "?")
+            if r.result == "unknown" and r.condition in no_context:
+                (label, _en), css, mark = NO_CONTEXT, "na", "–"
+            items.append(f'<li><span class="{css}">{mark} {esc(label if self.lang == "zh" else _en)}</span> '
+                         f"{esc(r.reason)}</li>")
+        note = "" if self.ev.has_context else self._p(
+            f"未提供认定条件数据：需要该数据的认定条件{NO_CONTEXT[0]}，认定结论不以任何其他数据代替。",
+            "No certification-condition data was supplied: the conditions that need it are not assessed, and "
+            "no other data stands in for it.", "note")
+        return self._wrap(
+            f"<h2>{esc(self.t('认定结论', 'Certification verdict'))}</h2>"
+            f'<p><span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span> '
+            f"{esc(heading)}</p><ul class=\"reasons\">{''.join(items)}</ul>{note}")
+
+    @_if_submitted("")
+    def gaps_html(self, n: int = 8) -> str:
+        """Where the county can gain most: the largest point gaps, then what was not assessed."""
+        g = self.gaps(n)
+        cols = [self._level_label("level2"), self.t("计分标准", "Scoring row"), self.t("得分", "Points"),
+                self.t("满分", "Full marks"), self.t("可提升", "To gain"), self.t("必备条件", "Mandatory")]
+        rows = [[r.level2, r.text, fmt_num(r.points), fmt_num(r.max_points), fmt_num(r.gap),
+                 self.t("是", "yes") if r.mandatory else ""] for r in g.itertuples()]
+        body = (table(cols, rows, numeric=(2, 3, 4)) if rows
+                else f"<p>{esc(self.t('已评估的各项均为满分。', 'Full marks on every assessed row.'))}</p>")
+        na = self.not_assessed()
+        if len(na):
+            na_rows = [[r.level2, r.text, fmt_num(r.max_points), self.t("是", "yes") if r.mandatory else ""]
+                       for r in na.itertuples()]
+            body += (self._h("未评估的计分标准（补充材料后可能得分）",
+                             "Rows not assessed (points possible once evidenced)", "h3")
+                     + table([cols[0], cols[1], cols[3], cols[5]], na_rows, numeric=(2,),
+                             cell_classes=[["", "", "", ""]] * len(na_rows)))
+        head = self._h("主要失分项（提升空间最大）", "Largest gaps (where most points can be gained)")
+        return self._wrap(head + body)
+
+    @_if_submitted("")
+    def change_html(self) -> str:
+        """Change since last year, per indicator."""
+        head = self._h("与上年比较", "Change since last year")
+        ch = self.change()
+        last = self.year - 1
+        if ch is None:
+            return self._wrap(head + self._p(f"无{last}年度数据，无法比较。",
+                                             f"No data for {last}: nothing to compare."))
+        rows, classes, cells = [], [], []
+        for r in ch.itertuples():
+            rows.append([r.name, fmt_num(r.previous), fmt_num(r.points), signed(r.change)
+                         + (" *" if r.incomplete else "")])
+            classes.append({"level1": "level1", "total": "total"}.get(r.level, ""))
+            cells.append(["", "", "", "ok" if r.change > 1e-9 else "bad" if r.change < -1e-9 else ""])
+        before = self._label(VERDICT_LABELS, str(self.previous_verdict()))
+        now = self._label(VERDICT_LABELS, str(self.verdict_row["verdict"]))
+        text = self.t(f"认定结论：{last}年{before}，{self.year}年{now}。",
+                      f"Verdict: {last} {before}; {self.year} {now}.")
+        cols = [self.t("指标", "Indicator"), self.t(f"{self.year - 1}年", str(self.year - 1)),
+                self.t(f"{self.year}年", str(self.year)), self.t("变化", "Change")]
+        note = ""
+        if ch["incomplete"].any():
+            note = self._p("* 本年或上年有未评估的计分标准，变化不完全可比。",
+                           "* rows not assessed in one of the years: not fully comparable.", "note")
+        return self._wrap(head + f"<p>{esc(text)}</p>"
+                          + table(cols, rows, numeric=(1, 2, 3), row_classes=classes, cell_classes=cells) + note)
+
+    @_if_submitted("")
+    def rank_html(self) -> str:
+        """Rank among the peers, the population and the top share, in words."""
+        pos = self.position()
+        ahead = pos["rank"] - 1
+        tie_zh = "（得分相同者并列）" if pos["tied"] else ""
+        tie_en = " (equal scores share a rank)" if pos["tied"] else ""
+        text = self.t(
+            f"在{pos['population_zh']}中综合评分排{pos['rank_zh']}{tie_zh}，位于前{fmt_num(pos['top_share'])}%；"
+            f"有{ahead}个得分更高。",
+            f"{pos['rank_en'].capitalize()} of {pos['population_en']} by total score{tie_en}: in the top "
+            f"{fmt_num(pos['top_share'])} %; {ahead} score higher.")
+        tot = self.total()
+        note = ""
+        if tot["missing_max"] > 0:
+            note = self._p("排名按已评估的得分计算；未评估的计分标准不计分。",
+                           "Ranks use the points of the assessed rows; rows not assessed earn nothing.", "note")
+        return self._wrap(self._h("排名", "Rank") + f"<p>{esc(text)}</p>{note}")
+
+    @_if_submitted(None)
+    def rank_chart(self) -> go.Figure | None:
+        """Every peer's total, sorted, with this region highlighted (and the certification threshold)."""
+        p = self.peers()
+        p["name"] = chart_texts(p["name"])  # names from the regions tables: never markup in the chart
+        colors = [COLORS["self"] if s else COLORS["peer"] for s in p["is_self"]]
+        fig = go.Figure(go.Bar(x=p["name"], y=p["points"], marker_color=colors,
+                               hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
+        me = p[p["is_self"]].iloc[0]
+        pos = self.position()
+        fig.add_annotation(x=me["name"], y=me["points"],
+                           text=f"{me['name']}：{me['points']:.1f}分，{pos['rank_zh']}" if self.lang == "zh"
+                           else f"{me['name']}: {me['points']:.1f}, {pos['rank_en']}", showarrow=True, arrowhead=2,
+                           ay=-40)
+        thr = self._threshold()
+        if thr is not None:
+            fig.add_hline(y=thr, line_dash="dash", line_color=COLORS["threshold"],
+                          annotation_text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}"),
+                          annotation_position="top right")
+        fig.update_layout(
+            title=chart_text(self.t(f"{pos['population_zh']}综合评分（排序）",
+                                    f"Total scores of {pos['population_en']} (sorted)")),
+            yaxis_title=self.t("综合评分", "total"), showlegend=False, height=440,
+            yaxis_range=[0, float(self.total()["max_points"]) * 1.05],
+        )
+        fig.update_xaxes(showticklabels=len(p) <= 30, tickangle=-60, categoryorder="array",
+                         categoryarray=list(p["name"]))
+        return fig
+
+    @_if_submitted("")
+    def criteria_html(self) -> str:
+        """Every scoring row, collapsed (for the county's working staff)."""
+        c = self.criteria()
+        rows, cls = [], []
+        for r in c.itertuples():
+            st = self._label(STATUS_LABELS, r.status)
+            rows.append([r.id, r.level2, r.text, self.t("未评估", "not assessed") if r.status == "not_assessed"
+                         else fmt_num(r.points), fmt_num(r.max_points), st, self.t("是", "yes") if r.mandatory else ""])
+            na = "na" if r.status == "not_assessed" else ""
+            cls.append(["", "", "", na, "", na, ""])
+        cols = [self.t("编号", "ID"), self._level_label("level2"), self.t("计分标准", "Scoring row"),
+                self.t("得分", "Points"), self.t("满分", "Full marks"), self.t("状态", "Status"),
+                self.t("必备条件", "Mandatory")]
+        summary = esc(self.t(f"全部{len(c)}项计分标准明细", f"All {len(c)} scoring rows"))
+        return self._wrap(f"<details><summary>{summary}</summary>"
+                          + table(cols, rows, numeric=(3, 4), cell_classes=cls) + "</details>")
+
+    def provenance_html(self) -> str:
+        """Where the numbers come from: rubric and version, files and their hashes, code version, date."""
+        r = self.rubric
+        items = [self.t(f"评估标准：{r.name}（{r.title_zh}），版本 {r.version}",
+                        f"Rubric: {r.name} ({r.title_en}), version {r.version}")]
+        role_zh = {"rubric": "评估标准文件", "data": "指标数据", "context": "认定条件数据", "regions": "行政区划表",
+                   "zones": "开发区表"}
+        for f in self.ev.files:
+            label = role_zh.get(f["role"], f["role"]) if self.lang == "zh" else f["role"]
+            items.append(f"{label}：<code>{esc(f['path'])}</code> SHA-256 <code>{esc(f['sha256'])}</code>")
+        items.append(esc(self.t(f"creditlab 版本 {__version__}；生成时间 {self.run_at}",
+                                f"creditlab version {__version__}; generated {self.run_at}")))
+        if self.ev.synthetic:
+            items.append(esc(self.t("数据为模拟数据（metadata.yaml 标注 synthetic: true）。",
+                                    "The data are synthetic (metadata.yaml says synthetic: true).")))
+        lis = "".join(f"<li>{x if i else esc(x)}</li>" for i, x in enumerate(items))
+        return self._wrap(f"<h2>{esc(self.t('数据来源与说明', 'Provenance'))}</h2><ul class=\"provenance\">{lis}</ul>")
+
+    # -- machine-readable results -----------------------------------------------------------------
+
+    def _base_results(self) -> dict[str, Any]:
+        """The part of :meth:`results` every report has: who, when, which rubric, inputs and provenance."""
+        r = self.rubric
+        rubric_file = next(f for f in self.ev.files if f["role"] == "rubric")
+        return {
+            "schema": RESULTS_SCHEMA,
+            "region": self.region, "name": str(self.unit["name"]), "name_en": str(self.unit["name_en"]),
+            "city": str(self.unit["city"]), "city_en": str(self.unit["city_en"]),
+            "city_code": str(self.unit["city_code"]),
+            "is_park": bool(self.unit["is_park"]), "year": self.year, "lang": self.lang,
+            "rubric": {"name": r.name, "version": r.version, "title_zh": r.title_zh, "sha256": rubric_file["sha256"],
+                       "threshold": self._threshold()},
+            "submitted": bool(self.submitted),
+            "synthetic": bool(self.ev.synthetic), "synthetic_inputs": list(self.ev.synthetic_inputs),
+            "banner": banner_text(self.lang, self.ev.synthetic_inputs or ("data",)) if self.ev.synthetic else "",
+            "context_supplied": bool(self.ev.has_context),
+            "provenance": {"files": self.ev.files, "creditlab_version": __version__, "inputs_key": self.ev.key,
+                           "run_at": self.run_at, "run_date": self.run_at[:10]},
+        }
+
+    def _not_submitted_results(self) -> dict[str, Any]:
+        tot = self.total()
+        return {
+            **self._base_results(), "status": "not_submitted",
+            "total": {"points": None, "max_points": _num(tot["max_points"]), "missing_max": _num(tot["missing_max"]),
+                      "status": "not_submitted", "share": None},
+            "levels": [], "criteria": [], "mandatory": [], "verdict": None, "verdict_zh": NOT_SUBMITTED[0],
+            "verdict_en": NOT_SUBMITTED[1], "reasons": [], "reasons_en": [], "conditions": [], "failed": [],
+            "unknown": [], "unmet_mandatory": [], "not_assessed_conditions": [], "rank": None, "previous": None,
+        }
+
+    def results(self) -> dict[str, Any]:
+        """The key results as plain JSON-ready data (the index and later analyses read only this).
+
+        A unit that submitted nothing (``submitted`` false) has no score, verdict or rank (None).
+        """
+        if not self.submitted:
+            return self._not_submitted_results()
+        vr = self.verdict_row
+        tot = self.total()
+        lv = self.levels()
+        ch = self.change()
+        mand = self.mandatory()
+        cond = self.conditions()
+        crit = self.criteria()
+        no_context = set() if self.ev.has_context else set(self.ev.context_conditions)
+        not_assessed = [str(x.condition) for x in cond.itertuples()
+                        if x.result == "unknown" and x.condition in no_context]
+        return {
+            **self._base_results(),
+            "total": {**{k: _num(v) for k, v in tot.items() if k != "status"}, "status": tot["status"],
+                      "share": _num(tot["points"] / tot["max_points"] * 100 if tot["max_points"] else None)},
+            "levels": [{"level": x.level, "id": x.id, "parent": None if pd.isna(x.parent) else x.parent,
+                        "name_zh": self._zh_name(x.id),
+                        "points": _num(x.points), "max_points": _num(x.max_points),
+                        "missing_max": _num(x.missing_max), "status": x.status}
+                       for x in lv.itertuples() if x.level != "total"],
+            "criteria": [{"id": x.id, "points": _num(x.points), "max_points": _num(x.max_points),
+                          "status": x.status, "mandatory": bool(x.mandatory)} for x in crit.itertuples()],
+            "mandatory": [{"id": x.id, "met": None if pd.isna(x.met) else bool(x.met)} for x in mand.itertuples()],
+            "verdict": str(vr["verdict"]), "verdict_zh": VERDICT_LABELS[str(vr["verdict"])][0],
+            "reasons": list(vr["reasons"]), "reasons_en": list(vr["reasons_en"]),
+            "conditions": [{"id": x.condition, "result": x.result, "not_assessed": x.condition in not_assessed}
+                           for x in cond.itertuples()],
+            "not_assessed_conditions": not_assessed,
+            "verdict_note_zh": self._context_notes(not_assessed)[0] if not_assessed else "",
+            "verdict_note_en": self._context_notes(not_assessed)[1] if not_assessed else "",
+            "failed": list(vr["failed"]), "unknown": list(vr["unknown"]),
+            "unmet_mandatory": list(vr["unmet_mandatory"]),
+            "rank": self.position(),
+            "previous": None if ch is None else {
+                "year": self.year - 1, "total": _num(ch.loc[ch["id"] == "total", "previous"].iloc[0]),
+                "change": _num(ch.loc[ch["id"] == "total", "change"].iloc[0]), "verdict": self.previous_verdict()},
+        }
+
+    def _zh_name(self, node_id: str) -> str:
+        return str(self._names[node_id][0])
+
+    def write_results(self, folder: str | Path | None = None) -> Path:
+        """Write :meth:`results` atomically as ``<folder>/<region>.json`` (the region code is checked)."""
+        folder = Path(folder) if folder is not None else self.params.output
+        path = folder / f"{check_region_code(self.region)}.json"
+        return write_text(path, json.dumps(self.results(), ensure_ascii=False, indent=1, allow_nan=False) + "\n")

@@ -1,0 +1,173 @@
+"""Certification: each 认定条件 failing alone, undecided verdicts, Henan exclusions."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from creditlab import DataError, certify, load_rubric, score
+from helpers import full_marks, with_values
+
+
+@pytest.fixture(scope="module")
+def sx():
+    return load_rubric("shaanxi-2020")
+
+
+GOOD = {"major_incident": False, "debtor_share_legal": 0.4, "debtor_share_natural": 0.2, "government_debtors": 0,
+        "rectification_rate": 92.0, "government_rectification_rate": 96.0, "npl_ratio": 1.2,
+        "national_npl_ratio": 1.59}
+
+
+def context(region="610102", year=2024, **changes) -> pd.DataFrame:
+    return pd.DataFrame([{"region": region, "year": year, **GOOD, **changes}])
+
+
+def verdict(sx, data, ctx):
+    v = certify(sx, score(sx, data), ctx)
+    assert len(v) == 1
+    return v.iloc[0]
+
+
+def test_all_conditions_met(sx):
+    v = verdict(sx, full_marks(sx), context())
+    assert v["verdict"] == "certified"
+    assert v["failed"] == [] and v["unknown"] == [] and v["unmet_mandatory"] == []
+    assert len(v["reasons"]) == 6 and len(v["reasons_en"]) == 6
+    assert all("符合" in r for r in v["reasons"])
+
+
+# Each condition failing alone: (data change, context change, failing condition).
+CASES = {
+    "mandatory": ({"A3_2a": 0}, {}, "C1"),
+    "score_below_85": ({"C1_1a": 0, "C1_2a": 0, "C1_3a": 0, "C2_1a": 1}, {}, "C2"),   # 100 − 5 − 5 − 5 − 4 = 81
+    "major_incident": ({}, {"major_incident": True}, "C3"),
+    "debtors_legal": ({}, {"debtor_share_legal": 1.0}, "C4"),
+    "debtors_natural": ({}, {"debtor_share_natural": 1.3}, "C4"),
+    "government_debtor": ({}, {"government_debtors": 1}, "C4"),
+    "rectification": ({}, {"rectification_rate": 79.9}, "C5"),
+    "government_rectification": ({}, {"government_rectification_rate": 89.0}, "C5"),
+    "npl": ({}, {"npl_ratio": 1.59}, "C6"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_condition_failing_alone(sx, case):
+    values, ctx_change, failing = CASES[case]
+    v = verdict(sx, with_values(full_marks(sx), **values), context(**ctx_change))
+    assert v["verdict"] == "not_certified"
+    assert v["failed"] == [failing]
+    reason = next(r for r in v["reasons"] if r.startswith(f"条件{failing[1]}"))
+    assert "不符合" in reason
+
+
+def test_score_threshold_inclusive(sx):
+    # exactly 85 points: 85分以上 includes 85
+    v = verdict(sx, with_values(full_marks(sx), C1_1a=0, C1_2a=0, C1_3a=0), context())
+    assert v["verdict"] == "certified"
+    assert "综合评分85分" in v["reasons"][1]
+
+
+def test_all_failures_listed(sx):
+    v = verdict(sx, with_values(full_marks(sx), A1_1a=0, C1_1a=0, C1_2a=0, C1_3a=0, C2_1a=0),
+                context(major_incident=True, npl_ratio=2.0))
+    assert v["failed"] == ["C1", "C2", "C3", "C6"]
+    assert v["unmet_mandatory"] == ["A1.1a"]
+
+
+def test_missing_context_is_undecided(sx):
+    v = verdict(sx, full_marks(sx), context(debtor_share_natural=np.nan))
+    assert v["verdict"] == "undecided" and v["unknown"] == ["C4"]
+    assert "无法判断" in v["reasons"][3] and "cannot decide" in v["reasons_en"][3]
+
+
+def test_missing_region_in_context_is_undecided(sx):
+    v = verdict(sx, full_marks(sx), context(region="610122"))
+    assert v["verdict"] == "undecided"
+    assert set(v["unknown"]) == {"C3", "C4", "C5", "C6"}
+
+
+def test_incomplete_total_decided_when_bounds_agree(sx):
+    # C2.3a (5 points) not assessed: 95 assessed points already reach 85 → condition 2 holds
+    v = verdict(sx, with_values(full_marks(sx), C2_3a=np.nan), context())
+    assert v["verdict"] == "certified"
+    # 81 assessed + 5 unassessed could reach 85 → undecided
+    v = verdict(sx, with_values(full_marks(sx), C1_1a=0, C1_2a=0, C1_3a=1, C2_1a=np.nan), context())
+    assert v["verdict"] == "undecided" and v["unknown"] == ["C2"]
+    assert "未评估" in v["reasons"][1]
+    # 70 assessed + 5 unassessed cannot reach 85 → fails
+    v = verdict(sx, with_values(full_marks(sx), C1_1a=0, C1_2a=0, C1_3a=0, C2_2a=0, C2_1a=np.nan), context())
+    assert v["verdict"] == "not_certified" and v["failed"] == ["C2"]
+
+
+def test_unassessed_mandatory_is_undecided_unless_another_fails(sx):
+    v = verdict(sx, with_values(full_marks(sx), A2_1a=np.nan), context())
+    assert v["verdict"] == "undecided" and v["unknown"] == ["C1"]
+    v = verdict(sx, with_values(full_marks(sx), A2_1a=np.nan, A3_2a=0), context())
+    assert v["verdict"] == "not_certified" and v["failed"] == ["C1"]
+
+
+def test_national_average_from_context(sx):
+    v = verdict(sx, full_marks(sx), context(national_npl_ratio=np.nan))
+    assert v["verdict"] == "undecided" and v["unknown"] == ["C6"]
+
+
+def test_context_required(sx):
+    with pytest.raises(DataError, match="needs a certification context"):
+        certify(sx, score(sx, full_marks(sx)), None)
+
+
+def test_duplicate_context_rows(sx):
+    with pytest.raises(DataError, match="duplicate"):
+        certify(sx, score(sx, full_marks(sx)), pd.concat([context(), context()]))
+
+
+def test_many_regions(sx):
+    data = pd.concat([full_marks(sx, "610102"), with_values(full_marks(sx, "610122"), A1_1a=0)])
+    ctx = pd.concat([context("610102"), context("610122")])
+    v = certify(sx, score(sx, data), ctx).set_index("region")
+    assert v.loc["610102", "verdict"] == "certified" and v.loc["610122", "verdict"] == "not_certified"
+
+
+# --- Henan: exclusion conditions ---------------------------------------------------------------
+
+HN_FLAGS = ["major_safety_accident_3y", "major_pollution_accident_3y", "energy_target_missed",
+            "statistical_fraud", "government_is_debtor"]
+
+
+def henan_case(**flags):
+    hn = load_rubric("henan-2021")
+    data = pd.DataFrame({"region": "410102", "year": 2022, "criterion": hn.criteria["id"], "value": 70.0})
+    ctx = pd.DataFrame([{"region": "410102", "year": 2022, **{f: False for f in HN_FLAGS}, **flags}])
+    return certify(hn, score(hn, data), ctx).iloc[0]
+
+
+def test_henan_no_exclusion_is_eligible():
+    v = henan_case()
+    assert v["verdict"] == "eligible" and v["failed"] == []
+
+
+@pytest.mark.parametrize("flag, cond", list(zip(HN_FLAGS, ["E1", "E2", "E3", "E4", "E5"], strict=True)))
+def test_henan_each_exclusion(flag, cond):
+    # 不得参与示范县评价认定: not eligible for recommendation, a verdict of its own (not "not certified").
+    v = henan_case(**{flag: True})
+    assert v["verdict"] == "not_eligible" and v["failed"] == [cond]
+
+
+def test_henan_exclusion_lines_read_as_the_source():
+    clear = henan_case()["reasons"]
+    assert clear[0].startswith("三年内未发生重特大安全生产事故 ✓")
+    assert clear[1].startswith("三年内未发生重特大环境污染事故 ✓")
+    assert clear[4].startswith("县（市、区）人民政府未被各级法院列为失信被执行人 ✓")
+    assert not any("符合" in r for r in clear)  # no "accident happened: met"
+    hit = henan_case(major_safety_accident_3y=True, government_is_debtor=True)
+    assert hit["reasons"][0].startswith("三年内发生重特大安全生产事故 ✗")
+    assert hit["reasons"][4].startswith("县（市、区）人民政府被法院列为失信被执行人 ✗")
+    assert hit["reasons_en"][0].startswith("a major or especially serious work-safety accident within three years ✗")
+    unknown = henan_case(statistical_fraud=None)["reasons"][3]
+    assert unknown.startswith("三年内无统计造假、弄虚作假？无法判断")
+
+
+def test_henan_unknown_flag():
+    v = henan_case(statistical_fraud=None)
+    assert v["verdict"] == "undecided" and v["unknown"] == ["E4"]

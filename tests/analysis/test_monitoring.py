@@ -1,0 +1,319 @@
+"""City credit-monitoring rankings (creditlab.monitoring)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import creditlab
+from creditlab import monitoring as mon
+from creditlab.errors import DataError
+from helpers import ROOT
+
+DEMO = ROOT / "data" / "demo" / "city_rankings.csv"
+
+
+@pytest.fixture(autouse=True)
+def _shipped_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CREDITLAB_DATA", raising=False)
+
+
+@pytest.fixture(scope="module")
+def demo() -> pd.DataFrame:
+    return mon.load_rankings(DEMO)
+
+
+def frame(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["city", "group", "period", "rank", "group_size"])
+
+
+def write(tmp_path: Path, rows: list[str], header: str = "city,group,period,rank,group_size") -> Path:
+    path = tmp_path / "rankings.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+# --- percentiles ---------------------------------------------------------------------------------
+
+def test_percentile_is_position_from_the_top():
+    r = creditlab.rank_percentiles(frame([("宝鸡市", "prefecture", "2024-01", 1, 261),
+                                          ("商洛市", "prefecture", "2024-01", 261, 261),
+                                          ("西安市", "capital", "2024-01", 9, 36)]))
+    pct = r.set_index("city")["percentile"]
+    assert pct["宝鸡市"] == pytest.approx(100 / 261)  # rank 1 of 261 is near 0 %
+    assert pct["商洛市"] == pytest.approx(100.0)
+    assert pct["西安市"] == pytest.approx(25.0)
+
+
+def test_percentile_uses_the_group_size_of_that_month():
+    r = creditlab.rank_percentiles(frame([("宝鸡市", "prefecture", "2021-12", 131, 261),
+                                          ("宝鸡市", "prefecture", "2022-01", 131, 262)]))
+    pct = r.set_index("period")["percentile"]
+    assert pct["2021-12"] == pytest.approx(100 * 131 / 261) and pct["2022-01"] == pytest.approx(100 * 131 / 262)
+    assert pct["2021-12"] != pct["2022-01"]
+
+
+def test_groups_accept_chinese_names():
+    r = creditlab.rank_percentiles(frame([("韩城市", "县级市", "2024-01", 10, 400)]))
+    assert r.loc[0, "group"] == "county" and r.loc[0, "tier"] == "县级市" and r.loc[0, "quarter"] == "2024Q1"
+
+
+@pytest.mark.parametrize("row,column,problem", [
+    ("宝鸡市,prefecture,2024-01,262,261", "rank", "rank 262 is larger than the group size 261"),
+    ("宝鸡市,prefecture,2024-01,0,261", "rank", "'0' is not a positive whole number"),
+    ("宝鸡市,prefecture,2024-01,12.5,261", "rank", "'12.5' is not a positive whole number"),
+    ("宝鸡市,prefecture,2024-01,12,", "group_size", "'' is not a positive whole number"),
+    ("宝鸡市,prefecture,2024/01,12,261", "period", "'2024/01' is not a month"),
+    ("宝鸡市,prefecture,2024-13,12,261", "period", "'2024-13' is not a month"),
+    ("宝鸡市,prefectural,2024-01,12,261", "group", "unknown group 'prefectural'"),
+    (",prefecture,2024-01,12,261", "city", "empty city name"),
+])
+def test_validation_names_file_line_column(tmp_path, row, column, problem):
+    path = write(tmp_path, ["韩城市,county,2024-01,100,360", row])
+    with pytest.raises(DataError) as exc:
+        mon.load_rankings(path, province=None, lang="en")
+    assert len(exc.value.problems) == 1, exc.value.problems
+    p = exc.value.problems[0]
+    letter = "ABCDE"[mon.REQUIRED.index(column)]
+    assert p.startswith(f"{path}: row 3: column {letter} ({column})") and problem in p, p
+
+
+def test_inconsistent_group_size_and_duplicates_all_at_once(tmp_path):
+    path = write(tmp_path, ["宝鸡市,prefecture,2024-01,12,261", "咸阳市,prefecture,2024-01,40,262",
+                            "宝鸡市,prefecture,2024-01,13,261", "韩城市,county,2024-01,400,360"])
+    with pytest.raises(DataError) as exc:
+        mon.load_rankings(path, province=None, lang="en")
+    probs = exc.value.problems
+    assert len(probs) == 3, probs
+    assert any("group 'prefecture' has different sizes in 2024-01" in p and "row 3: 262" in p for p in probs)
+    assert any("rows 2, 4: column city, period: duplicate ranking of '宝鸡市' in 2024-01" in p for p in probs)
+    assert any("row 5: column D (rank)" in p for p in probs)
+
+
+def test_province_check_of_cities_and_groups(tmp_path):
+    path = write(tmp_path, ["宝鸡市,prefecture,2024-01,12,261", "宝季市,prefecture,2024-01,13,261",
+                            "杨凌示范区,prefecture,2024-01,20,261", "韩城市,prefecture,2024-01,30,261",
+                            "新城区,county,2024-01,30,360"])
+    with pytest.raises(DataError) as exc:
+        mon.load_rankings(path, province="陕西", lang="en")
+    text = "\n".join(exc.value.problems)
+    assert "row 3: column A (city): unknown city '宝季市' in 陕西 — did you mean '宝鸡市'?" in text
+    assert "row 4: column A (city): '杨凌示范区' is a zone, not a city ranked in the monitoring" in text
+    assert "row 5: column B (group): 韩城市 (county_city) cannot be in group 'prefecture'" in text
+    assert "row 6: column A (city): '新城区' is a district" in text
+
+
+def test_city_code_must_match(tmp_path):
+    path = write(tmp_path, ["宝鸡市,610300,prefecture,2024-01,12,261", "咸阳市,610300,prefecture,2024-01,13,261"],
+                 header="city,city_code,group,period,rank,group_size")
+    with pytest.raises(DataError, match=r"row 3: column B \(city_code\): code '610300' is not 咸阳市 \(宝鸡市\)"):
+        mon.load_rankings(path, lang="en")
+
+
+def test_columns_checked(tmp_path):
+    path = write(tmp_path, ["宝鸡市,prefecture,2024-01,12"], header="city,group,month,rank,size")
+    with pytest.raises(DataError) as exc:
+        mon.load_rankings(path, lang="en")
+    for part in ("missing column 'period'", "missing column 'group_size'",
+                 "unknown column 'size'"):
+        assert any(p.split(": ", 1)[1].startswith(part) for p in exc.value.problems), part
+
+
+def test_years_outside_the_one_range_and_chinese_messages(tmp_path, monkeypatch):
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    path = write(tmp_path, ["宝鸡市,prefecture,2204-01,12,261", "宝鸡市,prefecture,1900-12,12,261",
+                            "宝鸡市,prefecture,2024-01,12,261"])
+    with pytest.raises(DataError) as exc:
+        mon.load_rankings(path)
+    msg = str(exc.value)
+    assert "城市信用监测排名：发现 2 个问题" in msg
+    assert "第2行，列C (period)：'2204-01'：年份应为 1949–2100 之间的整数，实际为 2204" in msg
+    assert "第3行，列C (period)：'1900-12'：年份应为" in msg
+
+
+# --- provincial average and the plan path --------------------------------------------------------
+
+def test_path_from_65_to_40():
+    months = np.array([2020 * 12 + 11, 2022 * 12 + 11, 2023 * 12 + 5, 2025 * 12 + 11, 2020 * 12 + 5])
+    path = mon.path_value(months)
+    assert path[:4] == pytest.approx([65, 55, 52.5, 40])  # Dec 2020, Dec 2022, Jun 2023 (half way), Dec 2025
+    assert np.isnan(path[4])  # before the baseline
+
+
+def test_provincial_average_against_path():
+    r = frame([("西安市", "capital", "2022-12", 9, 36), ("宝鸡市", "prefecture", "2022-12", 130, 260),
+               ("韩城市", "county", "2022-12", 300, 400), ("西安市", "capital", "2023-01", 20, 36)])
+    avg = mon.provincial_average(r).set_index("period")
+    # (25 + 50 + 75) / 3 = 50 against the path's 55 in December 2022: 5 points ahead
+    assert avg.loc["2022-12", "mean_percentile"] == pytest.approx(50)
+    assert avg.loc["2022-12", "n_cities"] == 3
+    assert avg.loc["2022-12", "path"] == pytest.approx(55) and avg.loc["2022-12", "gap"] == pytest.approx(-5)
+    assert avg.loc["2022-12", "ahead"]
+    # January 2023: the path is 65 - 25 * 25/60 = 54.58; 20/36 = 55.6 is behind
+    assert avg.loc["2023-01", "path"] == pytest.approx(65 - 25 * 25 / 60)
+    assert avg.loc["2023-01", "mean_percentile"] == pytest.approx(100 * 20 / 36) and not avg.loc["2023-01", "ahead"]
+    yearly = mon.yearly_observations(r)
+    assert yearly.to_dict("records") == [{"id": "city_ranking_percentile", "year": 2022, "value": 50.0}]
+
+
+def test_average_trend():
+    rows = [("宝鸡市", "prefecture", f"2024-{m:02d}", 100 - 2 * m, 200) for m in range(1, 13)]
+    avg = mon.provincial_average(frame(rows))
+    t = mon.average_trend(avg, window=12, horizon="2025-12")
+    # percentile 50 - m: one point a month, so -12 a year; December 2024 is 38, December 2025 is 26
+    assert t["slope_per_year"] == pytest.approx(-12) and t["projected"] == pytest.approx(26)
+
+
+# --- city trends, quarters, bulletins, persistently low ------------------------------------------
+
+def test_city_trend_and_projection():
+    rows = [("宝鸡市", "prefecture", f"2024-{m:02d}", 200 - 4 * m, 400) for m in range(1, 13)]
+    rows += [("韩城市", "county", f"2024-{m:02d}", 20, 400) for m in range(1, 13)]
+    rows += [("神木市", "county", f"2024-{m:02d}", 4 * m, 400) for m in range(1, 13)]
+    t = mon.city_trends(frame(rows), window=12, horizon="2025-12").set_index("city")
+    # 宝鸡市: 50 - m points, -12 a year: 38 in December 2024, 26 a year later
+    assert t.loc["宝鸡市", "slope_per_year"] == pytest.approx(-12) and t.loc["宝鸡市", "trend"] == "improving"
+    assert t.loc["宝鸡市", "projected"] == pytest.approx(26) and t.loc["宝鸡市", "percentile"] == pytest.approx(38)
+    assert t.loc["韩城市", "trend"] == "stable" and t.loc["韩城市", "projected"] == pytest.approx(5)
+    assert t.loc["神木市", "trend"] == "worsening" and t.loc["神木市", "projected"] == pytest.approx(24)
+    # clipped to 0-100
+    fast = [("宝鸡市", "prefecture", f"2024-{m:02d}", 100 - 8 * m, 400) for m in range(1, 13)]
+    assert mon.city_trends(frame(fast), horizon="2025-12").loc[0, "projected"] == 0
+
+
+def test_quarter_uses_its_last_month():
+    rows = [("宝鸡市", "prefecture", "2024-01", 10, 100), ("宝鸡市", "prefecture", "2024-03", 30, 100),
+            ("宝鸡市", "prefecture", "2024-02", 20, 100)]
+    q = mon.quarterly(frame(rows))
+    assert q.loc[0, "period"] == "2024-03" and q.loc[0, "rank"] == 30
+
+
+def ladder(low_city_quarters: dict[str, list[int]], quarters: int = 4) -> pd.DataFrame:
+    """Three prefecture cities at percentiles 30 (宝鸡市), 20, 10 (渭南市); a city listed for a quarter drops to 90
+    that quarter (so 宝鸡市 is last in the quarters where nobody is listed)."""
+    cities = ["宝鸡市", "咸阳市", "渭南市"]
+    rows = []
+    for qi in range(quarters):
+        month = f"2024-{3 * qi + 3:02d}"
+        for ci, city in enumerate(cities):
+            last = qi in low_city_quarters.get(city, [])
+            rows.append((city, "prefecture", month, 90 if last else 30 - 10 * ci, 100))
+    return frame(rows)
+
+
+def test_persistently_low_needs_consecutive_quarters():
+    r = ladder({"渭南市": [1, 2, 3], "宝鸡市": [0]})
+    low = mon.persistently_low(r, {"kind": "bottom", "n": 1, "quarters": 3})
+    assert low["city"].tolist() == ["渭南市"]
+    row = low.iloc[0]
+    assert (row["streak"], row["since"], row["quarter"], row["tier_from_bottom"]) == (3, "2024Q2", "2024Q4", 1)
+    assert mon.persistently_low(r, "bottom:1:4").empty
+    # a quarter that is not low in between breaks the streak
+    assert mon.persistently_low(ladder({"渭南市": [0, 1, 3]}), "bottom:1:3").empty
+    # a city missing in a quarter breaks it too
+    gap = ladder({"渭南市": [0, 1, 2, 3]})
+    gap = gap[~((gap["city"] == "渭南市") & (gap["period"] == "2024-06"))]
+    assert mon.persistently_low(gap, "bottom:1:2")["city"].tolist() == ["渭南市"]
+    assert mon.persistently_low(gap, "bottom:1:3").empty
+    # as of an earlier quarter
+    assert mon.persistently_low(r, "bottom:1:2", quarter="2024Q3")["city"].tolist() == ["渭南市"]
+
+
+def test_bottom_n_and_percentile_rules():
+    r = ladder({"渭南市": [0, 1, 2, 3]})
+    # 宝鸡市 (percentile 30) is second from the bottom among the three
+    assert sorted(mon.persistently_low(r, "bottom:2:4")["city"]) == ["宝鸡市", "渭南市"]
+    assert mon.persistently_low(r, "percentile:90:4")["city"].tolist() == ["渭南市"]
+    assert mon.persistently_low(r, "percentile:95:1").empty
+
+
+def test_tiers_are_ranked_separately():
+    rows = [("宝鸡市", "prefecture", "2024-03", 200, 261), ("咸阳市", "prefecture", "2024-03", 100, 261),
+            ("韩城市", "county", "2024-03", 10, 400), ("华阴市", "county", "2024-03", 20, 400)]
+    low = mon.persistently_low(frame(rows), "bottom:1:1")
+    assert sorted(low["city"]) == ["华阴市", "宝鸡市"]  # the last of each tier, though 华阴市 is at 5 %
+
+
+def test_bulletin_changes_and_flags():
+    r = ladder({"渭南市": [1, 2, 3]})
+    b = mon.bulletin(r, "2024Q4", "bottom:1:3").set_index("city")
+    assert b.attrs["previous"] == "2024Q3"
+    assert b.loc["渭南市", "rank"] == 90 and b.loc["渭南市", "rank_prev"] == 90 and b.loc["渭南市", "change"] == 0
+    assert bool(b.loc["渭南市", "persistently_low"]) and b.loc["渭南市", "low_streak"] == 3
+    assert not b.loc["宝鸡市", "persistently_low"] and b.loc["宝鸡市", "low_streak"] == 0
+    b3 = mon.bulletin(r, "2024Q2", "bottom:1:3").set_index("city")
+    # 渭南市 fell from 10 to 90: 80 places down; its percentile rose 80 points
+    assert b3.loc["渭南市", "change"] == -80 and b3.loc["渭南市", "percentile_change"] == pytest.approx(80)
+    assert b3.loc["宝鸡市", "change"] == 0 and b3.loc["渭南市", "tier_position"] == 3
+    first = mon.bulletin(r, "2024Q1")
+    assert first["rank_prev"].isna().all()
+    assert list(first["city"]) == ["渭南市", "咸阳市", "宝鸡市"]  # best first within the tier
+
+
+def test_periods_and_horizons_outside_the_one_year_range():
+    r = ladder({"渭南市": [1, 2, 3]})
+    for call in (lambda: mon.parse_quarter("2204Q1"), lambda: mon.parse_quarter("2204-03"),
+                 lambda: mon.city_trends(r, horizon="2204-12"), lambda: mon.until(r, "2204-12"),
+                 lambda: mon.average_trend(mon.provincial_average(r), horizon="1900-12")):
+        with pytest.raises(ValueError, match="year should be a whole number from 1949 to 2100"):
+            call()
+    assert mon.parse_quarter("2024-11") == "2024Q4" and mon.parse_quarter("2024q4") == "2024Q4"
+
+
+def test_low_rank_rule_parameters():
+    assert mon.LowRankRule.from_param({"kind": "bottom", "n": 2, "quarters": 3}) == mon.LowRankRule("bottom", 2,
+                                                                                                  quarters=3)
+    assert mon.LowRankRule.from_param("percentile:80:2") == mon.LowRankRule("percentile", threshold=80, quarters=2)
+    assert mon.LowRankRule.from_param(None) == mon.LowRankRule()
+    for bad, msg in [("last:3", "expected 'bottom:N:QUARTERS'"), ({"kind": "bottom", "quaters": 3}, "unknown key"),
+                     ({"kind": "worst"}, "must be 'bottom' or 'percentile'"), ("bottom:0:3", "positive whole"),
+                     ("percentile:120:3", "0–100"), ("bottom:x:3", "numbers expected"), (3, "dict or a string")]:
+        with pytest.raises(ValueError, match=msg):
+            mon.LowRankRule.from_param(bad)
+    assert "连续3个季度" in mon.LowRankRule().describe("zh") and "3 consecutive" in mon.LowRankRule().describe("en")
+
+
+def test_periods():
+    assert {mon.parse_quarter(p) for p in ("2024Q4", "2024-Q4", "2024q4", "2024-11")} == {"2024Q4"}
+    for bad in ("2024Q5", "Q4 2024", "2024-13"):
+        with pytest.raises(ValueError, match="not a quarter"):
+            mon.parse_quarter(bad)
+    r = ladder({})
+    assert mon.check_quarter(r, "2024-12") == "2024Q4"
+    with pytest.raises(ValueError, match=r"no rankings for 2019Q4; the data cover 2024Q1–2024Q4"):
+        mon.check_quarter(r, "2019Q4")
+    assert mon.until(r, "2024Q2")["period"].max() == "2024-06"
+
+
+# --- demo data -----------------------------------------------------------------------------------
+
+def test_demo_rankings_cover_the_cities_and_months(demo):
+    from creditlab.regions import load_regions
+
+    reg = load_regions("陕西")
+    county_cities = set(reg.loc[reg["type"] == "county_city", "name"])
+    prefectures = set(reg.loc[reg["type"] == "prefecture_city", "name"])
+    assert set(demo["city"]) == county_cities | prefectures and "杨凌示范区" not in set(demo["city"])
+    assert demo.groupby("city")["period"].nunique().eq(60).all()
+    assert (demo["period"].min(), demo["period"].max()) == ("2020-01", "2024-12")
+    assert set(demo.loc[demo["city"] == "西安市", "group"]) == {"capital"}
+    assert set(demo.loc[demo["group"] == "capital", "group_size"]) == {36}
+    assert set(demo.loc[demo["city"].isin(county_cities), "group"]) == {"county"}
+    assert demo[demo["group"] == "prefecture"]["group_size"].nunique() > 1  # sizes are data, not constants
+    assert demo[demo["group"] == "county"]["group_size"].between(340, 400).all()
+    assert not demo.duplicated(["group", "period", "rank"]).any()
+
+
+def test_demo_story(demo):
+    avg = mon.provincial_average(demo)
+    dec = avg[avg["month"] == 12].set_index("year")
+    assert dec.loc[2020, "mean_percentile"] == pytest.approx(65, abs=3)
+    assert dec.loc[2024, "mean_percentile"] < dec.loc[2020, "mean_percentile"] - 10  # improving
+    assert dec.loc[2024, "gap"] > 0  # but behind the straight-line path to 40
+    low = mon.persistently_low(demo, "bottom:1:3")
+    assert set(low["city"]) == {"商洛市", "子长市"}
+    b = mon.bulletin(demo, "2024Q4", "bottom:1:3")
+    assert len(b) == 17 and b["persistently_low"].sum() == 2
+    assert set(mon.city_trends(demo)["trend"]) >= {"improving"}

@@ -1,0 +1,17 @@
+from pathlib import Path
+
+from creditlab.core.paths import PROJECT_ROOT, data_dir, reports_dir
+
+
+def test_project_root_is_the_checkout_whatever_the_layer_depth():
+    assert (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "creditlab" / "__init__.py").is_file()
+    assert Path(__file__).resolve().is_relative_to(PROJECT_ROOT)
+
+
+def test_folders_follow_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("CREDITLAB_DATA", raising=False)
+    monkeypatch.delenv("CREDITLAB_REPORTS", raising=False)
+    assert data_dir() == PROJECT_ROOT / "data" and reports_dir() == PROJECT_ROOT / "reports"
+    monkeypatch.setenv("CREDITLAB_DATA", str(tmp_path / "d"))
+    monkeypatch.setenv("CREDITLAB_REPORTS", str(tmp_path / "r"))
+    assert data_dir() == (tmp_path / "d").resolve() and reports_dir() == (tmp_path / "r").resolve()

@@ -1,0 +1,158 @@
+"""Helpers shared by test files of several layers (importable as ``helpers``: pytest's pythonpath)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from creditlab import batch, report
+from creditlab.errors import DataError
+from creditlab.scoring import totals
+
+ROOT = Path(__file__).resolve().parent.parent  # tests/helpers.py → the project
+
+
+SOURCES = ROOT / "data" / "sources"
+
+
+def squash(text: str) -> str:
+    """Text without whitespace or HTML tags, for verbatim comparisons with the sources."""
+    text = re.sub(r"<[^>]+>", "", text)
+    return "".join(ch for ch in unicodedata.normalize("NFC", text) if not ch.isspace())
+
+
+DEMO = ROOT / "data" / "demo"
+
+
+YEAR = 2024
+
+
+DEMO_FILES = ("shaanxi-2020_indicators.csv", "context.csv", "national_npl.csv", "metadata.yaml")
+
+
+@dataclass(frozen=True)
+class DemoBatch:
+    """The shared batch: its data copy, reports folder, summary and the three chosen counties."""
+
+    data: Path
+    reports: Path
+    certified: str
+    failing: str
+    missing: str
+    generated: tuple[str, ...]
+
+    @property
+    def year_dir(self) -> Path:
+        return self.reports / str(YEAR)
+
+    @property
+    def codes(self) -> tuple[str, str, str]:
+        return (self.certified, self.failing, self.missing)
+
+    def inputs(self) -> dict[str, object]:
+        return {"data": str(self.data / DEMO_FILES[0]),
+                "context": [str(self.data / DEMO_FILES[1]), str(self.data / DEMO_FILES[2])]}
+
+
+def pick_counties(ev: report.Evaluation, year: int = YEAR) -> tuple[str, str, str]:
+    """(certified, failing a mandatory condition, with data missing), chosen from the results."""
+    v = ev.verdicts[ev.verdicts["year"] == year].set_index("region")
+    t = totals(ev.scores)
+    t = t[t["year"] == year].set_index("region")
+    counties = set(ev.units.loc[~ev.units["is_park"], "code"])
+    complete = [r for r in sorted(v.index) if r in counties and t.loc[r, "status"] == "complete"]
+    certified = next(r for r in complete if v.loc[r, "verdict"] == "certified")
+    failing = next(r for r in complete if v.loc[r, "unmet_mandatory"])
+    missing = next(r for r in sorted(v.index) if r in counties and t.loc[r, "status"] == "incomplete")
+    return certified, failing, missing
+
+
+def demo_batch(tmp_path_factory: pytest.TempPathFactory) -> DemoBatch:
+    """Generate (once per session) the reports of three demo counties with ``jobs=1``.
+
+    One worker runs them in turn on one kernel: the first on a fresh kernel, the others on the
+    warm kernel after a reset — test_report.py compares one of those with a fresh papermill run.
+    """
+    base = tmp_path_factory.getbasetemp() / "creditlab-demo-batch"
+    done = base / "done.json"
+    if done.is_file():
+        d = json.loads(done.read_text())
+        return DemoBatch(Path(d["data"]), Path(d["reports"]), d["certified"], d["failing"], d["missing"],
+                         tuple(d["generated"]))
+    if base.exists():
+        shutil.rmtree(base)
+    data = base / "data"
+    data.mkdir(parents=True)
+    for name in DEMO_FILES:
+        shutil.copy(DEMO / name, data / name)
+    inputs = report.resolve_inputs("shaanxi-2020", str(data / DEMO_FILES[0]),
+                                   [str(data / DEMO_FILES[1]), str(data / DEMO_FILES[2])])
+    certified, failing, missing = pick_counties(report.evaluate(inputs))
+    reports = base / "reports"
+    summary = batch.run_reports(YEAR, [certified, failing, missing], data=str(data / DEMO_FILES[0]),
+                                context=[str(data / DEMO_FILES[1]), str(data / DEMO_FILES[2])],
+                                out=reports, jobs=1, progress=False)
+    assert summary.ok, summary.text()
+    result = DemoBatch(data, reports, certified, failing, missing, tuple(summary.generated))
+    done.write_text(json.dumps({"data": str(data), "reports": str(reports), "certified": certified,
+                                "failing": failing, "missing": missing, "generated": summary.generated}))
+    return result
+
+
+def full_marks(rubric, region="610102", year=2024) -> pd.DataFrame:
+    """Values that earn every row its full points (development zones: ids starting KF)."""
+    c = rubric.criteria
+    park = region.startswith("KF") & c["park_rule"].notna()
+    value = np.select(
+        [park, c["rule"] == "binary", (c["rule"] == "threshold") & (c["unit"] == "percent"), c["rule"] == "threshold",
+         c["rule"] == "per_unit"],
+        [c["points"], 1.0, 100.0, 10.0, np.ceil(c["cap"] / c["per_unit"])], default=c["points"])
+    return pd.DataFrame({"region": region, "year": year, "criterion": c["id"], "value": value})
+
+
+def with_values(df: pd.DataFrame, **values) -> pd.DataFrame:
+    df = df.copy()
+    for cid, v in values.items():
+        df.loc[df["criterion"] == cid.replace("_", "."), "value"] = v
+    return df
+
+
+def problems_of(call, *args, **kwargs) -> list[str]:
+    with pytest.raises(DataError) as exc:
+        call(*args, **kwargs)
+    return exc.value.problems
+
+
+def one(problems: list[str], *parts: str) -> str:
+    """The single problem containing every part; fails listing the problems otherwise."""
+    hits = [p for p in problems if all(part in p for part in parts)]
+    assert len(hits) == 1, f"expected one problem with {parts}, got:\n" + "\n".join(problems)
+    return hits[0]
+
+
+# A YAML alias bomb (a billion laughs): the YAML reader must refuse it without expanding.
+BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+
+
+# The issue's profile: full marks except A3.1b = 7 fields, B2.2a = 4 fields, C1.1a = 0, C1.2a = 0,
+# C2.3a = 2.8 — exactly 85 points, which floating point adds up to 84.99999999999999.
+EXACT_85 = {"A3_1b": 7, "B2_2a": 4, "C1_1a": 0, "C1_2a": 0, "C2_3a": 2.8}
+CLEAN = {"major_incident": False, "debtor_share_legal": 0.4, "debtor_share_natural": 0.2, "government_debtors": 0,
+         "rectification_rate": 92.0, "government_rectification_rate": 96.0, "npl_ratio": 1.2,
+         "national_npl_ratio": 1.59}
+
+
+def exact_85(rubric, region: str = "610102", year: int = 2024) -> pd.DataFrame:
+    return with_values(full_marks(rubric, region, year), **EXACT_85)
+
+
+def clean_context(regions, year: int = 2024) -> pd.DataFrame:
+    return pd.DataFrame([{"region": r, "year": year, **CLEAN} for r in regions])

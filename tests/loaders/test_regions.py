@@ -1,0 +1,225 @@
+"""Tests for the shipped Shaanxi regions table and its loader."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from creditlab import regions
+from creditlab.errors import DataError
+from helpers import ROOT
+
+SHIPPED = ROOT / "data" / "regions" / "regions.csv"
+PREFECTURES = [
+    "西安市", "铜川市", "宝鸡市", "咸阳市", "渭南市", "延安市", "汉中市", "榆林市", "安康市", "商洛市",
+]
+COUNTY_CITIES = {
+    "610481": "兴平市", "610482": "彬州市", "610581": "韩城市", "610582": "华阴市",
+    "610681": "子长市", "610881": "神木市", "610981": "旬阳市",
+}
+
+
+@pytest.fixture(autouse=True)
+def _shipped_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CREDITLAB_DATA", raising=False)
+
+
+@pytest.fixture
+def broken_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Copy the shipped CSV under tmp_path, point CREDITLAB_DATA there; returns (path, lines)."""
+    target = tmp_path / "regions" / "regions.csv"
+    target.parent.mkdir()
+    shutil.copy(SHIPPED, target)
+    monkeypatch.setenv("CREDITLAB_DATA", str(tmp_path))
+    return target, target.read_text(encoding="utf-8").splitlines()
+
+
+def _line_of(lines: list[str], code: str) -> int:
+    """1-based line number of the row with ``code``."""
+    return next(n for n, line in enumerate(lines, start=1) if line.startswith(code + ","))
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_columns_and_string_codes() -> None:
+    frame = regions.load_regions()
+    assert list(frame.columns) == regions.COLUMNS
+    for column in ("code", "city_code", "province_code"):
+        assert all(isinstance(v, str) for v in frame[column])
+    assert frame["code"].str.fullmatch(r"\d{6}").all()
+    assert frame["code"].is_unique
+    assert frame.loc[frame["level"] == "county", "code"].str.startswith("61").all()
+
+
+def test_counts() -> None:
+    frame = regions.load_regions()
+    assert (frame["level"] == "province").sum() == 1
+    prefectures = frame[frame["type"] == "prefecture_city"]
+    assert sorted(prefectures["name"]) == sorted(PREFECTURES)
+    assert len(regions.cities()) == 11  # 10 prefecture cities + 杨凌示范区
+    counties = regions.counties()
+    assert len(counties) == 107
+    assert counties["type"].value_counts().to_dict() == {"county": 69, "district": 31, "county_city": 7}
+    found = counties[counties["type"] == "county_city"]
+    assert dict(zip(found["code"], found["name"], strict=True)) == COUNTY_CITIES
+
+
+def test_every_county_has_its_city() -> None:
+    cities = regions.cities()
+    by_code = dict(zip(cities["code"], cities["name"], strict=True))
+    for row in regions.counties().itertuples():
+        assert by_code[row.city_code] == row.city
+        assert row.city_code == row.code[:4] + "00"  # GB/T 2260 nesting
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "city", "kind", "name_en"),
+    [
+        ("610102", "新城区", "西安市", "district", "Xincheng District"),
+        ("610116", "长安区", "西安市", "district", "Chang'an District"),
+        ("610122", "蓝田县", "西安市", "county", "Lantian County"),
+        ("610481", "兴平市", "咸阳市", "county_city", "Xingping City"),
+        ("610403", "杨陵区", "咸阳市", "district", "Yangling District"),
+        ("610981", "旬阳市", "安康市", "county_city", "Xunyang City"),
+        ("611026", "柞水县", "商洛市", "county", "Zhashui County"),
+    ],
+)
+def test_known_counties(code: str, name: str, city: str, kind: str, name_en: str) -> None:
+    row = regions.counties().set_index("code").loc[code]
+    assert (row["name"], row["city"], row["type"], row["name_en"]) == (name, city, kind, name_en)
+    assert (row["province_code"], row["province"]) == ("610000", "陕西省")
+
+
+def test_known_cities_and_zone() -> None:
+    cities = regions.cities().set_index("code")
+    xian = cities.loc["610100", ["name", "name_en", "type"]].tolist()
+    assert xian == ["西安市", "Xi'an", "prefecture_city"]
+    zone = cities[cities["type"] == "zone"]
+    assert zone["name"].tolist() == ["杨凌示范区"]
+    assert zone.index.tolist() == ["611100"]
+    assert "610403" not in cities.index  # 杨陵区 stays a county under 咸阳市
+    province = regions.load_regions().query("level == 'province'")
+    assert province[["code", "name", "name_en"]].values.tolist() == [["610000", "陕西省", "Shaanxi"]]
+
+
+@pytest.mark.parametrize("alias", ["陕西", "陕西省", "Shaanxi", "shaanxi", " 61 ", "610000"])
+def test_province_aliases(alias: str) -> None:
+    assert len(regions.load_regions(alias)) == 119
+    assert len(regions.counties(alias)) == 107
+
+
+@pytest.mark.parametrize("alias", ["山西", "Shanxi", "62", "", "陕"])
+def test_unknown_province(alias: str) -> None:
+    with pytest.raises(DataError, match="unknown province") as err:
+        regions.load_regions(alias)
+    assert "陕西省" in str(err.value) and "regions.csv" in str(err.value)
+
+
+def test_env_override_reads_copy(broken_copy) -> None:
+    path, lines = broken_copy
+    _write(path, [line for line in lines if not line.startswith("610124,")])  # drop 周至县
+    assert regions.regions_path() == path.resolve()
+    assert len(regions.counties()) == 106
+
+
+def test_duplicate_code(broken_copy) -> None:
+    path, lines = broken_copy
+    lines.append(lines[_line_of(lines, "610122") - 1])
+    _write(path, lines)
+    with pytest.raises(DataError) as err:
+        regions.load_regions()
+    text = str(err.value)
+    assert str(path.resolve()) in text
+    first = _line_of(lines, "610122")
+    assert f"line {len(lines)} (code '610122'): duplicate code, first on line {first}" in text
+
+
+def test_five_digit_code(broken_copy) -> None:
+    path, lines = broken_copy
+    n = _line_of(lines, "610122")
+    lines[n - 1] = lines[n - 1].replace("610122,", "61012,", 1)
+    _write(path, lines)
+    with pytest.raises(DataError) as err:
+        regions.load_regions()
+    assert f"regions.csv: line {n} (code '61012'): code is not 6 digits" in str(err.value)
+
+
+def test_unknown_city_code(broken_copy) -> None:
+    path, lines = broken_copy
+    n = _line_of(lines, "610481")
+    lines[n - 1] = lines[n - 1].replace(",610400,", ",619900,", 1)
+    _write(path, lines)
+    with pytest.raises(DataError) as err:
+        regions.load_regions()
+    assert f"regions.csv: line {n} (code '610481'): city_code '619900' is not a city row" in str(err.value)
+    assert len(err.value.problems) == 1
+
+
+def test_all_problems_reported(broken_copy) -> None:
+    path, lines = broken_copy
+    lines[_line_of(lines, "610102") - 1] = lines[_line_of(lines, "610102") - 1].replace("district", "zone", 1)
+    lines[_line_of(lines, "610122") - 1] = lines[_line_of(lines, "610122") - 1].replace("西安市", "咸阳市", 1)
+    _write(path, lines)
+    with pytest.raises(DataError) as err:
+        regions.load_regions()
+    problems = err.value.problems
+    assert len(problems) == 2
+    assert "type 'zone' is not allowed for level 'county'" in problems[0]
+    assert "city '咸阳市' does not match 610100 西安市" in problems[1]
+
+
+def test_missing_file_and_bad_columns(broken_copy) -> None:
+    path, lines = broken_copy
+    _write(path, [lines[0].replace("name_en", "english")] + lines[1:])
+    with pytest.raises(DataError, match="columns must be exactly"):
+        regions.load_regions()
+    path.unlink()
+    with pytest.raises(DataError, match="regions file not found"):
+        regions.load_regions()
+
+
+def test_malformed_rows(broken_copy) -> None:
+    path, lines = broken_copy
+    n, m = _line_of(lines, "610122"), _line_of(lines, "610124")
+    lines[n - 1] += ",extra"
+    lines[m - 1] = lines[m - 1].rsplit(",", 1)[0]
+    lines.insert(3, "")  # blank lines are ignored but still counted
+    _write(path, lines)
+    with pytest.raises(DataError) as err:
+        regions.load_regions()
+    assert err.value.problems == [
+        f"{path.resolve()}: line {n + 1}: 10 fields, expected 9",
+        f"{path.resolve()}: line {m + 1}: 8 fields, expected 9",
+    ]
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(DataError, match="line 1: columns must be exactly"):
+        regions.load_regions()
+
+
+def test_shipped_file_is_tidy() -> None:
+    raw = SHIPPED.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw
+    assert raw.decode("utf-8").splitlines()[0] == ",".join(regions.COLUMNS)
+
+
+def test_one_city_matcher_for_names_short_names_and_codes():
+    from creditlab.data import assessment_units
+    from creditlab.regions import in_city
+
+    units = assessment_units()
+    full = set(units.loc[in_city(units, "西安市"), "code"])
+    assert full == set(units.loc[in_city(units, "西安"), "code"]) == set(units.loc[in_city(units, " 610100 "), "code"])
+    assert full
+    assert any(c.startswith("KF61") for c in full)  # the city's development zones belong to it
+    assert not in_city(units, "西安区").any()
+
+
+def test_sensitivity_scope_accepts_what_the_cli_accepts():
+    from creditlab.data import assessment_units
+    from creditlab.sensitivity import resolve_scope
+
+    codes = list(assessment_units()["code"])
+    assert resolve_scope("西安", codes) == resolve_scope("西安市", codes) == resolve_scope("610100", codes)

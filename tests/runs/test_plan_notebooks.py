@@ -1,0 +1,131 @@
+"""The parameterised plan-progress and city-ranking notebooks, really executed through papermill."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from helpers import ROOT
+
+NB_DIR = ROOT / "parameterised"
+PLAN_NB = NB_DIR / "plan_progress.ipynb"
+RANK_NB = NB_DIR / "city_rankings.ipynb"
+
+
+def run(notebook: Path, out: Path, **params) -> str:
+    """Execute ``notebook`` with the project kernel (cwd = its folder, as nbval does); return its output text."""
+    pm.execute_notebook(str(notebook), str(out), parameters=params, kernel_name="creditlab", cwd=str(NB_DIR),
+                        progress_bar=False, start_timeout=120, execution_timeout=300)
+    return outputs(out)
+
+
+def outputs(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    parts = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            parts.append(o.get("text", ""))
+            data = o.get("data", {})
+            parts += [str(data.get(k, "")) for k in ("text/html", "text/plain")]
+            parts.append(o.get("evalue", ""))
+    return "\n".join(parts)
+
+
+def failure(notebook: Path, out: Path, **params) -> str:
+    with pytest.raises(pm.PapermillExecutionError) as exc:
+        run(notebook, out, **params)
+    return str(exc.value)
+
+
+@pytest.fixture(scope="module")
+def plan_zh(tmp_path_factory) -> str:
+    return run(PLAN_NB, tmp_path_factory.mktemp("nb") / "plan_zh.ipynb")
+
+
+@pytest.fixture(scope="module")
+def rank_zh(tmp_path_factory) -> str:
+    return run(RANK_NB, tmp_path_factory.mktemp("nb") / "rank_zh.ipynb")
+
+
+def test_committed_without_outputs_and_with_parameters_cell():
+    for path in (PLAN_NB, RANK_NB):
+        nb = nbformat.read(path, as_version=4)
+        assert nb.metadata["kernelspec"]["name"] == "creditlab"
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), path
+        assert "import creditlab" in code[0].source and "_names_before = set(globals())" in code[0].source
+        assert "parameters" in code[1].metadata.get("tags", [])
+        assert "check_parameters" in code[2].source
+        assert not [c for c in nb.cells if c.cell_type == "markdown"]  # text comes from code outputs
+
+
+def test_plan_progress_default_run(plan_zh):
+    assert "模拟数据" in plan_zh  # the synthetic banner
+    assert "进展不足" in plan_zh and "需要采取措施的指标" in plan_zh
+    assert "被列入失信联合惩戒对象名单企业占比" in plan_zh and "【约束性】" in plan_zh
+    assert "其他文件中的阶段性目标" in plan_zh and "未实现" in plan_zh
+    assert plan_zh.count("plotly") > 10  # one chart per indicator
+    assert "Traceback" not in plan_zh
+
+
+def test_plan_progress_english_linear(tmp_path):
+    text = run(PLAN_NB, tmp_path / "plan_en.ipynb", language="en", method="linear", as_of=2023)
+    assert "模拟数据" in text and "synthetic demo data" in text
+    assert "Indicators needing action" in text and "progress as of 2023" in text
+    assert "absolute change per year" in text and "进展不足" not in text
+
+
+def test_plan_progress_misspelled_parameter(tmp_path):
+    msg = failure(PLAN_NB, tmp_path / "typo.ipynb", languag="en")
+    assert "ParameterError" in msg and "unknown parameter 'languag' — did you mean 'language'?" in msg
+
+
+@pytest.mark.parametrize("params,expected", [
+    ({"plan": "shaanxi-15th-fyp"}, "没有名为 'shaanxi-15th-fyp' 的规划——是否应为 'shaanxi-14th-fyp'？"),
+    ({"plan": "shaanxi-15th-fyp", "language": "en"}, "no plan named 'shaanxi-15th-fyp'"),
+    ({"as_of": 2019}, "before the plan's baseline year 2020"),
+    ({"method": "cagr"}, "method must be one of compound, linear"),
+    ({"as_of": "2024"}, "parameter 'as_of' should be int"),
+    ({"data": "data/demo/missing.csv"}, "file not found"),
+])
+def test_plan_progress_bad_values(tmp_path, params, expected):
+    assert expected in failure(PLAN_NB, tmp_path / "bad.ipynb", **params)
+
+
+def test_plan_progress_real_data_has_no_banner(tmp_path):
+    data = tmp_path / "observations.csv"
+    shutil.copyfile(ROOT / "data" / "demo" / "plan_observations.csv", data)
+    text = run(PLAN_NB, tmp_path / "real.ipynb", data=str(data))
+    assert "模拟数据" not in text and "进展不足" in text
+
+
+def test_city_rankings_default_run(rank_zh):
+    assert "模拟数据" in rank_zh
+    assert "陕西省城市信用状况监测排名 2024Q4 季度通报" in rank_zh
+    assert "长期排名靠后城市" in rank_zh and "商洛市" in rank_zh and "子长市" in rank_zh
+    assert "规划直线路径" in rank_zh and "2025-12预计" in rank_zh
+    assert "Traceback" not in rank_zh
+
+
+def test_city_rankings_english_percentile_rule_earlier_quarter(tmp_path):
+    text = run(RANK_NB, tmp_path / "rank_en.ipynb", language="en", period="2022-06", low_rank_rule="percentile:85:4")
+    assert "模拟数据" in text and "bulletin 2022Q2" in text
+    assert "percentile ≥ 85" in text and "Persistently low-ranked cities" in text
+    assert "2024-12" not in text  # a bulletin never sees later months
+
+
+def test_city_rankings_misspelled_parameter(tmp_path):
+    msg = failure(RANK_NB, tmp_path / "typo.ipynb", perod="2024Q3")
+    assert "unknown parameter 'perod' — did you mean 'period'?" in msg
+
+
+@pytest.mark.parametrize("params,expected", [
+    ({"period": "2019Q4"}, "no rankings for 2019Q4; the data cover 2020Q1–2024Q4"),
+    ({"province": "火星"}, "unknown province '火星'"),
+    ({"low_rank_rule": "worst:3"}, "low-rank rule 'worst:3'"),
+])
+def test_city_rankings_bad_values(tmp_path, params, expected):
+    assert expected in failure(RANK_NB, tmp_path / "bad.ipynb", **params)

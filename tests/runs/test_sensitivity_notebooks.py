@@ -1,0 +1,96 @@
+"""parameterised/weight_sensitivity.ipynb run through papermill on the project kernel (demo data).
+
+nbval runs both sensitivity notebooks with their defaults; these tests add the parameterised runs
+nbval cannot do: English, a city scope, a misspelled parameter and a bad value.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT
+
+NOTEBOOK = ROOT / "parameterised" / "weight_sensitivity.ipynb"
+DEMO = ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv"
+FAST = {"n_draws": 60, "sobol_n": 32}  # seconds, not minutes
+
+pytestmark = pytest.mark.skipif(not DEMO.is_file(), reason="demo data not generated")
+
+
+def run(tmp_path: Path, **params) -> tuple[str, dict]:
+    """Execute the notebook; return its visible text (outputs only) and the output notebook."""
+    import papermill as pm
+
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={**FAST, **params}, kernel_name="creditlab",
+                        cwd=str(NOTEBOOK.parent), progress_bar=False, start_timeout=120,
+                        execution_timeout=300)
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    return _text(nb), nb
+
+
+def _text(nb: dict) -> str:
+    parts = []
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            parts.append("".join(data.get("text/html", "")) + "".join(data.get("text/plain", "")))
+            parts.append("".join(o.get("text", "")) + "\n".join(o.get("traceback", [])))
+    return re.sub(r"<[^>]+>", " ", "\n".join(parts))
+
+
+def test_committed_without_outputs():
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    assert nb["metadata"]["kernelspec"]["name"] == "creditlab"
+    assert "parameters" in code[1]["metadata"].get("tags", [])
+    assert "_names_before = set(globals())" in "".join(code[0]["source"])
+
+
+def test_default_run_in_chinese(tmp_path):
+    text, nb = run(tmp_path)
+    assert "模拟数据" in text  # the synthetic banner
+    for phrase in ("权重敏感性分析", "平均排名变动", "认定", "Sobol", "临界点", "成效优先", "样本量检验"):
+        assert phrase in text, phrase
+    # Each chart is in the output, drawn offline (no CDN).
+    htmls = [o["data"]["text/html"] for c in nb["cells"] for o in c.get("outputs", [])
+             if "text/html" in o.get("data", {}) and "Plotly.newPlot" in "".join(o["data"]["text/html"])]
+    assert len(htmls) == 4
+    remote = re.compile(r"<script[^>]*\bsrc\s*=|https?://[^\"'\s]*cdn|cdn\.plot\.ly", re.I)
+    assert not any(remote.search("".join(h)) for h in htmls)
+
+
+def test_english_for_one_city(tmp_path):
+    text, _ = run(tmp_path, language="en", scope="西安市", scheme="dirichlet", concentration=80.0)
+    assert "synthetic demo data" in text
+    for phrase in ("sensitivity to the weights", "mean rank shift", "Scope: 西安市", "Dirichlet",
+                   "Tipping points", "Results first", "Sample-size check"):
+        assert phrase in text, phrase
+    assert "权重敏感性分析" not in text
+
+
+def test_misspelled_parameter_fails_clearly(tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    with pytest.raises(PapermillExecutionError) as exc:
+        run(tmp_path, n_draw=100)
+    msg = str(exc.value)
+    assert "unknown parameter 'n_draw'" in msg and "did you mean 'n_draws'" in msg
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"scheme": "gaussian"}, "scheme must be one of uniform, dirichlet"),
+    ({"scope": "火星市"}, "unknown scope '火星市'"),
+    ({"year": 2030}, "no indicator data for year 2030; years in the data: 2020, 2021"),
+    ({"year": 2019}, "rubric shaanxi-2020 is not used for 2019"),
+])
+def test_bad_values_fail_clearly(tmp_path, params, message):
+    from papermill.exceptions import PapermillExecutionError
+
+    with pytest.raises(PapermillExecutionError) as exc:
+        run(tmp_path, **params)
+    assert message in str(exc.value)

@@ -1,0 +1,22 @@
+"""The plan-progress pieces on the real demo observations (what plan_progress.ipynb shows, without a kernel)."""
+import creditlab
+import creditlab.plan as cplan
+import creditlab.progress_figures as pf
+from creditlab.core.paths import PROJECT_ROOT
+from creditlab.htmlpage import esc
+
+
+def test_progress_pages_escape_and_render():
+    assert pf.esc is esc  # one HTML escaper
+    plan = creditlab.load_plan("shaanxi-14th-fyp")
+    obs = cplan.load_observations(PROJECT_ROOT / "data" / "demo" / "plan_observations.csv", plan)
+    result = creditlab.assess_progress(plan, obs, 2024, method="compound")
+    header = pf.plan_header_html(plan, 2024, "compound", "en", data_source="<script>x</script>")
+    assert "<script>x" not in header and "&lt;script&gt;" in header
+    for lang in ("zh", "en"):
+        for html in (pf.summary_html(result, lang), pf.dashboard_html(result, lang), pf.action_list_html(result, lang),
+                     pf.milestones_html(cplan.check_milestones(plan, obs, 2024, method="compound"), lang)):
+            assert html.startswith("<") and "<script" not in html
+    figs = pf.indicator_figures(result, obs, "en")
+    assert figs and all(f.data for f in figs)
+    assert pf.fmt_value(None) == "—" and pf.fmt_value(12.345) == "12.3" and pf.fmt_value(250.4) == "250"
