@@ -709,8 +709,9 @@ class SobolConvergence:
 
     @property
     def recommended_N(self) -> int | None:
-        """The N to run next when not yet stable (None when stable)."""
-        return None if self.stable else 4 * self.N
+        """The N to run next when not yet stable (None when stable): 4N, and never below the floor for
+        step outputs (:data:`SOBOL_N`)."""
+        return None if self.stable else max(4 * self.N, SOBOL_N)
 
 
 @dataclass

@@ -360,9 +360,9 @@ def test_sobol_convergence_check_against_2n():
     want = max(np.abs(big["S1"] - frame["S1"]).max(), np.abs(big["ST"] - frame["ST"]).max())
     assert conv.max_change == pytest.approx(want)
     assert conv.stable and conv.recommended_N is None
-    # Eight base points: far from converged; the advice is four times as many.
+    # Eight base points: far from converged; the advice is four times as many, never below the floor (1024).
     small = S.sobol_analysis(ishigami, names, bounds, N=8, seed=0)[3]
-    assert not small.stable and small.max_change > small.tol and small.recommended_N == 32
+    assert not small.stable and small.max_change > small.tol and small.recommended_N == 1024
     assert S.sobol_analysis(ishigami, names, bounds, N=8, seed=0, check_convergence=False)[3] is None
 
 
@@ -380,8 +380,8 @@ def test_sobol_on_weights_reports_convergence(sx, case):
     assert "Sample-size check: doubling N from 1,024 to 2,048" in en
     rough = model.sobol("n_certified", N=16, seed=0)
     assert not rough.convergence.stable
-    assert "请把N（参数sobol_n）提高到64后重新运行" in sf.sobol_sentence(rough, model, "zh")
-    assert "raise N (parameter sobol_n) to 64 and run again" in sf.sobol_sentence(rough, model, "en")
+    assert "请把N（参数sobol_n）提高到1,024后重新运行" in sf.sobol_sentence(rough, model, "zh")
+    assert "raise N (parameter sobol_n) to 1,024 and run again" in sf.sobol_sentence(rough, model, "en")
 
 
 def test_negative_first_order_index_is_drawn_as_zero_with_a_note(case):
