@@ -115,3 +115,15 @@ def test_importing_creditlab_compiles_no_grammar():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+def test_parameter_comments_papermill_can_parse():
+    """papermill gives up on a parameter line with '=' in its comment (and drops the parameter)."""
+    bad = []
+    for path in tracked_notebooks():
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                bad += [f"{path.name}: {line}" for line in "".join(cell["source"]).splitlines()
+                        if "#" in line and "=" in line.split("#", 1)[1]]
+    assert not bad, bad
