@@ -171,3 +171,8 @@ def write_csv(folder: Path, name: str, *rows: str, header: str = HEADER, encodin
 def row_of(ws, criterion: str) -> int:
     """The row of a template sheet holding ``criterion`` (column A)."""
     return next(c.row for c in ws["A"] if c.value == criterion)
+
+
+def rankings_frame(rows: list[tuple]) -> pd.DataFrame:
+    """City monitoring rankings as a frame: rows of ``(city, group, period, rank, group_size)``."""
+    return pd.DataFrame(rows, columns=["city", "group", "period", "rank", "group_size"])

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..analysis.monitoring import GROUPS, TIERS, LowRankRule, average_trend
+from ..analysis.monitoring import LowRankRule, average_trend
 from ..core.i18n import check_lang, fmt_num, tr
 from ..loaders.plan import PERCENT_UNITS, Plan, remark_text
+from ..loaders.rankings import GROUPS, TIERS
 from .figures import chart_text
 from .htmlpage import esc
 
