@@ -17,7 +17,7 @@ from ..core.errors import RubricError
 from ..core.fields import CHECK_FIELDS
 from ..core.paths import data_dir
 from ..core.problems import Problems, default_lang, quote
-from ..core.yamlio import load_yaml, show
+from ..core.yamlio import load_yaml, named_yaml, show
 from ..core.years import is_year, year_problem
 
 RULE_TYPES = ("binary", "threshold", "per_unit", "discretionary", "graded", "assessed", "metric")
@@ -87,27 +87,25 @@ def load_rubric(name_or_path: str | Path, lang: str | None = None) -> Rubric:
     in Chinese unless ``lang="en"`` (default: ``$CREDITLAB_LANG``).
     """
     lang = lang or default_lang()
-    path = Path(name_or_path)
-    if path.suffix not in (".yaml", ".yml"):
-        pb = Problems("评估标准" if lang == "zh" else "rubric", error=RubricError, lang=lang)
-        if not _safe_name(str(name_or_path)):
-            pb.add(f"{quote(str(name_or_path))} 不是评估标准名称（not a rubric name）",
-                   f"{quote(str(name_or_path))}: not a rubric name")
-            pb.raise_if_any()
-        path = rubrics_dir() / f"{name_or_path}.yaml"
-        if not path.exists():
-            known = ", ".join(list_rubrics())
-            pb.add(f"没有名为 {quote(str(name_or_path))} 的评估标准（no rubric named）；现有：{known}",
-                   f"no rubric named {quote(str(name_or_path))}; known rubrics: {known}", file=str(path))
-            pb.raise_if_any()
+    path = rubric_file(name_or_path, lang)
     what = f"评估标准 {path.name}" if lang == "zh" else f"rubric {path.name}"
     pb = Problems(what, error=RubricError, lang=lang)
     doc = load_yaml(path, RubricError, lang=lang, what=what, problems=pb)  # duplicate keys go into pb
     return _build(doc, path, lang, pb)
 
 
-def _safe_name(name: str) -> bool:
-    return bool(name) and all(c.isalnum() or c in "-_." for c in name) and not name.startswith(".")
+def rubric_file(name_or_path: str | Path, lang: str | None = None) -> Path:
+    """The YAML file of a rubric given by name (``"shaanxi-2020"``: ``<data>/rubrics/shaanxi-2020.yaml``) or by
+    path; :class:`RubricError` for a name that is not one or names no bundled rubric (in ``lang``)."""
+    lang = lang or default_lang()
+    pb = Problems("评估标准" if lang == "zh" else "rubric", error=RubricError, lang=lang)
+
+    def unknown(name: str) -> tuple[str, str]:
+        known = ", ".join(list_rubrics())
+        return (f"没有名为 {quote(name)} 的评估标准（no rubric named）；现有：{known}",
+                f"no rubric named {quote(name)}; known rubrics: {known}")
+
+    return named_yaml(name_or_path, rubrics_dir(), pb, ("评估标准", "rubric"), unknown)
 
 
 class _Item(NamedTuple):

@@ -13,6 +13,8 @@ import yaml
 
 import creditlab
 from creditlab import RubricError, load_rubric
+from creditlab import rubric as crubric
+from creditlab.paths import data_dir
 from creditlab.rubric import RULE_TYPES
 from helpers import squash
 
@@ -468,3 +470,14 @@ def test_cli_names_a_hostile_rubric_and_exits_2(data_copy):
 def test_points_step_is_checked(rubric_file, step, fragment):
     with pytest.raises(RubricError, match=fragment):
         load_rubric(rubric_file(lambda d: d.update(points_step=step)), lang="en")
+
+
+def test_rubric_file_is_the_loaders_one_resolution():
+    path = crubric.rubric_file("shaanxi-2020")
+    assert path == data_dir() / "rubrics" / "shaanxi-2020.yaml"
+    assert load_rubric(path).name == load_rubric("shaanxi-2020").name == "shaanxi-2020"
+    assert crubric.rubric_file("x/y.yaml") == Path("x/y.yaml")
+    with pytest.raises(RubricError, match=r"no rubric named 'shaanxi-2021'; known rubrics: henan-2021, linyi-2019"):
+        crubric.rubric_file("shaanxi-2021", lang="en")
+    with pytest.raises(RubricError, match="'../x' 不是评估标准名称"):
+        crubric.rubric_file("../x", lang="zh")
