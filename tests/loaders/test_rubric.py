@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -481,3 +482,22 @@ def test_rubric_file_is_the_loaders_one_resolution():
         crubric.rubric_file("shaanxi-2021", lang="en")
     with pytest.raises(RubricError, match="'../x' 不是评估标准名称"):
         crubric.rubric_file("../x", lang="zh")
+
+
+def test_build_steps_give_the_rubrics_frames():
+    """_build in named steps (top fields, the tree of levels/criteria/metrics, certification): the tree alone
+    yields the same frames as the whole load, and a step's problems keep their file and item."""
+    for name in ("shaanxi-2020", "linyi-2019"):
+        path = crubric.rubric_file(name)
+        whole = load_rubric(path, lang="en")
+        ck = crubric._Checker(path, "en")
+        head = crubric._top_fields(whole.raw, path, ck)
+        tree = crubric._Tree(ck)
+        tree.walk(head["top"], head["max_points"])
+        assert ck.count() == 0 and head["name"] == name
+        for got, want in zip(tree.frames(), (whole.criteria, whole.levels, whole.metrics), strict=True):
+            pd.testing.assert_frame_equal(got, want)
+    ck = crubric._Checker(path, "en")
+    crubric._Tree(ck).walk([{"id": "X", "name_zh": "x", "name_en": "x", "points": 2, "criteria": []}], 2)
+    with pytest.raises(RubricError, match="indicator X: has neither children nor criteria"):
+        ck.raise_if_any()
