@@ -156,3 +156,23 @@ def exact_85(rubric, region: str = "610102", year: int = 2024) -> pd.DataFrame:
 
 def clean_context(regions, year: int = 2024) -> pd.DataFrame:
     return pd.DataFrame([{"region": r, "year": year, **CLEAN} for r in regions])
+
+
+HEADER = "region,year,criterion,value,evidence"  # the long format's header
+
+
+def write_csv(folder: Path, name: str, *rows: str, header: str = HEADER, encoding: str = "utf-8") -> Path:
+    """A CSV file of ``rows`` under ``header`` in ``folder``."""
+    path = folder / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding=encoding)
+    return path
+
+
+def row_of(ws, criterion: str) -> int:
+    """The row of a template sheet holding ``criterion`` (column A)."""
+    return next(c.row for c in ws["A"] if c.value == criterion)
+
+
+def rankings_frame(rows: list[tuple]) -> pd.DataFrame:
+    """City monitoring rankings as a frame: rows of ``(city, group, period, rank, group_size)``."""
+    return pd.DataFrame(rows, columns=["city", "group", "period", "rank", "group_size"])

@@ -17,6 +17,7 @@ Messages quote at most :data:`~creditlab.problems.MAX_TEXT` characters of any va
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,40 @@ def add_item(pb: Problems, file: str | Path, item: str | tuple[str, str], zh: st
     languages) or a ``(zh, en)`` pair such as ``("评分项 A2.3a", "criterion A2.3a")``."""
     item_zh, item_en = (item, item) if isinstance(item, str) else item
     pb.add(f"{item_zh}：{zh}", f"{item_en}: {en}", file=str(file))
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def safe_name(name: str) -> bool:
+    """Whether ``name`` may name a bundled file: letters, digits, ``-``, ``_``, ``.``, not starting with ``.``
+    (so never a path, ``..`` or a hidden file)."""
+    return bool(name) and all(c.isalnum() or c in "-_." for c in name) and not name.startswith(".")
+
+
+def named_yaml(name_or_path: str | Path, folder: Path, pb: Problems, kind: tuple[str, str],
+               unknown: Callable[[str], tuple[str, str]]) -> Path:
+    """The YAML file meant by a bundled name (``"shaanxi-2020"`` -> ``folder/shaanxi-2020.yaml``) or a path
+    (ending ``.yaml``/``.yml``, returned as given: reading it reports a missing file).
+
+    The one name-or-path rule of rubrics, plans and whatever else is bundled by name: a name that is not
+    :func:`safe_name` or names no file in ``folder`` is added to ``pb`` and raised at once: "is not a
+    ``kind`` name" (``kind``: the zh and en noun) or ``unknown(name)``, the kind's own zh/en wording (which
+    may list the known names).
+    """
+    path = Path(name_or_path)
+    if path.suffix in YAML_SUFFIXES:
+        return path
+    name = str(name_or_path)
+    if not safe_name(name):
+        q = quote(name)
+        pb.add(f"{q} 不是{kind[0]}名称（not a {kind[1]} name）", f"{q}: not a {kind[1]} name")
+        pb.raise_if_any()
+    path = folder / f"{name}.yaml"
+    if not path.exists():
+        pb.add(*unknown(name), file=str(path))
+        pb.raise_if_any()
+    return path
 
 
 def _node_text(node: Any) -> str:

@@ -27,7 +27,7 @@ from ..core.i18n import check_lang
 from ..core.paths import PROJECT_ROOT, data_dir
 from ..core.problems import Problems, default_lang, quote
 from ..core.tables import read_table
-from ..core.yamlio import add_item, load_yaml, show
+from ..core.yamlio import add_item, load_yaml, named_yaml, show
 from ..core.years import YEAR_MAX, YEAR_MIN, is_year, year_problem
 from .regions import load_regions
 
@@ -127,6 +127,23 @@ def list_plans() -> list[str]:
     return sorted(p.stem for p in plans_dir().glob("*.yaml"))
 
 
+def plan_file(name_or_path: str | Path, lang: str | None = None) -> Path:
+    """The YAML file of a plan given by name (``"shaanxi-14th-fyp"``: ``<data>/plans/<name>.yaml``) or by path;
+    :class:`~creditlab.errors.RubricError` for a name that is not one or names no bundled plan (in ``lang``)."""
+    lang = lang or default_lang()
+    pb = Problems("规划" if lang == "zh" else "plan", error=RubricError, lang=lang)
+
+    def unknown(name: str) -> tuple[str, str]:
+        known = list_plans()
+        close = difflib.get_close_matches(name, known, n=1)
+        return (f"没有名为 {quote(name)} 的规划" + (f"——是否应为 {close[0]!r}？" if close else "")
+                + f"；现有：{', '.join(known) or '无'}",
+                f"no plan named {quote(name)}" + (f" — did you mean {close[0]!r}?" if close else "")
+                + f"; known plans: {', '.join(known) or 'none'}")
+
+    return named_yaml(name_or_path, plans_dir(), pb, ("规划", "plan"), unknown)
+
+
 def load_plan(name_or_path: str | Path | Plan, lang: str | None = None) -> Plan:
     """Load and validate a plan by name (``"shaanxi-14th-fyp"``) or by path to a YAML file.
 
@@ -136,22 +153,7 @@ def load_plan(name_or_path: str | Path | Plan, lang: str | None = None) -> Plan:
     if isinstance(name_or_path, Plan):
         return name_or_path
     lang = lang or default_lang()
-    path = Path(name_or_path)
-    if path.suffix not in (".yaml", ".yml"):
-        name = str(name_or_path)
-        pb = Problems("规划" if lang == "zh" else "plan", error=RubricError, lang=lang)
-        if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
-            pb.add(f"{quote(name)} 不是规划名称（not a plan name）", f"{quote(name)}: not a plan name")
-            pb.raise_if_any()
-        path = plans_dir() / f"{name}.yaml"
-        if not path.exists():
-            known = list_plans()
-            close = difflib.get_close_matches(name, known, n=1)
-            pb.add(f"没有名为 {quote(name)} 的规划" + (f"——是否应为 {close[0]!r}？" if close else "")
-                   + f"；现有：{', '.join(known) or '无'}",
-                   f"no plan named {quote(name)}" + (f" — did you mean {close[0]!r}?" if close else "")
-                   + f"; known plans: {', '.join(known) or 'none'}", file=str(path))
-            pb.raise_if_any()
+    path = plan_file(name_or_path, lang)
     what = f"规划 {path.name}" if lang == "zh" else f"plan {path.name}"
     pb = _Problems(path, lang)
     doc = load_yaml(path, RubricError, lang=lang, what=what, problems=pb.pb)  # duplicate keys go into pb

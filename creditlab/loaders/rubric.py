@@ -17,7 +17,7 @@ from ..core.errors import RubricError
 from ..core.fields import CHECK_FIELDS
 from ..core.paths import data_dir
 from ..core.problems import Problems, default_lang, quote
-from ..core.yamlio import load_yaml, show
+from ..core.yamlio import load_yaml, named_yaml, show
 from ..core.years import is_year, year_problem
 
 RULE_TYPES = ("binary", "threshold", "per_unit", "discretionary", "graded", "assessed", "metric")
@@ -87,27 +87,25 @@ def load_rubric(name_or_path: str | Path, lang: str | None = None) -> Rubric:
     in Chinese unless ``lang="en"`` (default: ``$CREDITLAB_LANG``).
     """
     lang = lang or default_lang()
-    path = Path(name_or_path)
-    if path.suffix not in (".yaml", ".yml"):
-        pb = Problems("评估标准" if lang == "zh" else "rubric", error=RubricError, lang=lang)
-        if not _safe_name(str(name_or_path)):
-            pb.add(f"{quote(str(name_or_path))} 不是评估标准名称（not a rubric name）",
-                   f"{quote(str(name_or_path))}: not a rubric name")
-            pb.raise_if_any()
-        path = rubrics_dir() / f"{name_or_path}.yaml"
-        if not path.exists():
-            known = ", ".join(list_rubrics())
-            pb.add(f"没有名为 {quote(str(name_or_path))} 的评估标准（no rubric named）；现有：{known}",
-                   f"no rubric named {quote(str(name_or_path))}; known rubrics: {known}", file=str(path))
-            pb.raise_if_any()
+    path = rubric_file(name_or_path, lang)
     what = f"评估标准 {path.name}" if lang == "zh" else f"rubric {path.name}"
     pb = Problems(what, error=RubricError, lang=lang)
     doc = load_yaml(path, RubricError, lang=lang, what=what, problems=pb)  # duplicate keys go into pb
     return _build(doc, path, lang, pb)
 
 
-def _safe_name(name: str) -> bool:
-    return bool(name) and all(c.isalnum() or c in "-_." for c in name) and not name.startswith(".")
+def rubric_file(name_or_path: str | Path, lang: str | None = None) -> Path:
+    """The YAML file of a rubric given by name (``"shaanxi-2020"``: ``<data>/rubrics/shaanxi-2020.yaml``) or by
+    path; :class:`RubricError` for a name that is not one or names no bundled rubric (in ``lang``)."""
+    lang = lang or default_lang()
+    pb = Problems("评估标准" if lang == "zh" else "rubric", error=RubricError, lang=lang)
+
+    def unknown(name: str) -> tuple[str, str]:
+        known = ", ".join(list_rubrics())
+        return (f"没有名为 {quote(name)} 的评估标准（no rubric named）；现有：{known}",
+                f"no rubric named {quote(name)}; known rubrics: {known}")
+
+    return named_yaml(name_or_path, rubrics_dir(), pb, ("评估标准", "rubric"), unknown)
 
 
 class _Item(NamedTuple):
@@ -258,7 +256,28 @@ def _years(doc: dict, ck: _Checker) -> tuple[int | None, int | None]:
 
 
 def _build(doc: Any, path: Path, lang: str | None = None, pb: Problems | None = None) -> Rubric:
+    """A checked :class:`Rubric` from a parsed YAML document, in named steps: the top-level fields, the tree of
+    levels with their criteria and metrics (ids unique, points adding up), the certification conditions and the
+    remaining fields; every problem of every step is raised at once, in the order the steps run."""
     ck = _Checker(path, lang, pb)
+    head = _top_fields(doc, path, ck)
+    tree = _Tree(ck)
+    tree.walk(head["top"], head["max_points"])
+    certification = _certification(doc.get("certification"), ck)
+    numbering, choices = _numbering_and_choices(doc, ck)
+    ck.raise_if_any()
+    criteria, levels, metrics = tree.frames()
+    return Rubric(
+        name=head["name"], title_zh=doc["title_zh"], title_en=doc["title_en"], version=str(doc["version"]),
+        method=head["method"], max_points=head["max_points"], years=head["years"], source=head["source"],
+        criteria=criteria, levels=levels, metrics=metrics, certification=certification,
+        choices=choices, level_names=doc.get("level_names") or {}, numbering=numbering,
+        path=path, raw=doc,
+    )
+
+
+def _top_fields(doc: Any, path: Path, ck: _Checker) -> dict[str, Any]:
+    """The top-level fields: id (= the file name), titles, version, method, points, source, years, levels."""
     if not isinstance(doc, dict):
         ck.add(_Item("文件", "file"), f"顶层应为 YAML 映射，实际为 {_typename(type(doc), 'zh')}",
                f"expected a YAML mapping at the top level, got {_typename(type(doc))}")
@@ -286,28 +305,71 @@ def _build(doc: Any, path: Path, lang: str | None = None, pb: Problems | None = 
     top = ck.require(doc, "levels", top_item, list)
     if top == []:
         ck.add(_field("levels"), "没有任何指标", "no levels")
+    return {"name": name, "method": method, "max_points": max_points, "source": source, "years": years, "top": top}
 
-    seen: set[str] = set()
-    level_rows: list[dict] = []
-    crit_rows: list[dict] = []
-    metric_rows: list[dict] = []
 
-    def claim(obj: Any, where: _Item, kind: tuple[str, str]) -> tuple[str | None, _Item]:
+def _numbering_and_choices(doc: dict, ck: _Checker) -> tuple[dict, list]:
+    """The optional ``numbering`` mapping and ``choices`` list (each choice a mapping with an ``id``)."""
+    numbering = doc.get("numbering") or {}
+    if not isinstance(numbering, dict):
+        ck.add(_field("numbering"), "应为映射", "expected a mapping")
+    choices = doc.get("choices") or []
+    if not isinstance(choices, list) or not all(isinstance(c, dict) and "id" in c for c in choices):
+        ck.add(_field("choices"), "应为映射列表，每项带 'id'", "expected a list of mappings, each with an 'id'")
+    return numbering, choices
+
+
+class _Tree:
+    """The tree of levels (up to three deep), their criteria (rows) and a metric criterion's metrics: walked
+    once, each item checked and its row collected; ids are unique across levels, criteria and metrics, and
+    the points of every indicator (and ``max_points``) must equal the sum of what lies beneath."""
+
+    def __init__(self, ck: _Checker):
+        self.ck = ck
+        self.seen: set[str] = set()
+        self.level_rows: list[dict] = []
+        self.crit_rows: list[dict] = []
+        self.metric_rows: list[dict] = []
+
+    def walk(self, top: list | None, max_points: float | None) -> None:
+        """Every top-level indicator; then whether they add up to ``max_points`` and whether there is a row."""
+        ck = self.ck
+        top_total = 0.0
+        all_pointed = True
+        start = ck.count()
+        for i, node in enumerate(top or []):
+            sub = self.level(node, 1, [], _Item(f"第{i + 1}个一级指标（levels）", f"level #{i + 1}"))
+            if sub is None:
+                all_pointed = False
+            else:
+                top_total += sub
+        if max_points is not None and ck.count() == start:
+            if not all_pointed:
+                ck.add(_field("max_points"), "有的指标没有分值", "some indicators have no points")
+            elif abs(top_total - max_points) > _TOL:
+                ck.add(_field("max_points"), f"分值不相加：各指标合计 {top_total:g} 分，max_points 为 {max_points:g}",
+                       f"points do not add up: the indicators sum to {top_total:g}, max_points is {max_points:g}")
+        if top and not self.crit_rows and ck.count() == start:
+            ck.add(_field("levels"), "没有任何评分项", "no criteria")
+
+    def claim(self, obj: Any, where: _Item, kind: tuple[str, str]) -> tuple[str | None, _Item]:
         """Read an item's id and reserve it (ids are unique across levels, rows and metrics)."""
+        ck = self.ck
         if not ck.mapping(obj, where):
             return None, where
         oid = ck.text(obj, "id", where)
         if oid is None:
             return None, where
         item = _Item(f"{kind[0]} {_ident(oid)}", f"{kind[1]} {_ident(oid)}")
-        if oid in seen:
+        if oid in self.seen:
             ck.add(item, "id 重复", "duplicate id")
-        seen.add(oid)
+        self.seen.add(oid)
         return oid, item
 
-    def visit(node: Any, depth: int, parents: list[dict], where: _Item) -> float | None:
+    def level(self, node: Any, depth: int, parents: list[dict], where: _Item) -> float | None:
         """One indicator and everything beneath it; its points (None if it or a row beneath has none)."""
-        nid, item = claim(node, where, ("指标", "indicator"))
+        ck = self.ck
+        nid, item = self.claim(node, where, ("指标", "indicator"))
         if nid is None:
             return None
         start = ck.count()
@@ -315,7 +377,7 @@ def _build(doc: Any, path: Path, lang: str | None = None, pb: Problems | None = 
         name_zh = ck.text(node, "name_zh", item)
         name_en = ck.text(node, "name_en", item)
         points = ck.number(node, "points", item, optional=True)
-        level_rows.append({
+        self.level_rows.append({
             "id": nid, "depth": depth, "parent": parents[-1]["id"] if parents else None,
             "number": node.get("number"), "name_zh": name_zh, "name_en": name_en,
             "points": points, "source_text": node.get("source_text"), "bonus": bool(node.get("bonus", False)),
@@ -334,14 +396,14 @@ def _build(doc: Any, path: Path, lang: str | None = None, pb: Problems | None = 
         total = 0.0
         all_pointed = True
         for i, child in enumerate(children):
-            sub = visit(child, depth + 1, parents + [me],
+            sub = self.level(child, depth + 1, parents + [me],
                         _Item(f"{item.zh} 的第{i + 1}个下级指标", f"child #{i + 1} of {item.en}"))
             if sub is None:
                 all_pointed = False
             else:
                 total += sub
         for i, crit in enumerate(crits):
-            p = criterion(crit, parents + [me],
+            p = self.criterion(crit, parents + [me],
                           _Item(f"{item.zh} 下的第{i + 1}个评分项", f"criterion #{i + 1} under {item.en}"))
             if p is None:
                 all_pointed = False
@@ -360,8 +422,10 @@ def _build(doc: Any, path: Path, lang: str | None = None, pb: Problems | None = 
             return None
         return total if points is None else points
 
-    def criterion(crit: Any, chain: list[dict], where: _Item) -> float | None:
-        cid, item = claim(crit, where, ("评分项", "criterion"))
+    def criterion(self, crit: Any, chain: list[dict], where: _Item) -> float | None:
+        """One criterion (row) with its rule, development-zone variant and metrics; its points."""
+        ck = self.ck
+        cid, item = self.claim(crit, where, ("评分项", "criterion"))
         if cid is None:
             return None
         start = ck.count()
@@ -397,15 +461,15 @@ def _build(doc: Any, path: Path, lang: str | None = None, pb: Problems | None = 
                        "rule 'metric' needs a non-empty 'metrics' list")
                 metrics = []
             for i, m in enumerate(metrics):
-                metric(m, cid, _Item(f"{item.zh} 下的第{i + 1}个测评项", f"metric #{i + 1} under {item.en}"))
+                self.metric(m, cid, _Item(f"{item.zh} 下的第{i + 1}个测评项", f"metric #{i + 1} under {item.en}"))
         if ck.count() > start:
             return None
         names = {f"level{i + 1}": n["id"] for i, n in enumerate(chain)}
         names.update({f"level{i + 1}_zh": n["name_zh"] for i, n in enumerate(chain)})
-        crit_rows.append({
+        self.crit_rows.append({
             **{c: None for c in ("level1", "level1_zh", "level2", "level2_zh", "level3", "level3_zh")},
             **names,
-            "id": cid, "order": len(crit_rows), "text_zh": text_zh.strip(),
+            "id": cid, "order": len(self.crit_rows), "text_zh": text_zh.strip(),
             "text_en": text_en.strip(), "points": points, "mandatory": mandatory,
             **rule, "park_rule": park_rule, "park_max": park_max,
             "park_scope_zh": (park or {}).get("scope_zh"), "note_zh": crit.get("note_zh"),
@@ -413,8 +477,10 @@ def _build(doc: Any, path: Path, lang: str | None = None, pb: Problems | None = 
         })
         return points
 
-    def metric(m: Any, cid: str, where: _Item) -> None:
-        mid, mitem = claim(m, where, ("测评项", "metric"))
+    def metric(self, m: Any, cid: str, where: _Item) -> None:
+        """One metric of a norm-referenced (``rule: metric``) criterion."""
+        ck = self.ck
+        mid, mitem = self.claim(m, where, ("测评项", "metric"))
         if mid is None:
             return
         ck.fields(m, mitem, METRIC_FIELDS)
@@ -425,54 +491,23 @@ def _build(doc: Any, path: Path, lang: str | None = None, pb: Problems | None = 
             ck.add(mitem, f"direction 应为 'higher' 或 'lower'，实际为 {quote(direction)}",
                    f"direction must be 'higher' or 'lower', got {quote(direction)}")
         weight = ck.number(m, "weight", mitem, optional=True)
-        metric_rows.append({
+        self.metric_rows.append({
             "id": mid, "criterion": cid, "number": m.get("number"), "text_zh": text_zh,
             "text_en": text_en, "direction": direction, "unit": m.get("unit"),
             "group_zh": m.get("group_zh"), "weight": 1.0 if weight is None else weight,
         })
 
-    top_total = 0.0
-    all_pointed = True
-    start = ck.count()
-    for i, node in enumerate(top or []):
-        sub = visit(node, 1, [], _Item(f"第{i + 1}个一级指标（levels）", f"level #{i + 1}"))
-        if sub is None:
-            all_pointed = False
-        else:
-            top_total += sub
-    if max_points is not None and ck.count() == start:
-        if not all_pointed:
-            ck.add(_field("max_points"), "有的指标没有分值", "some indicators have no points")
-        elif abs(top_total - max_points) > _TOL:
-            ck.add(_field("max_points"), f"分值不相加：各指标合计 {top_total:g} 分，max_points 为 {max_points:g}",
-                   f"points do not add up: the indicators sum to {top_total:g}, max_points is {max_points:g}")
-    if top and not crit_rows and ck.count() == start:
-        ck.add(_field("levels"), "没有任何评分项", "no criteria")
-
-    certification = _certification(doc.get("certification"), ck)
-    numbering = doc.get("numbering") or {}
-    if not isinstance(numbering, dict):
-        ck.add(_field("numbering"), "应为映射", "expected a mapping")
-    choices = doc.get("choices") or []
-    if not isinstance(choices, list) or not all(isinstance(c, dict) and "id" in c for c in choices):
-        ck.add(_field("choices"), "应为映射列表，每项带 'id'", "expected a list of mappings, each with an 'id'")
-    ck.raise_if_any()
-
-    criteria = pd.DataFrame(crit_rows)[CRITERIA_COLUMNS]
-    criteria["points"] = criteria["points"].astype(float)
-    for col in ("at_least", "per_unit", "cap", "max", "park_max"):
-        criteria[col] = criteria[col].astype(float)
-    metrics = pd.DataFrame(metric_rows, columns=["id", "criterion", "number", "text_zh", "text_en",
-                                                 "direction", "unit", "group_zh", "weight"])
-    levels = pd.DataFrame(level_rows)
-    levels["points"] = levels["points"].astype(float)
-    return Rubric(
-        name=name, title_zh=doc["title_zh"], title_en=doc["title_en"], version=str(doc["version"]),
-        method=method, max_points=max_points, years=years, source=source,
-        criteria=criteria, levels=levels, metrics=metrics, certification=certification,
-        choices=choices, level_names=doc.get("level_names") or {}, numbering=numbering,
-        path=path, raw=doc,
-    )
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The collected rows as the rubric's criteria, levels and metrics frames."""
+        criteria = pd.DataFrame(self.crit_rows)[CRITERIA_COLUMNS]
+        criteria["points"] = criteria["points"].astype(float)
+        for col in ("at_least", "per_unit", "cap", "max", "park_max"):
+            criteria[col] = criteria[col].astype(float)
+        metrics = pd.DataFrame(self.metric_rows, columns=["id", "criterion", "number", "text_zh", "text_en",
+                                                          "direction", "unit", "group_zh", "weight"])
+        levels = pd.DataFrame(self.level_rows)
+        levels["points"] = levels["points"].astype(float)
+        return criteria, levels, metrics
 
 
 def _rule(rule: Any, points: float | None, item: _Item, ck: _Checker) -> dict | None:

@@ -105,12 +105,35 @@ def page(title: str, body: str, lang: str = "zh", head_extra: str = "", plotly_s
     )
 
 
+# Inline styles of a table shown in a notebook (plan progress, city rankings): notebook front ends neither load
+# COMPONENT_CSS nor leave a table's alignment alone, so each cell says how it looks.
+INLINE_TABLE = ('style="border-collapse:collapse;margin:6px 0 14px;font-size:14px;'
+                'font-family:inherit;min-width:60%"')
+INLINE_TH = 'style="border:1px solid #d9e2ec;background:#eef2f7;padding:4px 8px;text-align:left"'
+INLINE_TD = 'style="border:1px solid #d9e2ec;padding:4px 8px;vertical-align:top{extra}"'
+
+
 def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Iterable[int] = (),
           row_classes: Iterable[str] | None = None, cell_classes: Iterable[Sequence[str]] | None = None,
-          sort_keys: Iterable[Sequence[Any]] | None = None, sortable: bool = False, raw: Iterable[int] = ()) -> str:
-    """An escaped HTML table. ``raw`` columns hold HTML built by creditlab itself (e.g. links, badges)."""
+          sort_keys: Iterable[Sequence[Any]] | None = None, sortable: bool = False, raw: Iterable[int] = (),
+          inline: bool = False, nowrap: Iterable[int] = ()) -> str:
+    """An escaped HTML table. ``raw`` columns hold HTML built by creditlab itself (e.g. links, badges).
+
+    ``inline``: styled cell by cell (:data:`INLINE_TD`) for a notebook, ``numeric`` right-aligned and with
+    ``nowrap`` columns kept on one line; otherwise styled by COMPONENT_CSS's ``table.cl`` classes.
+    """
     numeric, raw = set(numeric), set(raw)
     rows = list(rows)
+    if inline:
+        nowrap = set(nowrap)
+        head = "".join(f"<th {INLINE_TH}>{esc(c)}</th>" for c in columns)
+        # explicit alignment: notebook front ends right-align table cells by default
+        attrs = [" " + INLINE_TD.format(extra=(";text-align:right" if i in numeric else ";text-align:left")
+                                        + (";white-space:nowrap" if i in numeric or i in nowrap else ""))
+                 for i in range(len(columns))]
+        body = "".join(f"<tr>{_cells(row, attrs, raw)}</tr>" for row in rows)
+        return (f'<table class="creditlab-table" {INLINE_TABLE}><thead><tr>{head}</tr></thead>'
+                f'<tbody>{body}</tbody></table>')
     row_classes = list(row_classes) if row_classes is not None else [""] * len(rows)
     cell_classes = list(cell_classes) if cell_classes is not None else [[""] * len(columns)] * len(rows)
     sort_keys = list(sort_keys) if sort_keys is not None else [[None] * len(columns)] * len(rows)
@@ -119,16 +142,27 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Ite
                    for i, c in enumerate(columns))
     body = []
     for row, rcls, ccls, keys in zip(rows, row_classes, cell_classes, sort_keys, strict=True):
-        cells = []
-        for i, value in enumerate(row):
+        attrs = []
+        for i in range(len(row)):
             classes = " ".join(c for c in ("num" if i in numeric else "", ccls[i]) if c)
             attr = f' class="{esc(classes)}"' if classes else ""
             if keys[i] is not None:
                 attr += f' data-sort="{esc(keys[i])}"'
-            cells.append(f"<td{attr}>{value if i in raw else esc(value)}</td>")
+            attrs.append(attr)
         tr = f'<tr class="{esc(rcls)}">' if rcls else "<tr>"
-        body.append(tr + "".join(cells) + "</tr>")
+        body.append(tr + _cells(row, attrs, raw) + "</tr>")
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _cells(row: Sequence[Any], attrs: Sequence[str], raw: set[int]) -> str:
+    """One row's ``<td>`` cells: escaped, except the ``raw`` columns (HTML creditlab built)."""
+    return "".join(f"<td{attrs[i]}>{value if i in raw else esc(value)}</td>" for i, value in enumerate(row))
+
+
+def heading(text: str, level: int = 2, style: str = "") -> str:
+    """An escaped heading ``<hN>``, with an inline ``style`` (for a notebook) if given."""
+    attr = f' style="{esc(style)}"' if style else ""
+    return f"<h{level}{attr}>{esc(text)}</h{level}>"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,7 +241,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
     if synthetic:
         roles = [r for r in ("data", "context") if any(r in (d.get("synthetic_inputs") or ()) for d in synthetic)]
         parts.append(banner_html(lang, roles or ("data",)))
-    parts.append(f"<h1>{esc(title)}</h1>")
+    parts.append(heading(title, 1))
     where = scope_words(scope, lang)
     if where:
         parts.append(f'<p class="subtitle">{esc(t("范围：", "Scope: ") + where)}</p>')
@@ -250,7 +284,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
                                   "Total score by county (sorted; colour = verdict)"),
                           yaxis_title=t("综合评分", "total"), height=460, legend=dict(orientation="h", y=-0.15))
         overview = t(f"{where}概况", f"Overview: {where}") if where else t("概况", "Overview")
-        parts.append(f"<h2>{esc(overview)}</h2>" + figure_html(fig, div_id="creditlab-index-chart"))
+        parts.append(heading(overview, 2) + figure_html(fig, div_id="creditlab-index-chart"))
 
     rows, sort_keys, cells = [], [], []
     for d in docs:
@@ -289,8 +323,8 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
                           for d in docs if (d.get("rank") or {}).get("population_zh")})
     rank_note = t(f"排名为各报告中的名次，范围：{'；'.join(populations)}；得分相同者并列。",
                   f"Ranks as in each report, among {'; '.join(populations)}; equal scores tie. ") if populations else ""
-    parts.append(f"<h2>{esc(t('各县（市、区）报告', 'Reports by county'))}</h2>"
-                 f'<p class="note">{esc(rank_note + t("点击表头排序。", "Click a column header to sort."))}</p>'
+    parts.append(heading(t('各县（市、区）报告', 'Reports by county'))
+                 + f'<p class="note">{esc(rank_note + t("点击表头排序。", "Click a column header to sort."))}</p>'
                  + table(cols, rows, numeric=(0, 4, 5, 7, 8), sort_keys=sort_keys, cell_classes=cells,
                          sortable=True, raw=(6, 9)))
 
@@ -300,7 +334,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
             f"<li>{esc(c)}：{esc(e.get('error', ''))}"
             + f' — <a href="failed/{esc(c)}.ipynb">{esc(t("错误记录", "error notebook"))}</a></li>'
             for c, e in sorted(failed.items()))
-        parts.append(f"<h2>{esc(t('未能重新生成的报告', 'Reports that failed to regenerate'))}</h2>"
+        parts.append(heading(t('未能重新生成的报告', 'Reports that failed to regenerate'))
                      + "<p>" + esc(t("以下报告未能重新生成（如有上一版报告，仍保留在上表中）：",
                                      "These reports could not be regenerated (a previous report, if any, is still "
                                      "listed above):")) + "</p>"
@@ -309,7 +343,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         prov = docs[0].get("provenance", {})
         files = "".join(f"<li>{esc(f.get('role'))}: <code>{esc(f.get('path'))}</code> SHA-256 "
                         f"<code>{esc(f.get('sha256'))}</code></li>" for f in prov.get("files", []))
-        parts.append(f"<h2>{esc(t('数据来源', 'Provenance'))}</h2><ul class=\"provenance\">{files}"
+        parts.append(heading(t('数据来源', 'Provenance')) + f"<ul class=\"provenance\">{files}"
                      f"<li>creditlab {esc(prov.get('creditlab_version', ''))}</li></ul>")
     body = '<div class="creditlab">' + "".join(parts) + "</div>"
     return page(title, body, lang=lang, scripts=SORT_JS)

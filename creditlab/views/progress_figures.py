@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..analysis.monitoring import GROUPS, TIERS, LowRankRule, average_trend
+from ..analysis.monitoring import LowRankRule, average_trend
 from ..core.i18n import check_lang, fmt_num, tr
 from ..loaders.plan import PERCENT_UNITS, Plan, remark_text
+from ..loaders.rankings import GROUPS, TIERS
 from .figures import chart_text
-from .htmlpage import esc
+from .htmlpage import esc, heading
+from .htmlpage import table as html_table  # bulletin_html has a parameter named table
 
 # category -> (zh, en, arrow, colour); the arrows follow Eurostat's SDG progress symbols
 CATEGORY_STYLE: dict[str, tuple[str, str, str, str]] = {
@@ -36,10 +38,8 @@ TREND_STYLE: dict[str, tuple[str, str, str, str]] = {
     "improving": ("上升", "improving", "↑", "#1e7b34"), "stable": ("平稳", "stable", "→", "#52606d"),
     "worsening": ("下降", "worsening", "↓", "#b42318"), "": ("—", "—", "", "#6b7280"),
 }
-_TABLE = ('style="border-collapse:collapse;margin:6px 0 14px;font-size:14px;'
-          'font-family:inherit;min-width:60%"')
-_TH = 'style="border:1px solid #d9e2ec;background:#eef2f7;padding:4px 8px;text-align:left"'
-_TD = 'style="border:1px solid #d9e2ec;padding:4px 8px;vertical-align:top{extra}"'
+_HEADING_STYLE = "margin:18px 0 6px"
+_TITLE_STYLE = "margin:6px 0"
 
 
 def _missing(v: Any) -> bool:
@@ -56,21 +56,6 @@ def fmt_value(v: Any) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _table(columns: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
-           raw: set[int] = frozenset(), nowrap: set[int] = frozenset()) -> str:
-    head = "".join(f"<th {_TH}>{esc(c)}</th>" for c in columns)
-    # explicit alignment: notebook front ends right-align table cells by default
-    styles = [_TD.format(extra=(";text-align:right" if i in numeric else ";text-align:left")
-                         + (";white-space:nowrap" if i in numeric or i in nowrap else ""))
-              for i in range(len(columns))]
-    body = []
-    for row in rows:
-        cells = "".join(f"<td {styles[i]}>{v if i in raw else esc(v)}</td>" for i, v in enumerate(row))
-        body.append(f"<tr>{cells}</tr>")
-    return (f'<table class="creditlab-table" {_TABLE}><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
-
-
 def _badge(text: str, colour: str, arrow: str = "") -> str:
     return (f'<span style="color:{colour};font-weight:600;white-space:nowrap">'
             f'{esc(arrow + " " if arrow else "")}{esc(text)}</span>')
@@ -82,7 +67,7 @@ def category_badge(category: str, lang: str = "zh") -> str:
 
 
 def _heading(text: str, level: int = 3) -> str:
-    return f'<h{level} style="margin:18px 0 6px">{esc(text)}</h{level}>'
+    return heading(text, level, _HEADING_STYLE)
 
 
 def _note(text: str) -> str:
@@ -139,7 +124,7 @@ def plan_header_html(plan: Plan, as_of: int, method: str, lang: str = "zh", data
     cite = tr(f"来源：{src.get('document')}（{src.get('reference')}，{src.get('issuer')}，{src.get('date')}）"
               f"{src.get('table', '')}", f"Source: {src.get('document')} ({src.get('reference')}, "
               f"{src.get('issuer')}, {src.get('date')}), {src.get('table', '')}", lang)
-    parts = [f'<h2 style="margin:6px 0">{esc(title)}</h2>',
+    parts = [heading(title, 2, _TITLE_STYLE),
              _note(tr(f"评估方法：{meth}；阈值：比率≥95%显著进展，60%–95%中等进展，0–60%进展不足，<0背离目标。",
                       f"Method: {meth}; thresholds: ratio ≥ 95 % significant, 60–95 % moderate, 0–60 % "
                       f"insufficient, below 0 moving away.", lang)),
@@ -192,7 +177,7 @@ def dashboard_html(assessment: pd.DataFrame, lang: str = "zh") -> str:
         rows.append([str(r["number"]), f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})", binding, base,
                      latest, target, category_badge(r["category"], lang), rates, ratio, gap, _projection(r, lang),
                      remark_text(r["remarks"], lang)])
-    return _table(cols, rows, numeric={0, 3, 4, 5, 8}, raw={6}, nowrap={2})
+    return html_table(cols, rows, numeric={0, 3, 4, 5, 8}, raw={6}, nowrap={2}, inline=True)
 
 
 def action_list_html(assessment: pd.DataFrame, lang: str = "zh") -> str:
@@ -266,7 +251,7 @@ def milestones_html(milestones: pd.DataFrame, lang: str = "zh") -> str:
         rows.append([str(m["date"]), str(m["region"]), name, f"{m['comparison']} {fmt_value(m['value'])} {unit}",
                      observed, _badge(tr(zh, en, lang), colour), category_badge(m["category"], lang),
                      str(m["source"])])
-    return _table(cols, rows, raw={5, 6})
+    return html_table(cols, rows, raw={5, 6}, inline=True)
 
 
 def indicator_figure(row: pd.Series, observations: pd.DataFrame, lang: str = "zh") -> go.Figure:
@@ -321,7 +306,7 @@ def rankings_header_html(province: str, quarter: str, lang: str = "zh", data_sou
     check_lang(lang)
     title = tr(f"{province}城市信用状况监测排名 {quarter} 季度通报", f"{province}: city credit-monitoring ranking, "
                f"bulletin {quarter}", lang)
-    parts = [f'<h2 style="margin:6px 0">{esc(title)}</h2>',
+    parts = [heading(title, 2, _TITLE_STYLE),
              _note(tr("位次百分比＝名次÷该月全国分组城市数×100（越小越靠前）；分组：省会及副省级城市、地级市、县级市。",
                       "Percentile = rank ÷ the size of the city's national group that month × 100 (smaller is "
                       "better); groups: provincial capitals and sub-provincial cities, prefecture-level cities, "
@@ -444,7 +429,7 @@ def bulletin_html(table: pd.DataFrame, lang: str = "zh") -> str:
                      f"{fmt_num(r['percentile'])}%", pc, _trend(r["trend"], lang),
                      f"{int(r['tier_position'])}/{int(r['tier_size'])}", low])
     head = _heading(tr(f"{q}季度城市排名通报", f"City ranking bulletin, {q}", lang))
-    return head + _table(cols, rows, numeric={3, 5, 6, 8, 9}, raw={4, 7})
+    return head + html_table(cols, rows, numeric={3, 5, 6, 8, 9}, raw={4, 7}, inline=True)
 
 
 def low_rank_html(low: pd.DataFrame, rule: LowRankRule, lang: str = "zh") -> str:
@@ -486,4 +471,4 @@ def city_trends_html(trends: pd.DataFrame, lang: str = "zh") -> str:
                      f"{fmt_num(r['percentile'])}%", slope, _trend(r["trend"], lang),
                      "—" if _missing(r["projected"]) else f"{fmt_num(r['projected'])}%"])
     head = _heading(tr("各城市趋势与2025年预计位置", "City trends and projected positions", lang))
-    return head + _table(cols, rows, numeric={3, 4, 5, 7}, raw={6})
+    return head + html_table(cols, rows, numeric={3, 4, 5, 7}, raw={6}, inline=True)

@@ -1,16 +1,12 @@
 """City credit-monitoring rankings (creditlab.monitoring)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-import creditlab
 from creditlab import monitoring as mon
-from creditlab.errors import DataError
-from helpers import ROOT
+from helpers import ROOT, rankings_frame
 
 DEMO = ROOT / "data" / "demo" / "city_rankings.csv"
 
@@ -25,114 +21,6 @@ def demo() -> pd.DataFrame:
     return mon.load_rankings(DEMO)
 
 
-def frame(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["city", "group", "period", "rank", "group_size"])
-
-
-def write(tmp_path: Path, rows: list[str], header: str = "city,group,period,rank,group_size") -> Path:
-    path = tmp_path / "rankings.csv"
-    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    return path
-
-
-# --- percentiles ---------------------------------------------------------------------------------
-
-def test_percentile_is_position_from_the_top():
-    r = creditlab.rank_percentiles(frame([("宝鸡市", "prefecture", "2024-01", 1, 261),
-                                          ("商洛市", "prefecture", "2024-01", 261, 261),
-                                          ("西安市", "capital", "2024-01", 9, 36)]))
-    pct = r.set_index("city")["percentile"]
-    assert pct["宝鸡市"] == pytest.approx(100 / 261)  # rank 1 of 261 is near 0 %
-    assert pct["商洛市"] == pytest.approx(100.0)
-    assert pct["西安市"] == pytest.approx(25.0)
-
-
-def test_percentile_uses_the_group_size_of_that_month():
-    r = creditlab.rank_percentiles(frame([("宝鸡市", "prefecture", "2021-12", 131, 261),
-                                          ("宝鸡市", "prefecture", "2022-01", 131, 262)]))
-    pct = r.set_index("period")["percentile"]
-    assert pct["2021-12"] == pytest.approx(100 * 131 / 261) and pct["2022-01"] == pytest.approx(100 * 131 / 262)
-    assert pct["2021-12"] != pct["2022-01"]
-
-
-def test_groups_accept_chinese_names():
-    r = creditlab.rank_percentiles(frame([("韩城市", "县级市", "2024-01", 10, 400)]))
-    assert r.loc[0, "group"] == "county" and r.loc[0, "tier"] == "县级市" and r.loc[0, "quarter"] == "2024Q1"
-
-
-@pytest.mark.parametrize("row,column,problem", [
-    ("宝鸡市,prefecture,2024-01,262,261", "rank", "rank 262 is larger than the group size 261"),
-    ("宝鸡市,prefecture,2024-01,0,261", "rank", "'0' is not a positive whole number"),
-    ("宝鸡市,prefecture,2024-01,12.5,261", "rank", "'12.5' is not a positive whole number"),
-    ("宝鸡市,prefecture,2024-01,12,", "group_size", "'' is not a positive whole number"),
-    ("宝鸡市,prefecture,2024/01,12,261", "period", "'2024/01' is not a month"),
-    ("宝鸡市,prefecture,2024-13,12,261", "period", "'2024-13' is not a month"),
-    ("宝鸡市,prefectural,2024-01,12,261", "group", "unknown group 'prefectural'"),
-    (",prefecture,2024-01,12,261", "city", "empty city name"),
-])
-def test_validation_names_file_line_column(tmp_path, row, column, problem):
-    path = write(tmp_path, ["韩城市,county,2024-01,100,360", row])
-    with pytest.raises(DataError) as exc:
-        mon.load_rankings(path, province=None, lang="en")
-    assert len(exc.value.problems) == 1, exc.value.problems
-    p = exc.value.problems[0]
-    letter = "ABCDE"[mon.REQUIRED.index(column)]
-    assert p.startswith(f"{path}: row 3: column {letter} ({column})") and problem in p, p
-
-
-def test_inconsistent_group_size_and_duplicates_all_at_once(tmp_path):
-    path = write(tmp_path, ["宝鸡市,prefecture,2024-01,12,261", "咸阳市,prefecture,2024-01,40,262",
-                            "宝鸡市,prefecture,2024-01,13,261", "韩城市,county,2024-01,400,360"])
-    with pytest.raises(DataError) as exc:
-        mon.load_rankings(path, province=None, lang="en")
-    probs = exc.value.problems
-    assert len(probs) == 3, probs
-    assert any("group 'prefecture' has different sizes in 2024-01" in p and "row 3: 262" in p for p in probs)
-    assert any("rows 2, 4: column city, period: duplicate ranking of '宝鸡市' in 2024-01" in p for p in probs)
-    assert any("row 5: column D (rank)" in p for p in probs)
-
-
-def test_province_check_of_cities_and_groups(tmp_path):
-    path = write(tmp_path, ["宝鸡市,prefecture,2024-01,12,261", "宝季市,prefecture,2024-01,13,261",
-                            "杨凌示范区,prefecture,2024-01,20,261", "韩城市,prefecture,2024-01,30,261",
-                            "新城区,county,2024-01,30,360"])
-    with pytest.raises(DataError) as exc:
-        mon.load_rankings(path, province="陕西", lang="en")
-    text = "\n".join(exc.value.problems)
-    assert "row 3: column A (city): unknown city '宝季市' in 陕西 — did you mean '宝鸡市'?" in text
-    assert "row 4: column A (city): '杨凌示范区' is a zone, not a city ranked in the monitoring" in text
-    assert "row 5: column B (group): 韩城市 (county_city) cannot be in group 'prefecture'" in text
-    assert "row 6: column A (city): '新城区' is a district" in text
-
-
-def test_city_code_must_match(tmp_path):
-    path = write(tmp_path, ["宝鸡市,610300,prefecture,2024-01,12,261", "咸阳市,610300,prefecture,2024-01,13,261"],
-                 header="city,city_code,group,period,rank,group_size")
-    with pytest.raises(DataError, match=r"row 3: column B \(city_code\): code '610300' is not 咸阳市 \(宝鸡市\)"):
-        mon.load_rankings(path, lang="en")
-
-
-def test_columns_checked(tmp_path):
-    path = write(tmp_path, ["宝鸡市,prefecture,2024-01,12"], header="city,group,month,rank,size")
-    with pytest.raises(DataError) as exc:
-        mon.load_rankings(path, lang="en")
-    for part in ("missing column 'period'", "missing column 'group_size'",
-                 "unknown column 'size'"):
-        assert any(p.split(": ", 1)[1].startswith(part) for p in exc.value.problems), part
-
-
-def test_years_outside_the_one_range_and_chinese_messages(tmp_path, monkeypatch):
-    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
-    path = write(tmp_path, ["宝鸡市,prefecture,2204-01,12,261", "宝鸡市,prefecture,1900-12,12,261",
-                            "宝鸡市,prefecture,2024-01,12,261"])
-    with pytest.raises(DataError) as exc:
-        mon.load_rankings(path)
-    msg = str(exc.value)
-    assert "城市信用监测排名：发现 2 个问题" in msg
-    assert "第2行，列C (period)：'2204-01'：年份应为 1949–2100 之间的整数，实际为 2204" in msg
-    assert "第3行，列C (period)：'1900-12'：年份应为" in msg
-
-
 # --- provincial average and the plan path --------------------------------------------------------
 
 def test_path_from_65_to_40():
@@ -143,7 +31,7 @@ def test_path_from_65_to_40():
 
 
 def test_provincial_average_against_path():
-    r = frame([("西安市", "capital", "2022-12", 9, 36), ("宝鸡市", "prefecture", "2022-12", 130, 260),
+    r = rankings_frame([("西安市", "capital", "2022-12", 9, 36), ("宝鸡市", "prefecture", "2022-12", 130, 260),
                ("韩城市", "county", "2022-12", 300, 400), ("西安市", "capital", "2023-01", 20, 36)])
     avg = mon.provincial_average(r).set_index("period")
     # (25 + 50 + 75) / 3 = 50 against the path's 55 in December 2022: 5 points ahead
@@ -160,7 +48,7 @@ def test_provincial_average_against_path():
 
 def test_average_trend():
     rows = [("宝鸡市", "prefecture", f"2024-{m:02d}", 100 - 2 * m, 200) for m in range(1, 13)]
-    avg = mon.provincial_average(frame(rows))
+    avg = mon.provincial_average(rankings_frame(rows))
     t = mon.average_trend(avg, window=12, horizon="2025-12")
     # percentile 50 - m: one point a month, so -12 a year; December 2024 is 38, December 2025 is 26
     assert t["slope_per_year"] == pytest.approx(-12) and t["projected"] == pytest.approx(26)
@@ -172,7 +60,7 @@ def test_city_trend_and_projection():
     rows = [("宝鸡市", "prefecture", f"2024-{m:02d}", 200 - 4 * m, 400) for m in range(1, 13)]
     rows += [("韩城市", "county", f"2024-{m:02d}", 20, 400) for m in range(1, 13)]
     rows += [("神木市", "county", f"2024-{m:02d}", 4 * m, 400) for m in range(1, 13)]
-    t = mon.city_trends(frame(rows), window=12, horizon="2025-12").set_index("city")
+    t = mon.city_trends(rankings_frame(rows), window=12, horizon="2025-12").set_index("city")
     # 宝鸡市: 50 - m points, -12 a year: 38 in December 2024, 26 a year later
     assert t.loc["宝鸡市", "slope_per_year"] == pytest.approx(-12) and t.loc["宝鸡市", "trend"] == "improving"
     assert t.loc["宝鸡市", "projected"] == pytest.approx(26) and t.loc["宝鸡市", "percentile"] == pytest.approx(38)
@@ -180,13 +68,13 @@ def test_city_trend_and_projection():
     assert t.loc["神木市", "trend"] == "worsening" and t.loc["神木市", "projected"] == pytest.approx(24)
     # clipped to 0-100
     fast = [("宝鸡市", "prefecture", f"2024-{m:02d}", 100 - 8 * m, 400) for m in range(1, 13)]
-    assert mon.city_trends(frame(fast), horizon="2025-12").loc[0, "projected"] == 0
+    assert mon.city_trends(rankings_frame(fast), horizon="2025-12").loc[0, "projected"] == 0
 
 
 def test_quarter_uses_its_last_month():
     rows = [("宝鸡市", "prefecture", "2024-01", 10, 100), ("宝鸡市", "prefecture", "2024-03", 30, 100),
             ("宝鸡市", "prefecture", "2024-02", 20, 100)]
-    q = mon.quarterly(frame(rows))
+    q = mon.quarterly(rankings_frame(rows))
     assert q.loc[0, "period"] == "2024-03" and q.loc[0, "rank"] == 30
 
 
@@ -200,7 +88,7 @@ def ladder(low_city_quarters: dict[str, list[int]], quarters: int = 4) -> pd.Dat
         for ci, city in enumerate(cities):
             last = qi in low_city_quarters.get(city, [])
             rows.append((city, "prefecture", month, 90 if last else 30 - 10 * ci, 100))
-    return frame(rows)
+    return rankings_frame(rows)
 
 
 def test_persistently_low_needs_consecutive_quarters():
@@ -232,7 +120,7 @@ def test_bottom_n_and_percentile_rules():
 def test_tiers_are_ranked_separately():
     rows = [("宝鸡市", "prefecture", "2024-03", 200, 261), ("咸阳市", "prefecture", "2024-03", 100, 261),
             ("韩城市", "county", "2024-03", 10, 400), ("华阴市", "county", "2024-03", 20, 400)]
-    low = mon.persistently_low(frame(rows), "bottom:1:1")
+    low = mon.persistently_low(rankings_frame(rows), "bottom:1:1")
     assert sorted(low["city"]) == ["华阴市", "宝鸡市"]  # the last of each tier, though 华阴市 is at 5 %
 
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from creditlab.errors import RubricError
+from creditlab.problems import Problems
 from creditlab.weights import ScenarioError
-from creditlab.yamlio import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_yaml
+from creditlab.yamlio import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_yaml, named_yaml, safe_name
 from helpers import BOMB
 
 
@@ -103,3 +105,21 @@ def test_hostile_files_fail_fast_in_a_fresh_process(tmp_path, text):
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=10)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("RubricError 1 problem(s) in rubric shaanxi-2020.yaml") and not out.stderr
+
+
+def test_one_name_or_path_rule(tmp_path):
+    (tmp_path / "demo-1.yaml").write_text("a: 1\n", encoding="utf-8")
+
+    def resolve(name):
+        pb = Problems("thing", error=RubricError, lang="en")
+        return named_yaml(name, tmp_path, pb, ("东西", "thing"), lambda n: (f"没有 {n}", f"no thing {n!r}"))
+
+    assert resolve("demo-1") == tmp_path / "demo-1.yaml"
+    assert resolve("elsewhere/x.yml") == Path("elsewhere/x.yml")  # a path is taken as given
+    for bad in ("../demo-1", "", ".demo-1", "demo 1", "a/b"):
+        assert not safe_name(bad)
+        with pytest.raises(RubricError, match="not a thing name"):
+            resolve(bad)
+    with pytest.raises(RubricError, match="no thing 'demo-2'") as exc:
+        resolve("demo-2")
+    assert str(tmp_path / "demo-2.yaml") in str(exc.value)  # names the file it looked for

@@ -747,3 +747,13 @@ def test_demo_folder_is_synthetic():
     from creditlab.banner import is_synthetic
 
     assert is_synthetic(DEMO_OBS)
+
+
+def test_plan_file_is_the_loaders_one_resolution():
+    path = cplan.plan_file("shaanxi-14th-fyp")
+    assert path == creditlab.paths.data_dir() / "plans" / "shaanxi-14th-fyp.yaml"
+    assert cplan.load_plan(path).name == "shaanxi-14th-fyp"
+    with pytest.raises(RubricError, match=r"no plan named 'shaanxi-14th-fy' — did you mean 'shaanxi-14th-fyp'\?"):
+        cplan.plan_file("shaanxi-14th-fy", lang="en")
+    with pytest.raises(RubricError, match="'a b' 不是规划名称"):
+        cplan.plan_file("a b", lang="zh")

@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 import creditlab
 from creditlab import RubricError, load_rubric
+from creditlab import rubric as crubric
+from creditlab.paths import data_dir
 from creditlab.rubric import RULE_TYPES
 from helpers import squash
 
@@ -468,3 +471,33 @@ def test_cli_names_a_hostile_rubric_and_exits_2(data_copy):
 def test_points_step_is_checked(rubric_file, step, fragment):
     with pytest.raises(RubricError, match=fragment):
         load_rubric(rubric_file(lambda d: d.update(points_step=step)), lang="en")
+
+
+def test_rubric_file_is_the_loaders_one_resolution():
+    path = crubric.rubric_file("shaanxi-2020")
+    assert path == data_dir() / "rubrics" / "shaanxi-2020.yaml"
+    assert load_rubric(path).name == load_rubric("shaanxi-2020").name == "shaanxi-2020"
+    assert crubric.rubric_file("x/y.yaml") == Path("x/y.yaml")
+    with pytest.raises(RubricError, match=r"no rubric named 'shaanxi-2021'; known rubrics: henan-2021, linyi-2019"):
+        crubric.rubric_file("shaanxi-2021", lang="en")
+    with pytest.raises(RubricError, match="'../x' 不是评估标准名称"):
+        crubric.rubric_file("../x", lang="zh")
+
+
+def test_build_steps_give_the_rubrics_frames():
+    """_build in named steps (top fields, the tree of levels/criteria/metrics, certification): the tree alone
+    yields the same frames as the whole load, and a step's problems keep their file and item."""
+    for name in ("shaanxi-2020", "linyi-2019"):
+        path = crubric.rubric_file(name)
+        whole = load_rubric(path, lang="en")
+        ck = crubric._Checker(path, "en")
+        head = crubric._top_fields(whole.raw, path, ck)
+        tree = crubric._Tree(ck)
+        tree.walk(head["top"], head["max_points"])
+        assert ck.count() == 0 and head["name"] == name
+        for got, want in zip(tree.frames(), (whole.criteria, whole.levels, whole.metrics), strict=True):
+            pd.testing.assert_frame_equal(got, want)
+    ck = crubric._Checker(path, "en")
+    crubric._Tree(ck).walk([{"id": "X", "name_zh": "x", "name_en": "x", "points": 2, "criteria": []}], 2)
+    with pytest.raises(RubricError, match="indicator X: has neither children nor criteria"):
+        ck.raise_if_any()

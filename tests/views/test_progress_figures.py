@@ -1,7 +1,10 @@
-"""The plan-progress pieces on the real demo observations (what plan_progress.ipynb shows, without a kernel)."""
+"""The plan-progress and city-rankings pieces on the real demo data (what plan_progress.ipynb and
+city_rankings.ipynb show, without a kernel)."""
 import creditlab
 import creditlab.plan as cplan
 import creditlab.progress_figures as pf
+from creditlab import htmlpage
+from creditlab.analysis import monitoring
 from creditlab.core.paths import PROJECT_ROOT
 from creditlab.htmlpage import esc
 
@@ -20,3 +23,14 @@ def test_progress_pages_escape_and_render():
     figs = pf.indicator_figures(result, obs, "en")
     assert figs and all(f.data for f in figs)
     assert pf.fmt_value(None) == "—" and pf.fmt_value(12.345) == "12.3" and pf.fmt_value(250.4) == "250"
+
+
+def test_rankings_pieces_use_the_shared_table_and_heading():
+    rankings = monitoring.load_rankings(PROJECT_ROOT / "data" / "demo" / "city_rankings.csv")
+    quarter = max(rankings["quarter"])
+    bulletin = monitoring.bulletin(rankings, quarter)
+    trends = monitoring.city_trends(rankings)
+    for lang in ("zh", "en"):
+        for html in (pf.bulletin_html(bulletin, lang), pf.city_trends_html(trends, lang)):
+            assert html.startswith('<h3 style="margin:18px 0 6px">')
+            assert f'<table class="creditlab-table" {htmlpage.INLINE_TABLE}>' in html and "<script" not in html

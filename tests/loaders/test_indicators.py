@@ -41,7 +41,7 @@ def csv_file(folder: Path, name: str, *rows: str, header: str = HEADER, encoding
 
 
 
-def _row_of(ws, criterion: str) -> int:
+def row_of(ws, criterion: str) -> int:
     return next(c.row for c in ws["A"] if c.value == criterion)
 
 
@@ -60,9 +60,9 @@ def test_percent_formatted_cell_reads_as_percent(template, tmp_path):
     wb = openpyxl.load_workbook(template)
     ws = wb[JINTAI]
     for cid, value, fmt in (("A2.4a", 0.851, "0.0%"), ("A2.3a", 0.5, "0%")):
-        ws[f"K{_row_of(ws, cid)}"] = value
-        ws[f"K{_row_of(ws, cid)}"].number_format = fmt
-    ws[f"K{_row_of(ws, 'A1.1a')}"] = "是"
+        ws[f"K{row_of(ws, cid)}"] = value
+        ws[f"K{row_of(ws, cid)}"].number_format = fmt
+    ws[f"K{row_of(ws, 'A1.1a')}"] = "是"
     path = tmp_path / "pct.xlsx"
     wb.save(path)
     out = data.read_workbook(path).set_index(["region", "criterion"])["value"]
@@ -175,7 +175,7 @@ def test_sheet_renamed_to_a_neighbours_code_is_an_error(tmp_path):
     data.write_template("shaanxi-2020", [JINTAI], 2024, path)
     wb = openpyxl.load_workbook(path)
     ws = wb[JINTAI]
-    ws[f"K{_row_of(ws, 'A1.1a')}"] = "是"
+    ws[f"K{row_of(ws, 'A1.1a')}"] = "是"
     ws.title = "610304"  # 陈仓区's code
     wb.save(path)
     problems = problems_of(data.read_workbook, path)
@@ -186,7 +186,7 @@ def test_sheet_renamed_to_a_neighbours_code_is_an_error(tmp_path):
 def test_empty_region_sheet_is_not_reported(template, tmp_path):
     wb = openpyxl.load_workbook(template)
     ws = wb[JINTAI]
-    ws[f"K{_row_of(ws, 'A1.1a')}"] = "是"  # 渭滨区 left completely empty
+    ws[f"K{row_of(ws, 'A1.1a')}"] = "是"  # 渭滨区 left completely empty
     path = tmp_path / "half.xlsx"
     wb.save(path)
     out = data.read_workbook(path)
@@ -198,7 +198,7 @@ def test_empty_region_sheet_is_not_reported(template, tmp_path):
 def test_chinese_message_names_the_county_sheet_row_and_criterion(template, tmp_path):
     wb = openpyxl.load_workbook(template)
     ws = wb[JINTAI]
-    row = _row_of(ws, "A2.4a")
+    row = row_of(ws, "A2.4a")
     ws[f"K{row}"] = 150
     path = tmp_path / "bad.xlsx"
     wb.save(path)
@@ -257,7 +257,7 @@ def test_stray_far_cell_costs_nothing(tmp_path):
 def test_stray_cell_far_below_in_the_table_columns_is_not_data(template, tmp_path):
     wb = openpyxl.load_workbook(template)
     ws = wb[JINTAI]
-    ws[f"K{_row_of(ws, 'A1.1a')}"] = "是"
+    ws[f"K{row_of(ws, 'A1.1a')}"] = "是"
     ws["A1048576"] = "A1.1a"
     ws["K1048576"] = "否"
     path = tmp_path / "stray.xlsx"

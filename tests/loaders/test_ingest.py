@@ -16,9 +16,8 @@ import creditlab
 from creditlab import cli, data
 from creditlab.errors import DataError
 from creditlab.problems import LANG_ENV
-from helpers import ROOT
+from helpers import HEADER, ROOT, row_of
 
-HEADER = "region,year,criterion,value,evidence"
 EVIL = '=HYPERLINK("http://evil.example","点击")'
 
 
@@ -44,10 +43,6 @@ def csv_file(folder: Path, name: str, *rows: str, header: str = HEADER) -> Path:
     path = folder / name
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     return path
-
-
-def row_of(ws, criterion: str) -> int:
-    return next(c.row for c in ws["A"] if c.value == criterion)
 
 
 def fill(template: Path, target: Path, values: dict[str, dict[str, object]],

@@ -1,0 +1,138 @@
+"""Development zones (creditlab ids ``KF`` + 6 digits, ``data/regions/zones.csv``), the units a province's
+assessment covers, and regions by name for messages (宝鸡市金台区（610303）)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import DataError
+from ..core.paths import data_dir
+from ..core.problems import Problem
+from .formats import _raise
+from .regions import cities, counties, load_regions, regions_path
+
+# creditlab's own ids for development zones: KF + the city's 4-digit prefix + a 2-digit number.
+ZONE_CODE = re.compile(r"KF\d{6}")
+ZONE_COLUMNS = ["code", "name", "city_code", "city", "type"]
+ZONE_TYPES = ("high_tech_zone", "economic_zone")
+# ---------------------------------------------------------------------------------------------
+# Regions and development zones
+
+
+def zones_path() -> Path:
+    """``<data>/regions/zones.csv`` (optional: without it no zones are known)."""
+    return data_dir() / "regions" / "zones.csv"
+
+
+def load_zones() -> pd.DataFrame:
+    """Development zones (开发区) with creditlab's ``KF`` ids; empty if ``zones.csv`` is absent."""
+    path = zones_path()
+    if not path.is_file():
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in ZONE_COLUMNS})
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot be read as UTF-8 CSV: {exc}") from exc
+    if list(frame.columns) != ZONE_COLUMNS:
+        raise DataError(f"{path}: columns must be exactly {','.join(ZONE_COLUMNS)}; "
+                        f"found {','.join(map(str, frame.columns))}")
+    frame = frame.apply(lambda col: col.str.strip())
+    _raise(_zone_problems(frame, path), "the zones table")
+    return frame
+
+
+def _zone_problems(frame: pd.DataFrame, path: Path) -> list[Problem]:
+    known = cities().set_index("code")["name"]
+    row = frame.index + 2
+    checks = [
+        (~frame["code"].str.fullmatch(ZONE_CODE.pattern), "code",
+         lambda r: f"code {r.code!r} is not KF + 6 digits"),
+        (frame["code"].duplicated(), "code", lambda r: f"duplicate code {r.code!r}"),
+        (frame["name"] == "", "name", lambda r: "empty name"),
+        (~frame["type"].isin(ZONE_TYPES), "type",
+         lambda r: f"type {r.type!r} is not one of {', '.join(ZONE_TYPES)}"),
+        (~frame["city_code"].isin(known.index), "city_code",
+         lambda r: f"city_code {r.city_code!r} is not a city in regions.csv"),
+        (frame["city_code"].isin(known.index)
+         & (frame["city"] != frame["city_code"].map(known)), "city",
+         lambda r: f"city {r.city!r} does not match city_code {r.city_code}"),
+        (frame["code"].str[2:6] != frame["city_code"].str[:4], "code",
+         lambda r: f"code {r.code!r} does not start with KF + the city's prefix {r.city_code[:4]}"),
+    ]
+    return [Problem(str(path), "", int(row[i]), col, fmt(r))
+            for mask, col, fmt in checks
+            for i, r in zip(np.flatnonzero(mask), frame[mask].itertuples(), strict=True)]
+
+
+def park_codes() -> set[str]:
+    """Region ids scored with the rubric's development-zone (开发区) variants: the zones in zones.csv.
+
+    杨凌示范区 (611100, a city-level ``zone`` row of regions.csv) is *not* included: it is run like a
+    city with a full government, so creditlab scores it with the county rules.
+    """
+    path = zones_path()
+    stamp = path.stat().st_mtime_ns if path.is_file() else None
+    return set(_park_codes(str(path), stamp))
+
+
+@functools.lru_cache(maxsize=8)
+def _park_codes(path: str, stamp: int | None) -> frozenset[str]:
+    # Keyed on the file's path and modification time: scoring asks on every call, the file rarely changes.
+    return frozenset(load_zones()["code"])
+
+
+def assessment_units(province: str = "陕西") -> pd.DataFrame:
+    """The units a county-level evaluation covers: county-level divisions plus development zones.
+
+    Columns: code, name, name_en, level, type, city_code, city, is_park, city_en.
+    """
+    cty = counties(province)[["code", "name", "name_en", "level", "type", "city_code", "city"]]
+    zones = load_zones()
+    zones = zones[zones["city_code"].str[:2] == cty["city_code"].str[:2].iloc[0]] if len(cty) else zones
+    zones = zones.assign(name_en="", level="zone")[cty.columns]
+    out = pd.concat([cty.assign(is_park=False), zones.assign(is_park=True)], ignore_index=True)
+    city_en = cities(province).set_index("code")["name_en"]
+    out["city_en"] = out["city_code"].map(city_en).fillna(out["city"])
+    return out.sort_values(["city_code", "is_park", "code"], kind="stable").reset_index(drop=True)
+
+
+def _known_regions(regions: pd.DataFrame | Iterable[str] | None) -> set[str]:
+    if regions is None:
+        return set(load_regions()["code"]) | set(load_zones()["code"])
+    if isinstance(regions, pd.DataFrame):
+        return set(regions["code"].astype(str))
+    return {str(r) for r in regions}
+
+
+def _region_names() -> dict[str, str]:
+    """code -> the name a person recognises: 宝鸡市金台区 for a county (city + county), the name otherwise."""
+    paths = (regions_path(), zones_path())
+    stamps = tuple(p.stat().st_mtime_ns if p.is_file() else None for p in paths)
+    return _region_names_cached(tuple(map(str, paths)), stamps)
+
+
+@functools.lru_cache(maxsize=8)
+def _region_names_cached(paths: tuple[str, ...], stamps: tuple[int | None, ...]) -> dict[str, str]:
+    try:
+        regions, zones = load_regions(), load_zones()
+    except DataError:  # a broken regions file is reported by the region check; names are a courtesy
+        return {}
+    county = regions["level"] == "county"
+    names = regions["name"].where(~county, regions["city"] + regions["name"])
+    out = dict(zip(regions["code"], names, strict=True))
+    out.update(zip(zones["code"], zones["name"], strict=True))
+    return out
+
+
+def _who(code: Any) -> tuple[str, str]:
+    """A region for a message, by name and code: 宝鸡市金台区（610303） / 宝鸡市金台区 (610303)."""
+    code = str(code)
+    name = _region_names().get(code)
+    return (f"{name}（{code}）", f"{name} ({code})") if name else (code, code)
