@@ -53,7 +53,20 @@ from ..core.errors import DataError
 from ..loaders.data import assessment_units, park_codes
 from ..loaders.regions import in_city
 from ..loaders.rubric import Rubric
-from .certification import certify, evaluate_conditions, positive_verdict
+from .certification import (
+    FAIL,
+    PASS,
+    UNKNOWN,
+    certify,
+    check_total,
+    combine,
+    evaluate_conditions,
+    positive_verdict,
+    result_codes,
+    result_words,
+    three_valued,
+    verdict_rule,
+)
 from .points import (
     compare,
     is_tied,
@@ -158,23 +171,25 @@ class WeightModel:
         area, area_en = population_area(self.regions[mine], self.units, is_park, self.area)
         return population_words(int(mine.sum()), is_park, area, lang, area_en=area_en)
 
+    def results_for(self, weights: np.ndarray, lo: np.ndarray | None = None) -> np.ndarray:
+        """Every condition combined, per draw and region (draws × regions): PASS, FAIL or UNKNOWN
+        (:mod:`creditlab.certification`'s codes), by the rule :func:`certify` applies: the checks on the
+        total at both bounds (:func:`~creditlab.certification.check_total`) and the other conditions'
+        results, combined three-valued (:func:`~creditlab.certification.combine`)."""
+        lo = self.scores_for(weights) if lo is None else lo
+        if not self.has_certification:  # nothing to certify: every draw is undecided
+            return np.full(lo.shape, UNKNOWN, dtype=np.int8)
+        hi = self.scores_for(weights, upper=True) if self.incomplete.any() else lo
+        checks = [check_total(lo, hi, op, rhs, self.step) for op, rhs in self.score_checks]
+        res = combine([*checks, result_codes(self.other)])
+        # No check on the total (henan-2021: exclusions only): the same result in every draw.
+        return res if res.shape == lo.shape else np.broadcast_to(res, lo.shape).copy()
+
     def certification_for(self, weights: np.ndarray, lo: np.ndarray | None = None
                           ) -> tuple[np.ndarray, np.ndarray]:
         """(certified, failed) boolean arrays (draws × regions); neither = undecided."""
-        lo = self.scores_for(weights) if lo is None else lo
-        hi = self.scores_for(weights, upper=True) if self.incomplete.any() else lo
-        passed = np.ones(lo.shape, bool)
-        failed = np.zeros(lo.shape, bool)
-        for op, rhs in self.score_checks:
-            a = compare(lo, op, rhs, self.step)
-            b = a if hi is lo else compare(hi, op, rhs, self.step)
-            passed &= a & b
-            failed |= ~a & ~b
-        if not self.has_certification:  # nothing to certify: every draw is undecided
-            return np.zeros(lo.shape, bool), np.zeros(lo.shape, bool)
-        certified = passed & (self.other == "pass")
-        failed = failed | (self.other == "fail")
-        return certified, failed
+        res = self.results_for(weights, lo)
+        return res == PASS, res == FAIL
 
     @property
     def has_certification(self) -> bool:
@@ -201,10 +216,9 @@ class WeightModel:
         w = self.weights_vector(weights).to_numpy(float)
         s = self.scores_for(w)
         ranks = self.ranks(s)[0]
-        cert, fail = self.certification_for(w[None, :], s)
-        verdict = np.where(cert[0], self.passing, np.where(fail[0], "not_certified", "undecided"))
-        if self.excluded is not None:  # exclusions do not depend on the weights
-            verdict = np.where(self.excluded, "not_eligible", verdict)
+        # Exclusions do not depend on the weights: the nominal ones hold in every draw.
+        excluded = False if self.excluded is None else self.excluded
+        verdict = verdict_rule(self.results_for(w[None, :], s)[0], excluded, self.passing)
         nominal_rank = self.nominal_ranks()
         nominal_verdict = self.verdicts.set_index("region")["verdict"].reindex(self.regions).to_numpy()
         return pd.DataFrame({
@@ -412,9 +426,13 @@ def _split_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFram
         return np.full(len(regions), "pass", dtype=object), checks
     others = evaluate_conditions(replace(rubric, certification={**rubric.certification, "conditions": kept}),
                                  scores, context)
-    res = others.groupby("region")["result"].agg(
-        lambda s: "fail" if (s == "fail").any() else ("unknown" if (s == "unknown").any() else "pass"))
-    return res.reindex(regions).fillna("unknown").to_numpy(object), checks
+    # Per region, the other conditions combined by certify()'s rule (a region without any: unknown).
+    flags = pd.DataFrame({"region": others["region"], "fail": others["result"].eq("fail"),
+                          "unknown": others["result"].eq("unknown")}).groupby("region").any()
+    flags = flags.reindex(regions)
+    res = result_words(three_valued(flags["fail"].fillna(False).to_numpy(bool),
+                                    flags["unknown"].isna().to_numpy() | flags["unknown"].fillna(False).to_numpy(bool)))
+    return res.astype(object), checks
 
 
 # --------------------------------------------------------------------------------------------
