@@ -93,7 +93,8 @@ def verdict_rule(result: np.ndarray, excluded: np.ndarray | bool, positive: str)
                      default=positive)
 
 
-def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None = None) -> pd.DataFrame:
+def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None = None, *,
+            conditions: pd.DataFrame | None = None, mandatory: pd.DataFrame | None = None) -> pd.DataFrame:
     """Verdict per region and year with every reason.
 
     Returns ``region, year, verdict, reasons, reasons_en, failed, unknown, unmet_mandatory``:
@@ -101,8 +102,13 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     equivalents, ``failed``/``unknown`` the condition ids, ``unmet_mandatory`` the 必备条件 ids not met.
     ``context`` has one row per region and year with the columns the conditions use
     (see ``creditlab.rubric.CHECK_FIELDS``); ``national_npl_ratio`` may instead come per year.
+    ``conditions`` / ``mandatory``: :func:`evaluate_conditions` / :func:`~creditlab.scoring.mandatory_status`
+    of these very scores and context when already computed (the evaluated model's stages), so nothing is
+    evaluated twice.
     """
-    detail = evaluate_conditions(rubric, scores, context)
+    if mandatory is None:
+        mandatory = mandatory_status(rubric, scores)
+    detail = evaluate_conditions(rubric, scores, context, mandatory=mandatory) if conditions is None else conditions
     if detail.empty:
         return pd.DataFrame(columns=["region", "year", "verdict", "reasons", "reasons_en", "failed",
                                      "unknown", "unmet_mandatory"])
@@ -119,7 +125,7 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
         excluded.set_index(["region", "year"]).index)
     ok = positive_verdict(rubric)
     out["verdict"] = verdict_rule(three_valued(n_fail > 0, n_unknown > 0), n_excluded, ok)
-    mand = mandatory_status(rubric, scores)
+    mand = mandatory
     unmet = (mand[mand["met"].fillna(True) == False]  # noqa: E712 - nullable boolean
              .groupby(["region", "year"])["id"].agg(list))
     out = out.merge(unmet.rename("unmet_mandatory").reset_index(), on=["region", "year"], how="left")
@@ -139,13 +145,15 @@ def positive_verdict(rubric: Rubric) -> str:
     return "eligible" if exclusions_only(rubric) else "certified"
 
 
-def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
+def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None, *,
+                        mandatory: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per region, year and condition: ``result`` (pass/fail/unknown) and the reason texts.
 
     Also ``line_zh``/``line_en`` (the condition as it reads for this result, with ✓/✗/? for
-    exclusions) and ``detail_zh``/``detail_en`` (the values compared)."""
+    exclusions) and ``detail_zh``/``detail_en`` (the values compared). ``mandatory``: the scores'
+    :func:`~creditlab.scoring.mandatory_status` when already computed."""
     conditions = rubric.certification["conditions"]
-    base = _fields(rubric, scores, context)
+    base = _fields(rubric, scores, context, mandatory)
     step = points_step(rubric)
     rows = []
     for cond in conditions:
@@ -200,9 +208,10 @@ def _exclusion_lines(cond: dict) -> tuple[dict[str, str], dict[str, str]]:
              "unknown": f"{clear_en}? cannot decide (data missing)"})
 
 
-def _fields(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
+def _fields(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None,
+            mandatory: pd.DataFrame | None = None) -> pd.DataFrame:
     t = totals(scores).rename(columns={"points": "total"})
-    mand = mandatory_status(rubric, scores)
+    mand = mandatory_status(rubric, scores) if mandatory is None else mandatory
     counts = mand.assign(
         unmet=(mand["met"] == False).fillna(False).astype(int),  # noqa: E712 - nullable boolean
         unknown=mand["met"].isna().astype(int),

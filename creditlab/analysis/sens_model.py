@@ -14,14 +14,11 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError
-from ..loaders.data import assessment_units, park_codes
-from ..loaders.regions import in_city
 from ..loaders.rubric import Rubric
 from .certification import (
     FAIL,
     PASS,
     UNKNOWN,
-    certify,
     check_total,
     combine,
     evaluate_conditions,
@@ -31,8 +28,8 @@ from .certification import (
     three_valued,
     verdict_rule,
 )
+from .model import Model, _scope_arg, _units, region_names, scope_area
 from .points import is_tied, kinds, peers, points_step, population_area, population_words, rank_draws
-from .scoring import score, submitted
 from .sens_local import LocalMethod
 from .sens_monte_carlo import MonteCarloMethod, MonteCarloResult
 from .sens_scenarios import ScenariosMethod
@@ -190,7 +187,7 @@ def prepare(
     level: str = "level2",
     zones: Iterable[str] | None = None,
 ) -> WeightModel:
-    """Score ``data`` once and build the :class:`WeightModel` the analyses use.
+    """Evaluate ``data`` once (:class:`creditlab.analysis.model.Model`) and build its weight view.
 
     ``year``: default the latest year in ``data``. ``scope``: ``None``/``"province"`` for every
     region in the data, a prefecture city (name such as ``"西安市"`` or 6-digit code) for its
@@ -207,24 +204,30 @@ def prepare(
     if not years:
         raise DataError("indicator data is empty")
     year = years[-1] if year is None else int(year)
-    if year not in years:
-        raise DataError(f"no indicator data for year {year}; years in the data: "
-                        f"{', '.join(map(str, years))}")
-    frame = data[pd.to_numeric(data["year"]).astype(int) == year].copy()
-    frame["region"] = frame["region"].astype(str)
-    wanted = resolve_scope(scope, frame["region"].unique())
-    frame = frame[frame["region"].isin(wanted)]
-    if frame.empty:
-        raise DataError(f"no indicator data for the regions in scope {scope!r} in {year}")
+    return weight_view(Model(rubric, data, context, zones=zones, year=year, scope=scope, level=level))
+
+
+def weight_view(model: Model) -> WeightModel:
+    """The weight model of an evaluated model of one year: a stage of it (``weight_model``), built once from its
+    scores, conditions and verdicts — nothing is scored or certified again."""
+    if model.spec.year is None:
+        raise ValueError("the weight view needs a model of one year (Model(..., year=...))")
+    if model.spec.level not in WEIGHT_LEVELS:
+        raise ValueError(f"level must be one of {', '.join(WEIGHT_LEVELS)}, got {model.spec.level!r}")
+    return model.stage("weight_model", lambda: _build(model))
+
+
+def _build(model: Model) -> WeightModel:
+    spec = model.spec
+    rubric, year, level, scope = spec.rubric, spec.year, spec.level, spec.scope
+    model.frame  # noqa: B018 - the year and scope's rows: raises when there are none
     if rubric.max_points is None and rubric.method != "weighted":
         raise DataError(f"rubric {rubric.name} has no points; weights cannot be varied")
-
-    scores = score(rubric, frame, park_codes() if zones is None else zones)  # handed in, as the reports do
     # A unit that returned nothing (every value blank) has no score: out of the ranks, like the reports.
-    reported = set(submitted(scores)["region"])
-    scores = scores[scores["region"].astype(str).isin(reported)]
+    reported = set(model.submitted()["region"])
+    scores = model.scores[model.scores["region"].astype(str).isin(reported)]
     if scores.empty:
-        raise DataError(f"no assessed indicator values for the regions in scope {scope!r} in {year}")
+        raise DataError(f"no assessed indicator values for the regions in scope {_scope_arg(scope)!r} in {year}")
     # Which weighted nodes: the rubric's nodes at `level` that carry a maximum (bonus-only nodes do not).
     nodes = scores[scores["level"] == level]
     if nodes.empty:
@@ -255,9 +258,12 @@ def prepare(
 
     tot = scores[scores["level"] == "total"].set_index("region").reindex(regions)
     incomplete = tot["missing_max"].to_numpy(float) > 1e-9
-    conditions = evaluate_conditions(rubric, scores, context)
-    verdicts = certify(rubric, scores, context)
-    other, checks = _split_conditions(rubric, scores, context, regions)
+    # The model's conditions and verdicts (computed once for the year and scope), of the units with a score.
+    conditions = model.conditions
+    conditions = conditions[conditions["region"].astype(str).isin(reported)].reset_index(drop=True)
+    verdicts = model.verdicts
+    verdicts = verdicts[verdicts["region"].astype(str).isin(reported)].reset_index(drop=True)
+    other, checks = _split_conditions(rubric, scores, spec.context, regions, conditions)
     units = _units()
     is_park = kinds(regions, units.set_index("code")["is_park"] if len(units) else None)
     excluded = verdicts.set_index("region")["verdict"].reindex(regions).eq("not_eligible").to_numpy()
@@ -267,67 +273,24 @@ def prepare(
         f_hi=np.ascontiguousarray(f_hi), offset_lo=offset_lo, offset_hi=offset_hi,
         incomplete=incomplete, nominal_scores=tot["points"].to_numpy(float), other=other,
         score_checks=checks, conditions=conditions, verdicts=verdicts, scores=scores,
-        step=points_step(rubric), is_park=is_park, area=_scope_area(scope, units), excluded=excluded,
+        step=points_step(rubric), is_park=is_park, area=_scope_area(_scope_arg(scope), units), excluded=excluded,
         units=units if len(units) else None,
     )
 
 
-def _scope_area(scope: str | Iterable[str] | None, units: pd.DataFrame) -> str | None:
-    """The area a scope names, for the population words: None (province), a city name, "" (a selection)."""
-    if scope is None or (isinstance(scope, str) and scope.strip().lower() in ("province", "全省", "")):
-        return None
-    if isinstance(scope, str):
-        hit = units[in_city(units, scope)]
-        return str(hit["city"].iloc[0]) if len(hit) else scope.strip()
-    return ""
-
-
-def _units() -> pd.DataFrame:
-    """Counties and development zones with their city (empty if the tables cannot be read)."""
-    try:
-        return assessment_units()
-    except DataError:
-        return pd.DataFrame(columns=["code", "name", "city_code", "city"])
-
-
-def resolve_scope(scope: str | Iterable[str] | None, available: Iterable[str]) -> list[str]:
-    """Region codes for ``scope`` (see :func:`prepare`), checked against the codes in the data."""
-    available = sorted(set(map(str, available)))
-    if scope is None or (isinstance(scope, str) and scope.strip().lower() in ("province", "全省", "")):
-        return available
-    if isinstance(scope, str):
-        units = _units()
-        key = scope.strip()
-        hit = units[in_city(units, key)]
-        if hit.empty:
-            cities = units[["city_code", "city"]].drop_duplicates()
-            known = "; ".join(f"{r.city} ({r.city_code})" for r in cities.itertuples())
-            raise DataError(f"unknown scope {scope!r}: give 'province', a city or a list of region codes; "
-                            f"cities: {known}")
-        codes = sorted(set(hit["code"]) & set(available))
-        if not codes:
-            raise DataError(f"no indicator data for any county or zone of {scope}")
-        return codes
-    codes = [str(c) for c in scope]
-    missing = sorted(set(codes) - set(available))
-    if missing:
-        raise DataError(f"{len(missing)} region(s) in scope have no indicator data for the year",
-                        [f"region {c} is not in the data" for c in missing[:20]])
-    return sorted(set(codes))
-
-
-def region_names(codes: Iterable[str]) -> pd.Series:
-    """Code → name of counties and development zones (the code itself where unknown)."""
-    codes = [str(c) for c in codes]
-    names = _units().set_index("code")["name"]
-    return pd.Series({c: names.get(c, c) for c in codes}, dtype=object, name="name")
+_scope_area = scope_area  # the name it had here before it moved to creditlab.analysis.model
 
 
 def _split_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None,
-                      regions: np.ndarray) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
-    """Results of the weight-independent checks per region, and the checks on ``total``."""
+                      regions: np.ndarray, conditions: pd.DataFrame | None = None
+                      ) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """Results of the weight-independent checks per region, and the checks on ``total``.
+
+    ``conditions``: the model's :func:`~creditlab.certification.evaluate_conditions` of these scores; a
+    condition without a check on the total is read from it. Only a condition that mixes the total with other
+    checks (none in the bundled rubrics) has its other checks evaluated here, alone."""
     checks: list[tuple[str, np.ndarray]] = []
-    kept = []
+    kept, whole = [], []
     for cond in rubric.certification.get("conditions", []):
         rest = [c for c in cond["checks"] if c["field"] != "total"]
         for chk in cond["checks"]:
@@ -344,14 +307,21 @@ def _split_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFram
             else:
                 rhs = np.full(len(regions), float(chk["value"]))
             checks.append((chk["op"], rhs))
-        if rest:
+        if rest and len(rest) == len(cond["checks"]) and conditions is not None:
+            whole.append(cond["id"])
+        elif rest:
             kept.append({**cond, "checks": rest})
-    if not kept:
+    if not kept and not whole:
         return np.full(len(regions), "pass", dtype=object), checks
-    others = evaluate_conditions(replace(rubric, certification={**rubric.certification, "conditions": kept}),
-                                 scores, context)
+    parts = []
+    if whole:
+        parts.append(conditions[conditions["condition"].isin(whole)])
+    if kept:
+        parts.append(evaluate_conditions(replace(rubric, certification={**rubric.certification, "conditions": kept}),
+                                         scores, context))
+    others = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     # Per region, the other conditions combined by certify()'s rule (a region without any: unknown).
-    flags = pd.DataFrame({"region": others["region"], "fail": others["result"].eq("fail"),
+    flags = pd.DataFrame({"region": others["region"].astype(str), "fail": others["result"].eq("fail"),
                           "unknown": others["result"].eq("unknown")}).groupby("region").any()
     flags = flags.reindex(regions)
     res = result_words(three_valued(flags["fail"].fillna(False).to_numpy(bool),

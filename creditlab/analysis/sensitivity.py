@@ -52,6 +52,7 @@ from ..loaders.data import assessment_units, park_codes
 from ..loaders.regions import in_city
 from ..loaders.rubric import Rubric
 from .certification import certify, evaluate_conditions, positive_verdict
+from .model import Model, _units, region_names, resolve_scope  # noqa: F401
 from .points import (
     compare,
     is_tied,
@@ -69,16 +70,14 @@ from .sens_model import (  # noqa: F401
     WeightModel,
     _scope_area,
     _split_conditions,
-    _units,
     compare_scenarios,
     local_sensitivity,
     monte_carlo,
     prepare,
-    region_names,
-    resolve_scope,
     sobol,
     tipping_point,
     tipping_table,
+    weight_view,
 )
 from .sens_monte_carlo import (  # noqa: F401
     _CHUNK_CELLS,
@@ -127,7 +126,8 @@ from .weights import WEIGHT_LEVELS, Scenario, ScenarioError, check_weights, draw
 
 __all__ = [
     # the model and its analyses
-    "WeightModel", "prepare", "resolve_scope", "region_names", "monte_carlo", "run_draws", "Draws",
+    "Model", "WeightModel", "prepare", "weight_view", "resolve_scope", "region_names", "monte_carlo", "run_draws",
+    "Draws",
     "MonteCarloResult", "SUMMARY_COLUMNS", "sobol", "sobol_indices", "sobol_analysis", "SobolResult",
     "SobolConvergence", "SOBOL_N", "SOBOL_TOL", "SOBOL_OUTPUTS", "tipping_point", "tipping_table", "weight_bounds",
     "TippingPoint", "local_sensitivity", "compare_scenarios",
