@@ -22,6 +22,7 @@ Exclusion conditions read as the source does: 三年内未发生重特大安全�
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -38,8 +39,62 @@ _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge
 
 _SCORE_FIELDS = set(SCORE_FIELDS)
 
+# A check's or condition's result, three-valued (the codes the verdict rule works on).
+PASS, FAIL, UNKNOWN = 1, 0, -1
 
-def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None = None) -> pd.DataFrame:
+
+# --------------------------------------------------------------------------------------------
+# The verdict rule, once: vectorised, used here and by the weight-sensitivity draws.
+
+
+def check_total(lo: np.ndarray, hi: np.ndarray, op: str, rhs: float | np.ndarray, step: float) -> np.ndarray:
+    """A check on the total whose not-assessed criteria count 0 (``lo``) or full marks (``hi``): decided
+    (:data:`PASS`/:data:`FAIL`) where both bounds agree, else :data:`UNKNOWN`. Any shape (regions, or
+    draws × regions); compared at the rubric's points ``step``."""
+    a = compare(lo, op, rhs, step)
+    b = a if hi is lo else compare(hi, op, rhs, step)
+    return np.where(a == b, a.astype(np.int8), np.int8(UNKNOWN))
+
+
+def three_valued(failed: np.ndarray | bool, unknown: np.ndarray | bool) -> np.ndarray:
+    """The result of a conjunction: FAIL if something fails, else UNKNOWN if something is unknown, else PASS."""
+    return np.where(failed, FAIL, np.where(unknown, UNKNOWN, PASS)).astype(np.int8)
+
+
+def combine(results: Iterable[np.ndarray]) -> np.ndarray:
+    """Three-valued AND of check (or condition) results that broadcast together (:func:`three_valued`)."""
+    failed: np.ndarray | bool = False
+    unknown: np.ndarray | bool = False
+    for r in results:
+        r = np.asarray(r)
+        failed = failed | (r == FAIL)
+        unknown = unknown | (r == UNKNOWN)
+    return three_valued(failed, unknown)
+
+
+def result_words(codes: np.ndarray) -> np.ndarray:
+    """PASS/FAIL/UNKNOWN codes as the words of :func:`evaluate_conditions` (``pass``/``fail``/``unknown``)."""
+    return np.where(codes == FAIL, "fail", np.where(codes == UNKNOWN, "unknown", "pass"))
+
+
+def result_codes(words: np.ndarray | pd.Series) -> np.ndarray:
+    """``pass``/``fail``/``unknown`` as codes (anything else: unknown)."""
+    w = np.asarray(words, dtype=object)
+    return three_valued(w == "fail", w != "pass")
+
+
+def verdict_rule(result: np.ndarray, excluded: np.ndarray | bool, positive: str) -> np.ndarray:
+    """The verdict from the combined result of every condition: ``not_eligible`` where an exclusion
+    applies, else ``not_certified`` (something fails), ``undecided`` (something unknown), else ``positive``
+    (:func:`positive_verdict`)."""
+    result = np.asarray(result)
+    excluded = np.broadcast_to(np.asarray(excluded, bool), result.shape)
+    return np.select([excluded, result == FAIL, result == UNKNOWN], ["not_eligible", "not_certified", "undecided"],
+                     default=positive)
+
+
+def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None = None, *,
+            conditions: pd.DataFrame | None = None, mandatory: pd.DataFrame | None = None) -> pd.DataFrame:
     """Verdict per region and year with every reason.
 
     Returns ``region, year, verdict, reasons, reasons_en, failed, unknown, unmet_mandatory``:
@@ -47,8 +102,13 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     equivalents, ``failed``/``unknown`` the condition ids, ``unmet_mandatory`` the 必备条件 ids not met.
     ``context`` has one row per region and year with the columns the conditions use
     (see ``creditlab.rubric.CHECK_FIELDS``); ``national_npl_ratio`` may instead come per year.
+    ``conditions`` / ``mandatory``: :func:`evaluate_conditions` / :func:`~creditlab.scoring.mandatory_status`
+    of these very scores and context when already computed (the evaluated model's stages), so nothing is
+    evaluated twice.
     """
-    detail = evaluate_conditions(rubric, scores, context)
+    if mandatory is None:
+        mandatory = mandatory_status(rubric, scores)
+    detail = evaluate_conditions(rubric, scores, context, mandatory=mandatory) if conditions is None else conditions
     if detail.empty:
         return pd.DataFrame(columns=["region", "year", "verdict", "reasons", "reasons_en", "failed",
                                      "unknown", "unmet_mandatory"])
@@ -64,9 +124,8 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     n_excluded = out.set_index(["region", "year"]).index.isin(
         excluded.set_index(["region", "year"]).index)
     ok = positive_verdict(rubric)
-    out["verdict"] = np.select([n_excluded, n_fail > 0, n_unknown > 0], ["not_eligible", "not_certified", "undecided"],
-                               default=ok)
-    mand = mandatory_status(rubric, scores)
+    out["verdict"] = verdict_rule(three_valued(n_fail > 0, n_unknown > 0), n_excluded, ok)
+    mand = mandatory
     unmet = (mand[mand["met"].fillna(True) == False]  # noqa: E712 - nullable boolean
              .groupby(["region", "year"])["id"].agg(list))
     out = out.merge(unmet.rename("unmet_mandatory").reset_index(), on=["region", "year"], how="left")
@@ -86,13 +145,15 @@ def positive_verdict(rubric: Rubric) -> str:
     return "eligible" if exclusions_only(rubric) else "certified"
 
 
-def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
+def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None, *,
+                        mandatory: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per region, year and condition: ``result`` (pass/fail/unknown) and the reason texts.
 
     Also ``line_zh``/``line_en`` (the condition as it reads for this result, with ✓/✗/? for
-    exclusions) and ``detail_zh``/``detail_en`` (the values compared)."""
+    exclusions) and ``detail_zh``/``detail_en`` (the values compared). ``mandatory``: the scores'
+    :func:`~creditlab.scoring.mandatory_status` when already computed."""
     conditions = rubric.certification["conditions"]
-    base = _fields(rubric, scores, context)
+    base = _fields(rubric, scores, context, mandatory)
     step = points_step(rubric)
     rows = []
     for cond in conditions:
@@ -103,8 +164,7 @@ def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFr
             results.append(res)
             details_zh.append(dz)
             details_en.append(de)
-        res = np.stack(results)  # 1 pass, 0 fail, -1 unknown
-        result = np.where((res == 0).any(axis=0), "fail", np.where((res == -1).any(axis=0), "unknown", "pass"))
+        result = result_words(combine(results))
         label_zh = {"pass": "符合", "fail": "不符合", "unknown": "无法判断（数据缺失）"}
         label_en = {"pass": "met", "fail": "not met", "unknown": "cannot decide (data missing)"}
         num = str(cond.get("number") or cond["id"]).strip().rstrip(".．、")
@@ -148,9 +208,10 @@ def _exclusion_lines(cond: dict) -> tuple[dict[str, str], dict[str, str]]:
              "unknown": f"{clear_en}? cannot decide (data missing)"})
 
 
-def _fields(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
+def _fields(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None,
+            mandatory: pd.DataFrame | None = None) -> pd.DataFrame:
     t = totals(scores).rename(columns={"points": "total"})
-    mand = mandatory_status(rubric, scores)
+    mand = mandatory_status(rubric, scores) if mandatory is None else mandatory
     counts = mand.assign(
         unmet=(mand["met"] == False).fillna(False).astype(int),  # noqa: E712 - nullable boolean
         unknown=mand["met"].isna().astype(int),
@@ -180,7 +241,7 @@ def _fields(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None) 
 
 
 def _check(base: pd.DataFrame, chk: dict, step: float) -> tuple[np.ndarray, list[str], list[str]]:
-    """Evaluate one check: array of 1/0/-1 and the per-row detail texts.
+    """Evaluate one check: array of PASS/FAIL/UNKNOWN and the per-row detail texts.
 
     Checks on the total compare at the rubric's points ``step`` (see :mod:`creditlab.points`)."""
     fld, op = chk["field"], chk["op"]
@@ -198,9 +259,7 @@ def _check(base: pd.DataFrame, chk: dict, step: float) -> tuple[np.ndarray, list
     if fld == "total":
         lo = base["total"].to_numpy(float)
         hi = lo + base["missing_max"].to_numpy(float)
-        # Decidable despite unassessed criteria when both bounds agree.
-        a, b = compare(lo, op, rhs, step), compare(hi, op, rhs, step)
-        res = np.where(a == b, a.astype(int), -1)
+        res = check_total(lo, hi, op, rhs, step)  # decidable despite unassessed criteria when both bounds agree
         lhs_zh = [f"{lz}{_fmt(x)}分" + (f"（另有{_fmt(h - x)}分未评估）" if h > x else "")
                   for x, h in zip(lo, hi, strict=True)]
         lhs_en = [f"{le} {_fmt(x)}" + (f" ({_fmt(h - x)} points not assessed)" if h > x else "")
@@ -209,7 +268,7 @@ def _check(base: pd.DataFrame, chk: dict, step: float) -> tuple[np.ndarray, list
         unmet = base["mandatory_unmet"].to_numpy(float)
         unknown = base["mandatory_unknown"].to_numpy(float)
         ok = fn(unmet, rhs)
-        res = np.where(~ok, 0, np.where(unknown > 0, -1, 1))
+        res = three_valued(~ok, unknown > 0)
         lhs_zh = [f"{lz}{int(u)}" + (f"，{int(k)}项未评估" if k else "") for u, k in zip(unmet, unknown, strict=True)]
         lhs_en = [f"{le} {int(u)}" + (f", {int(k)} not assessed" if k else "")
                   for u, k in zip(unmet, unknown, strict=True)]
@@ -221,7 +280,7 @@ def _check(base: pd.DataFrame, chk: dict, step: float) -> tuple[np.ndarray, list
             lhs = pd.to_numeric(raw, errors="coerce").to_numpy(float)
         missing = np.isnan(lhs) | np.isnan(rhs)
         with np.errstate(invalid="ignore"):
-            res = np.where(missing, -1, fn(lhs, rhs).astype(int))
+            res = np.where(missing, UNKNOWN, fn(lhs, rhs).astype(int))
         lhs_zh = [f"{lz}{_fmt(x, chk.get('value'))}" for x in lhs]
         lhs_en = [f"{le} {_fmt(x, chk.get('value'), 'en')}" for x in lhs]
     op_txt = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}[op]

@@ -16,7 +16,7 @@ import math
 import pickle
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,17 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..analysis.certification import _SCORE_FIELDS, certify, evaluate_conditions
+from ..analysis.model import (  # noqa: F401 - NO_CONTEXT, unit_table: public here before the model moved down
+    NO_CONTEXT,
+    Evaluation,
+    Model,
+    condition_number,
+    context_conditions,
+    no_context,
+    unit_table,
+)
 from ..analysis.points import points_step, population_area, population_words, rank_words
-from ..analysis.scoring import mandatory_status, rank, score, submitted
+from ..analysis.scoring import mandatory_status, rank, score, submitted  # noqa: F401 - importable here before
 from ..core import __version__
 from ..core.atomic import atomic_path, write_text
 from ..core.errors import CreditlabError
@@ -34,9 +42,9 @@ from ..core.i18n import check_lang, fmt_num, signed, tr
 from ..core.labels import VERDICT_LABELS
 from ..core.notebook import ParameterError, check_parameters
 from ..core.paths import PROJECT_ROOT, data_dir
-from ..loaders.data import assessment_units, load_context, load_data, park_codes, zones_path
+from ..loaders.data import assessment_units, load_context, load_data, park_codes, zones_path  # noqa: F401
 from ..loaders.regions import REGION_ID, regions_path
-from ..loaders.rubric import Rubric, list_rubrics, load_rubric
+from ..loaders.rubric import Rubric, list_rubrics, load_rubric  # noqa: F401
 from . import figures  # noqa: F401 - figures: sets up the offline plotly renderer
 from .banner import banner_html, banner_text, synthetic_roles
 from .figures import chart_text, chart_texts
@@ -58,9 +66,6 @@ STATUS_LABELS = {
 }
 RESULT_LABELS = {"pass": ("符合", "met", "ok"), "fail": ("不符合", "not met", "bad"),
                  "unknown": ("无法判断", "unknown", "unknown")}
-# A condition that needs the certification context when none was supplied: not assessed, never
-# decided by someone else's (e.g. the demo's synthetic) context.
-NO_CONTEXT = ("未评估（未提供认定条件数据）", "not assessed (no certification-condition data supplied)")
 # A unit in scope that returned no value at all for the year: no score, no rank, not in averages.
 NOT_SUBMITTED = ("未报送", "not submitted")
 COLORS = {"earned": "#1f5f99", "lost": "#e8a29b", "not_assessed": "#f2c94c", "peer": "#b8c4d2",
@@ -185,114 +190,20 @@ def display_path(path: Path) -> str:
 # Evaluation of every region and year (computed once, shared by all reports of a batch)
 
 
-@dataclass
-class Evaluation:
-    """Scores, verdicts and conditions of every region and year in the input files."""
-
-    key: str
-    rubric: Rubric
-    units: pd.DataFrame        # code, name, name_en, city_code, city, city_en, is_park
-    scores: pd.DataFrame       # creditlab.scoring.score
-    verdicts: pd.DataFrame     # creditlab.certification.certify
-    conditions: pd.DataFrame   # creditlab.certification.evaluate_conditions
-    mandatory: pd.DataFrame    # creditlab.scoring.mandatory_status
-    files: list[dict[str, str]]
-    synthetic: bool
-    has_context: bool
-    computed_at: str = field(default_factory=lambda: dt.datetime.now().astimezone().isoformat(timespec="seconds"))
-    synthetic_inputs: tuple[str, ...] = ()   # roles of the synthetic input files: "data", "context"
-    context_conditions: tuple[str, ...] = ()  # condition ids that need the certification context
-
-    def submitted(self) -> pd.DataFrame:
-        """``region, year`` with at least one assessed value (a unit with none returned nothing: 未报送)."""
-        return submitted(self.scores)
-
-    def years(self, region: str) -> list[int]:
-        """Years with data (at least one assessed value) for ``region``."""
-        s = self.submitted()
-        return sorted(int(y) for y in s.loc[s["region"] == region, "year"].unique())
-
-    def regions(self, year: int) -> list[str]:
-        """Regions with data (at least one assessed value) in ``year``."""
-        s = self.submitted()
-        return sorted(s.loc[s["year"] == year, "region"].astype(str).unique())
-
-    def data_years(self) -> list[int]:
-        """Years in which some region has data."""
-        return sorted(int(y) for y in self.submitted()["year"].unique())
-
-    def has_rows(self, region: str, year: int) -> bool:
-        """True if the data name ``region`` for ``year`` at all (possibly without any value)."""
-        s = self.scores
-        return bool(((s["region"] == region) & (s["year"] == year)).any())
-
-
 def evaluate(inputs: Inputs, key: str | None = None) -> Evaluation:
-    """Load the inputs and score and certify every region and year."""
+    """Load the inputs and evaluate them (:class:`creditlab.analysis.model.Model`, every region and year): the
+    :class:`Evaluation` of its scores, verdicts, conditions and mandatory conditions."""
     rub = load_rubric(inputs.rubric)
     data = load_data(list(inputs.data), rubric=rub)
     context = load_context(list(inputs.context)) if inputs.context else no_context()
-    scores = score(rub, data, zones=park_codes())  # development zones handed in: the zones table
-    units = unit_table()
-    verdicts, conditions = certify(rub, scores, context), evaluate_conditions(rub, scores, context)
-    needs = context_conditions(rub)
-    if not inputs.context:
-        verdicts, conditions = _without_context(rub, verdicts, conditions, needs)
     synthetic = synthetic_roles([(r, p) for r, p in inputs.files() if r in ("data", "context")])
-    return Evaluation(
-        key=key or inputs_key(inputs), rubric=rub, units=units.reset_index(drop=True), scores=scores,
-        verdicts=verdicts, conditions=conditions, mandatory=mandatory_status(rub, scores),
+    # Development zones handed in: the zones table. Without context its conditions are "not assessed".
+    model = Model(rub, data, context, has_context=bool(inputs.context), zones=park_codes())
+    return Evaluation.of(
+        model, key=key or inputs_key(inputs),
         files=[{"role": role, "path": display_path(p), "sha256": sha256_file(p)} for role, p in inputs.files()],
-        synthetic=bool(synthetic), has_context=bool(inputs.context), synthetic_inputs=tuple(synthetic),
-        context_conditions=tuple(needs),
+        synthetic=bool(synthetic), synthetic_inputs=tuple(synthetic),
     )
-
-
-def unit_table() -> pd.DataFrame:
-    """The assessment units (counties and zones) with their city: code, name, name_en, city_code, city,
-    is_park, city_en."""
-    return assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park", "city_en"]]
-
-
-def no_context() -> pd.DataFrame:
-    """The context when none was supplied: no rows, so every check that needs it is unknown, never passed."""
-    return pd.DataFrame({"region": pd.Series(dtype="str"), "year": pd.Series(dtype="int64")})
-
-
-def context_conditions(rubric: Rubric) -> list[str]:
-    """The ids of the certification conditions that need context data (not only the scores)."""
-    return [c["id"] for c in rubric.certification.get("conditions", [])
-            if any(chk["field"] not in _SCORE_FIELDS or "ref" in chk for chk in c["checks"])]
-
-
-def condition_number(cond: Mapping[str, Any]) -> str:
-    """A certification condition's number as the source prints it (``3``), else its id."""
-    return str(cond.get("number") or cond["id"]).strip().rstrip(".．、")
-
-
-def _without_context(rubric: Rubric, verdicts: pd.DataFrame, conditions: pd.DataFrame,
-                     needs: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Say of every condition that needs context that it was not assessed (no context was supplied).
-
-    Their result is already ``unknown`` (no check on a missing field passes or fails); the reason
-    now says why, instead of quoting "unknown" values, and the verdict's reasons follow.
-    """
-    if conditions.empty or not needs:
-        return verdicts, conditions
-    texts = {}
-    for cond in rubric.certification["conditions"]:
-        num = condition_number(cond)
-        texts[cond["id"]] = (f"条件{num}「{cond['text_zh'].rstrip('。')}」{NO_CONTEXT[0]}",
-                             f"Condition {num} ({cond['text_en'].rstrip('.')}) {NO_CONTEXT[1]}")
-    conditions = conditions.copy()
-    hit = conditions["condition"].isin(needs) & conditions["result"].eq("unknown")
-    conditions.loc[hit, "reason_zh"] = conditions.loc[hit, "condition"].map(lambda c: texts[c][0])
-    conditions.loc[hit, "reason_en"] = conditions.loc[hit, "condition"].map(lambda c: texts[c][1])
-    reasons = conditions.groupby(["region", "year"], sort=False).agg(
-        reasons=("reason_zh", list), reasons_en=("reason_en", list)).reset_index()
-    cols = list(verdicts.columns)
-    verdicts = verdicts.drop(columns=["reasons", "reasons_en"]).merge(reasons, on=["region", "year"], how="left")
-    return verdicts[cols], conditions
 
 
 def save_evaluation(ev: Evaluation, path: str | Path) -> Path:

@@ -6,7 +6,10 @@ import pandas as pd
 import pytest
 
 from creditlab import DataError, certify, load_rubric, score
-from helpers import full_marks, with_values
+from creditlab import sensitivity as S
+from creditlab.certification import FAIL, PASS, UNKNOWN, check_total, combine, result_words, verdict_rule
+from creditlab.data import load_context, load_data
+from helpers import DEMO, full_marks, with_values
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +174,38 @@ def test_henan_exclusion_lines_read_as_the_source():
 def test_henan_unknown_flag():
     v = henan_case(statistical_fraud=None)
     assert v["verdict"] == "undecided" and v["unknown"] == ["E4"]
+
+
+# --- issue 15: the verdict rule once (certification and the sensitivity draws) ----------------------
+
+
+def test_the_verdict_rule_is_one_vectorised_function():
+    res = np.array([[PASS, FAIL, UNKNOWN, PASS], [PASS, PASS, PASS, UNKNOWN]])
+    got = verdict_rule(combine(res), np.array([False, False, False, True]), "certified")
+    assert list(got) == ["certified", "not_certified", "undecided", "not_eligible"]
+    assert list(verdict_rule(np.array([PASS, FAIL]), False, "eligible")) == ["eligible", "not_certified"]
+    # The total at both bounds (not-assessed criteria at 0 / at full marks): decided only where they agree;
+    # compared in the rubric's points steps (84.99999999999999 reaches 85).
+    lo, hi = np.array([[86.0, 80.0, 80.0, 84.99999999999999]]), np.array([[90.0, 84.0, 88.0, 84.99999999999999]])
+    assert check_total(lo, hi, ">=", 85.0, 0.01).tolist() == [[PASS, FAIL, UNKNOWN, PASS]]
+    # A FAIL anywhere wins over an UNKNOWN; broadcasting per-region results against draws × regions.
+    assert combine([np.array([[UNKNOWN, PASS]]), np.array([FAIL, PASS])]).tolist() == [[FAIL, PASS]]
+    assert list(result_words(np.array([PASS, FAIL, UNKNOWN]))) == ["pass", "fail", "unknown"]
+
+
+def test_sensitivity_draws_apply_certifys_rule():
+    """Every region's verdict from the weight model at nominal weights is certify()'s, through the one rule."""
+    model = S.prepare(load_rubric("shaanxi-2020"), *_demo())
+    w = model.nominal.to_numpy(float)[None, :]
+    res = model.results_for(w)
+    assert res.shape == (1, model.n_regions)
+    nominal = model.verdicts.set_index("region")["verdict"].reindex(model.regions).to_numpy()
+    assert list(verdict_rule(res[0], model.excluded, model.passing)) == list(nominal)
+    assert {"certified", "not_certified"} <= set(nominal)
+    cert, fail = model.certification_for(w)
+    assert (cert[0] == (nominal == "certified")).all() and (fail[0] == (nominal == "not_certified")).all()
+
+
+def _demo() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (load_data(DEMO / "shaanxi-2020_indicators.csv", rubric=load_rubric("shaanxi-2020")),
+            load_context([DEMO / "context.csv", DEMO / "national_npl.csv"]))

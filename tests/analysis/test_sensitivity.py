@@ -15,6 +15,7 @@ from SALib.sample import sobol as sobol_sample
 from creditlab import figures, load_rubric, score
 from creditlab import sensitivity as S
 from creditlab import sensitivity_figures as sf
+from creditlab.analysis import sens_monte_carlo
 from creditlab.certification import certify
 from creditlab.errors import DataError
 from creditlab.paths import PROJECT_ROOT
@@ -193,7 +194,7 @@ def test_same_seed_same_result(case):
 def test_chunking_does_not_change_the_numbers(case, monkeypatch):
     *_, model = case
     whole = model.monte_carlo("uniform", 0.25, 300, seed=8)
-    monkeypatch.setattr(S, "_CHUNK_CELLS", 7 * model.n_regions)  # chunks of 7 draws
+    monkeypatch.setattr(sens_monte_carlo, "_CHUNK_CELLS", 7 * model.n_regions)  # chunks of 7 draws (run_draws)
     chunked = model.monte_carlo("uniform", 0.25, 300, seed=8, keep_draws=False)
     pd.testing.assert_frame_equal(whole.summary, chunked.summary)
     assert chunked.draws.scores is None

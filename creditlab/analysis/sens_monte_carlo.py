@@ -1,0 +1,221 @@
+"""Monte Carlo over weights: rank bands, R̄S and the probability of certification under random weightings.
+
+One method of :mod:`creditlab.sensitivity` (its model: :mod:`creditlab.analysis.sens_model`). Weight draws come
+from :func:`creditlab.weights.draw_weights`; every draw is scored, ranked and certified by the weight model
+(:meth:`~creditlab.analysis.sens_model.WeightModel.results_for`: certify()'s rule), in chunks of bounded memory.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .weights import draw_weights
+
+_TIE = 1e-9  # relative to the total: smallest score-histogram width (ties: creditlab.points)
+_SCORE_BINS = 1000  # per-region histogram bins for score quantiles (resolution ≤ total / 1000)
+_CHUNK_CELLS = 1_000_000  # draws × regions processed at once (bounds memory)
+_KEEP_CELLS = 5_000_000  # keep every draw's scores and ranks up to this size ("auto")
+
+
+class MonteCarloMethod:
+    """:meth:`monte_carlo` of the weight model."""
+
+    def monte_carlo(self, scheme: str, spread_or_concentration: float, n: int, seed: int | None,
+                    keep_draws: bool | str = "auto") -> MonteCarloResult:
+        """See :func:`creditlab.sensitivity.monte_carlo`."""
+        return _monte_carlo(self, scheme, spread_or_concentration, n, seed, keep_draws)
+
+
+@dataclass
+class Draws:
+    """The Monte Carlo draws: weights always; every draw's scores and ranks when kept."""
+
+    ids: list[str]
+    regions: np.ndarray
+    weights: np.ndarray                    # n × ids (points)
+    n_certified: np.ndarray                # per draw: regions certified
+    n_possible: np.ndarray                 # per draw: regions certified or undecided
+    rank_shift: np.ndarray                 # per draw: R̄S, mean |rank − nominal rank| over regions
+    scores: np.ndarray | None = None       # n × regions (float32), None when not kept
+    ranks: np.ndarray | None = None        # n × regions (int32)
+
+    def long(self) -> pd.DataFrame:
+        """Kept draws as a long frame ``draw, region, score, rank``."""
+        if self.scores is None or self.ranks is None:
+            raise ValueError("the draws were not kept (run with keep_draws=True)")
+        n, m = self.scores.shape
+        return pd.DataFrame({"draw": np.repeat(np.arange(n), m), "region": np.tile(self.regions, n),
+                             "score": self.scores.ravel(), "rank": self.ranks.ravel()})
+
+
+@dataclass
+class MonteCarloResult:
+    """Per-region summary (``.summary``, shown first) and the draws (``.draws``) for plots."""
+
+    summary: pd.DataFrame
+    draws: Draws
+    rank_shift: float                      # overall R̄S (mean over draws and regions)
+    params: dict[str, Any]
+
+    def __repr__(self) -> str:
+        p = self.params
+        head = (f"MonteCarloResult({p['n']} draws, scheme={p['scheme']} {p['spread_or_concentration']}, "
+                f"seed={p['seed']}, level={p['level']}, year={p['year']}, R̄S={self.rank_shift:.2f})")
+        return head + "\n" + self.summary.to_string(max_rows=30)
+
+    def _repr_html_(self) -> str:
+        return self.summary._repr_html_()
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.summary[key]
+
+    def __len__(self) -> int:
+        return len(self.summary)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.summary.copy()
+
+
+SUMMARY_COLUMNS = [
+    "region", "name", "year", "nominal_score", "nominal_rank", "median_rank", "rank_p05", "rank_p95",
+    "mean_rank_shift", "p_certified", "p_certified_min", "p_certified_max", "score_p05", "score_p50",
+    "score_p95", "nominal_verdict", "other_conditions", "score_is_lower_bound", "flag", "is_park", "peers",
+]
+
+
+def _monte_carlo(model: MonteCarloMethod, scheme: str, param: float, n: int, seed: int | None,
+                 keep_draws: bool | str) -> MonteCarloResult:
+    w0 = model.nominal.to_numpy(float)
+    weights = draw_weights(scheme, w0, param, n, seed)
+    stats = run_draws(model, weights, keep_draws)
+    summary = _summarise(model, stats, n)
+    draws = Draws(ids=list(model.ids), regions=model.regions, weights=weights,
+                  n_certified=stats["n_certified"], n_possible=stats["n_possible"],
+                  rank_shift=stats["rank_shift"], scores=stats.get("scores"), ranks=stats.get("ranks"))
+    params = {"scheme": scheme, "spread_or_concentration": param, "n": n, "seed": seed,
+              "level": model.level, "year": model.year, "rubric": model.rubric.name}
+    return MonteCarloResult(summary=summary, draws=draws, rank_shift=float(stats["rank_shift"].mean()),
+                            params=params)
+
+
+def run_draws(model: MonteCarloMethod, weights: np.ndarray, keep_draws: bool | str = "auto") -> dict[str, Any]:
+    """Evaluate renormalised weight rows in chunks; return accumulated statistics.
+
+    Memory stays bounded: per region a rank histogram (regions²) and a score histogram
+    (regions × 1,000), plus one chunk of draws at a time — unless the draws are kept.
+    """
+    n = len(weights)
+    m = model.n_regions
+    keep = (n * m <= _KEEP_CELLS) if keep_draws == "auto" else bool(keep_draws)
+    tol = model.total * _TIE
+    rank0 = model.nominal_ranks()
+    # Each region's score lies between its worst and best indicator share times the total
+    # (renormalised weights are a convex combination); the histogram spans that range.
+    lo_r = model.f_lo.min(axis=1) * model.total + model.offset_lo
+    hi_r = model.f_lo.max(axis=1) * model.total + model.offset_lo
+    width = np.maximum(hi_r - lo_r, tol) / _SCORE_BINS
+    # int32 counts (n < 2**31) and bincounts over blocks of regions keep the temporaries small.
+    rank_hist = np.zeros((m, m), dtype=np.int32)
+    score_hist = np.zeros((m, _SCORE_BINS), dtype=np.int32)
+    block = max(1, _CHUNK_CELLS // (4 * max(m, _SCORE_BINS)))
+    offsets = np.arange(block, dtype=np.int64)
+    shift_sum = np.zeros(m)
+    certified_count = np.zeros(m, dtype=np.int64)
+    failed_count = np.zeros(m, dtype=np.int64)
+    n_certified = np.zeros(n, dtype=np.int64)
+    n_possible = np.zeros(n, dtype=np.int64)
+    rank_shift = np.zeros(n)
+    kept_scores = np.empty((n, m), dtype=np.float32) if keep else None
+    kept_ranks = np.empty((n, m), dtype=np.int32) if keep else None
+    chunk = max(1, _CHUNK_CELLS // max(m, 1))
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        w = weights[a:b]
+        s = model.scores_for(w)
+        r = model.ranks(s)
+        bins = np.clip(((s - lo_r) / width).astype(np.int32), 0, _SCORE_BINS - 1)
+        for c0 in range(0, m, block):
+            c1 = min(m, c0 + block)
+            off = offsets[: c1 - c0]
+            rank_hist[c0:c1] += np.bincount((r[:, c0:c1] - 1 + off * m).ravel(),
+                                            minlength=(c1 - c0) * m).reshape(c1 - c0, m).astype(np.int32)
+            score_hist[c0:c1] += np.bincount((bins[:, c0:c1] + off * _SCORE_BINS).ravel(),
+                                             minlength=(c1 - c0) * _SCORE_BINS).reshape(c1 - c0, -1).astype(np.int32)
+        shift = np.abs(r - rank0)
+        shift_sum += shift.sum(axis=0)
+        rank_shift[a:b] = shift.mean(axis=1)
+        cert, fail = model.certification_for(w, s)
+        certified_count += cert.sum(axis=0)
+        failed_count += fail.sum(axis=0)
+        n_certified[a:b] = cert.sum(axis=1)
+        n_possible[a:b] = m - fail.sum(axis=1)
+        if keep:
+            kept_scores[a:b] = s
+            kept_ranks[a:b] = r
+    out: dict[str, Any] = {
+        "rank_hist": rank_hist, "score_hist": score_hist,
+        "score_lo": lo_r, "score_width": width, "shift_sum": shift_sum,
+        "certified": certified_count, "failed": failed_count, "n_certified": n_certified,
+        "n_possible": n_possible, "rank_shift": rank_shift,
+    }
+    if keep:
+        out["scores"], out["ranks"] = kept_scores, kept_ranks
+    return out
+
+
+def _rank_quantiles(hist: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
+    """Inverted-CDF quantiles (numpy's ``inverted_cdf``) of integer ranks from per-row counts."""
+    cum = np.cumsum(hist, axis=1, dtype=np.int32)
+    n = cum[:, -1:].astype(float)
+    return [(cum < q * n - 1e-9).sum(axis=1) + 1 for q in qs]
+
+
+def _score_quantiles(hist: np.ndarray, lo: np.ndarray, width: np.ndarray, qs: Sequence[float]
+                     ) -> list[np.ndarray]:
+    """Quantiles from per-row histograms, interpolating linearly inside the bin."""
+    cum = np.cumsum(hist, axis=1, dtype=np.int32)
+    total = cum[:, -1].astype(float)
+    rows = np.arange(len(hist))
+    out = []
+    for q in qs:
+        target = q * total
+        j = np.minimum((cum < target[:, None]).sum(axis=1), hist.shape[1] - 1)
+        before = np.where(j > 0, cum[rows, np.maximum(j - 1, 0)], 0)
+        inside = hist[rows, j]
+        frac = np.where(inside > 0, (target - before) / np.maximum(inside, 1), 0.0)
+        out.append(lo + (j + np.clip(frac, 0, 1)) * width)
+    return out
+
+
+def _summarise(model: MonteCarloMethod, st: dict[str, Any], n: int) -> pd.DataFrame:
+    p_min = st["certified"] / n
+    p_max = (n - st["failed"]) / n
+    undecided = p_max - p_min > 0
+    p = np.where(undecided, np.nan, p_min)
+    other = model.other
+    flag = np.select(
+        [np.full(len(other), not model.has_certification), other == "fail", other == "unknown", undecided],
+        ["no_certification", "other_conditions_fail", "other_conditions_unknown", "score_undecided"], default="ok")
+    verdict = model.verdicts.set_index("region")["verdict"].reindex(model.regions).to_numpy()
+    r05, r50, r95 = _rank_quantiles(st["rank_hist"], (0.05, 0.5, 0.95))
+    s05, s50, s95 = _score_quantiles(st["score_hist"], st["score_lo"], st["score_width"], (0.05, 0.5, 0.95))
+    out = pd.DataFrame({
+        "region": model.regions,
+        "name": model.names.reindex(model.regions).to_numpy(),
+        "year": model.year,
+        "nominal_score": model.nominal_scores,
+        "nominal_rank": model.nominal_ranks(),
+        "median_rank": r50, "rank_p05": r05, "rank_p95": r95,
+        "mean_rank_shift": st["shift_sum"] / n,
+        "p_certified": p, "p_certified_min": p_min, "p_certified_max": p_max,
+        "score_p05": s05, "score_p50": s50, "score_p95": s95,
+        "nominal_verdict": verdict, "other_conditions": other,
+        "score_is_lower_bound": model.incomplete, "flag": flag,
+        "is_park": np.zeros(model.n_regions, bool) if model.is_park is None else model.is_park,
+        "peers": model.peers(),
+    })
+    return out.sort_values(["is_park", "nominal_rank", "region"], ignore_index=True)[SUMMARY_COLUMNS]

@@ -1,0 +1,113 @@
+"""The evaluated model (creditlab.analysis.model): one specification, stages computed once, with_()."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from creditlab import load_rubric, report
+from creditlab import sensitivity as S
+from creditlab.analysis import certification, scoring
+from creditlab.analysis import model as model_module
+from creditlab.analysis.model import STAGES, Evaluation, Model
+from creditlab.data import load_context, load_data, park_codes
+from creditlab.errors import DataError
+from helpers import DEMO
+
+YEAR = 2024
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    sx = load_rubric("shaanxi-2020")
+    return (sx, load_data(DEMO / "shaanxi-2020_indicators.csv", rubric=sx),
+            load_context([DEMO / "context.csv", DEMO / "national_npl.csv"]))
+
+
+class Counter:
+    """Counts calls of a function in a module while the test runs (a real call, only counted)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
+        self.n = 0
+        real = getattr(module, name)
+
+        def counted(*a, **k):
+            self.n += 1
+            return real(*a, **k)
+        monkeypatch.setattr(module, name, counted)
+
+
+def test_stages_are_computed_once_and_match_the_functions(inputs, monkeypatch):
+    sx, data, ctx = inputs
+    model = Model(sx, data, ctx, zones=park_codes())
+    scored = Counter(monkeypatch, model_module, "score")
+    conds = Counter(monkeypatch, certification, "_fields")
+    for _ in range(2):
+        model.verdicts, model.conditions, model.mandatory, model.submitted()  # noqa: B018
+    assert scored.n == 1  # scored once
+    assert conds.n == 1   # the conditions evaluated once: certify() reads the conditions stage
+    scores = scoring.score(sx, data, park_codes())
+    pd.testing.assert_frame_equal(model.scores, scores)
+    pd.testing.assert_frame_equal(model.verdicts, certification.certify(sx, scores, ctx))
+    pd.testing.assert_frame_equal(model.conditions, certification.evaluate_conditions(sx, scores, ctx))
+
+
+def test_with_keeps_what_a_choice_does_not_reach(inputs):
+    sx, data, ctx = inputs
+    model = Model(sx, data, ctx, year=YEAR)
+    view = S.weight_view(model)
+    shifted = dict(view.nominal)
+    shifted[view.ids[0]] += 5
+    other = model.with_(weights=shifted)
+    assert other.scores is model.scores and other.verdicts is model.verdicts
+    assert S.weight_view(other) is view  # the weight view depends on the level, not on the weights
+    pd.testing.assert_frame_equal(other.results, view.evaluate(shifted))
+    assert not other.results["score"].equals(model.with_(weights=None).results["score"])
+    # A choice the scores depend on: computed afresh, and the old model is unchanged.
+    city = model.with_(scope="西安市")
+    assert "scores" not in city._stages and set(city.scores["region"]) < set(model.scores["region"])
+    assert model.spec.scope is None
+    model.units  # noqa: B018
+    assert set(model.with_(context=None)._stages) == {"frame", "scores", "submitted", "mandatory", "units"}
+    with pytest.raises(TypeError, match="colour"):
+        model.with_(colour="red")
+    assert set(STAGES) >= {"scores", "conditions", "verdicts", "mandatory", "submitted", "weight_model", "results"}
+
+
+def test_prepare_is_the_weight_view_of_the_model(inputs):
+    sx, data, ctx = inputs
+    model = Model(sx, data, ctx, year=YEAR)
+    view = S.weight_view(model)
+    prepared = S.prepare(sx, data, ctx, year=YEAR)
+    assert (view.nominal_scores == prepared.nominal_scores).all()
+    pd.testing.assert_frame_equal(view.verdicts, prepared.verdicts)
+    with pytest.raises(ValueError, match="one year"):
+        S.weight_view(Model(sx, data, ctx))
+    with pytest.raises(DataError, match="2019"):
+        Model(sx, data, ctx, year=2019).scores  # noqa: B018
+
+
+def test_the_reports_evaluation_shows_the_models_stages_and_pickles(tmp_path):
+    inputs = report.resolve_inputs("shaanxi-2020")
+    ev = report.evaluate(inputs)
+    assert report.Evaluation is Evaluation and isinstance(ev.model, Model)
+    for name in ("scores", "verdicts", "conditions", "mandatory", "units"):
+        assert getattr(ev, name) is getattr(ev.model, name), name  # the model's stage objects, not copies
+    assert ev.submitted() is ev.model.submitted()
+    path = report.save_evaluation(ev, tmp_path / "ev.pkl")
+    loaded = report.load_evaluation(inputs, path)
+    assert loaded.computed_at == ev.computed_at and loaded.key == ev.key
+    assert loaded.scores is loaded.model.scores  # shared after the round trip too
+    pd.testing.assert_frame_equal(loaded.verdicts, ev.verdicts)
+    # Regenerated with one choice changed: a plain model (no longer the files' evaluation: its key would lie).
+    city = ev.with_(scope="西安市", year=YEAR)
+    assert type(city) is Model and set(city.scores["region"]) < set(ev.scores["region"])
+
+
+def test_without_context_the_conditions_needing_it_say_so():
+    inputs = report.resolve_inputs("shaanxi-2020")
+    ev = report.evaluate(report.Inputs(inputs.rubric, inputs.data, ()))
+    c = ev.conditions
+    hit = c[c["condition"].isin(ev.context_conditions)]
+    assert len(hit) and hit["reason_zh"].str.contains("未提供认定条件数据").all()
+    v = ev.verdicts.iloc[0]
+    assert any("未提供认定条件数据" in r for r in v["reasons"])
