@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
-from helpers import ROOT, SOURCES, squash
+from creditlab import batch
+from helpers import ROOT, SOURCES, squash, warm_kernel_session
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +21,13 @@ def source_text():
         return cache[name]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def warm_kernel() -> Iterator[batch.WarmKernel]:
+    """One shared kernel for the papermill runs of the notebook tests (see ``helpers.run_warm``)."""
+    with warm_kernel_session() as kernel:
+        yield kernel
 
 
 @pytest.fixture()

@@ -1,16 +1,21 @@
 """Helpers shared by test files of several layers (importable as ``helpers``: pytest's pythonpath)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
+import papermill as pm
 import pytest
+from papermill.engines import papermill_engines
 
 from creditlab import batch, report
 from creditlab.errors import DataError
@@ -20,6 +25,41 @@ ROOT = Path(__file__).resolve().parent.parent  # tests/helpers.py → the projec
 
 
 SOURCES = ROOT / "data" / "sources"
+
+
+NB_DIR = ROOT / "parameterised"  # the parameterised notebooks; their runs have it as working folder, as nbval does
+
+
+@contextlib.contextmanager
+def warm_kernel_session() -> Iterator[batch.WarmKernel]:
+    """One kernel of the project's kernelspec, started in :data:`NB_DIR`, for many papermill runs.
+
+    It is the batch's own warm kernel (:class:`creditlab.batch.WarmKernel`): before each notebook its
+    namespace is reset, which test_report.py proves gives the same report as a fresh kernel. Sharing it
+    saves the ~2 s of kernel start and imports that every papermill run of a test paid.
+    """
+    papermill_engines.register(batch.ENGINE_NAME, batch._engine_class())
+    kernel = batch.WarmKernel()
+    with contextlib.chdir(NB_DIR):  # the kernel's working folder is the notebooks' (relative paths as with nbval)
+        kernel.start()
+    try:
+        yield kernel
+    finally:
+        kernel.shutdown()
+
+
+def run_warm(kernel: batch.WarmKernel, notebook: Path, out: Path,
+             parameters: dict[str, object]) -> nbformat.NotebookNode:
+    """Execute ``notebook`` with papermill on the shared ``kernel`` (reset first); return the executed notebook.
+
+    A failing cell raises :class:`papermill.PapermillExecutionError` as with a fresh kernel. Unlike the batch,
+    the kernel is not replaced after a failure: the failures tested are errors raised by a notebook's own
+    parameter check, which leave nothing behind that the reset does not clear.
+    """
+    kernel.prepare()
+    return pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=batch.KERNEL_NAME,
+                               engine_name=batch.ENGINE_NAME, warm_kernel=kernel, cwd=str(NB_DIR),
+                               progress_bar=False, start_timeout=120, execution_timeout=300)
 
 
 def squash(text: str) -> str:

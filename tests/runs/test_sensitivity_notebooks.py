@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
+from creditlab.batch import WarmKernel
+from helpers import ROOT, run_warm
 
 NOTEBOOK = ROOT / "parameterised" / "weight_sensitivity.ipynb"
 DEMO = ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv"
@@ -20,14 +21,20 @@ FAST = {"n_draws": 60, "sobol_n": 32}  # seconds, not minutes
 pytestmark = pytest.mark.skipif(not DEMO.is_file(), reason="demo data not generated")
 
 
-def run(tmp_path: Path, **params) -> tuple[str, dict]:
-    """Execute the notebook; return its visible text (outputs only) and the output notebook."""
+def run(tmp_path: Path, kernel: WarmKernel | None = None, **params) -> tuple[str, dict]:
+    """Execute the notebook; return its visible text (outputs only) and the output notebook.
+
+    Without ``kernel`` papermill starts a fresh one (the default run); with it, the session's shared kernel.
+    """
     import papermill as pm
 
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={**FAST, **params}, kernel_name="creditlab",
-                        cwd=str(NOTEBOOK.parent), progress_bar=False, start_timeout=120,
-                        execution_timeout=300)
+    if kernel is not None:
+        run_warm(kernel, NOTEBOOK, out, {**FAST, **params})
+    else:
+        pm.execute_notebook(str(NOTEBOOK), str(out), parameters={**FAST, **params}, kernel_name="creditlab",
+                            cwd=str(NOTEBOOK.parent), progress_bar=False, start_timeout=120,
+                            execution_timeout=300)
     nb = json.loads(out.read_text(encoding="utf-8"))
     return _text(nb), nb
 
@@ -64,8 +71,8 @@ def test_default_run_in_chinese(tmp_path):
     assert not any(remote.search("".join(h)) for h in htmls)
 
 
-def test_english_for_one_city(tmp_path):
-    text, _ = run(tmp_path, language="en", scope="西安市", scheme="dirichlet", concentration=80.0)
+def test_english_for_one_city(tmp_path, warm_kernel):
+    text, _ = run(tmp_path, warm_kernel, language="en", scope="西安市", scheme="dirichlet", concentration=80.0)
     assert "synthetic demo data" in text
     for phrase in ("sensitivity to the weights", "mean rank shift", "Scope: 西安市", "Dirichlet",
                    "Tipping points", "Results first", "Sample-size check"):
@@ -73,11 +80,11 @@ def test_english_for_one_city(tmp_path):
     assert "权重敏感性分析" not in text
 
 
-def test_misspelled_parameter_fails_clearly(tmp_path):
+def test_misspelled_parameter_fails_clearly(tmp_path, warm_kernel):
     from papermill.exceptions import PapermillExecutionError
 
     with pytest.raises(PapermillExecutionError) as exc:
-        run(tmp_path, n_draw=100)
+        run(tmp_path, warm_kernel, n_draw=100)
     msg = str(exc.value)
     assert "unknown parameter 'n_draw'" in msg and "did you mean 'n_draws'" in msg
 
@@ -88,9 +95,9 @@ def test_misspelled_parameter_fails_clearly(tmp_path):
     ({"year": 2030}, "no indicator data for year 2030; years in the data: 2020, 2021"),
     ({"year": 2019}, "rubric shaanxi-2020 is not used for 2019"),
 ])
-def test_bad_values_fail_clearly(tmp_path, params, message):
+def test_bad_values_fail_clearly(tmp_path, warm_kernel, params, message):
     from papermill.exceptions import PapermillExecutionError
 
     with pytest.raises(PapermillExecutionError) as exc:
-        run(tmp_path, **params)
+        run(tmp_path, warm_kernel, **params)
     assert message in str(exc.value)
