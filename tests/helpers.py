@@ -30,6 +30,28 @@ SOURCES = ROOT / "data" / "sources"
 NB_DIR = ROOT / "parameterised"  # the parameterised notebooks; their runs have it as working folder, as nbval does
 
 
+# The outputs of each code cell nbval executed (and passed) in a run of a notebook with its defaults, by
+# notebook path (conftest.py records them): the tests of a default run read these instead of executing the
+# same notebook with the same parameters a second time.
+NBVAL_OUTPUTS: dict[Path, list[list[dict]]] = {}
+
+
+def nbval_run(notebook: Path) -> nbformat.NotebookNode | None:
+    """The notebook as nbval executed it with its defaults in this session, if every code cell ran and passed.
+
+    ``None`` when nbval did not run it (a test file run alone, a ``-k`` selection, a failed cell): the caller
+    then runs papermill itself.
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    runs = NBVAL_OUTPUTS.get(notebook.resolve(), [])
+    if len(runs) != len(code) or any(outs is None for outs in runs):
+        return None
+    for cell, outs in zip(code, runs, strict=True):
+        cell.outputs = [nbformat.from_dict(dict(o)) for o in outs]
+    return nb
+
+
 @contextlib.contextmanager
 def warm_kernel_session() -> Iterator[batch.WarmKernel]:
     """One kernel of the project's kernelspec, started in :data:`NB_DIR`, for many papermill runs.
