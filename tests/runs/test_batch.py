@@ -426,6 +426,8 @@ def test_a_full_disk_gives_one_named_error_and_keeps_every_earlier_output(
             "--data", str(inputs["data"]), *[x for c in inputs["context"] for x in ("--context", c)],
             "--out", str(out), "--jobs", "1"]
     year_dir = out / str(YEAR)
+    manifest = batch.load_manifest(year_dir)["regions"]
+    assert all(manifest[c]["status"] == "generated" for c in shared.codes)  # earlier outputs, all complete
     before = _snapshot(year_dir)
     # Room for the manifest and the evaluation cache, not for the reports: the worker meets ENOSPC.
     ev = report.evaluate(report.resolve_inputs("shaanxi-2020", inputs["data"], inputs["context"]))
