@@ -1,16 +1,21 @@
 """Helpers shared by test files of several layers (importable as ``helpers``: pytest's pythonpath)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
+import papermill as pm
 import pytest
+from papermill.engines import papermill_engines
 
 from creditlab import batch, report
 from creditlab.errors import DataError
@@ -20,6 +25,63 @@ ROOT = Path(__file__).resolve().parent.parent  # tests/helpers.py → the projec
 
 
 SOURCES = ROOT / "data" / "sources"
+
+
+NB_DIR = ROOT / "parameterised"  # the parameterised notebooks; their runs have it as working folder, as nbval does
+
+
+# The outputs of each code cell nbval executed (and passed) in a run of a notebook with its defaults, by
+# notebook path (conftest.py records them): the tests of a default run read these instead of executing the
+# same notebook with the same parameters a second time.
+NBVAL_OUTPUTS: dict[Path, list[list[dict]]] = {}
+
+
+def nbval_run(notebook: Path) -> nbformat.NotebookNode | None:
+    """The notebook as nbval executed it with its defaults in this session, if every code cell ran and passed.
+
+    ``None`` when nbval did not run it (a test file run alone, a ``-k`` selection, a failed cell): the caller
+    then runs papermill itself.
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    runs = NBVAL_OUTPUTS.get(notebook.resolve(), [])
+    if len(runs) != len(code) or any(outs is None for outs in runs):
+        return None
+    for cell, outs in zip(code, runs, strict=True):
+        cell.outputs = [nbformat.from_dict(dict(o)) for o in outs]
+    return nb
+
+
+@contextlib.contextmanager
+def warm_kernel_session() -> Iterator[batch.WarmKernel]:
+    """One kernel of the project's kernelspec, started in :data:`NB_DIR`, for many papermill runs.
+
+    It is the batch's own warm kernel (:class:`creditlab.batch.WarmKernel`): before each notebook its
+    namespace is reset, which test_report.py proves gives the same report as a fresh kernel. Sharing it
+    saves the ~2 s of kernel start and imports that every papermill run of a test paid.
+    """
+    papermill_engines.register(batch.ENGINE_NAME, batch._engine_class())
+    kernel = batch.WarmKernel()
+    with contextlib.chdir(NB_DIR):  # the kernel's working folder is the notebooks' (relative paths as with nbval)
+        kernel.start()
+    try:
+        yield kernel
+    finally:
+        kernel.shutdown()
+
+
+def run_warm(kernel: batch.WarmKernel, notebook: Path, out: Path,
+             parameters: dict[str, object]) -> nbformat.NotebookNode:
+    """Execute ``notebook`` with papermill on the shared ``kernel`` (reset first); return the executed notebook.
+
+    A failing cell raises :class:`papermill.PapermillExecutionError` as with a fresh kernel. Unlike the batch,
+    the kernel is not replaced after a failure: the failures tested are errors raised by a notebook's own
+    parameter check, which leave nothing behind that the reset does not clear.
+    """
+    kernel.prepare()
+    return pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=batch.KERNEL_NAME,
+                               engine_name=batch.ENGINE_NAME, warm_kernel=kernel, cwd=str(NB_DIR),
+                               progress_bar=False, start_timeout=120, execution_timeout=300)
 
 
 def squash(text: str) -> str:

@@ -199,35 +199,6 @@ def test_index_reads_only_checked_results(tmp_path: Path) -> None:
     assert 'href="610103.html"' in index and "610104" not in index and "evil" not in index
 
 
-def test_a_cell_timeout_fails_the_county_and_keeps_what_ran(tmp_path: Path) -> None:
-    """In-process run_task on a tiny notebook whose second cell hangs: a failure, not a hang."""
-    import nbformat
-
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("region = '610103'", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("print('started')"),
-        nbformat.v4.new_code_cell("import time\ntime.sleep(60)"),
-    ])
-    nb.metadata.kernelspec = {"name": "creditlab", "display_name": "creditlab", "language": "python"}
-    path = tmp_path / "hang.ipynb"
-    nbformat.write(nb, str(path))
-    year_dir = tmp_path / str(YEAR)
-    (year_dir / "staging").mkdir(parents=True)
-    task = batch.Task("610103", YEAR, str(path), {"region": "610103"}, str(year_dir), str(year_dir / "staging"),
-                      "digest", "zh", timeout=3)
-    try:
-        outcome = batch.run_task(task)
-        assert batch._KERNEL is not None and batch._KERNEL.runs >= batch.RECYCLE_AFTER  # replaced next time
-    finally:
-        if batch._KERNEL is not None:
-            batch._KERNEL.shutdown()
-            batch._KERNEL = None
-    assert outcome.status == "failed" and "Timeout" in outcome.error
-    kept = nbformat.read(outcome.failed_notebook, as_version=4)
-    assert kept.cells[2].outputs[0]["text"] == "started\n"  # the cells that ran are kept
-    assert not (year_dir / "610103.html").exists() and not list((year_dir / "staging").iterdir())
-
-
 # --- issue 11: no data is not zero, the index states its scope, a year without data, kill -9, full disk ----------
 
 def _real_data(folder: Path, prefix: str, blank: str | None = None) -> Path:
@@ -245,8 +216,10 @@ def test_city_run_on_real_data_without_context_with_a_county_that_returned_nothi
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = _real_data(tmp_path / "real", "6102", blank="610222")  # 铜川市; 宜君县 returned an empty form
     out = tmp_path / "reports"
+    # In-process (jobs 0) on the kernel the other jobs=0 runs of this file share; worker processes are
+    # exercised by the shared batch, the failing county and the full disk.
     code = cli_main(["reports", "--year", str(YEAR), "--city", "铜川市", "--data", str(data), "--out", str(out),
-                     "--jobs", "1"])
+                     "--jobs", "0"])
     assert code == 0, capsys.readouterr()
     year_dir = out / str(YEAR)
     assert not (year_dir / "610222.html").exists()  # no 0.0/100 report
@@ -440,20 +413,25 @@ def _fill(folder: Path, leave: int) -> None:
 
 
 def test_a_full_disk_gives_one_named_error_and_keeps_every_earlier_output(
-        small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        shared: DemoBatch, small_disk: Path, tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
 
+    # The earlier outputs: the shared batch's reports, manifest and index, copied onto the small disk.
     out = small_disk / "reports"
-    codes = ["610202", "610203", "610204"]
-    argv = ["reports", "--year", str(YEAR), *[x for c in codes for x in ("--region", c)], "--out", str(out),
-            "--jobs", "1"]
-    assert cli_main(argv) == 0, capsys.readouterr()
+    shutil.copytree(shared.reports, out)
+    inputs = shared.inputs()
+    argv = ["reports", "--year", str(YEAR), *[x for c in shared.codes for x in ("--region", c)],
+            "--data", str(inputs["data"]), *[x for c in inputs["context"] for x in ("--context", c)],
+            "--out", str(out), "--jobs", "1"]
     year_dir = out / str(YEAR)
+    manifest = batch.load_manifest(year_dir)["regions"]
+    assert all(manifest[c]["status"] == "generated" for c in shared.codes)  # earlier outputs, all complete
     before = _snapshot(year_dir)
     # Room for the manifest and the evaluation cache, not for the reports: the worker meets ENOSPC.
-    cache = report.save_evaluation(report.evaluate(report.resolve_inputs("shaanxi-2020")), tmp_path / "ev.pkl")
+    ev = report.evaluate(report.resolve_inputs("shaanxi-2020", inputs["data"], inputs["context"]))
+    cache = report.save_evaluation(ev, tmp_path / "ev.pkl")
     _fill(small_disk, cache.stat().st_size + 96 * 1024)
     res = subprocess.run([sys.executable, "-m", "creditlab.cli", *argv, "--force"], capture_output=True, text=True,
                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
@@ -483,3 +461,35 @@ def test_error_notebooks_are_written_whole(tmp_path: Path) -> None:
     nb = nbformat.read(str(kept), as_version=4)
     assert "boom" in nb.cells[0].source
     assert [p.name for p in (year_dir / batch.FAILED_DIR).iterdir()] == ["610103.ipynb"]
+
+
+def test_a_cell_timeout_fails_the_county_and_keeps_what_ran(tmp_path: Path) -> None:
+    """In-process run_task on a tiny notebook whose second cell hangs: a failure, not a hang.
+
+    Last in this file: it shuts down the in-process kernel that the earlier ``jobs=0`` runs share.
+    """
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("region = '610103'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print('started')"),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(60)"),
+    ])
+    nb.metadata.kernelspec = {"name": "creditlab", "display_name": "creditlab", "language": "python"}
+    path = tmp_path / "hang.ipynb"
+    nbformat.write(nb, str(path))
+    year_dir = tmp_path / str(YEAR)
+    (year_dir / "staging").mkdir(parents=True)
+    task = batch.Task("610103", YEAR, str(path), {"region": "610103"}, str(year_dir), str(year_dir / "staging"),
+                      "digest", "zh", timeout=3)
+    try:
+        outcome = batch.run_task(task)
+        assert batch._KERNEL is not None and batch._KERNEL.runs >= batch.RECYCLE_AFTER  # replaced next time
+    finally:
+        if batch._KERNEL is not None:
+            batch._KERNEL.shutdown()
+            batch._KERNEL = None
+    assert outcome.status == "failed" and "Timeout" in outcome.error
+    kept = nbformat.read(outcome.failed_notebook, as_version=4)
+    assert kept.cells[2].outputs[0]["text"] == "started\n"  # the cells that ran are kept
+    assert not (year_dir / "610103.html").exists() and not list((year_dir / "staging").iterdir())

@@ -8,22 +8,28 @@ import nbformat
 import papermill as pm
 import pytest
 
-from helpers import ROOT
+from creditlab.batch import WarmKernel
+from helpers import NB_DIR, ROOT, nbval_run, run_warm
 
-NB_DIR = ROOT / "parameterised"
 PLAN_NB = NB_DIR / "plan_progress.ipynb"
 RANK_NB = NB_DIR / "city_rankings.ipynb"
 
 
-def run(notebook: Path, out: Path, **params) -> str:
-    """Execute ``notebook`` with the project kernel (cwd = its folder, as nbval does); return its output text."""
-    pm.execute_notebook(str(notebook), str(out), parameters=params, kernel_name="creditlab", cwd=str(NB_DIR),
-                        progress_bar=False, start_timeout=120, execution_timeout=300)
+def run(notebook: Path, out: Path, kernel: WarmKernel | None = None, **params) -> str:
+    """Execute ``notebook`` with the project kernel (cwd = its folder, as nbval does); return its output text.
+
+    Without ``kernel`` papermill starts a fresh one (the default runs); with it, the session's shared kernel.
+    """
+    if kernel is not None:
+        run_warm(kernel, notebook, out, params)
+    else:
+        pm.execute_notebook(str(notebook), str(out), parameters=params, kernel_name="creditlab", cwd=str(NB_DIR),
+                            progress_bar=False, start_timeout=120, execution_timeout=300)
     return outputs(out)
 
 
-def outputs(path: Path) -> str:
-    nb = nbformat.read(path, as_version=4)
+def outputs(path: Path | nbformat.NotebookNode) -> str:
+    nb = nbformat.read(path, as_version=4) if isinstance(path, Path) else path
     parts = []
     for cell in nb.cells:
         for o in cell.get("outputs", []):
@@ -34,20 +40,26 @@ def outputs(path: Path) -> str:
     return "\n".join(parts)
 
 
-def failure(notebook: Path, out: Path, **params) -> str:
+def failure(notebook: Path, out: Path, kernel: WarmKernel, **params) -> str:
     with pytest.raises(pm.PapermillExecutionError) as exc:
-        run(notebook, out, **params)
+        run(notebook, out, kernel, **params)
     return str(exc.value)
+
+
+def default_run(notebook: Path, out: Path) -> str:
+    """The output text of the notebook run with its defaults: nbval's run of this session, else papermill's."""
+    nb = nbval_run(notebook)
+    return outputs(nb) if nb is not None else run(notebook, out)
 
 
 @pytest.fixture(scope="module")
 def plan_zh(tmp_path_factory) -> str:
-    return run(PLAN_NB, tmp_path_factory.mktemp("nb") / "plan_zh.ipynb")
+    return default_run(PLAN_NB, tmp_path_factory.mktemp("nb") / "plan_zh.ipynb")
 
 
 @pytest.fixture(scope="module")
 def rank_zh(tmp_path_factory) -> str:
-    return run(RANK_NB, tmp_path_factory.mktemp("nb") / "rank_zh.ipynb")
+    return default_run(RANK_NB, tmp_path_factory.mktemp("nb") / "rank_zh.ipynb")
 
 
 def test_committed_without_outputs_and_with_parameters_cell():
@@ -71,15 +83,15 @@ def test_plan_progress_default_run(plan_zh):
     assert "Traceback" not in plan_zh
 
 
-def test_plan_progress_english_linear(tmp_path):
-    text = run(PLAN_NB, tmp_path / "plan_en.ipynb", language="en", method="linear", as_of=2023)
+def test_plan_progress_english_linear(tmp_path, warm_kernel):
+    text = run(PLAN_NB, tmp_path / "plan_en.ipynb", warm_kernel, language="en", method="linear", as_of=2023)
     assert "模拟数据" in text and "synthetic demo data" in text
     assert "Indicators needing action" in text and "progress as of 2023" in text
     assert "absolute change per year" in text and "进展不足" not in text
 
 
-def test_plan_progress_misspelled_parameter(tmp_path):
-    msg = failure(PLAN_NB, tmp_path / "typo.ipynb", languag="en")
+def test_plan_progress_misspelled_parameter(tmp_path, warm_kernel):
+    msg = failure(PLAN_NB, tmp_path / "typo.ipynb", warm_kernel, languag="en")
     assert "ParameterError" in msg and "unknown parameter 'languag' — did you mean 'language'?" in msg
 
 
@@ -91,14 +103,14 @@ def test_plan_progress_misspelled_parameter(tmp_path):
     ({"as_of": "2024"}, "parameter 'as_of' should be int"),
     ({"data": "data/demo/missing.csv"}, "file not found"),
 ])
-def test_plan_progress_bad_values(tmp_path, params, expected):
-    assert expected in failure(PLAN_NB, tmp_path / "bad.ipynb", **params)
+def test_plan_progress_bad_values(tmp_path, warm_kernel, params, expected):
+    assert expected in failure(PLAN_NB, tmp_path / "bad.ipynb", warm_kernel, **params)
 
 
-def test_plan_progress_real_data_has_no_banner(tmp_path):
+def test_plan_progress_real_data_has_no_banner(tmp_path, warm_kernel):
     data = tmp_path / "observations.csv"
     shutil.copyfile(ROOT / "data" / "demo" / "plan_observations.csv", data)
-    text = run(PLAN_NB, tmp_path / "real.ipynb", data=str(data))
+    text = run(PLAN_NB, tmp_path / "real.ipynb", warm_kernel, data=str(data))
     assert "模拟数据" not in text and "进展不足" in text
 
 
@@ -110,15 +122,16 @@ def test_city_rankings_default_run(rank_zh):
     assert "Traceback" not in rank_zh
 
 
-def test_city_rankings_english_percentile_rule_earlier_quarter(tmp_path):
-    text = run(RANK_NB, tmp_path / "rank_en.ipynb", language="en", period="2022-06", low_rank_rule="percentile:85:4")
+def test_city_rankings_english_percentile_rule_earlier_quarter(tmp_path, warm_kernel):
+    text = run(RANK_NB, tmp_path / "rank_en.ipynb", warm_kernel, language="en", period="2022-06",
+               low_rank_rule="percentile:85:4")
     assert "模拟数据" in text and "bulletin 2022Q2" in text
     assert "percentile ≥ 85" in text and "Persistently low-ranked cities" in text
     assert "2024-12" not in text  # a bulletin never sees later months
 
 
-def test_city_rankings_misspelled_parameter(tmp_path):
-    msg = failure(RANK_NB, tmp_path / "typo.ipynb", perod="2024Q3")
+def test_city_rankings_misspelled_parameter(tmp_path, warm_kernel):
+    msg = failure(RANK_NB, tmp_path / "typo.ipynb", warm_kernel, perod="2024Q3")
     assert "unknown parameter 'perod' — did you mean 'period'?" in msg
 
 
@@ -127,5 +140,5 @@ def test_city_rankings_misspelled_parameter(tmp_path):
     ({"province": "火星"}, "unknown province '火星'"),
     ({"low_rank_rule": "worst:3"}, "low-rank rule 'worst:3'"),
 ])
-def test_city_rankings_bad_values(tmp_path, params, expected):
-    assert expected in failure(RANK_NB, tmp_path / "bad.ipynb", **params)
+def test_city_rankings_bad_values(tmp_path, warm_kernel, params, expected):
+    assert expected in failure(RANK_NB, tmp_path / "bad.ipynb", warm_kernel, **params)

@@ -1,7 +1,8 @@
 """parameterised/weight_sensitivity.ipynb run through papermill on the project kernel (demo data).
 
-nbval runs both sensitivity notebooks with their defaults; these tests add the parameterised runs
-nbval cannot do: English, a city scope, a misspelled parameter and a bad value.
+nbval runs both sensitivity notebooks with their defaults (the default-run test reads that run when there
+is one); these tests add the parameterised runs nbval cannot do: English, a city scope, a misspelled
+parameter and a bad value, on one shared warm kernel.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
+from creditlab.batch import WarmKernel
+from helpers import ROOT, nbval_run, run_warm
 
 NOTEBOOK = ROOT / "parameterised" / "weight_sensitivity.ipynb"
 DEMO = ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv"
@@ -20,14 +22,20 @@ FAST = {"n_draws": 60, "sobol_n": 32}  # seconds, not minutes
 pytestmark = pytest.mark.skipif(not DEMO.is_file(), reason="demo data not generated")
 
 
-def run(tmp_path: Path, **params) -> tuple[str, dict]:
-    """Execute the notebook; return its visible text (outputs only) and the output notebook."""
+def run(tmp_path: Path, kernel: WarmKernel | None = None, **params) -> tuple[str, dict]:
+    """Execute the notebook; return its visible text (outputs only) and the output notebook.
+
+    Without ``kernel`` papermill starts a fresh one (the default run); with it, the session's shared kernel.
+    """
     import papermill as pm
 
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={**FAST, **params}, kernel_name="creditlab",
-                        cwd=str(NOTEBOOK.parent), progress_bar=False, start_timeout=120,
-                        execution_timeout=300)
+    if kernel is not None:
+        run_warm(kernel, NOTEBOOK, out, {**FAST, **params})
+    else:
+        pm.execute_notebook(str(NOTEBOOK), str(out), parameters={**FAST, **params}, kernel_name="creditlab",
+                            cwd=str(NOTEBOOK.parent), progress_bar=False, start_timeout=120,
+                            execution_timeout=300)
     nb = json.loads(out.read_text(encoding="utf-8"))
     return _text(nb), nb
 
@@ -52,7 +60,9 @@ def test_committed_without_outputs():
 
 
 def test_default_run_in_chinese(tmp_path):
-    text, nb = run(tmp_path)
+    # nbval's run of the defaults when this session made one (the same checks, on the full sample sizes).
+    nb = nbval_run(NOTEBOOK)
+    text, nb = (_text(nb), nb) if nb is not None else run(tmp_path)
     assert "模拟数据" in text  # the synthetic banner
     for phrase in ("权重敏感性分析", "平均排名变动", "认定", "Sobol", "临界点", "成效优先", "样本量检验"):
         assert phrase in text, phrase
@@ -64,8 +74,8 @@ def test_default_run_in_chinese(tmp_path):
     assert not any(remote.search("".join(h)) for h in htmls)
 
 
-def test_english_for_one_city(tmp_path):
-    text, _ = run(tmp_path, language="en", scope="西安市", scheme="dirichlet", concentration=80.0)
+def test_english_for_one_city(tmp_path, warm_kernel):
+    text, _ = run(tmp_path, warm_kernel, language="en", scope="西安市", scheme="dirichlet", concentration=80.0)
     assert "synthetic demo data" in text
     for phrase in ("sensitivity to the weights", "mean rank shift", "Scope: 西安市", "Dirichlet",
                    "Tipping points", "Results first", "Sample-size check"):
@@ -73,11 +83,11 @@ def test_english_for_one_city(tmp_path):
     assert "权重敏感性分析" not in text
 
 
-def test_misspelled_parameter_fails_clearly(tmp_path):
+def test_misspelled_parameter_fails_clearly(tmp_path, warm_kernel):
     from papermill.exceptions import PapermillExecutionError
 
     with pytest.raises(PapermillExecutionError) as exc:
-        run(tmp_path, n_draw=100)
+        run(tmp_path, warm_kernel, n_draw=100)
     msg = str(exc.value)
     assert "unknown parameter 'n_draw'" in msg and "did you mean 'n_draws'" in msg
 
@@ -88,9 +98,9 @@ def test_misspelled_parameter_fails_clearly(tmp_path):
     ({"year": 2030}, "no indicator data for year 2030; years in the data: 2020, 2021"),
     ({"year": 2019}, "rubric shaanxi-2020 is not used for 2019"),
 ])
-def test_bad_values_fail_clearly(tmp_path, params, message):
+def test_bad_values_fail_clearly(tmp_path, warm_kernel, params, message):
     from papermill.exceptions import PapermillExecutionError
 
     with pytest.raises(PapermillExecutionError) as exc:
-        run(tmp_path, **params)
+        run(tmp_path, warm_kernel, **params)
     assert message in str(exc.value)

@@ -14,7 +14,7 @@ import papermill as pm
 import pytest
 
 from creditlab import batch, report
-from helpers import ROOT, YEAR, DemoBatch, demo_batch, pick_counties
+from helpers import ROOT, YEAR, DemoBatch, demo_batch, pick_counties, run_warm
 
 
 @pytest.fixture(scope="module")
@@ -161,11 +161,10 @@ def test_notebook_is_committed_clean_and_thin() -> None:
     assert all(len([x for x in c.source.splitlines() if x.strip()]) <= 4 for j, c in enumerate(code) if j != i)
 
 
-def test_misspelled_parameter_stops_the_papermill_run(tmp_path: Path) -> None:
+def test_misspelled_parameter_stops_the_papermill_run(tmp_path: Path, warm_kernel: batch.WarmKernel) -> None:
     out = tmp_path / "out.ipynb"
     with pytest.raises(pm.PapermillExecutionError) as info:
-        pm.execute_notebook(str(report.NOTEBOOK), str(out), parameters={"regoin": "610103", "output": str(tmp_path)},
-                            kernel_name="creditlab", progress_bar=False)
+        run_warm(warm_kernel, report.NOTEBOOK, out, {"regoin": "610103", "output": str(tmp_path)})
     assert info.value.ename == "ReportError"
     assert "unknown parameter 'regoin' — did you mean 'region'?" in info.value.evalue
     assert not list(tmp_path.glob("*.json"))
