@@ -1,5 +1,9 @@
 """County evaluation reports: everything ``parameterised/county_evaluation.ipynb`` shows.
 
+Three concerns, three places: the parameters and input files (:mod:`creditlab.views.report_inputs`, re-exported
+here), the county's facts (:class:`CountyFacts`: computed, worded, no HTML) and the page built from them
+(:class:`CountyReport`: HTML sections, charts, results file).
+
 The notebook stays thin: it validates its parameters with :func:`check_params`, loads an
 :class:`Evaluation` (scores, verdicts and mandatory conditions of *every* region and year, computed
 once per set of input files and cached by the batch runner), builds a :class:`CountyReport` for one
@@ -10,13 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
 import math
 import pickle
-import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,27 +38,37 @@ from ..analysis.points import points_step, population_area, population_words, ra
 from ..analysis.scoring import mandatory_status, rank, score, submitted  # noqa: F401 - importable here before
 from ..core import __version__
 from ..core.atomic import atomic_path, write_text
-from ..core.errors import CreditlabError
-from ..core.i18n import check_lang, fmt_num, signed, tr
+from ..core.i18n import fmt_num, signed, tr
 from ..core.labels import VERDICT_LABELS
-from ..core.notebook import ParameterError, check_parameters
-from ..core.paths import PROJECT_ROOT, data_dir
+from ..core.paths import PROJECT_ROOT, data_dir  # noqa: F401 - importable here before the split
 from ..loaders.data import assessment_units, load_context, load_data, park_codes, zones_path  # noqa: F401
-from ..loaders.regions import REGION_ID, regions_path
+from ..loaders.regions import REGION_ID, regions_path  # noqa: F401 - importable here before the split
 from ..loaders.rubric import Rubric, list_rubrics, load_rubric  # noqa: F401
 from . import figures  # noqa: F401 - figures: sets up the offline plotly renderer
 from .banner import banner_html, banner_text, synthetic_roles
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
-
-NOTEBOOK = PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"
-SCOPES = ("province", "city")
-RESULTS_SCHEMA = "creditlab.county-report/1"
-NOTEBOOK_NAMES = frozenset({"rep"})
-PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
-    "region": (str, int), "year": int, "rubric": str, "data": (str, list), "context": (str, list),
-    "scope": str, "language": str, "output": str, "cache": str,
-}
+from .report_inputs import (  # noqa: F401 - the inputs and parameters, public here before the split
+    NOTEBOOK,
+    NOTEBOOK_NAMES,
+    PARAMETER_SPEC,
+    RESULTS_SCHEMA,
+    SCOPES,
+    Inputs,
+    Params,
+    ReportError,
+    _paths,
+    check_params,
+    check_region_code,
+    code_digest,
+    demo_dir,
+    display_path,
+    inputs_key,
+    resolve_inputs,
+    rubric_path,
+    scratch_dir,
+    sha256_file,
+)
 
 STATUS_LABELS = {
     "full": ("满分", "full marks"), "partial": ("部分得分", "partial"), "none": ("未得分", "no points"),
@@ -70,120 +81,6 @@ RESULT_LABELS = {"pass": ("符合", "met", "ok"), "fail": ("不符合", "not met
 NOT_SUBMITTED = ("未报送", "not submitted")
 COLORS = {"earned": "#1f5f99", "lost": "#e8a29b", "not_assessed": "#f2c94c", "peer": "#b8c4d2",
           "self": "#d9480f", "threshold": "#1e7b34"}
-
-
-class ReportError(CreditlabError):
-    """A report cannot be made for these parameters (unknown region, year, rubric, missing file)."""
-
-    def _render_traceback_(self) -> list[str]:
-        # IPython shows this instead of a traceback: the message is what the analyst needs.
-        return [f"ReportError: {self}"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Inputs and their fingerprints
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The files a report is computed from (absolute paths)."""
-
-    rubric: Path
-    data: tuple[Path, ...]
-    context: tuple[Path, ...]
-
-    def files(self) -> list[tuple[str, Path]]:
-        """(role, path) of every file the results depend on, in a fixed order."""
-        out = [("rubric", self.rubric), *(("data", p) for p in self.data),
-               *(("context", p) for p in self.context), ("regions", regions_path())]
-        if zones_path().is_file():
-            out.append(("zones", zones_path()))
-        return out
-
-
-def demo_dir() -> Path:
-    """The bundled synthetic demo data: ``<data>/demo``."""
-    return data_dir() / "demo"
-
-
-def rubric_path(rubric: str | Path, lang: str = "en") -> Path:
-    """The YAML file of a rubric given by name or path; :class:`ReportError` if unknown (message in ``lang``:
-    English for the notebook's parameter check, the command's language from ``creditlab reports``)."""
-    text = str(rubric).strip()
-    if text.endswith((".yaml", ".yml")):
-        path = Path(text).expanduser().resolve()
-        if not path.is_file():
-            raise ReportError(tr(f"找不到评估标准文件 {text!r}", f"rubric file {text!r} not found", lang))
-        return path
-    if text not in list_rubrics():
-        raise ReportError(tr(f"未知的评估标准 {text!r}；可用：{'、'.join(list_rubrics())}",
-                             f"unknown rubric {text!r}; known rubrics: {', '.join(list_rubrics())}", lang))
-    return (data_dir() / "rubrics" / f"{text}.yaml").resolve()
-
-
-def resolve_inputs(rubric: str | Path, data: str | Path | Sequence[str | Path] = "",
-                   context: str | Path | Sequence[str | Path] = "", lang: str = "en") -> Inputs:
-    """Absolute input paths; no ``data`` means the bundled demo data (and, only then, the demo context).
-
-    Real and synthetic never mix: with ``data`` given and no ``context``, there is no context, and
-    the certification conditions that need it are not assessed.
-    """
-    rpath = rubric_path(rubric, lang)
-    data_paths = _paths(data)
-    ctx_paths = _paths(context)
-    if not data_paths:
-        data_paths = [demo_dir() / f"{rpath.stem}_indicators.csv"]
-        if not ctx_paths:
-            ctx_paths = [p for p in (demo_dir() / "context.csv", demo_dir() / "national_npl.csv") if p.is_file()]
-    for role, role_zh, paths in (("data", "指标数据", data_paths), ("context", "认定条件数据", ctx_paths)):
-        for p in paths:
-            if not p.is_file():
-                raise ReportError(tr(f"找不到{role_zh}文件 {str(p)!r}", f"{role} file {str(p)!r} not found", lang))
-    return Inputs(rpath, tuple(p.resolve() for p in data_paths), tuple(p.resolve() for p in ctx_paths))
-
-
-def _paths(value: str | Path | Sequence[str | Path]) -> list[Path]:
-    if isinstance(value, str | Path):
-        value = [value] if str(value).strip() else []
-    return [Path(str(v).strip()).expanduser() for v in value if str(v).strip()]
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def code_digest() -> str:
-    """SHA-256 over every ``.py`` under ``creditlab/`` and the county-report notebook: results depend on the
-    code, not only the version, and a module forgotten in a hand-made list would serve stale reports."""
-    h = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parents[1]
-    for p in (*sorted(package.rglob("*.py")), PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"):
-        if "__pycache__" in p.parts:
-            continue
-        name = p.relative_to(PROJECT_ROOT).as_posix()
-        h.update(name.encode() + b"\0" + (p.read_bytes() if p.is_file() else b"") + b"\0")
-    return h.hexdigest()
-
-
-def inputs_key(inputs: Inputs) -> str:
-    """Fingerprint of everything an :class:`Evaluation` depends on: files (names and bytes) and code."""
-    h = hashlib.sha256(code_digest().encode())
-    for role, path in inputs.files():
-        h.update(f"{role}\0{path.name}\0{sha256_file(path)}\0".encode())
-    return h.hexdigest()
-
-
-def display_path(path: Path) -> str:
-    """A path for reports: relative to the project if inside it, else the file name only."""
-    try:
-        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return path.name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,66 +126,6 @@ def load_evaluation(inputs: Inputs, cache: str | Path = "") -> Evaluation:
 
 
 # ---------------------------------------------------------------------------------------------
-# Notebook parameters
-
-
-@dataclass(frozen=True)
-class Params:
-    """Validated notebook parameters."""
-
-    region: str
-    year: int
-    rubric: str
-    scope: str
-    lang: str
-    output: Path
-    cache: str
-    inputs: Inputs
-
-
-def check_region_code(code: Any, lang: str = "en") -> str:
-    """``code`` if it is a 6-digit region code or a ``KF`` zone id, else :class:`ReportError` (in ``lang``).
-
-    Only checked codes ever become file names.
-    """
-    text = str(code).strip()
-    if not isinstance(code, str) or not REGION_ID.fullmatch(text):
-        raise ReportError(tr(f"区划代码应为6位数字或开发区代码（KF加6位数字），实际为 {code!r}",
-                             f"region must be a 6-digit code or a zone id KF + 6 digits, got {code!r}", lang))
-    return text
-
-
-def check_params(namespace: Mapping[str, Any], names_before: set[str]) -> Params:
-    """Validate the parameters cell (and papermill's injected one): names, types and values."""
-    # Names the notebook itself defines after its parameters: re-running the validation cell in
-    # JupyterLab must not take them for misspelled parameters.
-    namespace = {k: v for k, v in namespace.items() if k not in NOTEBOOK_NAMES}
-    try:
-        p = check_parameters(namespace, names_before, PARAMETER_SPEC)
-    except ParameterError as exc:
-        raise ReportError(str(exc)) from None
-    # papermill's CLI turns `-p region 610102` into an int: accept it as the code it stands for.
-    region = check_region_code(str(p["region"]) if isinstance(p["region"], int) else p["region"])
-    year = p["year"]
-    if not 1949 <= year <= 2100:
-        raise ReportError(f"year {year} is not a plausible evaluation year")
-    try:
-        lang = check_lang(p["language"])
-    except ValueError as exc:
-        raise ReportError(str(exc)) from None
-    if p["scope"] not in SCOPES:
-        raise ReportError(f"scope must be one of {', '.join(SCOPES)}, got {p['scope']!r}")
-    inputs = resolve_inputs(p["rubric"], p["data"], p["context"])
-    output = Path(p["output"]).expanduser().resolve() if p["output"].strip() else scratch_dir(year)
-    return Params(region, year, p["rubric"], p["scope"], lang, output, p["cache"], inputs)
-
-
-def scratch_dir(year: int) -> Path:
-    """Where an interactive run (no ``output`` given) writes its results file."""
-    return Path(tempfile.gettempdir()) / "creditlab-scratch" / str(year)
-
-
-# ---------------------------------------------------------------------------------------------
 # The report of one region and year
 
 
@@ -304,14 +141,15 @@ def _if_submitted(empty: Any = None):
     """A report section that needs a score: ``empty`` for a unit that submitted nothing (未报送)."""
     def decorate(method):
         @functools.wraps(method)
-        def wrapper(self: CountyReport, *args: Any, **kwargs: Any) -> Any:
+        def wrapper(self: CountyFacts, *args: Any, **kwargs: Any) -> Any:
             return method(self, *args, **kwargs) if self.submitted else empty
         return wrapper
     return decorate
 
 
-class CountyReport:
-    """What the report shows for one region and year."""
+class CountyFacts:
+    """The facts of one region and year, computed and worded but not laid out (no HTML): totals, levels,
+    criteria, mandatory conditions, certification conditions, change, peers and position."""
 
     def __init__(self, ev: Evaluation, params: Params):
         self.ev, self.params = ev, params
@@ -538,6 +376,12 @@ class CountyReport:
         if self.params.scope == "city":
             return self.t(f"{self.unit['city']}各{kind}", f"{kind} of {self.unit['city_en']}")
         return self.t(f"全省各{kind}", f"{kind} of the province")
+
+
+
+class CountyReport(CountyFacts):
+    """What the report shows for one region and year: the facts of :class:`CountyFacts` as HTML sections,
+    charts and the machine-readable results."""
 
     # -- HTML sections --------------------------------------------------------------------------
 

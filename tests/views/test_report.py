@@ -96,6 +96,17 @@ def test_levels_mandatory_verdict_gaps_change_rank(ev: report.Evaluation, picks:
     assert "✗ 不符合" in bad.mandatory_html() and "不符合认定条件" in bad.certification_html()
 
 
+def test_facts_and_page_are_split(ev: report.Evaluation, picks: tuple[str, str, str]) -> None:
+    """The county's facts are computed without any HTML; the page shows those very facts."""
+    params = report.check_params(_ns(region=picks[0]), set())
+    facts, page = report.CountyFacts(ev, params), report.CountyReport(ev, params)
+    assert isinstance(page, report.CountyFacts)
+    assert not [m for m in dir(facts) if m.endswith(("_html", "_chart")) or m in ("results", "write_results")]
+    assert facts.total() == page.total() and facts.position() == page.position()
+    for name in ("levels", "criteria", "mandatory", "conditions", "peers"):
+        assert getattr(facts, name)().equals(getattr(page, name)()), name
+
+
 def test_not_assessed_is_never_zero(ev: report.Evaluation, picks: tuple[str, str, str]) -> None:
     rep = _report(ev, region=picks[2])
     na = rep.not_assessed()
