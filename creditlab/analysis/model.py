@@ -28,7 +28,8 @@ from ..loaders.data import assessment_units, park_codes
 from ..loaders.regions import in_city
 from ..loaders.rubric import Rubric
 from .certification import _SCORE_FIELDS, certify, evaluate_conditions
-from .scoring import mandatory_status, score, submitted
+from .points import points_step
+from .scoring import mandatory_status, rank, score, submitted
 
 # A condition that needs the certification context when none was supplied: not assessed, never
 # decided by someone else's (e.g. the demo's synthetic) context.
@@ -45,6 +46,8 @@ STAGES: dict[str, tuple[str, ...]] = {
     "conditions": _CERTIFYING,
     "verdicts": _CERTIFYING,
     "units": (),
+    "ranks_province": _SCORING,  # each unit's rank among its kind (counties, zones) in the province ...
+    "ranks_city": _SCORING,      # ... and in its city: the ranks every county report and the index show
     "weight_model": (*_CERTIFYING, "level"),   # creditlab.sensitivity.prepare: the weight view
     "results": (*_CERTIFYING, "level", "weights"),  # scores, ranks and verdicts under ``weights``
 }
@@ -193,6 +196,16 @@ class Model:
         """The assessment units (counties and zones) with their city."""
         return self.stage("units", lambda: unit_table().reset_index(drop=True))
 
+    def ranks(self, scope: str = "province") -> pd.DataFrame:
+        """Every reporting unit's rank, per year, among the units of its kind (counties, development zones)
+        in the province (``scope="province"``) or in its city (``"city"``): :func:`creditlab.scoring.rank`
+        (ties share the best rank, at the rubric's precision). Units that returned nothing (未报送) are not
+        ranked. One stage per scope, shared by every county report and the index."""
+        if scope not in ("province", "city"):
+            raise ValueError(f"scope must be 'province' or 'city', got {scope!r}")
+        return self.stage(f"ranks_{scope}", lambda: unit_ranks(self.rubric, self.scores, self.submitted(),
+                                                                self.units, scope))
+
     @property
     def results(self) -> pd.DataFrame:
         """Score, rank and verdict of every region under the spec's weights beside the nominal ones (one year):
@@ -259,6 +272,15 @@ class Evaluation:
             raise ValueError("this evaluation was not built from a model")
         return self.model.with_(**changes)
 
+    def ranks(self, scope: str = "province") -> pd.DataFrame:
+        """:meth:`Model.ranks` of the underlying model (computed here for an evaluation built without one)."""
+        if self.model is not None and self.model._stages.get("scores") is self.scores:
+            return self.model.ranks(scope)
+        cache = self.__dict__.setdefault("_ranks", {})
+        if scope not in cache:
+            cache[scope] = unit_ranks(self.rubric, self.scores, self.submitted(), self.units, scope)
+        return cache[scope]
+
     def submitted(self) -> pd.DataFrame:
         """``region, year`` with at least one assessed value (a unit with none returned nothing: 未报送)."""
         if self.model is not None and self.model._stages.get("scores") is self.scores:
@@ -287,6 +309,23 @@ class Evaluation:
 
 # ---------------------------------------------------------------------------------------------
 # Context and units
+
+
+def unit_ranks(rubric: Rubric, scores: pd.DataFrame, reported: pd.DataFrame, units: pd.DataFrame,
+               scope: str = "province") -> pd.DataFrame:
+    """Ranks of the reporting units within (year, kind[, city]); columns of :func:`creditlab.scoring.rank`
+    plus ``is_park`` and ``city_code``."""
+    u = units.set_index("code")
+    t = scores[scores["level"] == "total"]
+    t = t[t["region"].isin(u.index)]
+    keep = t.set_index(["region", "year"]).index.isin(reported.set_index(["region", "year"]).index)
+    t = t[keep]
+    kind = u["is_park"].map({True: "zone", False: "county"})
+    group = kind if scope == "province" else kind + ":" + u["city_code"].astype(str)
+    out = rank(t, by=group, step=points_step(rubric))
+    out["is_park"] = u.loc[out["region"], "is_park"].to_numpy(bool)
+    out["city_code"] = u.loc[out["region"], "city_code"].to_numpy()
+    return out.drop(columns="group").reset_index(drop=True)
 
 
 def no_context() -> pd.DataFrame:

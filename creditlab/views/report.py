@@ -34,7 +34,7 @@ from ..analysis.model import (  # noqa: F401 - NO_CONTEXT, unit_table: public he
     no_context,
     unit_table,
 )
-from ..analysis.points import points_step, population_area, population_words, rank_words
+from ..analysis.points import population_area, population_words, rank_words
 from ..analysis.scoring import mandatory_status, rank, score, submitted  # noqa: F401 - importable here before
 from ..core import __version__
 from ..core.atomic import atomic_path, write_text
@@ -332,16 +332,14 @@ class CountyFacts:
         return self._memo("peers", self._peers)
 
     def _peers(self) -> pd.DataFrame:
+        # The evaluated model's rank stage (one for all reports): this year, this unit's kind (and city).
+        city = self.params.scope == "city"
+        r = self.ev.ranks("city" if city else "province")
+        same = (r["year"] == self.year) & (r["is_park"] == bool(self.unit["is_park"]))
+        if city:
+            same &= r["city_code"] == self.unit["city_code"]
+        ranked = r[same].drop(columns=["is_park", "city_code"]).reset_index(drop=True)
         units = self.ev.units.set_index("code")
-        t = self.ev.scores
-        t = t[(t["level"] == "total") & (t["year"] == self.year) & t["region"].isin(units.index)]
-        t = t[t["region"].isin(self.ev.regions(self.year))]  # 未报送 units have no score: no peers
-        u = units.loc[t["region"]]
-        same = u["is_park"].to_numpy() == bool(self.unit["is_park"])
-        if self.params.scope == "city":
-            same &= u["city_code"].to_numpy() == self.unit["city_code"]
-        sub = t[same]
-        ranked = rank(sub, step=points_step(self.rubric))
         ranked["name"] = units.loc[ranked["region"], "name" if self.lang == "zh" else "name_en"].to_numpy()
         ranked["is_self"] = ranked["region"] == self.region
         return ranked.sort_values(["rank", "region"]).reset_index(drop=True)

@@ -111,3 +111,27 @@ def test_without_context_the_conditions_needing_it_say_so():
     assert len(hit) and hit["reason_zh"].str.contains("未提供认定条件数据").all()
     v = ev.verdicts.iloc[0]
     assert any("未提供认定条件数据" in r for r in v["reasons"])
+
+
+def test_ranks_are_one_stage_shared_by_every_county_report(inputs, monkeypatch):
+    sx, data, ctx = inputs
+    model = Model(sx, data, ctx, zones=park_codes())
+    ev = Evaluation.of(model, key="k")
+    ranked = Counter(monkeypatch, model_module, "rank")
+    codes = ["610102", "610430", "KF610801"]
+    for code in codes:
+        for scope in ("province", "city"):
+            ns = {"region": code, "year": 2024, "rubric": "shaanxi-2020", "data": "", "context": "", "scope": scope,
+                  "language": "zh", "output": "", "cache": ""}
+            peers = report.CountyReport(ev, report.check_params(ns, set())).peers()
+            # the same as ranking this unit's own population on its own (kind, and city for a city scope)
+            units = model.units.set_index("code")
+            me = units.loc[code]
+            pop = units[(units["is_park"] == me["is_park"])
+                        & ((units["city_code"] == me["city_code"]) if scope == "city" else True)].index
+            t = model.scores[(model.scores["year"] == 2024) & model.scores["region"].isin(pop)
+                             & model.scores["region"].isin(ev.regions(2024))]
+            alone = scoring.rank(t, step=0.1).sort_values(["rank", "region"]).reset_index(drop=True)
+            pd.testing.assert_series_equal(peers["rank"], alone["rank"], check_names=False)
+            assert list(peers["region"]) == list(alone["region"])
+    assert ranked.n == 2  # one ranking per scope, for all three reports
