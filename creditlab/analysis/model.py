@@ -35,7 +35,7 @@ from .scoring import mandatory_status, rank, score, submitted
 # decided by someone else's (e.g. the demo's synthetic) context.
 NO_CONTEXT = ("未评估（未提供认定条件数据）", "not assessed (no certification-condition data supplied)")
 
-_SCORING = ("rubric", "data", "year", "scope", "zones", "normalisation")
+_SCORING = ("rubric", "data", "year", "scope", "zones", "normalisation", "scoring")
 _CERTIFYING = (*_SCORING, "context", "has_context")
 # Each stage and the choices it depends on: Model.with_ keeps a stage none of whose choices changed.
 STAGES: dict[str, tuple[str, ...]] = {
@@ -67,6 +67,9 @@ class Spec:
     level: str = "level2"              # the weight level of the weight view (level1 / level2)
     weights: Any = None                # weights at ``level`` (id → points, a Scenario); None: nominal
     normalisation: str = "minmax"      # norm-referenced rubrics (linyi-2019): creditlab.normalise
+    # score()'s other options: compare_within, weights (criterion weights of weighted rubrics such as
+    # henan-2021), goalposts, targets — a mapping, frozen with the rest of the spec
+    scoring: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Model:
@@ -75,11 +78,11 @@ class Model:
     def __init__(self, rubric: Rubric, data: pd.DataFrame, context: pd.DataFrame | None = None, *,
                  has_context: bool = True, zones: Iterable[str] | None = None, year: int | None = None,
                  scope: str | Iterable[str] | None = None, level: str = "level2", weights: Any = None,
-                 normalisation: str = "minmax") -> None:
+                 normalisation: str = "minmax", scoring: Mapping[str, Any] | None = None) -> None:
         self.spec = Spec(rubric=rubric, data=data, context=context, has_context=has_context,
                          zones=None if zones is None else tuple(map(str, zones)),
                          year=None if year is None else int(year), scope=_scope_key(scope), level=level,
-                         weights=weights, normalisation=normalisation)
+                         weights=weights, normalisation=normalisation, scoring=_scoring_options(scoring))
         self._stages: dict[str, Any] = {}
 
     def __repr__(self) -> str:
@@ -95,6 +98,8 @@ class Model:
         unknown = sorted(set(changes) - {f.name for f in fields(Spec)})
         if unknown:
             raise TypeError(f"unknown model choice(s): {', '.join(unknown)}")
+        if "scoring" in changes:
+            changes["scoring"] = _scoring_options(changes["scoring"])
         if "zones" in changes and changes["zones"] is not None:
             changes["zones"] = tuple(map(str, changes["zones"]))
         if "scope" in changes:
@@ -161,7 +166,7 @@ class Model:
         """:func:`creditlab.scoring.score` of :attr:`frame` (development zones handed in)."""
         s = self.spec
         return self.stage("scores", lambda: score(s.rubric, self.frame, park_codes() if s.zones is None else s.zones,
-                                                  normalisation=s.normalisation))
+                                                  normalisation=s.normalisation, **s.scoring))
 
     def submitted(self) -> pd.DataFrame:
         """``region, year`` with at least one assessed value (a unit with none returned nothing: 未报送)."""
@@ -309,6 +314,18 @@ class Evaluation:
 
 # ---------------------------------------------------------------------------------------------
 # Context and units
+
+
+SCORING_OPTIONS = ("compare_within", "weights", "goalposts", "targets")
+
+
+def _scoring_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """score()'s keyword options for the spec, checked by name (a typo must not be ignored)."""
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(SCORING_OPTIONS))
+    if unknown:
+        raise TypeError(f"unknown scoring option(s): {', '.join(unknown)}; known: {', '.join(SCORING_OPTIONS)}")
+    return options
 
 
 def unit_ranks(rubric: Rubric, scores: pd.DataFrame, reported: pd.DataFrame, units: pd.DataFrame,

@@ -135,3 +135,17 @@ def test_ranks_are_one_stage_shared_by_every_county_report(inputs, monkeypatch):
             pd.testing.assert_series_equal(peers["rank"], alone["rank"], check_names=False)
             assert list(peers["region"]) == list(alone["region"])
     assert ranked.n == 2  # one ranking per scope, for all three reports
+
+
+def test_scoring_options_are_choices_of_the_model():
+    hn = load_rubric("henan-2021")
+    codes = ["410102", "410103"]
+    data = pd.DataFrame([(c, 2022, cid, 60.0 + 10 * i) for i, c in enumerate(codes) for cid in hn.criteria["id"]],
+                        columns=["region", "year", "criterion", "value"])
+    model = Model(hn, data, None, has_context=False, zones=())
+    first = hn.criteria["id"].iloc[0]
+    weighted = model.with_(scoring={"weights": {first: 5.0}})
+    pd.testing.assert_frame_equal(weighted.scores, scoring.score(hn, data, (), weights={first: 5.0}))
+    assert not weighted.scores.equals(model.scores)  # the choice reached the scores
+    with pytest.raises(TypeError, match="unknown scoring option"):
+        model.with_(scoring={"weigths": {first: 5.0}})
