@@ -54,6 +54,8 @@ def test_year_and_scope_problems_are_bilingual():
         sf.SensitivityReport.from_params({**PARAMS, "year": 1990})
     with pytest.raises(sf.SensitivityError, match="不适用于1990年"):
         sf.SensitivityReport.from_params({**PARAMS, "year": 1990, "language": "zh"})
+    with pytest.raises(sf.SensitivityError, match="排名至少需要两个"):
+        sf.SensitivityReport.from_params({**PARAMS, "scope": ["610102"], "language": "zh"})
 
 
 def test_verdict_words_are_the_shared_ones():
