@@ -7,7 +7,8 @@ The notebooks only display what this module builds:
 * :class:`SensitivityReport` for ``parameterised/weight_sensitivity.ipynb``: validates the
   parameters' values, loads the data, runs the analyses once and writes every section as HTML with
   a sentence a policy reader can follow (Chinese by default, English with ``language="en"``);
-* :func:`explorer_html` for ``notebooks/02_scenario_explorer.ipynb``.
+* :func:`explorer_html` and :func:`scenarios_html` for ``notebooks/02_scenario_explorer.ipynb``
+  (its widgets are :class:`creditlab.views.scenario_explorer.ScenarioExplorer`).
 """
 from __future__ import annotations
 
