@@ -1,21 +1,46 @@
 """Charts (plotly) and report tables (HTML) for plan progress and city rankings, in Chinese or English.
 
 The parameterised notebooks only call these: reports are exported without input cells, so every piece
-of text comes from here as an output, in the chosen language, with numbers formatted.
+of text comes from here as an output, in the chosen language, with numbers formatted. Each notebook
+builds its document object once from its parameters (:class:`PlanProgressReport` for
+``plan_progress.ipynb``, :class:`CityRankingsReport` for ``city_rankings.ipynb``) and its display cells
+only call that object's methods.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..analysis.monitoring import LowRankRule, average_trend
+from ..analysis.monitoring import (
+    LowRankRule,
+    average_trend,
+    bulletin,
+    check_quarter,
+    city_trends,
+    persistently_low,
+    provincial_average,
+    until,
+)
 from ..core.i18n import check_lang, fmt_num, tr
-from ..loaders.plan import PERCENT_UNITS, Plan, remark_text
-from ..loaders.rankings import GROUPS, TIERS
+from ..loaders.plan import (
+    PERCENT_UNITS,
+    Plan,
+    assess_progress,
+    check_as_of,
+    check_milestones,
+    load_observations,
+    load_plan,
+    remark_text,
+    resolve_path,
+)
+from ..loaders.rankings import GROUPS, TIERS, load_rankings, province_name
+from .banner import banner_html, is_synthetic
 from .figures import chart_text
 from .htmlpage import esc, heading
 from .htmlpage import table as html_table  # bulletin_html has a parameter named table
@@ -472,3 +497,135 @@ def city_trends_html(trends: pd.DataFrame, lang: str = "zh") -> str:
                      "—" if _missing(r["projected"]) else f"{fmt_num(r['projected'])}%"])
     head = _heading(tr("各城市趋势与2025年预计位置", "City trends and projected positions", lang))
     return head + html_table(cols, rows, numeric={3, 4, 5, 7}, raw={6}, inline=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The parameterised notebooks' document objects: parameters in, every section out.
+
+PLAN_PARAMETERS: dict[str, type | tuple[type, ...]] = {
+    "plan": str, "as_of": int, "data": str, "language": str, "method": str,
+}
+RANKINGS_PARAMETERS: dict[str, type | tuple[type, ...]] = {
+    "province": str, "period": str, "data": str, "low_rank_rule": (dict, str), "language": str, "plan": str,
+}
+
+
+def _banner(path: Path, lang: str) -> str:
+    # Synthetic (demo) inputs are flagged on the page itself: a credit office must never sign them.
+    return banner_html(lang) if is_synthetic(path) else ""
+
+
+def show_figures(figures: list[go.Figure]) -> None:
+    """Show each figure as its own output (one chart per indicator or city group)."""
+    for fig in figures:
+        fig.show()
+
+
+@dataclass
+class PlanProgressReport:
+    """What ``plan_progress.ipynb`` shows: a plan's indicators against their targets up to ``as_of``."""
+
+    plan: Plan
+    as_of: int
+    method: str
+    lang: str
+    data: str                      # the data parameter as given (shown as the source)
+    path: Path
+    observations: pd.DataFrame
+    assessment: pd.DataFrame
+    milestones: pd.DataFrame
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> PlanProgressReport:
+        """Check the values of type-checked parameters (:data:`PLAN_PARAMETERS`), load and assess."""
+        lang = check_lang(params["language"])
+        plan = load_plan(params["plan"], lang=lang)
+        as_of = check_as_of(plan, params["as_of"])
+        path = resolve_path(params["data"])
+        obs = load_observations(path, plan, lang=lang)
+        method = params["method"]
+        return cls(plan=plan, as_of=as_of, method=method, lang=lang, data=params["data"], path=path,
+                   observations=obs, assessment=assess_progress(plan, obs, as_of, method=method),
+                   milestones=check_milestones(plan, obs, as_of, method=method))
+
+    def header_html(self) -> str:
+        """The synthetic-data banner (demo inputs only) and the plan's heading."""
+        return _banner(self.path, self.lang) + plan_header_html(self.plan, self.as_of, self.method, self.lang,
+                                                                 data_source=self.data)
+
+    def summary_html(self) -> str:
+        return summary_html(self.assessment, self.lang)
+
+    def dashboard_html(self) -> str:
+        return dashboard_html(self.assessment, self.lang)
+
+    def action_list_html(self) -> str:
+        return action_list_html(self.assessment, self.lang)
+
+    def indicator_figures(self) -> list[go.Figure]:
+        return indicator_figures(self.assessment, self.observations, self.lang)
+
+    def show_indicator_figures(self) -> None:
+        show_figures(self.indicator_figures())
+
+    def milestones_html(self) -> str:
+        return milestones_heading_html(self.lang) + milestones_html(self.milestones, self.lang)
+
+
+@dataclass
+class CityRankingsReport:
+    """What ``city_rankings.ipynb`` shows: a province's city rankings up to one quarter."""
+
+    lang: str
+    province: str                  # the province in the report's language
+    plan: Plan
+    rule: LowRankRule
+    data: str                      # the data parameter as given (shown as the source)
+    path: Path
+    quarter: str
+    rankings: pd.DataFrame         # the monthly rankings up to the quarter
+    average: pd.DataFrame
+    bulletin: pd.DataFrame
+    low: pd.DataFrame
+    trends: pd.DataFrame
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> CityRankingsReport:
+        """Check the values of type-checked parameters (:data:`RANKINGS_PARAMETERS`), load and compute."""
+        lang = check_lang(params["language"])
+        plan = load_plan(params["plan"], lang=lang)
+        rule = LowRankRule.from_param(params["low_rank_rule"])
+        path = resolve_path(params["data"])
+        everything = load_rankings(path, province=params["province"], lang=lang)
+        quarter = check_quarter(everything, params["period"])
+        rankings = until(everything, quarter)
+        return cls(lang=lang, province=province_name(params["province"], lang), plan=plan, rule=rule,
+                   data=params["data"], path=path, quarter=quarter, rankings=rankings,
+                   average=provincial_average(rankings, plan), bulletin=bulletin(rankings, quarter, rule),
+                   low=persistently_low(rankings, rule, quarter), trends=city_trends(rankings))
+
+    def header_html(self) -> str:
+        """The synthetic-data banner (demo inputs only) and the bulletin's heading."""
+        return _banner(self.path, self.lang) + rankings_header_html(self.province, self.quarter, self.lang,
+                                                                     data_source=self.data)
+
+    def average_summary_html(self) -> str:
+        return average_summary_html(self.average, self.lang)
+
+    def average_figure(self) -> go.Figure:
+        return average_figure(self.average, self.plan, self.lang)
+
+    def bulletin_html(self) -> str:
+        return bulletin_html(self.bulletin, self.lang)
+
+    def low_rank_html(self) -> str:
+        return low_rank_html(self.low, self.rule, self.lang)
+
+    def rank_trend_figures(self) -> list[go.Figure]:
+        return rank_trend_figures(self.rankings, self.lang)
+
+    def show_rank_trend_figures(self) -> None:
+        show_figures(self.rank_trend_figures())
+
+    def city_trends_html(self) -> str:
+        return city_trends_html(self.trends, self.lang)

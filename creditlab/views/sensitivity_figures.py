@@ -7,7 +7,8 @@ The notebooks only display what this module builds:
 * :class:`SensitivityReport` for ``parameterised/weight_sensitivity.ipynb``: validates the
   parameters' values, loads the data, runs the analyses once and writes every section as HTML with
   a sentence a policy reader can follow (Chinese by default, English with ``language="en"``);
-* :func:`explorer_html` for ``notebooks/02_scenario_explorer.ipynb``.
+* :func:`explorer_html` and :func:`scenarios_html` for ``notebooks/02_scenario_explorer.ipynb``
+  (its widgets are :class:`creditlab.views.scenario_explorer.ScenarioExplorer`).
 """
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ from ..analysis.sensitivity import (
 )
 from ..analysis.weights import SCHEMES, WEIGHT_LEVELS, Scenario, load_scenarios, scenarios_path
 from ..core.errors import CreditlabError
-from ..core.i18n import check_lang, fmt_num, tr
+from ..core.i18n import LANGS, fmt_num, tr
 from ..core.labels import VERDICT_COLORS, VERDICT_WORDS
+from ..core.problems import Problems, default_lang
 from ..loaders.data import load_context, load_data
 from ..loaders.rubric import load_rubric
 from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
@@ -481,20 +483,23 @@ def local_sentence(local: pd.DataFrame, lang: str = "zh") -> str:
 
 
 def load_model(rubric: str, data: str | list[str] = "", context: str | list[str] = "", *, year: int | None = None,
-               scope: str | list[str] | None = "province", level: str = "level2"
+               scope: str | list[str] | None = "province", level: str = "level2", lang: str | None = None
                ) -> tuple[WeightModel, tuple[str, ...], list[Path]]:
     """Load indicator data and context (``""``: the bundled demo files) and build the model.
 
     Returns (model, the synthetic inputs' roles — ``("data", "context")``, empty when all are real —,
     the input paths). Every problem raises
-    :class:`SensitivityError` with the message the analyst needs.
+    :class:`SensitivityError` with the message the analyst needs (``lang``: default ``CREDITLAB_LANG``).
     """
+    problems = Problems(what=tr("输入数据", "the inputs", lang or default_lang()), error=SensitivityError,
+                        lang=lang or default_lang())
     try:
         inputs = resolve_inputs(rubric, data, context)
         rub = load_rubric(inputs.rubric)
         if year is not None and not rub.uses_year(year):
-            raise SensitivityError(f"rubric {rub.name} is not used for {year} "
-                                   f"(years {rub.years[0]}–{rub.years[1] or ''})")
+            problems.add(f"评价标准{rub.name}不适用于{year}年（适用年份{rub.years[0]}–{rub.years[1] or ''}）",
+                         f"rubric {rub.name} is not used for {year} (years {rub.years[0]}–{rub.years[1] or ''})")
+            problems.raise_if_any()
         frame = load_data(list(inputs.data), rubric=rub)
         # No context supplied: its conditions are unknown (never the demo's, never an error).
         ctx = load_context(list(inputs.context)) if inputs.context else no_context()
@@ -512,6 +517,40 @@ def score_threshold(model: WeightModel) -> float | None:
         return None
     rhs = model.score_checks[0][1]
     return float(np.nanmax(rhs)) if np.isfinite(rhs).any() else None
+
+
+def parameter_problems(p: dict[str, Any]) -> Problems:
+    """Every problem with the values of the (type-checked) parameters, in the report's language."""
+    lang = p["language"] if p["language"] in LANGS else default_lang()
+    problems = Problems(what=tr("笔记本参数", "the notebook's parameters", lang), error=SensitivityError, lang=lang)
+    if p["language"] not in LANGS:
+        problems.add(f"language（语言）须为{'、'.join(LANGS)}之一，而不是{p['language']!r}",
+                     f"language must be one of {', '.join(LANGS)}, got {p['language']!r}")
+    if p["scheme"] not in SCHEMES:
+        problems.add(f"scheme（抽样方案）须为{'、'.join(SCHEMES)}之一，而不是{p['scheme']!r}",
+                     f"scheme must be one of {', '.join(SCHEMES)}, got {p['scheme']!r}")
+    if p["level"] not in WEIGHT_LEVELS:
+        problems.add(f"level（权重层级）须为{'、'.join(WEIGHT_LEVELS)}之一，而不是{p['level']!r}",
+                     f"level must be one of {', '.join(WEIGHT_LEVELS)}, got {p['level']!r}")
+    if not 0 < p["spread"] <= 1:  # used by the uniform scheme and by the Sobol analysis
+        problems.add(f"spread（变动幅度，各权重的比例）须在(0, 1]之间，而不是{p['spread']}",
+                     f"spread must lie in (0, 1] (a share of each weight), got {p['spread']}")
+    if p["scheme"] == "dirichlet" and not p["concentration"] > 0:
+        problems.add(f"concentration（集中度）须为正数，而不是{p['concentration']}",
+                     f"concentration must be positive, got {p['concentration']}")
+    if not 1 <= p["n_draws"] <= 1_000_000:
+        problems.add(f"n_draws（模拟次数）须在1至1,000,000之间，而不是{p['n_draws']}",
+                     f"n_draws must lie between 1 and 1,000,000, got {p['n_draws']}")
+    if p["sobol_n"] < 2 or p["sobol_n"] & (p["sobol_n"] - 1):
+        problems.add(f"sobol_n（Sobol样本量）须为2的幂（如{SOBOL_N}），而不是{p['sobol_n']}",
+                     f"sobol_n must be a power of two (e.g. {SOBOL_N}), got {p['sobol_n']}")
+    if p["sobol_output"] not in ("n_certified", "rank_shift"):
+        problems.add(f"sobol_output（Sobol输出）须为n_certified或rank_shift，而不是{p['sobol_output']!r}",
+                     f"sobol_output must be n_certified or rank_shift, got {p['sobol_output']!r}")
+    if not 0 <= p["bounds"] <= 1:
+        problems.add(f"bounds（临界点分析的权重范围，各权重的比例）须在[0, 1]之间，而不是{p['bounds']}",
+                     f"bounds must lie in [0, 1] (a share of each weight), got {p['bounds']}")
+    return problems
 
 
 @dataclass
@@ -534,34 +573,15 @@ class SensitivityReport:
     def from_params(cls, params: dict[str, Any]) -> SensitivityReport:
         """Check the values of validated parameters, load the data and build the model."""
         p = dict(params)
-        problems = []
-        try:
-            check_lang(p["language"])
-        except ValueError as exc:
-            problems.append(str(exc))
-        if p["scheme"] not in SCHEMES:
-            problems.append(f"scheme must be one of {', '.join(SCHEMES)}, got {p['scheme']!r}")
-        if p["level"] not in WEIGHT_LEVELS:
-            problems.append(f"level must be one of {', '.join(WEIGHT_LEVELS)}, got {p['level']!r}")
-        if not 0 < p["spread"] <= 1:  # used by the uniform scheme and by the Sobol analysis
-            problems.append(f"spread must lie in (0, 1] (a share of each weight), got {p['spread']}")
-        if p["scheme"] == "dirichlet" and not p["concentration"] > 0:
-            problems.append(f"concentration must be positive, got {p['concentration']}")
-        if not 1 <= p["n_draws"] <= 1_000_000:
-            problems.append(f"n_draws must lie between 1 and 1,000,000, got {p['n_draws']}")
-        if p["sobol_n"] < 2 or p["sobol_n"] & (p["sobol_n"] - 1):
-            problems.append(f"sobol_n must be a power of two (e.g. {SOBOL_N}), got {p['sobol_n']}")
-        if p["sobol_output"] not in ("n_certified", "rank_shift"):
-            problems.append(f"sobol_output must be n_certified or rank_shift, got {p['sobol_output']!r}")
-        if not 0 <= p["bounds"] <= 1:
-            problems.append(f"bounds must lie in [0, 1] (a share of each weight), got {p['bounds']}")
-        if problems:
-            raise SensitivityError("invalid parameter values:\n" + "\n".join(f"- {x}" for x in problems))
+        problems = parameter_problems(p)
+        problems.raise_if_any()
         model, synthetic, paths = load_model(p["rubric"], p["data"], p["context"], year=p["year"], scope=p["scope"],
-                                             level=p["level"])
+                                             level=p["level"], lang=problems.lang)
         if model.n_regions < 2:
-            raise SensitivityError(f"scope {p['scope']!r} has {model.n_regions} region with data in "
-                                   f"{model.year}; ranks need at least two")
+            problems.add(f"范围{p['scope']!r}在{model.year}年只有{model.n_regions}个有数据的地区，排名至少需要两个",
+                         f"scope {p['scope']!r} has {model.n_regions} region with data in {model.year}; "
+                         "ranks need at least two")
+            problems.raise_if_any()
         return cls(model=model, params=p, synthetic=synthetic, inputs=paths)
 
     # The analyses (run once).
@@ -795,7 +815,7 @@ def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> s
 
 __all__ = [
     "PARAMETER_SPEC", "SOBOL_OUTPUTS", "SensitivityError", "SensitivityReport", "certification_figure",
-    "explorer_html", "load_model", "local_figure", "populations", "rank_band_figure", "scenarios_html",
-    "score_threshold", "scores_figure", "sobol_convergence_sentence", "sobol_figure", "sobol_sentence",
-    "weights_figure",
+    "explorer_html", "load_model", "local_figure", "parameter_problems", "populations", "rank_band_figure",
+    "scenarios_html", "score_threshold", "scores_figure", "sobol_convergence_sentence", "sobol_figure",
+    "sobol_sentence", "weights_figure",
 ]

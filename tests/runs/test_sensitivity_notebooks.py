@@ -93,10 +93,12 @@ def test_misspelled_parameter_fails_clearly(tmp_path, warm_kernel):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"scheme": "gaussian"}, "scheme must be one of uniform, dirichlet"),
+    ({"scheme": "gaussian"}, "scheme（抽样方案）须为uniform、dirichlet之一，而不是'gaussian'"),  # Chinese by default
+    ({"scheme": "gaussian", "language": "en"}, "scheme must be one of uniform, dirichlet"),
     ({"scope": "火星市"}, "unknown scope '火星市'"),
     ({"year": 2030}, "no indicator data for year 2030; years in the data: 2020, 2021"),
-    ({"year": 2019}, "rubric shaanxi-2020 is not used for 2019"),
+    ({"year": 2019}, "评价标准shaanxi-2020不适用于2019年"),
+    ({"year": 2019, "language": "en"}, "rubric shaanxi-2020 is not used for 2019"),
 ])
 def test_bad_values_fail_clearly(tmp_path, warm_kernel, params, message):
     from papermill.exceptions import PapermillExecutionError

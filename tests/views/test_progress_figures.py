@@ -34,3 +34,36 @@ def test_rankings_pieces_use_the_shared_table_and_heading():
         for html in (pf.bulletin_html(bulletin, lang), pf.city_trends_html(trends, lang)):
             assert html.startswith('<h3 style="margin:18px 0 6px">')
             assert f'<table class="creditlab-table" {htmlpage.INLINE_TABLE}>' in html and "<script" not in html
+
+
+PLAN_DEFAULTS = {"plan": "shaanxi-14th-fyp", "as_of": 2024, "data": "data/demo/plan_observations.csv",
+                 "language": "en", "method": "linear"}
+RANKINGS_DEFAULTS = {"province": "陕西", "period": "2022-06", "data": "data/demo/city_rankings.csv",
+                     "low_rank_rule": "percentile:85:4", "language": "en", "plan": "shaanxi-14th-fyp"}
+
+
+def test_plan_progress_report_is_what_the_notebook_shows():
+    # plan_progress.ipynb builds this once from its parameters; each display cell calls one method.
+    assert set(PLAN_DEFAULTS) == set(pf.PLAN_PARAMETERS)
+    rep = pf.PlanProgressReport.from_params(PLAN_DEFAULTS)
+    plan = creditlab.load_plan("shaanxi-14th-fyp", lang="en")
+    obs = cplan.load_observations(PROJECT_ROOT / "data" / "demo" / "plan_observations.csv", plan, lang="en")
+    result = creditlab.assess_progress(plan, obs, 2024, method="linear")
+    assert rep.header_html().startswith('<div class="creditlab-banner"')  # demo data: the synthetic banner
+    assert rep.header_html().endswith(pf.plan_header_html(plan, 2024, "linear", "en",
+                                                          data_source=PLAN_DEFAULTS["data"]))
+    assert rep.dashboard_html() == pf.dashboard_html(result, "en")
+    assert rep.milestones_html() == (pf.milestones_heading_html("en")
+                                     + pf.milestones_html(cplan.check_milestones(plan, obs, 2024, "linear"), "en"))
+    assert len(rep.indicator_figures()) == len(pf.indicator_figures(result, obs, "en"))
+
+
+def test_city_rankings_report_is_what_the_notebook_shows():
+    assert set(RANKINGS_DEFAULTS) == set(pf.RANKINGS_PARAMETERS)
+    rep = pf.CityRankingsReport.from_params(RANKINGS_DEFAULTS)
+    assert rep.quarter == "2022Q2" and rep.province == "Shaanxi"
+    assert rep.rankings["period"].max() <= "2022-06"  # a bulletin never sees later months
+    assert "bulletin 2022Q2" in rep.header_html() and "creditlab-banner" in rep.header_html()
+    assert "percentile ≥ 85" in rep.low_rank_html() and rep.average_figure().data
+    assert rep.bulletin_html() == pf.bulletin_html(monitoring.bulletin(rep.rankings, "2022Q2", rep.rule), "en")
+    assert rep.rank_trend_figures() and rep.city_trends_html().startswith("<h3")

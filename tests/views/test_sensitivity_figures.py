@@ -30,5 +30,33 @@ def test_invalid_values_are_listed_together():
     assert "scheme" in str(err.value) and "spread" in str(err.value)
 
 
+def test_parameter_problems_all_at_once_chinese_by_default(monkeypatch):
+    # The shared collector: every bad value in one error, Chinese unless language="en", located records.
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    bad = {**PARAMS, "language": "fr", "scheme": "normal", "level": "level9", "spread": 2, "n_draws": 0,
+           "sobol_n": 1000, "sobol_output": "rank", "bounds": 1.5}
+    with pytest.raises(sf.SensitivityError) as err:
+        sf.SensitivityReport.from_params(bad)
+    text = str(err.value)
+    assert text.startswith("笔记本参数：发现 8 个问题")
+    for name in ("language", "scheme", "level", "spread", "n_draws", "sobol_n", "sobol_output", "bounds"):
+        assert f"- {name}（" in text
+    assert "须为2的幂" in text and len(err.value.records) == 8
+    with pytest.raises(sf.SensitivityError) as err:
+        sf.SensitivityReport.from_params({**bad, "language": "en"})
+    assert str(err.value).startswith("7 problem(s) in the notebook's parameters")
+    assert f"- sobol_n must be a power of two (e.g. {sf.SOBOL_N}), got 1000" in str(err.value)
+    assert not sf.parameter_problems(PARAMS)
+
+
+def test_year_and_scope_problems_are_bilingual():
+    with pytest.raises(sf.SensitivityError, match="rubric shaanxi-2020 is not used for 1990"):
+        sf.SensitivityReport.from_params({**PARAMS, "year": 1990})
+    with pytest.raises(sf.SensitivityError, match="不适用于1990年"):
+        sf.SensitivityReport.from_params({**PARAMS, "year": 1990, "language": "zh"})
+    with pytest.raises(sf.SensitivityError, match="排名至少需要两个"):
+        sf.SensitivityReport.from_params({**PARAMS, "scope": ["610102"], "language": "zh"})
+
+
 def test_verdict_words_are_the_shared_ones():
     assert sf.VERDICT_WORDS is VERDICT_WORDS
