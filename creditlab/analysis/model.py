@@ -72,7 +72,35 @@ class Spec:
     scoring: Mapping[str, Any] = field(default_factory=dict)
 
 
-class Model:
+class _PerRegion:
+    """Who reported what, read from ``submitted()`` and ``scores`` (a model and an evaluation alike)."""
+
+    scores: pd.DataFrame
+
+    def submitted(self) -> pd.DataFrame:  # pragma: no cover - defined by each subclass
+        raise NotImplementedError
+
+    def years(self, region: str) -> list[int]:
+        """Years with data (at least one assessed value) for ``region``."""
+        s = self.submitted()
+        return sorted(int(y) for y in s.loc[s["region"] == region, "year"].unique())
+
+    def regions(self, year: int) -> list[str]:
+        """Regions with data (at least one assessed value) in ``year``."""
+        s = self.submitted()
+        return sorted(s.loc[s["year"] == year, "region"].astype(str).unique())
+
+    def data_years(self) -> list[int]:
+        """Years in which some region has data."""
+        return sorted(int(y) for y in self.submitted()["year"].unique())
+
+    def has_rows(self, region: str, year: int) -> bool:
+        """True if the data name ``region`` for ``year`` at all (possibly without any value)."""
+        s = self.scores
+        return bool(((s["region"] == region) & (s["year"] == year)).any())
+
+
+class Model(_PerRegion):
     """The evaluated model of one :class:`Spec`; every stage is computed once, when first read."""
 
     def __init__(self, rubric: Rubric, data: pd.DataFrame, context: pd.DataFrame | None = None, *,
@@ -220,29 +248,10 @@ class Model:
                             "or weight_view(model)")
         return self.stage("results", lambda: self._stages["weight_model"].evaluate(self.spec.weights))
 
-    # -- per region and year ----------------------------------------------------------------------
-    def years(self, region: str) -> list[int]:
-        """Years with data (at least one assessed value) for ``region``."""
-        s = self.submitted()
-        return sorted(int(y) for y in s.loc[s["region"] == region, "year"].unique())
-
-    def regions(self, year: int) -> list[str]:
-        """Regions with data (at least one assessed value) in ``year``."""
-        s = self.submitted()
-        return sorted(s.loc[s["year"] == year, "region"].astype(str).unique())
-
-    def data_years(self) -> list[int]:
-        """Years in which some region has data."""
-        return sorted(int(y) for y in self.submitted()["year"].unique())
-
-    def has_rows(self, region: str, year: int) -> bool:
-        """True if the data name ``region`` for ``year`` at all (possibly without any value)."""
-        s = self.scores
-        return bool(((s["region"] == region) & (s["year"] == year)).any())
 
 
 @dataclass
-class Evaluation:
+class Evaluation(_PerRegion):
     """What the county reports show: the stages of an evaluated :class:`Model` of a set of input files (every
     region and year), with where the inputs came from. The frames are the model's own stage objects
     (:meth:`of`), nothing is computed twice; a batch pickles it once for all its reports."""
@@ -292,24 +301,6 @@ class Evaluation:
             return self.model.submitted()
         return submitted(self.scores)
 
-    def years(self, region: str) -> list[int]:
-        """Years with data (at least one assessed value) for ``region``."""
-        s = self.submitted()
-        return sorted(int(y) for y in s.loc[s["region"] == region, "year"].unique())
-
-    def regions(self, year: int) -> list[str]:
-        """Regions with data (at least one assessed value) in ``year``."""
-        s = self.submitted()
-        return sorted(s.loc[s["year"] == year, "region"].astype(str).unique())
-
-    def data_years(self) -> list[int]:
-        """Years in which some region has data."""
-        return sorted(int(y) for y in self.submitted()["year"].unique())
-
-    def has_rows(self, region: str, year: int) -> bool:
-        """True if the data name ``region`` for ``year`` at all (possibly without any value)."""
-        s = self.scores
-        return bool(((s["region"] == region) & (s["year"] == year)).any())
 
 
 # ---------------------------------------------------------------------------------------------
