@@ -34,7 +34,7 @@ from ..loaders.regions import resolve_city, resolve_units
 NOTEBOOKS = PROJECT_ROOT / "parameterised"
 FORMS = ("folder", "standalone", "pdf")
 # The kernel keeps quiet (no TCP-encryption notice on the user's terminal) and keeps no history.
-KERNEL_ARGS = ["--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
+KERNEL_ARGS = ["--HistoryManager.enabled=False", "--IPKernelApp.log_level=CRITICAL"]
 
 
 class AnalysisError(CreditlabError):
