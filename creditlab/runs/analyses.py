@@ -29,7 +29,7 @@ from ..core.i18n import LANGS, tr
 from ..core.paths import PROJECT_ROOT, reports_dir
 from ..core.problems import Problems
 from ..core.years import year_problem
-from ..loaders.regions import resolve_city, resolve_units
+from ..loaders.regions import load_regions, resolve_city, resolve_units
 
 NOTEBOOKS = PROJECT_ROOT / "parameterised"
 FORMS = ("folder", "standalone", "pdf")
@@ -184,6 +184,7 @@ def check_summary(p: dict[str, Any], lang: str) -> dict[str, Any]:
     _check_language(p, problems)
     if p.get("year") is None:
         problems.add("须给出年份（--year）", "a year is required (--year)")
+    _try(problems, lambda: load_regions(p["province"]))
     _check_rubric_year(p, problems, lang)
     problems.raise_if_any()
     return p
@@ -287,8 +288,6 @@ def _units(province: str | None = None) -> Any:
 
 
 def _city(city: str, lang: str, province: str | None = None) -> str:
-    from ..loaders.regions import load_regions
-
     return resolve_city(city, load_regions(province) if province else load_regions(), lang=lang)
 
 
