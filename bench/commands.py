@@ -62,6 +62,34 @@ def baseline(notebook: str, params: list[str], out: Path) -> float:
     return time.perf_counter() - t0
 
 
+BAD = [  # a bad parameter: refused by the command before any kernel, by papermill only in the notebook's check cell
+    ("progress", ["--method", "x"], "plan_progress.ipynb", ["-p", "method", "x"]),
+    ("rankings", ["--period", "2030Q1"], "city_rankings.ipynb", ["-p", "period", "2030Q1"]),
+    ("sensitivity", ["--scheme", "x"], "weight_sensitivity.ipynb", ["-p", "scheme", "x"]),
+]
+
+
+def refused(cmd: list[str], cwd: Path = ROOT) -> float:
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, check=False)
+    if res.returncode == 0:
+        sys.exit(f"not refused: {' '.join(cmd)}")
+    return time.perf_counter() - t0
+
+
+def bad_parameters(repeats: int, tmp: Path) -> None:
+    for command, options, notebook, params in BAD:
+        mine, base = [], []
+        for _ in range(repeats):
+            mine.append(refused([str(BIN / "creditlab"), command, *options, "--out", str(tmp / "bad")]))
+            base.append(refused([str(BIN / "papermill"), "-k", "creditlab", str(ROOT / "parameterised" / notebook),
+                                 str(tmp / "bad.ipynb"), *params, "--no-progress-bar", "--log-level", "ERROR"],
+                                cwd=ROOT / "parameterised"))
+        print(f"== bad parameter, creditlab {command} {' '.join(options)}: refused in {stats(mine)}; "
+              f"papermill fails in the notebook in {stats(base)}; ratio "
+              f"{statistics.median(mine) / statistics.median(base):.2f}")
+
+
 def charts(page: Path) -> str:
     from helpers import chromium_dom, drawn_charts
 
@@ -91,9 +119,13 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--skip-pdf", action="store_true")
     ap.add_argument("--city", default="铜川", help="the city of the county-report batch")
+    ap.add_argument("--only-bad", action="store_true", help="only the bad-parameter timings")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-commands-") as tmp:
         tmp = Path(tmp)
+        bad_parameters(args.repeats, tmp)
+        if args.only_bad:
+            return
         for command, options, notebook, params in CASES:
             mine, base = [], []
             for i in range(args.repeats):  # interleaved: the same load on both

@@ -12,9 +12,7 @@ from .core.problems import default_lang
 from .loaders import data
 from .loaders.plan import list_plans, load_plan
 from .loaders.rubric import list_rubrics, load_rubric
-from .runs import batch
 from .runs.analyses import ANALYSES, Analysis, cli_run, resolve_selection
-from .runs.export import export_reports
 
 
 def _cmd_rubrics(args: argparse.Namespace) -> int:
@@ -41,6 +39,11 @@ def _with_names(func):
 
 def _reports(args: argparse.Namespace) -> int:
     """``creditlab reports`` and, with ``--standalone`` / ``--pdf``, each selected report in that form too."""
+    # The batch (plotly, nbformat, the scoring stack) is imported when a command needs it: a bad parameter of
+    # any command is answered without paying for it.
+    from .runs import batch
+    from .runs.export import export_reports
+
     code = batch.cli_reports(args)
     form = "pdf" if args.pdf else "standalone" if args.standalone else None
     year_dir = Path(args.out or reports_dir()).resolve() / str(args.year)
@@ -50,6 +53,12 @@ def _reports(args: argparse.Namespace) -> int:
         for path in export_reports(year_dir, list(codes), form, args.lang or default_lang()):
             print(path)
     return code
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .runs import batch  # imported when needed (see _reports)
+
+    return batch.cli_demo(args)
 
 
 def _add_forms(p: argparse.ArgumentParser) -> None:
@@ -142,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default=None,
                    help="report language (default: zh, or en if CREDITLAB_LANG=en)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
-    p.set_defaults(func=batch.cli_demo)
+    p.set_defaults(func=_demo)
     return parser
 
 

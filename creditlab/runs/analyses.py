@@ -323,16 +323,17 @@ def run_analysis(a: Analysis, params: dict[str, Any], *, out: str | Path | None 
     Raises :class:`AnalysisError` (nothing started) for bad parameters, :class:`AnalysisFailed` when a
     cell fails (the executed notebook kept in ``<out>/failed/``).
     """
+    lang = params["language"]
+    if form not in FORMS:
+        raise AnalysisError(f"form must be one of {', '.join(FORMS)}")
+    params = a.check(params, lang)
+    # Only now the heavy part (papermill, nbconvert, plotly, the batch's kernel settings).
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     from . import export
     from .batch import CELL_TIMEOUT, KERNEL_NAME, START_TIMEOUT, _check_kernel
 
-    lang = params["language"]
-    if form not in FORMS:
-        raise AnalysisError(f"form must be one of {', '.join(FORMS)}")
-    params = a.check(params, lang)
     nb_path = Path(notebook or a.notebook_path)
     if not nb_path.is_file():
         raise AnalysisError(tr(f"找不到笔记本 {nb_path}", f"notebook {nb_path} not found", lang))
