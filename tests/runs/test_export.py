@@ -81,3 +81,25 @@ def test_out_that_is_a_file_is_refused(tmp_path: Path) -> None:
     f.write_text("")
     with pytest.raises(export.ExportError, match="不是文件夹"):
         export.check_folder(f / "sub")
+
+
+def test_reports_command_by_name_writes_the_standalone_form_beside_the_page(shared: DemoBatch, tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture) -> None:
+    from creditlab.cli import main
+    from creditlab.loaders.zones import assessment_units
+    from helpers import DEMO_FILES
+
+    reports = tmp_path / "reports"
+    shutil.copytree(shared.reports, reports)
+    code = shared.certified
+    units = assessment_units()
+    name = str(units.loc[units["code"] == code, "name"].iloc[0])
+    args = ["reports", "--year", "2024", "--region", name, "--data", str(shared.data / DEMO_FILES[0]),
+            "--context", str(shared.data / DEMO_FILES[1]), "--context", str(shared.data / DEMO_FILES[2]),
+            "--out", str(reports), "--jobs", "0", "--standalone"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    page = reports / "2024" / f"{code}.standalone.html"
+    assert str(page) in out and page.is_file() and "<script src=" not in page.read_text(encoding="utf-8")
+    assert sorted(p.name for p in (reports / "2024").glob(f"{code}.*")) == [f"{code}.html", f"{code}.json",
+                                                                          f"{code}.standalone.html"]
