@@ -151,7 +151,7 @@ def test_rankings_standalone_in_english_works_alone(tmp_path: Path) -> None:
 
 
 def test_sensitivity_pdf_for_a_city_by_name(tmp_path: Path) -> None:
-    res, _ = cli("sensitivity", "--city", "宝鸡", "--draws", "40", "--sobol-n", "16", "--pdf", "--quiet",
+    res, _ = cli("sensitivity", "--city", "宝鸡", "--draws", "20", "--sobol-n", "8", "--pdf", "--quiet",
                  "--out", str(tmp_path))
     assert res.returncode == 0, res.stderr[-3000:]
     pdf = Path(res.stdout.strip())
@@ -232,10 +232,10 @@ def test_nbconvert_export_of_an_executed_notebook_draws(tmp_path: Path) -> None:
     page = out.with_suffix(".html")
     text = page.read_text(encoding="utf-8")
     assert text.count("<!-- creditlab:plotly.js -->") == 1  # plotly.js once, in the first chart's output
-    charts, drawn = drawn_charts(chromium_dom(page, tmp_path / "p"))
-    assert charts >= 5 and drawn == charts
-    # Online, the lab template's require.js would be there: an AMD define on the page must not swallow Plotly.
+    # Opened offline, with an AMD define on the page as well (online, the lab template's require.js would be
+    # there): plotly.js must still define the global Plotly and every chart draw.
     amd = tmp_path / "amd.html"
     amd.write_text(text.replace("<head>", "<head><script>window.define = function () {}; window.define.amd = {};"
                                 "</script>", 1), encoding="utf-8")
-    assert drawn_charts(chromium_dom(amd, tmp_path / "q")) == (charts, charts)
+    charts, drawn = drawn_charts(chromium_dom(amd, tmp_path / "q"))
+    assert charts >= 5 and drawn == charts
