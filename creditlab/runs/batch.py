@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import copy
 import ctypes
 import errno
 import fcntl
@@ -57,7 +56,7 @@ from ..core.problems import default_lang
 from ..core.years import year_problem
 from ..loaders.regions import in_city, load_regions
 from ..views import report
-from ..views.figures import copy_plotly_js
+from ..views.figures import PLOTLYJS_ENV, copy_plotly_js
 from ..views.htmlpage import index_page, page
 from ..views.report import (
     REGION_ID,
@@ -68,6 +67,7 @@ from ..views.report import (
     sha256_file,
     unit_table,
 )
+from .export import notebook_body
 
 KERNEL_NAME = "creditlab"
 ENGINE_NAME = "creditlab-warm"
@@ -191,7 +191,9 @@ class WarmKernel:
         # No IPython history: parallel kernels would contend for its SQLite file, and reports need none.
         # The kernel dies with this process (even on kill -9): it must never outlive the batch.
         _libc()  # loaded before the fork: the child only calls it
+        # Pages load the shared plotly.js: no chart output needs to carry its own copy (figures.PLOTLYJS_ENV).
         run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"],
+                                  env={**os.environ, PLOTLYJS_ENV: "page"},
                                   preexec_fn=functools.partial(die_with_parent, os.getpid()))
         kc = km.client()
         kc.start_channels()
@@ -312,7 +314,6 @@ class Outcome:
 
 
 _KERNEL: WarmKernel | None = None
-_EXPORTER: Any = None
 
 
 def _worker_init(ignore_sigint: bool = False, parent: int | None = None) -> None:
@@ -429,32 +430,11 @@ def _last_line(exc: BaseException) -> str:
 
 def export_html(nb: Any, results: dict[str, Any]) -> str:
     """The report page: the notebook's outputs only (no code, no prompts, no stderr) in our shell."""
-    global _EXPORTER
-    if _EXPORTER is None:
-        from nbconvert import HTMLExporter
-        from nbconvert.preprocessors import TagRemovePreprocessor
-
-        exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                                exclude_output_prompt=True)
-        exporter.register_preprocessor(TagRemovePreprocessor(
-            remove_cell_tags={"remove_cell", "parameters", "injected-parameters"}), enabled=True)
-        _EXPORTER = exporter
-    nb = _without_stderr(nb)
-    body, _ = _EXPORTER.from_notebook_node(nb)
+    body = notebook_body(nb)
     lang = results.get("lang", "zh")
     title = (f"{results['name']} {results['year']}年度社会信用体系建设评估报告" if lang == "zh"
              else f"{results.get('name_en') or results['name']}: evaluation {results['year']}")
     return page(title, body, lang=lang)
-
-
-def _without_stderr(nb: Any) -> Any:
-    """A copy without stderr streams (warnings are for the error notebook, not for county officials)."""
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.get("cell_type") == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    return nb
 
 
 def _sha256(path: str | Path) -> str:

@@ -7,6 +7,7 @@ find a global ``Plotly``. Everything interpolated into HTML goes through :func:`
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,6 +28,42 @@ main { max-width: 1100px; margin: 0 auto; padding: 20px 28px 40px; background: #
 .output_stderr { display: none; }
 @media print { body { background: #fff; } main { padding: 0; } }
 """.replace("FONT_FAMILY", FONT_FAMILY)
+
+# Printing (chromium --print-to-pdf, or a browser's print): A4, no plotly tool bar, the synthetic banner on
+# every page (see print_banner_css), collapsed tables open, no heading stranded at the foot of a page, no
+# table row split across pages.
+PRINT_CSS = """
+@page { size: A4; margin: 22mm 14mm 16mm 14mm; }
+@media print {
+  html, body { background: #fff !important; }
+  main { max-width: none; padding: 0; min-height: 0; }
+  .modebar, .modebar-container { display: none !important; }
+  details > summary { list-style: none; }
+  details::details-content { content-visibility: visible; display: contents; }
+  h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
+  table { break-inside: auto; } thead { display: table-header-group; } table.creditlab-table { width: 100%; }
+  tr, th, td { break-inside: avoid; page-break-inside: avoid; }
+  .plotly-graph-div, .js-plotly-plot, .card { break-inside: avoid; page-break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+  table.sortable th:after { content: ""; }
+}
+"""
+
+# Before printing: open every <details> (CSS alone cannot everywhere) and redraw charts at the paper's width.
+PRINT_JS = """
+<script>
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details:not([open])").forEach(function (d) {
+    d.setAttribute("open", ""); d.dataset.clPrintOpened = "1"; });
+  if (window.Plotly) document.querySelectorAll(".js-plotly-plot").forEach(function (g) {
+    try { window.Plotly.Plots.resize(g); } catch (e) {} });
+});
+window.addEventListener("afterprint", function () {
+  document.querySelectorAll("details[data-cl-print-opened]").forEach(function (d) {
+    d.removeAttribute("open"); delete d.dataset.clPrintOpened; });
+});
+</script>
+"""
 
 # Report components, scoped to .creditlab so they are also safe inside a notebook.
 COMPONENT_CSS = """
@@ -62,7 +99,7 @@ ul.reasons li { margin: 4px 0; }
 .creditlab a { color: var(--accent); }
 """.replace("FONT_FAMILY", FONT_FAMILY)
 
-CSS = PAGE_CSS + COMPONENT_CSS
+CSS = PAGE_CSS + COMPONENT_CSS + PRINT_CSS
 
 # Sorting for the index table: inline, no external script.
 SORT_JS = """
@@ -92,16 +129,39 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+_BANNER = re.compile(r'<div class="creditlab-banner"([^>]*)>(.*?)</div>', re.S)
+
+
+def print_banner_css(body: str) -> str:
+    """CSS that repeats the synthetic banner of ``body`` at the top of every printed page ("" without one).
+
+    A page margin box (``@page { @top-center }``) carries it, and the banner in the flow is hidden in print:
+    a ``position: fixed`` banner also repeats in chromium, but covers the first lines of every later page.
+    """
+    m = _BANNER.search(body)
+    if not m:
+        return ""
+    text = html.unescape(re.sub(r"<[^>]+>", "", m.group(2))).strip()
+    quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    return ("@media print { @page { @top-center { content: " + quoted + "; background: #fff3cd; "
+            "border: 2px solid #d39e00; color: #5c4400; font-size: 10pt; font-weight: bold; "
+            "font-family: " + FONT_FAMILY.replace('"', "'") + "; margin: 4mm 0 3mm; padding: 0 8px; } } "
+            ".creditlab-banner { display: none !important; } }")
+
+
 def page(title: str, body: str, lang: str = "zh", head_extra: str = "", plotly_src: str | None = "plotly.min.js",
          scripts: str = "") -> str:
-    """A complete HTML document around ``body`` (already safe HTML)."""
+    """A complete HTML document around ``body`` (already safe HTML); printable on A4 (:data:`PRINT_CSS`)."""
+    banner_css = print_banner_css(body)
+    if banner_css:
+        head_extra = f"<style>{banner_css}</style>\n{head_extra}"
     html_lang = "zh-CN" if lang == "zh" else "en"
     plotly = plotly_script_tag(plotly_src) if plotly_src else ""
     return (
         f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n{plotly}\n{head_extra}</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n{scripts}</body>\n</html>\n"
+        f"<body>\n<main>\n{body}\n</main>\n{scripts}{PRINT_JS}</body>\n</html>\n"
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from creditlab import figures
 from creditlab.batch import WarmKernel
 from helpers import ROOT, nbval_run, run_warm
 
@@ -71,7 +72,10 @@ def test_default_run_in_chinese(tmp_path):
              if "text/html" in o.get("data", {}) and "Plotly.newPlot" in "".join(o["data"]["text/html"])]
     assert len(htmls) == 4
     remote = re.compile(r"<script[^>]*\bsrc\s*=|https?://[^\"'\s]*cdn|cdn\.plot\.ly", re.I)
-    assert not any(remote.search("".join(h)) for h in htmls)
+    joined = ["".join(h) for h in htmls]
+    # plotly.js once, inline in the first chart (a plain nbconvert export draws); no chart loads anything
+    assert sum(h.count(figures.INLINE_BEGIN) for h in joined) == 1 and joined[0].startswith(figures.INLINE_BEGIN)
+    assert not any(remote.search(figures.strip_inline_plotly(h)) for h in joined)
 
 
 def test_english_for_one_city(tmp_path, warm_kernel):
