@@ -129,8 +129,8 @@ def _load(path_text: str, _mtime: int, _size: int) -> Shapes:
             label = [0, 0]
         try:
             x, y = _decode(region.get("polygons"), float(unit))
-        except ValueError as exc:
-            problems.add(f"边界数据有误：{exc}", f"bad polygons: {exc}", column="polygons", **where)
+        except _BadShape as exc:
+            problems.add(f"边界数据有误：{exc.zh}", f"bad polygons: {exc.en}", column="polygons", **where)
             continue
         out["codes"].append(code)
         out["names"].append(name)
@@ -156,27 +156,34 @@ def _region_lines(text: str, n: int) -> list[int]:
     return starts if len(starts) == n else [0] * n
 
 
+class _BadShape(ValueError):
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
 def _decode(polygons: object, unit: float) -> tuple[np.ndarray, np.ndarray]:
     """Delta-encoded integer rings -> x, y arrays (degrees), each ring closed and followed by NaN."""
     if not isinstance(polygons, list) or not polygons:
-        raise ValueError("no polygon")
+        raise _BadShape("没有多边形", "no polygon")
     xs, ys = [], []
     for polygon in polygons:
         if not isinstance(polygon, list) or not polygon:
-            raise ValueError("a polygon must be a non-empty list of rings")
+            raise _BadShape("多边形应为非空的环列表", "a polygon must be a non-empty list of rings")
         for ring in polygon:
             if not isinstance(ring, list) or len(ring) < 8 or len(ring) % 2:
-                raise ValueError("a ring must list at least 4 points as x, y integers")
+                raise _BadShape("每个环应至少有4个点（x、y 整数成对）",
+                                "a ring must list at least 4 points as x, y integers")
             try:
                 steps = np.asarray(ring)
             except (TypeError, ValueError, OverflowError) as exc:
-                raise ValueError("a ring holds a value that is not an integer") from exc
+                raise _BadShape("环中有非整数的值", "a ring holds a value that is not an integer") from exc
             if steps.dtype.kind not in "iu":  # floats, text, booleans, nested lists
-                raise ValueError("a ring holds a value that is not an integer")
+                raise _BadShape("环中有非整数的值", "a ring holds a value that is not an integer")
             steps = steps.astype(np.int64).reshape(-1, 2)
             points = np.cumsum(steps, axis=0) * unit
             if np.any(np.abs(points[:, 0]) > 180) or np.any(np.abs(points[:, 1]) > 90):
-                raise ValueError("a point lies outside longitude ±180°, latitude ±90°")
+                raise _BadShape("有点超出经度±180°、纬度±90°", "a point lies outside longitude ±180°, latitude ±90°")
             xs += [points[:, 0], [np.nan]]
             ys += [points[:, 1], [np.nan]]
     return np.concatenate(xs).astype(np.float32), np.concatenate(ys).astype(np.float32)
