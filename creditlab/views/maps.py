@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +20,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
+from ..core.errors import DataError
 from ..core.i18n import check_lang, fmt_num, tr
 from ..core.labels import VERDICT_COLORS, VERDICT_WORDS
-from ..loaders.boundaries import Shapes, load_boundaries
+from ..loaders.boundaries import Shapes, load_boundaries, map_path
+from ..loaders.regions import load_regions
 from .figures import chart_text
 
 NO_DATA_COLOR = "#d3d7dd"
@@ -52,7 +54,8 @@ KINDS = {
 
 def county_map(values: Mapping[str, Any] | pd.Series, kind: str = "score", province: str | None = None,
                lang: str = "zh", title: str | None = None, details: Mapping[str, str] | None = None,
-               value_range: tuple[float, float] | None = None, height: int = 520) -> go.Figure:
+               value_range: tuple[float, float] | None = None, height: int = 520,
+               names: Mapping[str, str] | None = None) -> go.Figure:
     """A schematic map of a province's counties coloured by ``values`` (region code -> value).
 
     ``kind``: ``score`` (continuous), ``verdict`` (the report's verdict keys and colours),
@@ -60,19 +63,21 @@ def county_map(values: Mapping[str, Any] | pd.Series, kind: str = "score", provi
     ``province``: its code (``610000`` or ``61``); by default the province of most codes in ``values``.
     ``details``: an extra hover line per code (a score under a verdict, say). ``value_range``: the
     colour range of a continuous kind (default: fixed for 0–1 kinds, else the values' range).
+    ``names``: region names to show (default: the regions table's, English ones with ``lang="en"``).
     Codes without a shape (development zones) are named under the map, never drawn.
     """
-    return _choropleth("county", values, kind, province, lang, title, details, value_range, height)
+    return _choropleth("county", values, kind, province, lang, title, details, value_range, height, names)
 
 
 def city_map(values: Mapping[str, Any] | pd.Series, kind: str = "rank_share", province: str | None = None,
              lang: str = "zh", title: str | None = None, details: Mapping[str, str] | None = None,
-             value_range: tuple[float, float] | None = None, height: int = 520) -> go.Figure:
+             value_range: tuple[float, float] | None = None, height: int = 520,
+             names: Mapping[str, str] | None = None) -> go.Figure:
     """A schematic map of a province's prefecture cities (city code -> value); see :func:`county_map`.
 
     The default kind ``rank_share`` is a city's rank divided by its group's size (0.12: top 12 %).
     """
-    return _choropleth("city", values, kind, province, lang, title, details, value_range, height)
+    return _choropleth("city", values, kind, province, lang, title, details, value_range, height, names)
 
 
 def _province_of(codes: list[str]) -> str:
@@ -99,7 +104,7 @@ def _class_colors(scale: str, lo: float, hi: float, n: int, reverse: bool) -> li
 
 def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, province: str | None, lang: str,
                 title: str | None, details: Mapping[str, str] | None, value_range: tuple[float, float] | None,
-                height: int) -> go.Figure:
+                height: int, names: Mapping[str, str] | None) -> go.Figure:
     check_lang(lang)
     if kind not in KINDS:
         raise ValueError(f"map kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -117,19 +122,19 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
     klass = np.full(n, -1)
     value_text = [t("无数据", "no data")] * n
     colors: list[str]
-    names: list[str]
+    class_names: list[str]
     numeric = np.full(n, np.nan)
     showscale = bool(spec.colorscale)
     if kind == "verdict":
         present = [v for v in VERDICT_ORDER if v in set(data.values())]
         present += sorted({str(v) for v in data.values()} - set(present))
         colors = [VERDICT_COLORS.get(v, "#8a94a6") for v in present]
-        names = [VERDICT_WORDS.get(v, (v, v))[0 if lang == "zh" else 1] for v in present]
+        class_names = [VERDICT_WORDS.get(v, (v, v))[0 if lang == "zh" else 1] for v in present]
         for code, v in data.items():
             i = index.get(code)
             if i is not None:
                 klass[i] = present.index(str(v))
-                value_text[i] = names[klass[i]]
+                value_text[i] = class_names[klass[i]]
     else:
         for code, v in data.items():
             i = index.get(code)
@@ -142,7 +147,7 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
             hi = lo + 1
         k = spec.classes
         colors = _class_colors(spec.colorscale, lo, hi, k, spec.reverse)
-        names = [f"{lo + (hi - lo) * i / k:g}–{lo + (hi - lo) * (i + 1) / k:g}" for i in range(k)]
+        class_names = [f"{lo + (hi - lo) * i / k:g}–{lo + (hi - lo) * (i + 1) / k:g}" for i in range(k)]
         has = ~np.isnan(numeric)
         klass[has] = np.clip(((numeric[has] - lo) / (hi - lo) * k).astype(int), 0, k - 1)
         for i in np.flatnonzero(has):
@@ -159,13 +164,14 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
         traces.append(dict(
             type="scatter", mode="lines", x=x, y=y, fill="toself", hoverinfo="skip",
             fillcolor=NO_DATA_COLOR if no_data else colors[c], line=dict(color=EDGE_COLOR, width=0.6),
-            name=t("无数据", "no data") if no_data else chart_text(names[c]),
+            name=t("无数据", "no data") if no_data else chart_text(class_names[c]),
             showlegend=no_data or kind == "verdict", legendrank=2000 if no_data else 1000 + c,
         ))
     label = spec.label[0 if lang == "zh" else 1]
     details = details or {}
     # One array of strings (not a list of lists): plotly validates it in one step, the map stays fast.
-    custom = np.array([[chart_text(shapes.names[i]), shapes.codes[i], value_text[i],
+    shown = _names(shapes, lang) if names is None else names
+    custom = np.array([[chart_text(shown.get(shapes.codes[i]) or shapes.names[i]), shapes.codes[i], value_text[i],
                         chart_text(details.get(shapes.codes[i], ""))] for i in np.flatnonzero(drawn)], dtype=object)
     hover = dict(
         type="scatter", mode="markers", x=shapes.label_x[drawn], y=shapes.label_y[drawn], customdata=custom,
@@ -184,14 +190,15 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
 
     notes = ["<b>" + t("示意图", "Schematic map") + "</b>｜" + t("边界：", "boundaries: ") + chart_text(shapes.source)
              + t("，已简化", ", simplified")]
-    hidden = [shapes.names[i] for i in np.flatnonzero(shapes.outlying)]
+    sep = t("、", ", ")
+    hidden = [shown.get(shapes.codes[i]) or shapes.names[i] for i in np.flatnonzero(shapes.outlying)]
     if hidden:
-        notes.append(t("未在图幅内：", "outside the frame: ") + chart_text("、".join(hidden)))
+        notes.append(t("未在图幅内：", "outside the frame: ") + chart_text(sep.join(hidden)))
     unmapped = sorted(c for c in data if c not in index)
     if unmapped:
-        shown = "、".join(unmapped[:8]) + ("…" if len(unmapped) > 8 else "")
+        listed = sep.join(unmapped[:8]) + ("…" if len(unmapped) > 8 else "")
         notes.append(t(f"无边界、未绘出的单位 {len(unmapped)} 个：", f"{len(unmapped)} unit(s) without a shape, "
-                       "not drawn: ") + chart_text(shown))
+                       "not drawn: ") + chart_text(listed))
 
     xs = np.concatenate([shapes.x[i] for i in np.flatnonzero(drawn)])
     ys = np.concatenate([shapes.y[i] for i in np.flatnonzero(drawn)])
@@ -215,12 +222,40 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
     return go.Figure(data=traces, layout=layout)
 
 
+def _names(shapes: Shapes, lang: str) -> dict[str, str]:
+    """Region names in ``lang`` from the regions table (the map file's Chinese names where it has none)."""
+    if lang == "zh":
+        return {}
+    try:
+        table = load_regions(shapes.province_code)
+    except DataError:  # a province the regions table does not hold yet: the map's names
+        return {}
+    return {code: name for code, name in zip(table["code"], table["name_en"], strict=True) if name}
+
+
 def _format(value: float, spec: Kind, lang: str) -> str:
     if spec is KINDS["rank_share"]:
         return tr(f"前 {value:.0%}", f"top {value:.0%}", lang)
     if spec.percent:
         return f"{value:.0%}"
     return fmt_num(value)
+
+
+def index_map(docs: Sequence[Mapping[str, Any]], lang: str = "zh") -> go.Figure | None:
+    """The county reports index's map: each report's verdict, its score in the hover; units without
+    a report grey (无数据). None when no report is of a county of a province with a map."""
+    codes = [str(d.get("region", "")) for d in docs]
+    try:
+        province = _province_of(codes)
+    except ValueError:
+        return None
+    if not map_path(province).is_file():
+        return None
+    verdicts = {str(d["region"]): d["verdict"] for d in docs if d.get("verdict")}
+    details = {str(d["region"]): tr("综合评分 ", "total ", lang) + fmt_num((d.get("total") or {}).get("points"))
+               for d in docs}
+    title = tr("认定结论分布示意图（悬停查看综合评分）", "Verdicts by county (hover for the total)", lang)
+    return county_map(verdicts, kind="verdict", province=province, lang=lang, details=details, title=title)
 
 
 def shapes_for(province: str, level: str = "county") -> Shapes:

@@ -167,3 +167,26 @@ def test_maps_draw_offline_in_chromium(tmp_path: Path) -> None:
         fills = re.findall(r'<path class="js-fill" d="([^"]*)"', main)
         assert sum(d.count("M") for d in fills) >= regions, f"{div}: {len(fills)} fills"
     assert dom.count("示意图") >= 3
+
+
+def test_english_maps_use_english_names() -> None:
+    fig = county_map({"610102": 80}, lang="en")
+    rows = {r[1]: r for r in _hover(fig).customdata}
+    assert rows["610102"][0] == "Xincheng District" and rows["610103"][2] == "no data"
+    assert not any(re.search(r"[\u4e00-\u9fff]", str(r[0]) + str(r[2])) for r in rows.values())
+    assert city_map({"610100": 0.1}, lang="en").data[-1].customdata[0][0] == "Xi'an"
+
+
+def test_index_map_from_results_documents() -> None:
+    from creditlab.views.maps import index_map
+
+    docs = [{"region": "610102", "verdict": "certified", "total": {"points": 93.5}},
+            {"region": "610103", "verdict": "not_certified", "total": {"points": 70.25}},
+            {"region": "KF610101", "verdict": "certified", "total": {"points": 88.0}}]
+    fig = index_map(docs)
+    rows = {r[1]: r for r in _hover(fig).customdata}
+    assert list(rows["610102"][2:]) == ["符合认定条件", "综合评分 93.5"]
+    assert rows["610104"][2] == "无数据"
+    assert "KF610101" in _notes(fig)
+    assert index_map([{"region": "990101", "verdict": "certified", "total": {"points": 1}}]) is None
+    assert index_map([{"region": "KF610101", "verdict": "certified", "total": {"points": 1}}]) is None
