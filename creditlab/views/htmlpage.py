@@ -286,7 +286,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
                           yaxis_title=t("综合评分", "total"), height=460, legend=dict(orientation="h", y=-0.15))
         overview = t(f"{where}概况", f"Overview: {where}") if where else t("概况", "Overview")
         parts.append(heading(overview, 2) + figure_html(fig, div_id="creditlab-index-chart"))
-        county_map = index_map(docs, lang)  # 示意图 of the verdicts; None without a map of the province
+        county_map = index_map(docs, lang, scope)  # 示意图 of the verdicts; None without a map of the province
         if county_map is not None:
             parts.append(figure_html(county_map, div_id="creditlab-index-map"))
 

@@ -55,7 +55,7 @@ KINDS = {
 def county_map(values: Mapping[str, Any] | pd.Series, kind: str = "score", province: str | None = None,
                lang: str = "zh", title: str | None = None, details: Mapping[str, str] | None = None,
                value_range: tuple[float, float] | None = None, height: int = 520,
-               names: Mapping[str, str] | None = None) -> go.Figure:
+               names: Mapping[str, str] | None = None, cities: Sequence[str] | None = None) -> go.Figure:
     """A schematic map of a province's counties coloured by ``values`` (region code -> value).
 
     ``kind``: ``score`` (continuous), ``verdict`` (the report's verdict keys and colours),
@@ -64,9 +64,11 @@ def county_map(values: Mapping[str, Any] | pd.Series, kind: str = "score", provi
     ``details``: an extra hover line per code (a score under a verdict, say). ``value_range``: the
     colour range of a continuous kind (default: fixed for 0–1 kinds, else the values' range).
     ``names``: region names to show (default: the regions table's, English ones with ``lang="en"``).
+    ``cities``: city codes to draw the counties of (a city-scope report), by default the whole province.
     Codes without a shape (development zones) are named under the map, never drawn.
     """
-    return _choropleth("county", values, kind, province, lang, title, details, value_range, height, names)
+    return _choropleth("county", values, kind, province, lang, title, details, value_range, height, names,
+                       cities)
 
 
 def city_map(values: Mapping[str, Any] | pd.Series, kind: str = "rank_share", province: str | None = None,
@@ -77,7 +79,7 @@ def city_map(values: Mapping[str, Any] | pd.Series, kind: str = "rank_share", pr
 
     The default kind ``rank_share`` is a city's rank divided by its group's size (0.12: top 12 %).
     """
-    return _choropleth("city", values, kind, province, lang, title, details, value_range, height, names)
+    return _choropleth("city", values, kind, province, lang, title, details, value_range, height, names, None)
 
 
 def _province_of(codes: list[str]) -> str:
@@ -104,7 +106,7 @@ def _class_colors(scale: str, lo: float, hi: float, n: int, reverse: bool) -> li
 
 def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, province: str | None, lang: str,
                 title: str | None, details: Mapping[str, str] | None, value_range: tuple[float, float] | None,
-                height: int, names: Mapping[str, str] | None) -> go.Figure:
+                height: int, names: Mapping[str, str] | None, cities: Sequence[str] | None) -> go.Figure:
     check_lang(lang)
     if kind not in KINDS:
         raise ValueError(f"map kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -113,6 +115,11 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
     shapes = load_boundaries(province or _province_of(list(data)), level)
     index = shapes.index()
     drawn = ~shapes.outlying
+    if cities:
+        drawn &= np.isin(np.array(shapes.city_codes), [str(c) for c in cities])
+        if not drawn.any():
+            raise ValueError(f"no county of the cities {', '.join(map(str, cities))} on the map of "
+                             f"{shapes.province_code}")
 
     def t(zh: str, en: str) -> str:
         return tr(zh, en, lang)
@@ -194,7 +201,7 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
     hidden = [shown.get(shapes.codes[i]) or shapes.names[i] for i in np.flatnonzero(shapes.outlying)]
     if hidden:
         notes.append(t("未在图幅内：", "outside the frame: ") + chart_text(sep.join(hidden)))
-    unmapped = sorted(c for c in data if c not in index)
+    unmapped = sorted(c for c in data if c not in index or not drawn[index[c]])
     if unmapped:
         listed = sep.join(unmapped[:8]) + ("…" if len(unmapped) > 8 else "")
         notes.append(t(f"无边界、未绘出的单位 {len(unmapped)} 个：", f"{len(unmapped)} unit(s) without a shape, "
@@ -241,9 +248,11 @@ def _format(value: float, spec: Kind, lang: str) -> str:
     return fmt_num(value)
 
 
-def index_map(docs: Sequence[Mapping[str, Any]], lang: str = "zh") -> go.Figure | None:
+def index_map(docs: Sequence[Mapping[str, Any]], lang: str = "zh",
+              scope: Mapping[str, Any] | None = None) -> go.Figure | None:
     """The county reports index's map: each report's verdict, its score in the hover; units without
-    a report grey (无数据). None when no report is of a county of a province with a map."""
+    a report grey (无数据). ``scope`` (the index's, :func:`creditlab.htmlpage.scope_words`): a city
+    scope draws only its cities. None when no report is of a county of a province with a map."""
     codes = [str(d.get("region", "")) for d in docs]
     try:
         province = _province_of(codes)
@@ -254,8 +263,13 @@ def index_map(docs: Sequence[Mapping[str, Any]], lang: str = "zh") -> go.Figure 
     verdicts = {str(d["region"]): d["verdict"] for d in docs if d.get("verdict")}
     details = {str(d["region"]): tr("综合评分 ", "total ", lang) + fmt_num((d.get("total") or {}).get("points"))
                for d in docs}
+    cities = [str(c.get("code")) for c in (scope or {}).get("cities", [])] if (scope or {}).get("kind") == "cities" \
+        else None
+    if cities and not set(cities) & set(load_boundaries(province).city_codes):
+        return None  # a scope of development zones only (杨凌示范区): nothing to draw
     title = tr("认定结论分布示意图（悬停查看综合评分）", "Verdicts by county (hover for the total)", lang)
-    return county_map(verdicts, kind="verdict", province=province, lang=lang, details=details, title=title)
+    return county_map(verdicts, kind="verdict", province=province, lang=lang, details=details, title=title,
+                      cities=cities or None)
 
 
 def shapes_for(province: str, level: str = "county") -> Shapes:

@@ -190,3 +190,18 @@ def test_index_map_from_results_documents() -> None:
     assert "KF610101" in _notes(fig)
     assert index_map([{"region": "990101", "verdict": "certified", "total": {"points": 1}}]) is None
     assert index_map([{"region": "KF610101", "verdict": "certified", "total": {"points": 1}}]) is None
+
+
+def test_a_city_scope_draws_only_its_cities() -> None:
+    from creditlab.views.maps import index_map
+
+    docs = [{"region": "610102", "verdict": "certified", "total": {"points": 93.5}}]
+    scope = {"kind": "cities", "cities": [{"code": "610100", "name": "西安市"}, {"code": "610500", "name": "渭南市"}]}
+    fig = index_map(docs, scope=scope)
+    shapes = load_boundaries("610000")
+    expected = sum(c in ("610100", "610500") for c in shapes.city_codes)
+    assert fig.layout.meta["regions_drawn"] == expected == 24
+    assert {r[1][:4] for r in _hover(fig).customdata} == {"6101", "6105"}
+    assert index_map(docs, scope={"kind": "cities", "cities": [{"code": "611100"}]}) is None  # zones only
+    with pytest.raises(ValueError, match="no county of the cities 619900"):
+        county_map({"610102": 1}, cities=["619900"])
