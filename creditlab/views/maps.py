@@ -61,7 +61,7 @@ def county_map(values: Mapping[str, Any] | pd.Series, kind: str = "score", provi
     ``kind``: ``score`` (continuous), ``verdict`` (the report's verdict keys and colours),
     ``probability`` (of certification, 0–1) or ``rank_share`` (rank / group size, low is good).
     ``province``: its code (``610000`` or ``61``); by default the province of most codes in ``values``.
-    ``details``: an extra hover line per code (a score under a verdict, say). ``value_range``: the
+    ``details``: an extra hover line per code (a score under a verdict, say; ``\n`` breaks it). ``value_range``: the
     colour range of a continuous kind (default: fixed for 0–1 kinds, else the values' range).
     ``names``: region names to show (default: the regions table's, English ones with ``lang="en"``).
     ``cities``: city codes to draw the counties of (a city-scope report), by default the whole province.
@@ -178,8 +178,9 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
     details = details or {}
     # One array of strings (not a list of lists): plotly validates it in one step, the map stays fast.
     shown = _names(shapes, lang) if names is None else names
-    custom = np.array([[chart_text(shown.get(shapes.codes[i]) or shapes.names[i]), shapes.codes[i], value_text[i],
-                        chart_text(details.get(shapes.codes[i], ""))] for i in np.flatnonzero(drawn)], dtype=object)
+    rows = [[chart_text(shown.get(shapes.codes[i]) or shapes.names[i]), shapes.codes[i], value_text[i],
+             chart_text(details.get(shapes.codes[i], "")).replace("\n", "<br>")] for i in np.flatnonzero(drawn)]
+    custom = np.array(rows, dtype=object)
     hover = dict(
         type="scatter", mode="markers", x=shapes.label_x[drawn], y=shapes.label_y[drawn], customdata=custom,
         hovertemplate=("<b>%{customdata[0]}</b>（%{customdata[1]}）<br>" + chart_text(label)
@@ -270,6 +271,43 @@ def index_map(docs: Sequence[Mapping[str, Any]], lang: str = "zh",
     title = tr("认定结论分布示意图（悬停查看综合评分）", "Verdicts by county (hover for the total)", lang)
     return county_map(verdicts, kind="verdict", province=province, lang=lang, details=details, title=title,
                       cities=cities or None)
+
+
+def probability_map(summary: pd.DataFrame, lang: str = "zh", whole_province: bool = True) -> go.Figure | None:
+    """The sensitivity report's map: each county's probability of certification over the Monte-Carlo
+    weightings (a Monte-Carlo ``summary``). A county with rows not assessed has a band, not one
+    probability: it is coloured by the lower bound and its hover says so. ``whole_province`` false (a
+    city or a list of regions) draws only the cities of the regions in ``summary``."""
+    codes = summary["region"].astype(str).tolist()
+    try:
+        province = _province_of(codes)
+    except ValueError:
+        return None
+    if not map_path(province).is_file():
+        return None
+    p = summary["p_certified"].where(summary["p_certified"].notna(), summary["p_certified_min"])
+    values = dict(zip(codes, p, strict=True))
+    details = {}
+    for code, r in zip(codes, summary.itertuples(), strict=True):
+        verdict = VERDICT_WORDS.get(r.nominal_verdict, (r.nominal_verdict, r.nominal_verdict))[lang != "zh"]
+        line = tr(f"现行得分 {fmt_num(r.nominal_score)}，{verdict}", f"score {fmt_num(r.nominal_score)}, {verdict}",
+                  lang)
+        if r.p_certified != r.p_certified:  # NaN: a band
+            line += tr(f"\n有未评估的计分行：概率 {r.p_certified_min:.0%}–{r.p_certified_max:.0%}，按下限着色",
+                       f"\nrows not assessed: {r.p_certified_min:.0%}–{r.p_certified_max:.0%}, coloured by the "
+                       "lower bound", lang)
+        elif r.other_conditions == "fail":
+            line += tr("\n其他认定条件不符合：权重无法改变", "\nanother condition fails: no weighting changes it",
+                       lang)
+        details[code] = line
+    cities = None
+    if not whole_province:
+        shapes = load_boundaries(province)
+        index = shapes.index()
+        cities = sorted({shapes.city_codes[index[c]] for c in codes if c in index}) or None
+    title = tr("权重变动下的认定概率示意图", "Probability of certification under varying weights", lang)
+    return county_map(values, kind="probability", province=province, lang=lang, title=title, details=details,
+                      cities=cities)
 
 
 def shapes_for(province: str, level: str = "county") -> Shapes:

@@ -205,3 +205,24 @@ def test_a_city_scope_draws_only_its_cities() -> None:
     assert index_map(docs, scope={"kind": "cities", "cities": [{"code": "611100"}]}) is None  # zones only
     with pytest.raises(ValueError, match="no county of the cities 619900"):
         county_map({"610102": 1}, cities=["619900"])
+
+
+def test_probability_map_from_a_monte_carlo_summary() -> None:
+    import pandas as pd
+
+    from creditlab.views.maps import probability_map
+
+    summary = pd.DataFrame({
+        "region": ["610102", "610103", "610104", "KF610101"], "p_certified": [0.25, 0.0, float("nan"), 1.0],
+        "p_certified_min": [0.25, 0.0, 0.2, 1.0], "p_certified_max": [0.25, 0.0, 0.6, 1.0],
+        "nominal_score": [84.0, 91.0, 86.5, 90.0], "other_conditions": ["pass", "fail", "unknown", "pass"],
+        "nominal_verdict": ["not_certified", "not_certified", "undecided", "certified"]})
+    fig = probability_map(summary)
+    rows = {r[1]: r for r in _hover(fig).customdata}
+    assert rows["610102"][2] == "25%" and rows["610103"][2] == "0%"
+    assert rows["610104"][2] == "20%" and "概率 20%–60%，按下限着色" in rows["610104"][3]
+    assert "<br>" in rows["610104"][3] and "其他认定条件不符合" in rows["610103"][3]
+    assert rows["610111"][2] == "无数据" and "KF610101" in _notes(fig)
+    assert fig.layout.meta["regions_drawn"] == 107
+    city = probability_map(summary, whole_province=False)
+    assert city.layout.meta["regions_drawn"] == sum(c == "610100" for c in load_boundaries("61").city_codes)
