@@ -226,3 +226,40 @@ def test_probability_map_from_a_monte_carlo_summary() -> None:
     assert fig.layout.meta["regions_drawn"] == 107
     city = probability_map(summary, whole_province=False)
     assert city.layout.meta["regions_drawn"] == sum(c == "610100" for c in load_boundaries("61").city_codes)
+
+
+def test_hover_names_a_county_in_a_real_browser(tmp_path: Path) -> None:
+    """Pointing at a county shows its name, code and value (the hover markers work in chromium)."""
+    _chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    exe = Path("/usr/lib/chromium/chromium")  # Debian's chromium; never a downloaded browser
+    if not exe.exists():
+        pytest.skip(f"{exe} is absent")
+    fig = county_map({"610431": 77.5}, kind="score", title="hover")  # 武功县
+    copy_plotly_js(tmp_path)
+    page_file = tmp_path / "hover.html"
+    page_file.write_text(f'<!doctype html><html><head><meta charset="utf-8">{plotly_script_tag()}</head>'
+                         f'<body style="margin:0;width:900px">{figure_html(fig, div_id="map")}</body></html>',
+                         encoding="utf-8")
+    shapes = load_boundaries("610000")
+    i = shapes.index()["610431"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(exe),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                          "--disable-component-update", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 700})
+            page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:")
+                       else route.continue_())  # offline
+            page.goto(page_file.as_uri())
+            page.wait_for_selector("#map .main-svg")
+            x, y = page.evaluate("""([lx, ly]) => {
+                const gd = document.getElementById('map'), L = gd._fullLayout, r = gd.getBoundingClientRect();
+                return [r.left + L._size.l + L.xaxis.l2p(lx), r.top + L._size.t + L.yaxis.l2p(ly)];
+            }""", [float(shapes.label_x[i]), float(shapes.label_y[i])])
+            page.mouse.move(x, y)
+            page.wait_for_selector("#map .hoverlayer .hovertext", timeout=5000)
+            text = page.text_content("#map .hoverlayer") or ""
+        finally:
+            browser.close()
+    assert "武功县" in text and "610431" in text and "77.5" in text
