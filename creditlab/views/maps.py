@@ -41,7 +41,7 @@ class Kind:
     fixed_range: tuple[float, float] | None = None  # ... over this range (else the data's)
     classes: int = 10                    # ... drawn in this many equal classes
     percent: bool = False                # shown as a percentage
-    reverse: bool = False                # low values are good (darker colour)
+    reverse: bool = False                # low values are good (coloured like a high score)
 
 
 KINDS = {
@@ -202,7 +202,7 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
     hidden = [shown.get(shapes.codes[i]) or shapes.names[i] for i in np.flatnonzero(shapes.outlying)]
     if hidden:
         notes.append(t("未在图幅内：", "outside the frame: ") + chart_text(sep.join(hidden)))
-    unmapped = sorted(c for c in data if c not in index or not drawn[index[c]])
+    unmapped = sorted(c for c in data if c not in index)
     if unmapped:
         listed = sep.join(unmapped[:8]) + ("…" if len(unmapped) > 8 else "")
         notes.append(t(f"无边界、未绘出的单位 {len(unmapped)} 个：", f"{len(unmapped)} unit(s) without a shape, "
@@ -212,16 +212,18 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
     ys = np.concatenate([shapes.y[i] for i in np.flatnonzero(drawn)])
     x0, x1, y0, y1 = np.nanmin(xs), np.nanmax(xs), np.nanmin(ys), np.nanmax(ys)
     pad = 0.02 * max(x1 - x0, y1 - y0)
+    top, bottom = (50 if title else 20), 24 + 16 * len(notes)
+    line = 16 / max(height - top - bottom, 100)  # one line of notes, in paper units
     axis = dict(visible=False, showgrid=False, zeroline=False, fixedrange=False)
     layout = dict(
         title=dict(text=chart_text(title)) if title else None, height=height, hovermode="closest",
         hoverdistance=60, plot_bgcolor="#ffffff", paper_bgcolor="#ffffff",
-        margin=dict(l=10, r=10, t=50 if title else 20, b=30 + 16 * len(notes)),
+        margin=dict(l=10, r=10, t=top, b=bottom),
         xaxis=dict(axis, range=[float(x0 - pad), float(x1 + pad)],
                    scaleanchor="y", scaleratio=math.cos(math.radians(float(y0 + y1) / 2))),
         yaxis=dict(axis, range=[float(y0 - pad), float(y1 + pad)]),
-        legend=dict(x=0, y=0, xanchor="left", yanchor="bottom", bgcolor="rgba(255,255,255,0.75)"),
-        annotations=[dict(text=note, xref="paper", yref="paper", x=0, y=-0.01 - 0.035 * j, yanchor="top",
+        legend=dict(x=1.02, y=0, xanchor="left", yanchor="bottom"),  # right of the map, under a colour bar
+        annotations=[dict(text=note, xref="paper", yref="paper", x=0, y=-j * line, yanchor="top",
                           xanchor="left", showarrow=False, font=dict(size=11, color="#52606d"))
                      for j, note in enumerate(notes)],
         meta=dict(creditlab_map=level, kind=kind, province=shapes.province_code,
