@@ -9,10 +9,12 @@ value is grey and says 无数据 (no data): no value is never drawn as zero. The
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,7 @@ from ..core.errors import DataError
 from ..core.i18n import check_lang, fmt_num, tr
 from ..core.labels import VERDICT_COLORS, VERDICT_WORDS
 from ..loaders.boundaries import Shapes, load_boundaries, map_path
-from ..loaders.regions import load_regions
+from ..loaders.regions import load_regions, regions_path
 from .figures import chart_text
 
 NO_DATA_COLOR = "#d3d7dd"
@@ -232,15 +234,23 @@ def _choropleth(level: str, values: Mapping[str, Any] | pd.Series, kind: str, pr
     return go.Figure(data=traces, layout=layout)
 
 
-def _names(shapes: Shapes, lang: str) -> dict[str, str]:
+def _names(shapes: Shapes, lang: str) -> Mapping[str, str]:
     """Region names in ``lang`` from the regions table (the map file's Chinese names where it has none)."""
     if lang == "zh":
         return {}
+    path = regions_path()
+    stamp = path.stat().st_mtime_ns if path.is_file() else 0
+    return _english_names(shapes.province_code, str(path), stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _english_names(province_code: str, _path: str, _stamp: int) -> Mapping[str, str]:
+    """Cached per regions file version: reading and checking the national table costs more than a map."""
     try:
-        table = load_regions(shapes.province_code)
+        table = load_regions(province_code)
     except DataError:  # a province the regions table does not hold yet: the map's names
-        return {}
-    return {code: name for code, name in zip(table["code"], table["name_en"], strict=True) if name}
+        return MappingProxyType({})
+    return MappingProxyType({c: n for c, n in zip(table["code"], table["name_en"], strict=True) if n})
 
 
 def _format(value: float, spec: Kind, lang: str) -> str:
