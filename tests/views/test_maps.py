@@ -263,3 +263,16 @@ def test_hover_names_a_county_in_a_real_browser(tmp_path: Path) -> None:
         finally:
             browser.close()
     assert "武功县" in text and "610431" in text and "77.5" in text
+
+
+@pytest.mark.parametrize("kind", ["score", "verdict", "probability", "rank_share"])
+def test_the_unvalidated_figure_is_what_plotly_validates(kind: str) -> None:
+    """county_map skips plotly's validation for speed: validating its figure must change nothing."""
+    import plotly.graph_objects as go
+
+    shapes = load_boundaries("610000")
+    values = {c: ("certified" if i % 2 else "undecided") if kind == "verdict" else (i % 10) / 10
+              for i, c in enumerate(shapes.codes[:90])}
+    fig = county_map(values, kind=kind, title="t", details={"610102": "x\ny"})
+    validated = go.Figure(fig.to_dict())  # raises on any invalid property
+    assert json.loads(pio.to_json(validated, validate=False)) == json.loads(pio.to_json(fig, validate=False))
