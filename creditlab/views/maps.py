@@ -5,7 +5,8 @@ one filled scatter trace of the boundaries of ``data/maps`` (``fill="toself"``, 
 gaps) on hidden axes with the aspect of the map's latitude, and one invisible marker per region
 carries the hover (name, code, value) and, for continuous values, the colour bar. A region without a
 value is grey and says 无数据 (no data): no value is never drawn as zero. The figure stays small
-(float32 arrays, one trace per class, not per region): a province adds at most about 200 KB to a page.
+(float32 arrays, one trace per class, not per region): a province adds at most 175 KB to a page. Built
+in a few milliseconds (plotly's validation skipped, checked in the tests), fit for the explorer's redraws.
 """
 from __future__ import annotations
 
