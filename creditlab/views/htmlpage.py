@@ -18,6 +18,7 @@ from ..core.labels import VERDICT_COLORS, VERDICT_LABELS
 from ..loaders.regions import REGION_ID
 from .banner import banner_html
 from .figures import FONT_FAMILY, chart_text, chart_texts, figure_html, plotly_script_tag
+from .maps import index_map
 
 # Layout of a whole page (never emitted inside a notebook, where it would restyle JupyterLab).
 PAGE_CSS = """
@@ -345,6 +346,9 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
                           yaxis_title=t("综合评分", "total"), height=460, legend=dict(orientation="h", y=-0.15))
         overview = t(f"{where}概况", f"Overview: {where}") if where else t("概况", "Overview")
         parts.append(heading(overview, 2) + figure_html(fig, div_id="creditlab-index-chart"))
+        county_map = index_map(docs, lang, scope)  # 示意图 of the verdicts; None without a map of the province
+        if county_map is not None:
+            parts.append(figure_html(county_map, div_id="creditlab-index-map"))
 
     rows, sort_keys, cells = [], [], []
     for d in docs:

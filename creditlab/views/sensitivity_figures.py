@@ -42,6 +42,7 @@ from . import figures as _figures  # noqa: F401  (offline renderer and template 
 from .banner import banner_html, synthetic_roles
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
+from .maps import probability_map
 from .report import ReportError, no_context, resolve_inputs
 
 COLORS = {**VERDICT_COLORS, "band": "#1f5f99",
@@ -700,6 +701,14 @@ class SensitivityReport:
 
     def certification_figure(self) -> go.Figure | None:
         return certification_figure(self.mc.summary, self.lang) if self.model.has_certification else None
+
+    def certification_map(self) -> go.Figure | None:
+        """The probability of certification on the province's (or the scope's cities') 示意图."""
+        if not self.model.has_certification:
+            return None
+        scope = self.params["scope"]
+        whole = isinstance(scope, str) and scope.strip().lower() in ("province", "全省", "")
+        return probability_map(self.mc.summary, self.lang, whole_province=whole)
 
     def _verdict(self, v: str) -> str:
         zh, en = VERDICT_WORDS.get(v, (v, v))

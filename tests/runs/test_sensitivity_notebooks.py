@@ -70,7 +70,8 @@ def test_default_run_in_chinese(tmp_path):
     # Each chart is in the output, drawn offline (no CDN).
     htmls = [o["data"]["text/html"] for c in nb["cells"] for o in c.get("outputs", [])
              if "text/html" in o.get("data", {}) and "Plotly.newPlot" in "".join(o["data"]["text/html"])]
-    assert len(htmls) == 4
+    assert len(htmls) == 5  # four charts and the map of the probability of certification
+    assert sum("creditlab_map" in "".join(h) for h in htmls) == 1
     remote = re.compile(r"<script[^>]*\bsrc\s*=|https?://[^\"'\s]*cdn|cdn\.plot\.ly", re.I)
     joined = ["".join(h) for h in htmls]
     # plotly.js once, inline in the first chart (a plain nbconvert export draws); no chart loads anything
@@ -82,7 +83,7 @@ def test_english_for_one_city(tmp_path, warm_kernel):
     text, _ = run(tmp_path, warm_kernel, language="en", scope="西安市", scheme="dirichlet", concentration=80.0)
     assert "synthetic demo data" in text
     for phrase in ("sensitivity to the weights", "mean rank shift", "Scope: 西安市", "Dirichlet",
-                   "Tipping points", "Results first", "Sample-size check"):
+                   "Tipping points", "Results first", "Sample-size check", "Schematic map"):
         assert phrase in text, phrase
     assert "权重敏感性分析" not in text
 
