@@ -28,7 +28,7 @@ from .certification import (
     three_valued,
     verdict_rule,
 )
-from .model import Model, _scope_arg, _units, region_names, scope_area
+from .model import Model, _scope_arg, region_names, scope_area
 from .points import is_tied, kinds, peers, points_step, population_area, population_words, rank_draws
 from .sens_local import LocalMethod
 from .sens_monte_carlo import MonteCarloMethod, MonteCarloResult
@@ -264,7 +264,7 @@ def _build(model: Model) -> WeightModel:
     verdicts = model.verdicts
     verdicts = verdicts[verdicts["region"].astype(str).isin(reported)].reset_index(drop=True)
     other, checks = _split_conditions(rubric, scores, spec.context, regions, conditions)
-    units = _units()
+    units = model.units
     is_park = kinds(regions, units.set_index("code")["is_park"] if len(units) else None)
     excluded = verdicts.set_index("region")["verdict"].reindex(regions).eq("not_eligible").to_numpy()
     return WeightModel(

@@ -739,7 +739,7 @@ def test_henan_sensitivity_report_speaks_of_eligibility_not_certification():
     from creditlab import sensitivity_figures as sf
 
     hn = load_rubric("henan-2021")
-    codes = ["610102", "610103", "610104"]
+    codes = ["410102", "410103", "410104"]  # in the guidance's jurisdiction, 河南省
     data = pd.DataFrame([(c, 2022, cid, 60.0 + 10 * i + (k % 3)) for i, c in enumerate(codes)
                          for k, cid in enumerate(hn.criteria["id"])], columns=["region", "year", "criterion", "value"])
     flags = ["major_safety_accident_3y", "major_pollution_accident_3y", "energy_target_missed",
