@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--region", action="append", default=[], help="region code (repeatable); default: all")
     p.add_argument("--city", help="all counties of this prefecture city")
+    p.add_argument("--province", help="all counties of this province (name or code); default: the rubric's "
+                                      "jurisdiction")
     p.add_argument("--out", required=True, help="output .xlsx path (its folder must exist)")
     p.add_argument("--lang", choices=["zh", "en"], default=None, help="language of messages (default: zh)")
     p.set_defaults(func=data.cli_template)
@@ -59,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     sel = p.add_mutually_exclusive_group()
     sel.add_argument("--region", action="append", default=None, help="region code (repeatable)")
     sel.add_argument("--city", help="all counties of this prefecture city")
+    sel.add_argument("--province", help="all counties of this province (name or code), within the rubric's "
+                                        "jurisdiction")
     sel.add_argument("--all", action="store_true", help="every county (the default)")
     p.add_argument("--rubric", default="shaanxi-2020")
     p.add_argument("--data", action="append", default=None,

@@ -17,6 +17,7 @@ from ..core.errors import DataError
 from ..loaders.rubric import Rubric
 from .certification import (
     FAIL,
+    NO_CERTIFICATION,
     PASS,
     UNKNOWN,
     check_total,
@@ -163,6 +164,8 @@ class WeightModel(MonteCarloMethod, SobolMethod, TippingMethod, LocalMethod, Sce
         # Exclusions do not depend on the weights: the nominal ones hold in every draw.
         excluded = False if self.excluded is None else self.excluded
         verdict = verdict_rule(self.results_for(w[None, :], s)[0], excluded, self.passing)
+        if not self.has_certification:  # linyi-2019: no verdict under any weights (certify's no_certification)
+            verdict = np.full(len(self.regions), NO_CERTIFICATION, dtype=object)
         nominal_rank = self.nominal_ranks()
         nominal_verdict = self.verdicts.set_index("region")["verdict"].reindex(self.regions).to_numpy()
         return pd.DataFrame({
