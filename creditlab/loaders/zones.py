@@ -188,7 +188,10 @@ def _region_names_cached(paths: tuple[str, ...], stamps: tuple[int | None, ...])
     except DataError:  # a broken regions file is reported by the region check; names are a courtesy
         return {}
     county = regions["level"] == "county"
-    names = regions["name"].where(~county, regions["city"] + regions["name"])
+    # 省直辖县级行政区划 is a grouping, not a city: 济源市 reads as 河南省济源市, not 省直辖县级行政区划济源市.
+    direct = set(regions.loc[regions["type"] == "province_direct", "code"])
+    parent = regions["city"].where(~regions["city_code"].isin(direct), regions["province"])
+    names = regions["name"].where(~county, parent + regions["name"])
     out = dict(zip(regions["code"], names, strict=True))
     out.update(zip(zones["code"], zones["name"], strict=True))
     return out
