@@ -225,7 +225,8 @@ def test_city_run_on_real_data_without_context_with_a_county_that_returned_nothi
     assert not (year_dir / "610222.html").exists()  # no 0.0/100 report
     docs = {c: json.loads((year_dir / f"{c}.json").read_text(encoding="utf-8")) for c in ("610202", "610203", "610204")}
     manifest = json.loads((year_dir / batch.MANIFEST).read_text(encoding="utf-8"))
-    assert manifest["regions"]["610222"]["status"] == "not_submitted" and manifest["scope"] == {"cities": ["610200"]}
+    assert manifest["regions"]["610222"]["status"] == "not_submitted"
+    assert manifest["scope"] == {"cities": ["610200"], "jurisdiction": "610000"}
     for doc in docs.values():
         assert doc["rank"]["peers"] == 3  # ranked among the counties that reported
         assert doc["synthetic"] is False and doc["context_supplied"] is False
