@@ -32,7 +32,8 @@ def _with_names(func):
     """``--region`` / ``--city`` given as names (淳化县, 淳化, 宝鸡市) become codes before ``func`` runs."""
     def run(args: argparse.Namespace) -> int:
         lang = getattr(args, "lang", None) or default_lang()
-        args.region, args.city = resolve_selection(getattr(args, "region", None), getattr(args, "city", None), lang)
+        args.region, args.city = resolve_selection(getattr(args, "region", None), getattr(args, "city", None), lang,
+                                                   getattr(args, "rubric", None))
         return func(args)
     return run
 
@@ -102,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", action="append", default=[],
                    help="region, by name (淳化县, 淳化) or code (repeatable); default: all")
     p.add_argument("--city", help="all counties of this prefecture city (宝鸡市, 宝鸡 or 610300)")
+    p.add_argument("--province", help="all counties of this province (name or code); default: the rubric's "
+                                      "jurisdiction")
     p.add_argument("--out", required=True, help="output .xlsx path (its folder must exist)")
     p.add_argument("--lang", choices=["zh", "en"], default=None, help="language of messages (default: zh)")
     p.set_defaults(func=_with_names(data.cli_template))
@@ -125,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     sel.add_argument("--region", action="append", default=None,
                      help="a county or zone, by name (淳化县, 淳化) or code (repeatable)")
     sel.add_argument("--city", help="all counties of this prefecture city (宝鸡市, 宝鸡 or 610300)")
+    sel.add_argument("--province", help="all counties of this province (name or code), within the rubric's "
+                                        "jurisdiction")
     sel.add_argument("--all", action="store_true", help="every county (the default)")
     p.add_argument("--rubric", default="shaanxi-2020")
     p.add_argument("--data", action="append", default=None,

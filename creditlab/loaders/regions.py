@@ -118,6 +118,25 @@ def _problems(frame: pd.DataFrame, lines: list[int], path: Path) -> list[str]:
 _PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区)$")
 
 
+def _valid(frame: pd.DataFrame) -> bool:
+    """Whether :func:`_problems` would find nothing, checked column-wise (the row-by-row check, which names
+    each problem, then runs only on a broken table: it costs 0.3 s on the national table)."""
+    level, code = frame["level"], frame["code"]
+    if not (code.str.fullmatch(r"\d{6}").all() and code.is_unique and (frame["name"] != "").all()):
+        return False
+    if not all(frame.loc[level == lv, "type"].isin(types).all() for lv, types in TYPES_BY_LEVEL.items()):
+        return False
+    if not level.isin(list(TYPES_BY_LEVEL)).all():
+        return False
+    provinces = frame[level == "province"].set_index("code")["name"]
+    if not frame["province_code"].map(provinces).eq(frame["province"]).all():
+        return False
+    cities = frame[level == "city"].set_index("code")
+    county = frame[level == "county"]
+    return bool(county["city_code"].map(cities["name"]).eq(county["city"]).all()
+                and county["city_code"].map(cities["province_code"]).eq(county["province_code"]).all())
+
+
 def _province_aliases(frame: pd.DataFrame) -> dict[str, str]:
     """Accepted spellings (case-folded) -> province code: name, short name, English, code, 2 digits."""
     aliases: dict[str, str] = {}
@@ -134,7 +153,7 @@ def _validated(path: str, stamp: tuple[int, int]) -> tuple[pd.DataFrame, dict[st
     """The whole validated table and its province aliases, read once per file version (the national table
     has ~3,200 rows and is asked for by every loader; the key holds the file's mtime and size)."""
     frame, lines = _read(Path(path))
-    problems = _problems(frame, lines, Path(path))
+    problems = [] if _valid(frame) else _problems(frame, lines, Path(path))
     if problems:
         raise DataError(f"{path}: {len(problems)} problem(s) in the regions table", problems)
     return frame, _province_aliases(frame)

@@ -281,29 +281,52 @@ def parameters(a: Analysis, values: dict[str, Any], lang: str) -> dict[str, Any]
     return p
 
 
-def _units(province: str | None = None) -> Any:
-    from ..loaders.zones import assessment_units
+def _units(rubric: str | None) -> Any:
+    """The assessment units of ``rubric``'s jurisdiction (the default province without a rubric)."""
+    from ..loaders.rubric import load_rubric
+    from ..loaders.zones import jurisdiction_units
 
-    return assessment_units(province) if province else assessment_units()
+    return jurisdiction_units(load_rubric(rubric).jurisdiction if rubric else None)
 
 
-def _city(city: str, lang: str, province: str | None = None) -> str:
-    return resolve_city(city, load_regions(province) if province else load_regions(), lang=lang)
+def _with_fallback(resolve: Any, keys: Any, rubric: str | None, lang: str) -> Any:
+    """Resolve among the rubric's jurisdiction first; a name found only elsewhere in the country resolves
+    there, so that the run names it as outside the jurisdiction instead of calling it unknown."""
+    from ..core.errors import CreditlabError
+    from ..loaders.zones import NATIONAL, jurisdiction_units
+
+    try:
+        return resolve(keys, _units(rubric))
+    except CreditlabError:
+        try:
+            return resolve(keys, jurisdiction_units(NATIONAL))
+        except CreditlabError:
+            pass
+        raise
+
+
+def _city(city: str, lang: str, province: str | None = None, rubric: str | None = None) -> str:
+    if province:
+        return resolve_city(city, load_regions(province), lang=lang)
+    return _with_fallback(lambda k, t: resolve_city(k, t, lang=lang), city, rubric, lang)
 
 
 def _scope(values: dict[str, Any], lang: str) -> str | list[str] | None:
+    rubric = values.get("rubric")
     if values.get("region"):
-        return resolve_units(values["region"], _units(), lang=lang)
+        return _with_fallback(lambda k, t: resolve_units(k, t, lang=lang), list(values["region"]), rubric, lang)
     if values.get("city"):
-        return _city(values["city"], lang)
+        return _city(values["city"], lang, rubric=rubric)
     return None
 
 
-def resolve_selection(regions: Sequence[str] | None, city: str | None, lang: str) -> tuple[list[str] | None,
-                                                                                          str | None]:
-    """``--region`` and ``--city`` of ``creditlab reports`` and ``template`` as codes (names accepted)."""
-    codes = resolve_units(list(regions), _units(), lang=lang) if regions else regions
-    return (list(codes) if codes else codes), (_city(city, lang) if city else city)
+def resolve_selection(regions: Sequence[str] | None, city: str | None, lang: str,
+                      rubric: str | None = None) -> tuple[list[str] | None, str | None]:
+    """``--region`` and ``--city`` of ``creditlab reports`` and ``template`` as codes (names accepted), among
+    the rubric's jurisdiction (a name only found elsewhere in the country resolves there)."""
+    codes = (_with_fallback(lambda k, t: resolve_units(k, t, lang=lang), list(regions), rubric, lang)
+             if regions else regions)
+    return (list(codes) if codes else codes), (_city(city, lang, rubric=rubric) if city else city)
 
 
 # ---------------------------------------------------------------------------------------------

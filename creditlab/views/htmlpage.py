@@ -93,6 +93,7 @@ table.cl td.ok, table.cl td.bad, table.cl td.na, table.cl td.unknown { white-spa
 .verdict.not_certified { background: #fde8e7; color: var(--bad); }
 .verdict.undecided { background: #fff4d6; color: var(--unknown); }
 .verdict.not_eligible { background: #efe4f5; color: #6b2d8f; }
+.verdict.no_certification { background: #eceff3; color: #5b6b82; }
 ul.reasons li { margin: 4px 0; }
 .provenance { color: var(--muted); font-size: 13px; } .provenance code { font-size: 12px; word-break: break-all; }
 .note { color: var(--muted); font-size: 13px; }

@@ -51,7 +51,7 @@ COLORS = {**VERDICT_COLORS, "band": "#1f5f99",
 PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
     "rubric": str, "year": (int, type(None)), "scope": (str, list), "level": str, "scheme": str,
     "spread": (int, float), "concentration": (int, float), "n_draws": int, "seed": int, "sobol_n": int,
-    "sobol_output": str, "bounds": (int, float), "data": str, "context": str, "language": str,
+    "sobol_output": str, "bounds": (int, float), "data": str, "context": str, "language": str, "province": str,
 }
 
 
@@ -575,6 +575,13 @@ class SensitivityReport:
         """Check the values of validated parameters, load the data and build the model."""
         p = dict(params)
         problems = parameter_problems(p)
+        province = str(p.get("province") or "").strip()
+        if province:  # a province (name or code) within the rubric's jurisdiction: the scope
+            if isinstance(p["scope"], str) and p["scope"].strip().lower() in ("province", "全省", ""):
+                p["scope"] = province
+            else:
+                problems.add(f"参数 province（{province}）与 scope（{p['scope']!r}）只能给一个",
+                             f"give either province ({province}) or scope ({p['scope']!r}), not both")
         problems.raise_if_any()
         model, synthetic, paths = load_model(p["rubric"], p["data"], p["context"], year=p["year"], scope=p["scope"],
                                              level=p["level"], lang=problems.lang)

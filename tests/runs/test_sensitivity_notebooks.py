@@ -111,3 +111,10 @@ def test_bad_values_fail_clearly(tmp_path, warm_kernel, params, message):
     with pytest.raises(PapermillExecutionError) as exc:
         run(tmp_path, warm_kernel, **params)
     assert message in str(exc.value)
+
+
+def test_henan_for_its_province_on_the_warm_kernel(tmp_path, warm_kernel):
+    # issue 13: the guidance on its own jurisdiction, selected by the province parameter.
+    text, _ = run(tmp_path, warm_kernel, rubric="henan-2021", province="河南", year=2023)
+    assert "模拟数据" in text and "Scope" not in text
+    assert "范围：河南" in text and "157" in text and "符合参评条件" in text
