@@ -230,7 +230,8 @@ ANALYSES: tuple[Analysis, ...] = (
          Param("bounds", "--bounds", 0.5, "tipping points: each weight within ± this share", type=float),
          Param("data", "--data", "", "indicator data file (default: the bundled demo data)"),
          Param("context", "--context", "", "certification context file (default: the demo context with the demo "
-                                           "data)")),
+                                           "data)"),
+         Param("province", "--province", "", "a province (name or code) within the rubric's jurisdiction")),
         check_sensitivity, lambda p: slug("weight_sensitivity", p["rubric"], p["year"] or "latest",
                                           _scope_words(p["scope"])),
         select=("region", "city"), scope_param="scope"),

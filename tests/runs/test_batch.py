@@ -281,8 +281,8 @@ def test_a_year_without_data_exits_non_zero_naming_the_years_with_data(
     (["--year", "2204"], "年份应为 1949–2100 之间的整数，实际为 2204", "from 1949 to 2100"),
     (["--year", "2024", "--data", "missing.csv"], "找不到指标数据文件", "data file"),
     (["--year", "2024", "--region", "../x"], "找不到县（市、区）或开发区", "unknown county or zone"),
-    (["--year", "2024", "--region", "610199"], "未知区划代码 '610199'", "unknown region '610199'"),
-    (["--year", "2024", "--city", "西按市"], "找不到城市 '西按市' 的区县", "no counties found for city"),
+    (["--year", "2024", "--region", "610199"], "找不到县（市、区）或开发区 '610199'", "unknown county or zone '610199'"),
+    (["--year", "2024", "--city", "西按市"], "找不到城市 '西按市'", "unknown city '西按市'"),
     (["--year", "2024", "--rubric", "shaanxi-1999"], "未知的评估标准 'shaanxi-1999'", "unknown rubric"),
     (["--year", "2024", "--out", "out.xlsx"], "out.xlsx 是文件，不是文件夹", "is a file, not a folder"),
 ])
