@@ -383,3 +383,14 @@ def test_region_names_are_text_in_charts(ev: report.Evaluation) -> None:
 def chart_strings(fig) -> str:
     """Every string of a figure as plotly.js receives it (JSON decoded: no \\u003c escapes)."""
     return json.dumps(json.loads(fig.to_json()), ensure_ascii=False)
+
+
+def test_the_header_gives_the_verdict_with_its_reason(ev: report.Evaluation) -> None:
+    rep = _report(ev, region="610430")  # 淳化县: 93.5 points, not certified for its NPL ratio
+    head = rep.header_html()
+    line = "淳化县 93.5 / 100 · 不符合认定条件 — 条件6：不良贷款率 1.75% ≥ 全国平均 1.50%"
+    assert f'<p class="headline">{line}</p>' in head
+    assert head.index("条件6") < head.index('class="cards"')  # at the top, before the key figures
+    res = rep.results()
+    assert res["reason_zh"] == rep.reason("zh") == "条件6：不良贷款率 1.75% ≥ 全国平均 1.50%"
+    assert res["reason_en"].startswith("Condition 6: non-performing-loan ratio 1.75%")
