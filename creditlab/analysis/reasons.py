@@ -7,6 +7,7 @@ the undecidable ones for ``undecided``; nothing for a positive verdict. 条件6�
 Conditions not assessed for want of certification-condition data are named together
 (认定条件3、4、5、6未评估（未提供认定条件数据）).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -52,13 +53,17 @@ def _join(rows: pd.DataFrame, nums: dict[str, str], lang: str) -> str:
         elif isinstance(text, str) and text:
             shown.append(text)
     if no_data:
-        shown.append(f"认定条件{'、'.join(no_data)}{NO_CONTEXT[0]}" if lang == "zh"
-                     else f"Condition{'s' if len(no_data) > 1 else ''} {', '.join(no_data)}{suffix}")
+        shown.append(
+            f"认定条件{'、'.join(no_data)}{NO_CONTEXT[0]}"
+            if lang == "zh"
+            else f"Condition{'s' if len(no_data) > 1 else ''} {', '.join(no_data)}{suffix}"
+        )
     return SEPARATOR[lang].join(shown)
 
 
-def verdict_reason(rubric: Rubric, conditions: pd.DataFrame, verdicts: pd.DataFrame, region: str, year: int,
-                   lang: str = "zh") -> str:
+def verdict_reason(
+    rubric: Rubric, conditions: pd.DataFrame, verdicts: pd.DataFrame, region: str, year: int, lang: str = "zh"
+) -> str:
     """The reason of one region's verdict in ``year`` ("" if positive or unknown region)."""
     c = conditions[(conditions["region"] == region) & (conditions["year"] == year)]
     v = verdicts[(verdicts["region"] == region) & (verdicts["year"] == year)]

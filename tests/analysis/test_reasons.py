@@ -1,4 +1,5 @@
 """The one reason text of a verdict: the conditions that decided it, in a few words."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -53,8 +54,9 @@ def test_without_context_the_conditions_needing_it_are_named_together(tmp_path) 
     undecided = r[r["verdict"] == "undecided"]
     assert len(undecided)
     assert (undecided["reason_zh"] == "认定条件3、4、5、6未评估（未提供认定条件数据）").all()
-    assert (undecided["reason_en"] == "Conditions 3, 4, 5, 6 not assessed "
-            "(no certification-condition data supplied)").all()
+    assert (
+        undecided["reason_en"] == "Conditions 3, 4, 5, 6 not assessed (no certification-condition data supplied)"
+    ).all()
 
 
 def test_empty_inputs_give_empty_reasons(ev: report.Evaluation) -> None:
