@@ -54,11 +54,12 @@ from ..core.errors import CreditlabError
 from ..core.i18n import check_lang, tr
 from ..core.paths import reports_dir
 from ..core.problems import default_lang
+from ..core.safecells import write_xlsx
 from ..core.years import year_problem
 from ..loaders.regions import in_city, load_regions
 from ..views import report
 from ..views.figures import copy_plotly_js
-from ..views.htmlpage import index_page, page
+from ..views.htmlpage import index_frame, index_page, index_rows, index_units, page
 from ..views.report import (
     REGION_ID,
     ReportError,
@@ -75,6 +76,7 @@ RECYCLE_AFTER = 500         # notebooks per kernel before a fresh one (memory is
 START_TIMEOUT = 120         # seconds for a kernel to start under load
 CELL_TIMEOUT = 300          # seconds per notebook cell
 MANIFEST = "manifest.json"
+INDEX_XLSX = "index.xlsx"  # the index's rows as a workbook, beside index.html
 FAILED_DIR = "failed"
 STAGING_DIR = ".staging"
 
@@ -849,16 +851,20 @@ def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | Non
     docs = [d for d in read_results(year_dir) if d["region"] not in missing]
     units = unit_table()
     rows = units[units["code"].isin(missing)]
-    not_submitted = [{"region": r.code, "name": r.name, "name_en": r.name_en, "city": r.city, "city_en": r.city_en}
-                     for r in rows.itertuples()]
+    not_submitted = [{"region": r.code, "name": r.name, "name_en": r.name_en, "city": r.city, "city_en": r.city_en,
+                      "city_code": r.city_code} for r in rows.itertuples()]
     recorded = ((manifest or {}).get("scope") or {}).get("cities")
     cities = recorded if recorded else sorted({str(d.get("city_code", "")) for d in docs} - {""})
     scope = index_scope(cities, units) if (cities or docs or not_submitted) else None
     text = index_page(docs, year, lang, failed, scope=scope, not_submitted=not_submitted)
     path = year_dir / "index.html"
     with contextlib.suppress(OSError):
-        if path.read_text(encoding="utf-8") == text:
+        if path.read_text(encoding="utf-8") == text and (year_dir / INDEX_XLSX).is_file():
             return path  # unchanged: no write (none is needed, e.g. on a full disk)
+    # The same rows as a workbook beside the page (written first: the page is the run's last word).
+    scored, missing_docs = index_units(docs, not_submitted)
+    write_xlsx({tr("报告索引", "Reports", lang): index_frame(index_rows(scored, lang, missing_docs), lang)},
+               year_dir / INDEX_XLSX)
     return write_text(path, text)
 
 

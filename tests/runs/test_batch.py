@@ -199,6 +199,37 @@ def test_index_reads_only_checked_results(tmp_path: Path) -> None:
     assert 'href="610103.html"' in index and "610104" not in index and "evil" not in index
 
 
+def test_index_xlsx_beside_the_page_holds_the_same_rows(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    year_dir = tmp_path / str(YEAR)
+    year_dir.mkdir()
+    base = {"name_en": "", "city": "咸阳市", "city_code": "610400", "year": YEAR, "unmet_mandatory": [],
+            "previous": None, "synthetic": False, "reason_en": "",
+            "rubric": {"name": "shaanxi-2020", "version": "2020", "title_zh": "标准", "threshold": 85.0},
+            "provenance": {"files": [], "creditlab_version": "0"}}
+    docs = [{**base, "region": "610430", "name": "=HYPERLINK(\"x\")", "verdict": "not_certified",
+             "reason_zh": "条件6：不良贷款率 1.75% ≥ 全国平均 1.50%",
+             "total": {"points": 93.5, "max_points": 100.0, "missing_max": 0.0}},
+            {**base, "region": "610431", "name": "武功县", "verdict": "certified", "reason_zh": "",
+             "total": {"points": 90.0, "max_points": 100.0, "missing_max": 0.0}}]
+    for d in docs:
+        (year_dir / f"{d['region']}.json").write_text(json.dumps(d, ensure_ascii=False))
+        (year_dir / f"{d['region']}.html").write_text("<html></html>")
+    manifest = {"regions": {"610429": {"status": "not_submitted"}}}
+    index = batch.write_index(year_dir, manifest=manifest).read_text(encoding="utf-8")
+    ws = load_workbook(year_dir / batch.INDEX_XLSX)["报告索引"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("排名", "代码", "县（市、区）", "所属市", "综合评分", "未评估分值", "认定结论", "原因",
+                       "未达标必备条件", "比上年")
+    assert [r[1] for r in rows[1:]] == ["610430", "610431", "610429"]  # the page's order
+    assert rows[1][2] == '=HYPERLINK("x")' and ws["C2"].data_type == "s"  # text, never a formula
+    assert rows[1][4] == 93.5 and rows[1][7] == "条件6：不良贷款率 1.75% ≥ 全国平均 1.50%"
+    assert rows[3][4] is None and rows[3][6] == "未报送"  # no data is not zero
+    order = re.findall(r'<tr data-search="(\d+) ', index)
+    assert order == ["610430", "610431", "610429"]
+
+
 # --- issue 11: no data is not zero, the index states its scope, a year without data, kill -9, full disk ----------
 
 def _real_data(folder: Path, prefix: str, blank: str | None = None) -> Path:
