@@ -16,6 +16,7 @@ import pytest
 
 from creditlab import batch, report
 from creditlab.cli import main as cli_main
+from creditlab.core.paths import report_folder
 from helpers import DEMO, DEMO_FILES, ROOT, YEAR, DemoBatch, demo_batch
 
 NO_CDN = [
@@ -104,7 +105,7 @@ def test_html_has_no_code_no_cdn_and_the_banner(shared: DemoBatch) -> None:
 def test_unchanged_inputs_are_skipped_and_force_regenerates(shared: DemoBatch, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     shutil.copytree(shared.reports, reports)
-    year_dir = reports / str(YEAR)
+    year_dir = report_folder(reports, "shaanxi-2020", YEAR, "zh")
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in year_dir.glob("6*.html")}
     summary = batch.run_reports(YEAR, list(shared.codes), out=reports, jobs=2, progress=False, **shared.inputs())
     assert summary.skipped == list(shared.codes) and not summary.generated and summary.ok
@@ -128,7 +129,7 @@ def test_a_failing_county_does_not_stop_the_batch(shared: DemoBatch, tmp_path: P
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     reports = tmp_path / "reports"
     shutil.copytree(shared.reports, reports)
-    year_dir = reports / str(YEAR)
+    year_dir = report_folder(reports, "shaanxi-2020", YEAR, "zh")
     bad, good = shared.certified, shared.failing
     old_html = (year_dir / f"{bad}.html").read_bytes()
     old_json = (year_dir / f"{bad}.json").read_bytes()
@@ -170,7 +171,7 @@ def test_bad_selection_is_refused_before_anything_runs(shared: DemoBatch, tmp_pa
         batch.run_reports(YEAR, city="不存在市", out=tmp_path, jobs=0, progress=False, **shared.inputs())
     with pytest.raises(batch.BatchError, match="no counties"):
         batch.run_reports(YEAR, city="不存在市", out=tmp_path, jobs=0, progress=False, lang="en", **shared.inputs())
-    assert not list((tmp_path / str(YEAR)).glob("*.html"))
+    assert not list(tmp_path.rglob("*.html"))
 
 
 def test_city_selection_and_missing_data(shared: DemoBatch) -> None:
@@ -252,7 +253,7 @@ def test_city_run_on_real_data_without_context_with_a_county_that_returned_nothi
     code = cli_main(["reports", "--year", str(YEAR), "--city", "铜川市", "--data", str(data), "--out", str(out),
                      "--jobs", "0"])
     assert code == 0, capsys.readouterr()
-    year_dir = out / str(YEAR)
+    year_dir = report_folder(out, "shaanxi-2020", YEAR, "zh")
     assert not (year_dir / "610222.html").exists()  # no 0.0/100 report
     docs = {c: json.loads((year_dir / f"{c}.json").read_text(encoding="utf-8")) for c in ("610202", "610203", "610204")}
     manifest = json.loads((year_dir / batch.MANIFEST).read_text(encoding="utf-8"))
@@ -387,7 +388,7 @@ def test_kill_9_of_the_batch_leaves_no_worker_or_kernel(tmp_path: Path) -> None:
         while time.monotonic() < deadline and proc.poll() is None:
             kids = _descendants(proc.pid)
             kernels = [k for k in kids if "ipykernel" in _cmd(k)]
-            if len(kernels) >= 1 and list((out / str(YEAR)).glob("*.html")):
+            if len(kernels) >= 1 and list(out.rglob("*.html")):
                 break
             time.sleep(0.05)
         assert proc.poll() is None and kernels, "the batch never got a kernel running"
@@ -456,7 +457,7 @@ def test_a_full_disk_gives_one_named_error_and_keeps_every_earlier_output(
     argv = ["reports", "--year", str(YEAR), *[x for c in shared.codes for x in ("--region", c)],
             "--data", str(inputs["data"]), *[x for c in inputs["context"] for x in ("--context", c)],
             "--out", str(out), "--jobs", "1"]
-    year_dir = out / str(YEAR)
+    year_dir = report_folder(out, "shaanxi-2020", YEAR, "zh")
     manifest = batch.load_manifest(year_dir)["regions"]
     assert all(manifest[c]["status"] == "generated" for c in shared.codes)  # earlier outputs, all complete
     before = _snapshot(year_dir)
