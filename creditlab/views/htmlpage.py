@@ -280,7 +280,9 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
     if where:
         parts.append(f'<p class="subtitle">{esc(t("范围：", "Scope: ") + where)}</p>')
     rubrics = sorted({f"{d['rubric']['title_zh']}（{d['rubric']['name']}，版本 {d['rubric']['version']}）"
-                      for d in docs})
+                      if lang == "zh" else
+                      f"{d['rubric'].get('title_en') or d['rubric']['name']} ({d['rubric']['name']}, version "
+                      f"{d['rubric']['version']})" for d in docs})
     if rubrics:
         parts.append(f'<p class="subtitle">{esc(t("评估标准：", "Rubric: ") + "；".join(rubrics))}</p>')
 
@@ -412,7 +414,9 @@ def _index_row(d: dict[str, Any], lang: str, **values: Any) -> dict[str, Any]:
     city = d.get("city", "") if lang == "zh" else (d.get("city_en") or d.get("city", ""))
     return {"code": d["region"], "name": name_zh if lang == "zh" else (name_en or name_zh), "city": str(city),
             "city_code": str(d.get("city_code") or d["region"].removeprefix("KF")[:4] + "00"),
-            "search": " ".join((d["region"], name_zh, name_en)).lower(), **values}
+            # the search key: the code and the names shown (an English page holds no Chinese, even hidden)
+            "search": " ".join((d["region"], name_zh, name_en) if lang == "zh" else (d["region"], name_en or name_zh)
+                               ).lower(), **values}
 
 
 def index_frame(entries: Sequence[dict[str, Any]], lang: str = "zh") -> Any:

@@ -197,7 +197,7 @@ class CountyFacts:
     def name(self) -> str:
         """The region's name in the report's language."""
         if self.lang == "en" and self.unit["name_en"]:
-            return f"{self.unit['name_en']} ({self.unit['name']})"
+            return str(self.unit["name_en"])  # English throughout: the Chinese name is not repeated
         return str(self.unit["name"])
 
     def _label(self, labels: dict[str, tuple[str, ...]], key: str) -> str:
@@ -711,7 +711,8 @@ class CountyReport(CountyFacts):
                    "zones": "开发区表"}
         for f in self.ev.files:
             label = role_zh.get(f["role"], f["role"]) if self.lang == "zh" else f["role"]
-            items.append(f"{label}：<code>{esc(f['path'])}</code> SHA-256 <code>{esc(f['sha256'])}</code>")
+            sep = self.t("：", ": ")
+            items.append(f"{label}{sep}<code>{esc(f['path'])}</code> SHA-256 <code>{esc(f['sha256'])}</code>")
         items.append(esc(self.t(f"creditlab 版本 {__version__}；生成时间 {self.run_at}",
                                 f"creditlab version {__version__}; generated {self.run_at}")))
         if self.ev.synthetic:
@@ -732,7 +733,8 @@ class CountyReport(CountyFacts):
             "city": str(self.unit["city"]), "city_en": str(self.unit["city_en"]),
             "city_code": str(self.unit["city_code"]),
             "is_park": bool(self.unit["is_park"]), "year": self.year, "lang": self.lang,
-            "rubric": {"name": r.name, "version": r.version, "title_zh": r.title_zh, "sha256": rubric_file["sha256"],
+            "rubric": {"name": r.name, "version": r.version, "title_zh": r.title_zh, "title_en": r.title_en,
+                       "sha256": rubric_file["sha256"],
                        "threshold": self._threshold()},
             "submitted": bool(self.submitted),
             "synthetic": bool(self.ev.synthetic), "synthetic_inputs": list(self.ev.synthetic_inputs),
