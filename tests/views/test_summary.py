@@ -223,3 +223,18 @@ def test_papermill_runs_on_the_demo_data(tmp_path: Path, warm_kernel: batch.Warm
     assert "Baoji: summary" in html and "synthetic" in html
     assert (out / "summary-2024-610300.xlsx").is_file()
     json.dumps(nb.metadata.get("papermill", {}), default=str)
+
+
+def test_the_english_summary_and_workbook_are_english_throughout(ev: report.Evaluation, tmp_path: Path) -> None:
+    rep = sm.SummaryReport(ev, sm.check_summary_params(year=YEAR, language="en", output=str(tmp_path)))
+    html = "".join([rep.header_html(), rep.by_city_html(), rep.changes_html(), rep.near_pass_html(),
+                    rep.distribution_html(), rep.units_html(), rep.provenance_html(),
+                    rep.by_city_chart().to_json(), rep.distribution_chart().to_json()])
+    assert "模拟数据" in html  # the mandated banner, and nothing else in Chinese
+    cjk = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+    assert not cjk.findall(re.sub(r'<div class="creditlab-banner".*?</div>', "", html, flags=re.S))
+    wb = load_workbook(rep.write_excel())
+    assert wb.sheetnames[0] == "Verdicts by city"
+    for ws in wb:
+        for row in ws.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and cjk.search(v) for v in row), (ws.title, row)
