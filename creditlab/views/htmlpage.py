@@ -10,6 +10,7 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from ..core.i18n import fmt_num, signed, tr
@@ -419,11 +420,9 @@ def _index_row(d: dict[str, Any], lang: str, **values: Any) -> dict[str, Any]:
                                ).lower(), **values}
 
 
-def index_frame(entries: Sequence[dict[str, Any]], lang: str = "zh") -> Any:
+def index_frame(entries: Sequence[dict[str, Any]], lang: str = "zh") -> pd.DataFrame:
     """The index rows (:func:`index_rows`) as a table for the workbook: numbers stay numbers, 未报送 stays
     empty (never 0)."""
-    import pandas as pd
-
     def t(zh: str, en: str) -> str:
         return tr(zh, en, lang)
 
