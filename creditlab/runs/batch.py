@@ -860,7 +860,7 @@ def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | Non
     recorded = ((manifest or {}).get("scope") or {}).get("cities")
     cities = recorded if recorded else sorted({str(d.get("city_code", "")) for d in docs} - {""})
     scope = index_scope(cities, units) if (cities or docs or not_submitted) else None
-    text = index_page(docs, year, lang, failed, scope=scope, not_submitted=not_submitted)
+    text = index_page(docs, year, lang, failed, scope=scope, not_submitted=not_submitted, workbook=INDEX_XLSX)
     path = year_dir / "index.html"
     with contextlib.suppress(OSError):
         if path.read_text(encoding="utf-8") == text and (year_dir / INDEX_XLSX).is_file():

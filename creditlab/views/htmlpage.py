@@ -254,8 +254,9 @@ def index_units(docs: Sequence[dict[str, Any]], not_submitted: Sequence[dict[str
 
 def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh",
                failed: dict[str, dict[str, Any]] | None = None, scope: dict[str, Any] | None = None,
-               not_submitted: Sequence[dict[str, Any]] = ()) -> str:
-    """The index of a year's reports, from their results files only.
+               not_submitted: Sequence[dict[str, Any]] = (), workbook: str | None = None) -> str:
+    """The index of a year's reports, from their results files only (``workbook``: the file name of the same
+    rows as a workbook beside the page, linked above the table).
 
     Units that submitted nothing (``not_submitted`` rows from the batch, and results files with
     ``submitted`` false) are listed as 未报送 and left out of counts, averages and the chart.
@@ -338,7 +339,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
                   f"Ranks as in each report, among {'; '.join(populations)}; equal scores tie. ") if populations else ""
     parts.append(heading(t('各县（市、区）报告', 'Reports by county'))
                  + f'<p class="note">{esc(rank_note + t("点击表头排序。", "Click a column header to sort."))}</p>'
-                 + filter_bar(entries, lang)
+                 + filter_bar(entries, lang, workbook)
                  + _with_row_data(table(cols, rows, numeric=(0, 4, 5, 8, 9), sort_keys=sort_keys, cell_classes=cells,
                                         sortable=True, raw=(6, 10)), entries))
 
@@ -438,7 +439,7 @@ def index_frame(entries: Sequence[dict[str, Any]], lang: str = "zh") -> pd.DataF
     })
 
 
-def filter_bar(entries: Sequence[dict[str, Any]], lang: str = "zh") -> str:
+def filter_bar(entries: Sequence[dict[str, Any]], lang: str = "zh", workbook: str | None = None) -> str:
     """A search box (name or code) and filters by city and verdict for the index table (plain JS, offline)."""
     def t(zh: str, en: str) -> str:
         return tr(zh, en, lang)
@@ -451,13 +452,15 @@ def filter_bar(entries: Sequence[dict[str, Any]], lang: str = "zh") -> str:
     city_opts = "".join(f'<option value="{esc(c)}">{esc(n)}</option>' for c, n in cities)
     verdict_opts = "".join(f'<option value="{esc(k)}">{esc(n)}</option>' for k, n in verdicts)
     search = esc(t("按名称或代码搜索", "Search by name or code"))
+    link = (f' <a href="{esc(workbook)}" download>{esc(t("导出Excel（全部行）", "Excel export (all rows)"))}</a>'
+            if workbook else "")
     return (f'<div class="filters"><input type="search" id="cl-search" placeholder="{search}" '
             f'aria-label="{search}"> '
             f'<select id="cl-city" aria-label="{esc(t("所属市", "City"))}"><option value="">'
             f'{esc(t("全部城市", "All cities"))}</option>{city_opts}</select> '
             f'<select id="cl-verdict" aria-label="{esc(t("认定结论", "Verdict"))}"><option value="">'
             f'{esc(t("全部结论", "All verdicts"))}</option>{verdict_opts}</select> '
-            f'<span id="cl-count" class="note"></span></div>')
+            f'<span id="cl-count" class="note"></span>{link}</div>')
 
 
 def _with_row_data(table_html: str, entries: Sequence[dict[str, Any]]) -> str:

@@ -227,6 +227,7 @@ def test_index_xlsx_beside_the_page_holds_the_same_rows(tmp_path: Path) -> None:
     assert rows[1][2] == '=HYPERLINK("x")' and ws["C2"].data_type == "s"  # text, never a formula
     assert rows[1][4] == 93.5 and rows[1][7] == "条件6：不良贷款率 1.75% ≥ 全国平均 1.50%"
     assert rows[3][4] is None and rows[3][6] == "未报送"  # no data is not zero
+    assert '<a href="index.xlsx" download>' in index
     order = re.findall(r'<tr data-search="(\d+) ', index)
     assert order == ["610430", "610431", "610429"]
 
