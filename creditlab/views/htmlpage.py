@@ -57,7 +57,10 @@ table.cl td.ok, table.cl td.bad, table.cl td.na, table.cl td.unknown { white-spa
 .verdict.undecided { background: #fff4d6; color: var(--unknown); }
 .verdict.not_eligible { background: #efe4f5; color: #6b2d8f; }
 ul.reasons li { margin: 4px 0; }
-.creditlab p.headline { font-size: 17px; font-weight: 600; margin: 6px 0 10px; }
+.creditlab p.headline { font-size: 18px; font-weight: 700; margin: 6px 0 10px; }
+/* the index: names, cities, verdicts and links on one line; the reason column takes the rest */
+#cl-index td:nth-child(-n+4), #cl-index td:nth-child(7), #cl-index td:nth-child(11)
+  { white-space: nowrap; } #cl-index td:nth-child(8) { min-width: 16em; }
 .provenance { color: var(--muted); font-size: 13px; } .provenance code { font-size: 12px; word-break: break-all; }
 .note { color: var(--muted); font-size: 13px; }
 .creditlab details summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
