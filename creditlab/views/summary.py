@@ -43,6 +43,7 @@ from .summary_inputs import (  # noqa: F401 - the parameters, public here too
     SummaryParams,
     check_params,
     check_summary_params,
+    summary_stem,
 )
 
 NEAR = 5.0  # points below the pass mark that count as "close" (the issue's 5 points)
@@ -151,8 +152,7 @@ class SummaryReport:
     @property
     def file_stem(self) -> str:
         """The name of the outputs (``summary-2024-province`` / ``summary-2024-610300``; ``.html``, ``.xlsx``)."""
-        where = "province" if not self.params.city else str(self.units["city_code"].iloc[0])
-        return f"summary-{self.year}-{where}"
+        return summary_stem(self.params)
 
     def _name(self, row: Any) -> str:
         return str(row["name"]) if self.lang == "zh" else str(row["name_en"] or row["name"])

@@ -14,11 +14,13 @@ import pandas as pd
 from ..core.errors import CreditlabError
 from ..core.i18n import LANGS, tr
 from ..core.notebook import ParameterError, check_parameters
+from ..core.paths import PROJECT_ROOT
 from ..core.problems import Problems, default_lang
 from ..core.years import year_problem
 from ..loaders.regions import in_city, load_regions
 from .report_inputs import Inputs, ReportError, resolve_inputs, scratch_dir
 
+NOTEBOOK = PROJECT_ROOT / "parameterised" / "summary.ipynb"
 NOTEBOOK_NAMES = frozenset({"rep"})
 PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
     "rubric": str,
@@ -120,6 +122,15 @@ def _units_of(regions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"city": c["city"], "city_code": c["city_code"], "city_en": c["city_code"].map(en)})
 
 
+def summary_stem(params: SummaryParams) -> str:
+    """The name of a summary's outputs, known before it runs: ``summary-2024-province`` or, for a city,
+    ``summary-2024-610300`` (its code, whatever name was given); ``.html`` and ``.xlsx`` beside each other."""
+    if not params.city:
+        return f"summary-{params.year}-province"
+    units = _units_of(load_regions(params.province or "陕西"))
+    return f"summary-{params.year}-{units.loc[in_city(units, params.city), 'city_code'].iloc[0]}"
+
+
 def check_params(namespace: Mapping[str, Any], names_before: set[str]) -> SummaryParams:
     """The notebook's parameters cell (and papermill's injected one): names and types, then values."""
     namespace = {k: v for k, v in namespace.items() if k not in NOTEBOOK_NAMES}
@@ -130,4 +141,5 @@ def check_params(namespace: Mapping[str, Any], names_before: set[str]) -> Summar
     return check_summary_params(**p)
 
 
-__all__ = ["NOTEBOOK_NAMES", "PARAMETER_SPEC", "SummaryError", "SummaryParams", "check_params", "check_summary_params"]
+__all__ = ["NOTEBOOK", "NOTEBOOK_NAMES", "PARAMETER_SPEC", "SummaryError", "SummaryParams", "check_params",
+           "check_summary_params", "summary_stem"]

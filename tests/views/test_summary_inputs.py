@@ -25,3 +25,12 @@ def test_the_summary_module_shows_the_same_names() -> None:
 def test_a_bad_year_type_is_named() -> None:
     with pytest.raises(summary_inputs.SummaryError, match="year"):
         summary_inputs.check_summary_params(year="2024", language="en")  # type: ignore[arg-type]
+
+
+def test_the_output_name_is_known_before_the_run(tmp_path) -> None:
+    for city in ("宝鸡市", "宝鸡", "610300"):
+        p = summary_inputs.check_summary_params(year=2024, city=city, output=str(tmp_path))
+        assert summary_inputs.summary_stem(p) == "summary-2024-610300"
+    p = summary_inputs.check_summary_params(year=2023, output=str(tmp_path))
+    assert summary_inputs.summary_stem(p) == "summary-2023-province"
+    assert summary_inputs.NOTEBOOK.name == "summary.ipynb" and summary_inputs.NOTEBOOK.is_file()
