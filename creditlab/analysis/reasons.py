@@ -32,22 +32,25 @@ def verdict_reasons(rubric: Rubric, conditions: pd.DataFrame, verdicts: pd.DataF
     c = conditions[conditions["result"] != "pass"]
     key = pd.MultiIndex.from_frame(c[["region", "year"]])
     c = c[c["result"].to_numpy() == want.reindex(key).to_numpy()]
-    texts: dict[tuple[str, int], tuple[str, str]] = {}
-    for (region, year), g in c.groupby(["region", "year"], sort=False):
-        g = g.iloc[g["condition"].map(order).argsort(kind="stable")]
-        texts[(region, year)] = (_join(g, nums, "zh"), _join(g, nums, "en"))
+    # One pass over the deciding rows, sorted by unit and the rubric's order (no per-group pandas work).
+    c = c.assign(_order=c["condition"].map(order)).sort_values(["region", "year", "_order"], kind="stable")
+    rows: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
+    for r, y, cond, zh, en in zip(c["region"], c["year"], c["condition"], c["short_zh"], c["short_en"],
+                                  strict=True):
+        rows.setdefault((r, y), []).append((cond, zh, en))
+    texts = {k: (_join(v, nums, "zh"), _join(v, nums, "en")) for k, v in rows.items()}
     pairs = [texts.get((r, y), ("", "")) for r, y in zip(out["region"], out["year"], strict=True)]
     out["reason_zh"] = [p[0] for p in pairs]
     out["reason_en"] = [p[1] for p in pairs]
     return out.reset_index(drop=True)
 
 
-def _join(rows: pd.DataFrame, nums: dict[str, str], lang: str) -> str:
+def _join(rows: list[tuple[str, str, str]], nums: dict[str, str], lang: str) -> str:
     """The short texts of one region-year, the conditions lacking context data named together."""
-    col = "short_zh" if lang == "zh" else "short_en"
     suffix = NO_CONTEXT[0] if lang == "zh" else " " + NO_CONTEXT[1]
     shown, no_data = [], []
-    for cond, text in zip(rows["condition"], rows[col], strict=True):
+    for cond, zh, en in rows:
+        text = zh if lang == "zh" else en
         if isinstance(text, str) and text.endswith(suffix):
             no_data.append(nums.get(cond, cond))
         elif isinstance(text, str) and text:
