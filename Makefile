@@ -51,4 +51,4 @@ strip: setup
 	$(BIN)/python -m creditlab.nbstrip notebooks/*.ipynb parameterised/*.ipynb
 
 clean:
-	rm -rf $(VENV) reports/[0-9]* test-artifacts
+	rm -rf $(VENV) reports/[0-9]* reports/*-[0-9]* test-artifacts

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .core.errors import CreditlabError
-from .core.paths import reports_dir
+from .core.paths import report_folder, reports_dir
 from .core.problems import default_lang
 from .loaders import data
 from .loaders.plan import list_plans, load_plan
@@ -47,7 +47,8 @@ def _reports(args: argparse.Namespace) -> int:
 
     code = batch.cli_reports(args)
     form = "pdf" if args.pdf else "standalone" if args.standalone else None
-    year_dir = Path(args.out or reports_dir()).resolve() / str(args.year)
+    year_dir = report_folder(Path(args.out or reports_dir()).resolve(), args.rubric, args.year,
+                             args.lang or default_lang())
     if form and year_dir.is_dir():
         docs = batch.read_results(year_dir)  # the reports in place, as the index lists them
         codes = args.region or [d["region"] for d in docs if not args.city or d.get("city_code") == args.city]
