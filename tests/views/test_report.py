@@ -169,7 +169,9 @@ def test_notebook_is_committed_clean_and_thin() -> None:
     i = next(i for i, t in enumerate(tags) if "parameters" in t)
     assert "_names_before = set(globals())" in code[i - 1].source
     assert "report.check_params(globals(), _names_before)" in code[i + 1].source
-    assert all(len([x for x in c.source.splitlines() if x.strip()]) <= 4 for j, c in enumerate(code) if j != i)
+    def statements(c) -> int:  # comments say why; they are not code
+        return len([x for x in c.source.splitlines() if x.strip() and not x.lstrip().startswith("#")])
+    assert all(statements(c) <= 4 for j, c in enumerate(code) if j != i)
 
 
 def test_misspelled_parameter_stops_the_papermill_run(tmp_path: Path, warm_kernel: batch.WarmKernel) -> None:
@@ -426,7 +428,8 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 def _without_banner(html: str) -> str:
     """The page without the synthetic-data banner, which always starts with 模拟数据 (the brief's wording)."""
-    return re.sub(r'<div class="creditlab-banner".*?</div>', "", html, flags=re.S)
+    html = re.sub(r'<div class="creditlab-banner".*?</div>', "", html, flags=re.S)
+    return re.sub(r'content:\s*"模拟数据[^"]*"', "", html)  # the same banner repeated on every printed page
 
 
 def test_english_report_and_index_are_english_throughout(ev: report.Evaluation) -> None:
