@@ -52,6 +52,7 @@ from typing import Any
 from ..core.atomic import FILE_MODE, write_text
 from ..core.errors import CreditlabError
 from ..core.i18n import check_lang, tr
+from ..core.kernel import single_threaded_children
 from ..core.paths import reports_dir
 from ..core.problems import default_lang
 from ..core.years import year_problem
@@ -803,8 +804,9 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
                 _KERNEL = None
         return
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init,
-                             initargs=(True, os.getpid())) as pool:
+    with single_threaded_children(), ProcessPoolExecutor(  # workers' BLAS single-threaded (core.kernel)
+            max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init,
+            initargs=(True, os.getpid())) as pool:
         pending: set[Future] = {pool.submit(run_task, t) for t in tasks}
         try:
             while pending:
