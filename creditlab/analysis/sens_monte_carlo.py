@@ -132,16 +132,19 @@ def run_draws(model: MonteCarloMethod, weights: np.ndarray, keep_draws: bool | s
                     verdicts=model.verdicts.iloc[:0], units=None) if is_dataclass(model) else model
     bounds = [(a, min(n, a + _TASK_DRAWS)) for a in range(0, n, _TASK_DRAWS)]
     slices = [weights[a:b] for a, b in bounds]
-    parts = (map if executor is None else executor.map)(_draw_task, [light] * len(slices), slices,
-                                                        [plan] * len(slices))
     out: dict[str, Any] = {}
+    if executor is None:  # here: every task adds into the same counts (no second copy of the histograms)
+        out = _counts(m, plan)
+        parts = (_draw_task(light, w, plan, out) for w in slices)
+    else:
+        parts = executor.map(_draw_task, [light] * len(slices), slices, [plan] * len(slices))
     per_draw = {"n_certified": [], "n_possible": [], "rank_shift": [], "scores": [], "ranks": []}
     for part in parts:  # in task order, whatever order they finished in
-        for k in ("rank_hist", "score_hist", "shift_sum", "certified", "failed"):
-            if k in out:
-                out[k] += part[k]  # in place: one accumulator and one task's counts in memory
-            else:
+        for k in _COUNTS:
+            if k not in out:
                 out[k] = part[k]
+            elif part[k] is not out[k]:
+                out[k] += part[k]  # in place: one accumulator and one task's counts in memory
         for k, parts_k in per_draw.items():
             if k in part:
                 parts_k.append(part[k])
@@ -153,20 +156,30 @@ def run_draws(model: MonteCarloMethod, weights: np.ndarray, keep_draws: bool | s
     return out
 
 
-def _draw_task(model: MonteCarloMethod, weights: np.ndarray, plan: dict[str, Any]) -> dict[str, Any]:
-    """The statistics of one task's draws (integer counts: they add up to the same whatever the cut)."""
+_COUNTS = ("rank_hist", "score_hist", "shift_sum", "certified", "failed")
+
+
+def _counts(m: int, plan: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Zero counts per region: rank and score histograms (int32: n < 2**31), rank shifts, verdict counts."""
+    return {"rank_hist": np.zeros((m, -(-m // plan["rank_width"])), dtype=np.int32),
+            "score_hist": np.zeros((m, _SCORE_BINS), dtype=np.int32), "shift_sum": np.zeros(m, dtype=np.int64),
+            "certified": np.zeros(m, dtype=np.int64), "failed": np.zeros(m, dtype=np.int64)}
+
+
+def _draw_task(model: MonteCarloMethod, weights: np.ndarray, plan: dict[str, Any],
+               into: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """The statistics of one task's draws (integer counts: they add up to the same whatever the cut); the
+    counts are added to ``into`` when given (the local run), else to fresh zeros."""
     m = model.n_regions
     lo_r, width, rank0, k = plan["lo"], plan["width"], plan["rank0"], plan["rank_width"]
-    n_rank_bins = -(-m // k)
     n = len(weights)
-    # int32 counts (n < 2**31) and bincounts over blocks of regions keep the temporaries small.
-    rank_hist = np.zeros((m, n_rank_bins), dtype=np.int32)
-    score_hist = np.zeros((m, _SCORE_BINS), dtype=np.int32)
+    counts = _counts(m, plan) if into is None else into
+    rank_hist, score_hist = counts["rank_hist"], counts["score_hist"]
+    shift_sum, certified, failed = counts["shift_sum"], counts["certified"], counts["failed"]
+    n_rank_bins = rank_hist.shape[1]
+    # Bincounts over blocks of regions keep the temporaries small.
     block = max(1, _CHUNK_CELLS // (4 * max(n_rank_bins, _SCORE_BINS)))
     offsets = np.arange(block, dtype=np.int64)
-    shift_sum = np.zeros(m, dtype=np.int64)
-    certified = np.zeros(m, dtype=np.int64)
-    failed = np.zeros(m, dtype=np.int64)
     n_certified = np.zeros(n, dtype=np.int64)
     n_possible = np.zeros(n, dtype=np.int64)
     rank_shift = np.zeros(n)
@@ -199,8 +212,7 @@ def _draw_task(model: MonteCarloMethod, weights: np.ndarray, plan: dict[str, Any
         if keep:
             kept_scores[a:b] = s
             kept_ranks[a:b] = r
-    out = {"rank_hist": rank_hist, "score_hist": score_hist, "shift_sum": shift_sum, "certified": certified,
-           "failed": failed, "n_certified": n_certified, "n_possible": n_possible, "rank_shift": rank_shift}
+    out = {**counts, "n_certified": n_certified, "n_possible": n_possible, "rank_shift": rank_shift}
     if keep:
         out["scores"], out["ranks"] = kept_scores, kept_ranks
     return out
