@@ -23,6 +23,8 @@ DEFERRED_OK = {
     "openpyxl": "Excel workbooks only (templates, ingest of .xlsx): CSV users never pay for it",
     "scipy": "linprog / Student t in two functions; scipy.optimize costs ~0.5 s",
     "IPython": "only inside a kernel (display formatters)",
+    "SALib": "Sobol runs only; it imports scipy.stats (~0.8 s), which nothing else needs at import",
+    "ipykernel": "installing the kernelspec (creditlab kernel) only",
     "plotly": "the figure module's renderer set-up reads plotly's own files lazily",
     "tqdm": "the progress bar of a batch only",
 }
