@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	# The project's own kernel, inside the venv: notebooks and papermill never use a machine's python3 kernel.
-	$(BIN)/python -m ipykernel install --sys-prefix --name creditlab --display-name "Python (creditlab)"
+	$(BIN)/creditlab kernel
 	touch $(STAMP)
 
 demo: setup

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .core.errors import CreditlabError
+from .core.kernel import cli_kernel
 from .core.paths import report_folder, reports_dir
 from .core.problems import default_lang
 from .loaders import data
@@ -158,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report language (default: zh, or en if CREDITLAB_LANG=en)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("kernel", help="install the project's Jupyter kernel (BLAS single-threaded) in this venv")
+    p.add_argument("--prefix", help="install prefix (default: this Python's sys.prefix)")
+    p.set_defaults(func=cli_kernel)
     return parser
 
 

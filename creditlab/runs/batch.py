@@ -51,6 +51,7 @@ from typing import Any
 from ..core.atomic import FILE_MODE, write_text
 from ..core.errors import CreditlabError
 from ..core.i18n import check_lang, tr
+from ..core.kernel import single_threaded_children
 from ..core.paths import report_folder, reports_dir
 from ..core.problems import default_lang
 from ..core.safecells import write_xlsx
@@ -824,8 +825,9 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
                 _KERNEL = None
         return
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init,
-                             initargs=(True, os.getpid())) as pool:
+    with single_threaded_children(), ProcessPoolExecutor(  # workers' BLAS single-threaded (core.kernel)
+            max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init,
+            initargs=(True, os.getpid())) as pool:
         pending: set[Future] = {pool.submit(run_task, t) for t in tasks}
         try:
             while pending:
