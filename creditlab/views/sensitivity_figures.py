@@ -784,9 +784,13 @@ def populations(model: WeightModel, lang: str = "zh") -> str:
     return tr("和", " and ", lang).join(model.population(k, lang) for k in kinds)
 
 
-def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> str:
-    """A sentence and a table of the verdicts and ranks that change under ``weights``."""
-    e = model.evaluate(weights)
+def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh",
+                  evaluation: pd.DataFrame | None = None) -> str:
+    """A sentence and a table of the verdicts and ranks that change under ``weights``.
+
+    ``evaluation``: ``model.evaluate(weights)`` when the caller has it already (the explorer evaluates once
+    per redraw)."""
+    e = model.evaluate(weights) if evaluation is None else evaluation
     ok = positive_verdict(model.rubric)  # eligible for exclusion-only rubrics (henan-2021)
     n0 = int((e["nominal_verdict"] == ok).sum())
     n1 = int((e["verdict"] == ok).sum())
