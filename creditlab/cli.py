@@ -9,7 +9,7 @@ from .core.problems import default_lang
 from .loaders import data
 from .loaders.plan import list_plans, load_plan
 from .loaders.rubric import list_rubrics, load_rubric
-from .runs import batch
+from .runs import app, batch
 
 
 def _cmd_rubrics(args: argparse.Namespace) -> int:
@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report language (default: zh, or en if CREDITLAB_LANG=en)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
     p.set_defaults(func=batch.cli_demo)
+
+    p = sub.add_parser("app", help="serve the scenario explorer and the rubric browser as web pages (make app)",
+                       description="Voilà on 127.0.0.1 with a token in the printed address; Ctrl-C stops it.")
+    p.add_argument("--port", type=int, default=None, help="port to listen on (default: a free one)")
+    p.add_argument("--lang", choices=["zh", "en"], default=None,
+                   help="interface language (default: zh, or en if CREDITLAB_LANG=en)")
+    p.set_defaults(func=app.cli_app)
     return parser
 
 

@@ -40,6 +40,7 @@ from ..core.errors import CreditlabError
 from ..core.i18n import check_lang, fmt_num, tr
 from ..core.labels import VERDICT_COLORS, VERDICT_WORDS
 from ..core.paths import reports_dir
+from ..core.problems import default_lang
 from ..core.safecells import write_xlsx
 from ..core.yamlio import load_yaml
 from ..loaders.data import load_data
@@ -123,13 +124,14 @@ def snap(weights: pd.Series, steps: pd.Series, total: float) -> pd.Series:
 def _layout(title: str, height: int, **extra: Any) -> dict[str, Any]:
     """The creditlab look (fonts, white background) without sending plotly's whole template each redraw.
 
-    The title sits at the top of the figure and the legend on the plot's top edge, with room between
-    them (the old chart's title overlapped its legend)."""
+    The title sits at the top of the figure and the legend in its own band 48 px below the figure's top, above
+    the plot's top margin (the old chart's title overlapped its legend); the caller leaves ≥ 110 px of margin
+    when the x axis is on top."""
     return {
         "title": {"text": chart_text(title), "x": 0, "xanchor": "left", "xref": "paper",
                   "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
-                   "yref": "paper"},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1 - 48 / height, "yanchor": "top",
+                   "yref": "container"},
         "font": {"family": FONT_FAMILY, "size": 13},
         "paper_bgcolor": "white", "plot_bgcolor": "white", "height": height,
         "hoverlabel": {"font": {"family": FONT_FAMILY}},
@@ -184,7 +186,7 @@ def score_chart(evaluation: pd.DataFrame, threshold: float | None, lang: str = "
     layout = _layout(title or tr("调整权重后的得分与认定结果", "Scores and verdicts under these weights", lang), height,
                      barmode="overlay", bargap=0.25, yaxis=yaxis, shapes=shapes, annotations=notes,
                      xaxis={"title": {"text": tr("得分", "score", lang)}, "gridcolor": "#e5e9f0", "side": "top"},
-                     margin={"t": 110, "l": 10, "r": 20, "b": 40})
+                     margin={"t": 130, "l": 10, "r": 20, "b": 40})
     return {"data": data, "layout": layout}
 
 
@@ -381,8 +383,10 @@ class ScenarioExplorer:
                     year: int | None = None, scope: str | list[str] | None = "province", level: str = "level2",
                     language: str = "zh", scenario_dir: str | Path | None = None,
                     export_dir: str | Path | None = None) -> ScenarioExplorer:
-        """Load the data (``""``: the bundled demo files) and the rubric's named and saved scenarios."""
-        lang = check_lang(language)
+        """Load the data (``""``: the bundled demo files) and the rubric's named and saved scenarios.
+
+        ``language``: zh or en; empty means ``$CREDITLAB_LANG`` (set by ``creditlab app --lang``), else zh."""
+        lang = check_lang(language or default_lang())
         model, synthetic, _paths = load_model(rubric, data, context, year=year, scope=scope, level=level, lang=lang)
         sdir = Path(scenario_dir) if scenario_dir is not None else None
         return cls(model=model, scenarios=_scenarios(model.rubric, sdir, lang), synthetic=synthetic, lang=lang,
