@@ -480,6 +480,8 @@ class ExplorerWidgets:
     def __init__(self, explorer: ScenarioExplorer, pickers: bool = True) -> None:
         self.ex = explorer
         lang = explorer.lang
+        # Scenarios saved since the explorer was built (by another page, or another analyst) are presets too.
+        explorer.scenarios = _scenarios(explorer.model.rubric, explorer.scenario_dir, lang)
         t = lambda zh, en: tr(zh, en, lang)  # noqa: E731 - short local alias for the many labels
         self.t = t
         self.busy = False
@@ -540,7 +542,7 @@ class ExplorerWidgets:
                                            layout=widgets.Layout(width="80px"))
             widgets.link((s, "value"), (box, "value"))
             s.observe(self._redraw, names="value")
-            label = widgets.Label(f"{k} {names[k]}（{t('现行', 'now')} {w:g}）",
+            label = widgets.Label(f"{k} {names[k]}" + t(f"（现行 {w:g}）", f" (now {w:g})"),
                                   layout=widgets.Layout(width="300px"))
             self.sliders[k], self.boxes[k] = s, box
             rows.append(widgets.HBox([label, s, box]))
