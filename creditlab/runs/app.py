@@ -2,8 +2,11 @@
 
 Voilà runs the notebooks of ``notebooks/`` in a kernel each and shows only their outputs and widgets
 (``strip_sources``). The server binds 127.0.0.1 only, with a random token in the printed address, on a free
-port or the one given; the ``creditlab`` template is Voilà's lab template without its CDN stylesheets, so
-nothing is fetched from the network. The interface language goes to the kernels as ``$CREDITLAB_LANG``
+port or the one given; the ``creditlab`` template is Voilà's lab template without its CDN stylesheets, and
+plotly.js is served from the template's static folder (a copy of the installed plotly's, staged in a
+temporary JUPYTER_PATH for the server's life), so nothing is fetched from the network. The explorer draws
+its charts with that plotly.js (``$CREDITLAB_PLOTLY_JS``, see :mod:`creditlab.views.scenario_explorer`).
+The interface language goes to the kernels as ``$CREDITLAB_LANG``
 (the notebooks' ``LANGUAGE = ""`` reads it). Ctrl-C (or SIGTERM) stops Voilà, which shuts its kernels down.
 """
 from __future__ import annotations
@@ -12,17 +15,21 @@ import argparse
 import errno
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core.errors import CreditlabError
 from ..core.i18n import tr
 from ..core.paths import PROJECT_ROOT
 from ..core.problems import LANG_ENV, default_lang
+from ..views.figures import PLOTLY_JS, copy_plotly_js
+from ..views.scenario_explorer import PLOTLY_URL_ENV
 
 HOST = "127.0.0.1"
 TEMPLATE = "creditlab"
@@ -66,6 +73,7 @@ class AppConfig:
     lang: str = "zh"
     notebooks: Path = NOTEBOOKS
     host: str = HOST
+    share: Path = SHARE   # the JUPYTER_PATH entry holding voila/templates/creditlab (staged by serve())
 
     @property
     def base_url(self) -> str:
@@ -88,8 +96,9 @@ class AppConfig:
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """The server's (and so its kernels') environment: the template on JUPYTER_PATH, the language."""
         env = dict(os.environ if base is None else base)
-        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(SHARE), env.get("JUPYTER_PATH", "")) if p)
+        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(self.share), env.get("JUPYTER_PATH", "")) if p)
         env[LANG_ENV] = self.lang
+        env[PLOTLY_URL_ENV] = f"/voila/static/{PLOTLY_JS}"  # the template's static folder, below
         # The kernels import this creditlab (a worktree or an installed copy alike).
         root = str(PROJECT_ROOT)
         paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -137,8 +146,21 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def stage_share(folder: Path) -> Path:
+    """``folder`` made a JUPYTER_PATH entry: the creditlab template, with the installed plotly.min.js in its
+    static folder (Voilà serves a template's ``static/`` at ``/voila/static/``)."""
+    shutil.copytree(SHARE / "voila", folder / "voila", dirs_exist_ok=True)
+    copy_plotly_js(folder / "voila" / "templates" / TEMPLATE / "static")
+    return folder
+
+
 def serve(cfg: AppConfig) -> int:
     """Run Voilà until it ends or Ctrl-C; returns its exit code (0 after Ctrl-C)."""
+    with tempfile.TemporaryDirectory(prefix="creditlab-app-") as tmp:
+        return _serve(replace(cfg, share=stage_share(Path(tmp))))
+
+
+def _serve(cfg: AppConfig) -> int:
     proc = subprocess.Popen(cfg.command(), env=cfg.env(), cwd=str(cfg.notebooks))
     print(banner(cfg), flush=True)
     previous = signal.signal(signal.SIGTERM, _interrupt)

@@ -9,17 +9,25 @@ Everything else lives here:
   (:func:`creditlab.views.sensitivity_figures.explorer_html` of that evaluation), the score chart with the
   counties' names (:func:`score_chart`), the county map hook (:func:`county_map_chart`), the weights chart
   and the A/B comparison (:func:`compare_html`);
-* charts built as plain plotly figure dicts (no per-point validation) and sent in one MIME type
-  (``application/vnd.plotly.v1+json``), which JupyterLab and Voilà draw with the plotly extension they
-  ship — no ``FigureWidget`` (it needs ``anywidget``), no network;
+* charts built as plain plotly figure dicts (no per-point validation), drawn two ways, each sending a
+  figure once in one MIME type — no ``FigureWidget`` (it needs ``anywidget``), no network:
+
+  - in JupyterLab (and nbval): ``application/vnd.plotly.v1+json`` outputs, drawn by the plotly extension;
+  - in ``creditlab app`` (``$CREDITLAB_PLOTLY_JS`` set to the local plotly.js Voilà serves): a small
+    ``text/html`` script that calls ``Plotly.react`` on chart divs that stay in the page. The extension's
+    renderer draws each new output three times (react, redraw/resize, and ``toImage`` for a PNG copy);
+    ``react`` on a standing div draws once and only what changed (the browser redraw aim: < 300 ms);
 * saving a scenario in the ``data/scenarios/`` format (:func:`save_scenario`) and exporting its results
   to Excel (:func:`export_results`), both atomic, names checked, cells safe.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
+import os
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +60,7 @@ from .report_inputs import resolve_inputs
 from .sensitivity_figures import explorer_html, load_model, scenarios_html, score_threshold
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+PLOTLY_URL_ENV = "CREDITLAB_PLOTLY_JS"  # set by creditlab app: where the page loads plotly.js from (local)
 # Candidate slider steps, coarsest first: an indicator's step is the coarsest that divides its points and the points
 # of every row under it, at most one point (A1 of shaanxi-2020 has half-point rows: 0.5; C1's 5-point rows: 1).
 STEPS = (1.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.01)
@@ -221,6 +230,27 @@ def plotly_output(fig: Mapping[str, Any] | Any) -> dict[str, Any]:
     return {"output_type": "display_data", "data": {PLOTLY_MIME: body}, "metadata": {}}
 
 
+def _script_json(value: Any) -> str:
+    """JSON safe inside ``<script>``: no ``</script>`` (names from data are untrusted), no ``<!--``."""
+    return (json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def charts_script(charts: Mapping[str, Mapping[str, Any] | None], plotly_src: str) -> str:
+    """A ``<script>`` drawing each figure into the div of that id with ``Plotly.react`` (an absent figure
+    empties its div), loading the local plotly.js first if the page has not yet (``plotly_src``)."""
+    specs = {k: None if f is None else {"data": f["data"], "layout": f.get("layout", {}),
+                                         "config": {"displaylogo": False, "responsive": True}}
+             for k, f in charts.items()}
+    return ("<script>(function(){var figs=" + _script_json(specs) + ",src=" + _script_json(plotly_src) + ";"
+            "if(!window.Plotly&&!window.__creditlabPlotly){window.__creditlabPlotly=1;"
+            "var s=document.createElement('script');s.src=src;document.head.appendChild(s);}"
+            "(function draw(){if(!window.Plotly)return setTimeout(draw,20);"
+            "Object.keys(figs).forEach(function(id){var d=document.getElementById(id);if(!d)return;"
+            "var f=figs[id];if(f===null){Plotly.purge(d);d.innerHTML='';return;}"
+            "Plotly.react(d,f.data,f.layout,f.config);});})();})();</script>")
+
+
 def html_output(html: str) -> dict[str, Any]:
     return {"output_type": "display_data", "data": {"text/html": html}, "metadata": {}}
 
@@ -377,6 +407,7 @@ class ScenarioExplorer:
     scenario_dir: Path | None = None   # where scenarios are saved (default data/scenarios/)
     export_dir: Path | None = None     # where results are exported (default reports/scenarios/)
     years: list[int] = field(default_factory=list)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_params(cls, rubric: str, data: str | list[str] = "", context: str | list[str] = "", *,
@@ -412,33 +443,56 @@ class ScenarioExplorer:
 
     @property
     def steps(self) -> pd.Series:
-        return indicator_steps(self.model.rubric, self.model.ids)
+        """Each weight's slider step (computed once per model: a redraw must not walk the rubric)."""
+        key = (id(self.model), "steps")
+        if self._cache.get("key") != key:
+            self._cache.clear()
+            self._cache.update(key=key, steps=indicator_steps(self.model.rubric, self.model.ids))
+        return self._cache["steps"]
 
     def preset_weights(self, preset: str) -> pd.Series:
         """The sliders' values for a preset (``"nominal"`` or a scenario id), snapped to the steps."""
         m = self.model
-        chosen = None if preset == NOMINAL else next(s for s in self.scenarios if s.id == preset)
-        return snap(m.weights_vector(chosen), self.steps, m.total)
+        steps = self.steps  # also resets the cache when the model changed
+        hit = self._cache.get(("preset", preset))
+        if hit is None:
+            chosen = None if preset == NOMINAL else next(s for s in self.scenarios if s.id == preset)
+            hit = self._cache[("preset", preset)] = snap(m.weights_vector(chosen), steps, m.total)
+        return hit.copy()
 
     def outputs(self, raw: pd.Series, compare: tuple[str, pd.DataFrame] | None = None,
-                name: str | None = None) -> tuple[tuple[dict[str, Any], ...], pd.DataFrame | None]:
+                name: str | None = None, chart_ids: Mapping[str, str] | None = None,
+                ) -> tuple[tuple[dict[str, Any], ...], pd.DataFrame | None]:
         """Everything one redraw shows for the sliders' values ``raw``, from ONE evaluation: the sentence and
         verdict-change table, the score chart, the map (hook), the weights chart and, with ``compare``
-        (B's name and evaluation), the A/B table. Returns (outputs, the evaluation)."""
+        (B's name and evaluation), the A/B table. Returns (outputs, the evaluation).
+
+        ``chart_ids`` (``score``, ``map``, ``weights`` → div id): draw the charts into those divs with one
+        script (the app) instead of one plotly output each (JupyterLab)."""
         m, lang = self.model, self.lang
         if not raw.sum() > 0:
-            return (html_output(esc(tr("至少一项权重须大于0", "at least one weight must be above 0", lang))),), None
+            empty = {v: None for v in (chart_ids or {}).values()}
+            outs = [html_output(esc(tr("至少一项权重须大于0", "at least one weight must be above 0", lang)))]
+            if chart_ids:
+                outs.append(html_output(charts_script(empty, self.plotly_src)))
+            return tuple(outs), None
         w = m.weights_vector(raw)
         ev = m.evaluate(w)
-        outs = [html_output(explorer_html(m, w, lang, evaluation=ev)),
-                plotly_output(score_chart(ev, self.threshold, lang))]
-        geo = county_map_chart(m, ev, lang)
-        if geo is not None:
-            outs.append(plotly_output(geo))
-        outs.append(plotly_output(weights_chart(m, w, lang)))
+        charts = {"score": score_chart(ev, self.threshold, lang), "map": county_map_chart(m, ev, lang),
+                  "weights": weights_chart(m, w, lang)}
+        outs = [html_output(explorer_html(m, w, lang, evaluation=ev))]
+        if chart_ids is None:
+            outs += [plotly_output(f) for f in charts.values() if f is not None]
         if compare is not None:
             outs.append(html_output(compare_html(m, ev, compare[1], name or "A", compare[0], lang)))
+        if chart_ids is not None:
+            outs.append(html_output(charts_script({chart_ids[k]: f for k, f in charts.items()}, self.plotly_src)))
         return tuple(outs), ev
+
+    @property
+    def plotly_src(self) -> str:
+        """Where the app's page loads plotly.js from (``$CREDITLAB_PLOTLY_JS``); empty outside the app."""
+        return os.environ.get(PLOTLY_URL_ENV, "")
 
     # ---- widgets -------------------------------------------------------------------------
     def show_widgets(self, pickers: bool = True) -> ExplorerWidgets:
@@ -509,6 +563,11 @@ class ExplorerWidgets:
         self.status = widgets.HTML()
         self.sliders_box = widgets.VBox()
         self.out = widgets.Output()
+        # In the app the charts live in divs that stay in the page (Plotly.react redraws them in place).
+        self.chart_ids = ({k: f"creditlab-{k}-{uuid.uuid4().hex[:12]}" for k in ("score", "map", "weights")}
+                          if explorer.plotly_src else None)
+        self.charts = widgets.HTML("".join(f'<div id="{i}" class="creditlab-chart"></div>'
+                                           for i in (self.chart_ids or {}).values()))
         self.sliders: dict[str, widgets.FloatSlider] = {}
         self.boxes: dict[str, widgets.BoundedFloatText] = {}
         self.pin.on_click(self._pin)
@@ -521,7 +580,7 @@ class ExplorerWidgets:
         top = [widgets.HBox([self.rubric, self.year, self.scope])] if pickers else []
         self.root = widgets.VBox([
             *top, self.preset, self.sliders_box, widgets.HBox([self.compare, self.pin]),
-            widgets.HBox([self.name, self.save, self.export]), self.status, self.out,
+            widgets.HBox([self.name, self.save, self.export]), self.status, self.out, self.charts,
         ])
         self._build()
 
@@ -597,7 +656,8 @@ class ExplorerWidgets:
         if self.busy:
             return
         compare = (self.b_name, self.b_eval) if self.b_eval is not None else None
-        outs, self.evaluation = self.ex.outputs(self.raw(), compare, self._a_name())
+        outs, self.evaluation = self.ex.outputs(self.raw(), compare, self._a_name() if compare else None,
+                                                self.chart_ids)
         self.out.outputs = outs
 
     _redraw = redraw

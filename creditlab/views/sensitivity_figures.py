@@ -779,9 +779,14 @@ def scenarios_html(model: WeightModel, scenarios: list[Scenario], lang: str = "z
 
 
 def populations(model: WeightModel, lang: str = "zh") -> str:
-    """The populations the model's ranks are taken in: 全省107个县（市、区）和全省8个开发区."""
-    kinds = [False] if model.is_park is None else sorted(set(map(bool, model.is_park)))
-    return tr("和", " and ", lang).join(model.population(k, lang) for k in kinds)
+    """The populations the model's ranks are taken in: 全省107个县（市、区）和全省8个开发区.
+
+    Kept on the model (its regions never change): the explorer asks on every slider move."""
+    cache = model.__dict__.setdefault("_populations", {})
+    if lang not in cache:
+        kinds = [False] if model.is_park is None else sorted(set(map(bool, model.is_park)))
+        cache[lang] = tr("和", " and ", lang).join(model.population(k, lang) for k in kinds)
+    return cache[lang]
 
 
 def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh",

@@ -2,8 +2,8 @@
 Debian's chromium (never a downloaded browser), stopped by its PID.
 
 A slider is dragged as a person would and the verdict table and the score chart must change; the charts must
-draw inside Voilà (plotly's MIME type, drawn by the plotly extension Voilà ships) with nothing fetched from
-the network. Skipped when chromium is absent, except in CI.
+draw inside Voilà (Plotly.react into divs that stay in the page, plotly.js served by the app itself) with
+nothing fetched from the network. Skipped when chromium is absent, except in CI.
 """
 from __future__ import annotations
 
@@ -149,15 +149,13 @@ def test_the_token_is_required(server: dict[str, str]) -> None:
     assert "/login" in final and "password_input" in body and "ScenarioExplorer" not in body
 
 
-SCORE_X = """() => { const gd = document.querySelector('.js-plotly-plot');
-  return JSON.stringify(gd.data.filter(t => t.type === 'bar').map(t => [t.name, t.x])); }"""
-# The moment the slider is released, and the moment a redrawn chart is in the page (performance.now()).
-WATCH = """() => { window.__released = null; window.__drawn = null;
-  document.addEventListener('pointerup', () => { window.__released = performance.now(); }, true);
-  new MutationObserver(() => { if (window.__released !== null && window.__drawn === null &&
-      document.querySelector('.js-plotly-plot .main-svg')?.closest('.js-plotly-plot') !== window.__old)
-      window.__drawn = performance.now(); }).observe(document.body, {subtree: true, childList: true});
-  window.__old = document.querySelector('.js-plotly-plot'); }"""
+SCORE = "document.querySelector('[id^=creditlab-score]')"
+SCORE_X = f"""() => JSON.stringify({SCORE}.data.filter(t => t.type === 'bar').map(t => [t.name, t.x]))"""
+# The moment the slider is released, and the moment the score chart has been redrawn (performance.now()).
+WATCH = f"""() => {{ window.__released = null; window.__drawn = null;
+  document.addEventListener('pointerup', () => {{ window.__released = performance.now(); }}, true);
+  {SCORE}.on('plotly_afterplot', () => {{
+    if (window.__released !== null && window.__drawn === null) window.__drawn = performance.now(); }}); }}"""
 
 
 def test_explorer_moves_a_slider_and_redraws(server: dict[str, str], browser) -> None:
