@@ -23,6 +23,7 @@ Everything else lives here:
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import json
 import math
 import os
@@ -152,12 +153,24 @@ def _verdict_word(v: str, lang: str) -> str:
     return tr(*VERDICT_WORDS.get(v, (v, v)), lang)
 
 
+def _text_width(text: str, size: int = 11) -> int:
+    """Rough width in pixels of ``text`` at ``size`` px: CJK characters are square, Latin ones about half."""
+    return int(sum(size if ord(ch) >= 0x2E80 else 0.6 * size for ch in text))
+
+
 def score_chart(evaluation: pd.DataFrame, threshold: float | None, lang: str = "zh",
-                title: str | None = None) -> dict[str, Any]:
+                title: str | None = None, top: float | None = None) -> dict[str, Any]:
     """Scores under the chosen weights as horizontal bars, one per region, named on the axis (up to
     :data:`NAMED_BARS_MAX` regions; always in the hover), coloured by verdict (one trace and one colour per
-    verdict, so the legend explains the colours), with the rubric's scores as ticks and the pass mark."""
-    e = evaluation
+    verdict, so the legend explains the colours), with the rubric's scores as ticks and the pass mark.
+
+    Both axes have fixed ranges and the left margin is computed from the names (no ``automargin``), so a
+    slider move changes only the data: ``Plotly.react`` then redraws the bars, not the axes and margins
+    (``top``: the rubric's maximum, the x axis' end)."""
+    # Fixed order (the rubric's ranking): a slider move changes the bars' lengths and colours, never which row
+    # a name is on — the names column of the app then never needs redrawing (see ``names_column``).
+    order = [c for c in ("is_park", "nominal_rank", "region") if c in evaluation.columns]
+    e = evaluation.sort_values(order, kind="stable") if order else evaluation
     n = len(e)
     pos = np.arange(n)
     names = [chart_text(x) for x in e["name"]]
@@ -186,17 +199,47 @@ def score_chart(evaluation: pd.DataFrame, threshold: float | None, lang: str = "
                        "y0": 0, "y1": 1, "line": {"color": "#1e7b34", "dash": "dash"}})
         notes.append({"xref": "x", "yref": "paper", "x": threshold, "y": 0, "yanchor": "top", "showarrow": False,
                       "text": tr(f"认定分数线 {threshold:g}", f"pass mark {threshold:g}", lang)})
-    yaxis = {"autorange": "reversed", "range": None, "zeroline": False,
+    yaxis = {"autorange": False, "range": [n - 0.5, -0.5], "zeroline": False,
              "tickmode": "array", "tickvals": pos.tolist() if named else [], "ticktext": names if named else [],
-             "tickfont": {"size": 11}, "automargin": True}
+             "tickfont": {"size": 11}}
+    finite = [v for v in (top, np.nanmax(score) if n else None, np.nanmax(nominal) if n else None)
+              if v is not None and np.isfinite(v)]
+    x_end = 5 * math.ceil(max(finite, default=100.0) / 5 + 1e-9)
+    left = (max((_text_width(x) for x in names), default=0) + 16) if named else 60
     if not named:
         yaxis["title"] = {"text": tr(f"{n}个地区（按排名，悬停查看名称）", f"{n} regions by rank (hover for names)",
                                      lang)}
-    layout = _layout(title or tr("调整权重后的得分与认定结果", "Scores and verdicts under these weights", lang), height,
+    default_title = tr("调整权重后的得分与认定结果（按现行排名排列）",
+                       "Scores and verdicts under these weights (in the rubric's ranking order)", lang)
+    layout = _layout(title or default_title, height,
                      barmode="overlay", bargap=0.25, yaxis=yaxis, shapes=shapes, annotations=notes,
-                     xaxis={"title": {"text": tr("得分", "score", lang)}, "gridcolor": "#e5e9f0", "side": "top"},
-                     margin={"t": 130, "l": 10, "r": 20, "b": 40})
+                     xaxis={"title": {"text": tr("得分", "score", lang)}, "gridcolor": "#e5e9f0", "side": "top",
+                            "range": [0, x_end], "autorange": False},
+                     margin={"t": 130, "l": left, "r": 20, "b": 40}, uirevision="scores")
     return {"data": data, "layout": layout}
+
+
+def names_column(fig: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """The score chart without its tick labels, and those labels as an HTML column to stand on its left.
+
+    Plotly redraws every tick label on every update (115 Chinese names: ~90 % of a redraw's time in the
+    browser); names in plain HTML beside the plot are drawn once per model, the plot then redraws only bars.
+    The column has the figure's height and each name sits at its row's centre (fixed y range, fixed margins).
+    """
+    lay = fig["layout"]
+    yaxis = lay["yaxis"]
+    height, top, bottom, left = lay["height"], lay["margin"]["t"], lay["margin"]["b"], lay["margin"]["l"]
+    lo, hi = yaxis["range"]
+    plot = height - top - bottom
+    spans = "".join(
+        f'<span style="position:absolute;right:6px;top:{top + (v - hi) / (lo - hi) * plot - 8:.1f}px;'
+        f'line-height:16px;font-size:11px;white-space:nowrap">{text}</span>'  # text: chart_text, escaped
+        for v, text in zip(yaxis["tickvals"], yaxis["ticktext"], strict=True))
+    column = (f'<div class="creditlab-names" style="position:relative;flex:none;width:{left}px;'
+              f'height:{height}px;font-family:{html.escape(FONT_FAMILY)}">{spans}</div>')
+    bare = {**fig, "layout": {**lay, "yaxis": {**yaxis, "showticklabels": False},
+                              "margin": {**lay["margin"], "l": 4}}}
+    return bare, column
 
 
 def weights_chart(model: WeightModel, weights: pd.Series, lang: str = "zh") -> dict[str, Any]:
@@ -245,7 +288,9 @@ def charts_script(charts: Mapping[str, Mapping[str, Any] | None], plotly_src: st
     return ("<script>(function(){var figs=" + _script_json(specs) + ",src=" + _script_json(plotly_src) + ";"
             "if(!window.Plotly&&!window.__creditlabPlotly){window.__creditlabPlotly=1;"
             "var s=document.createElement('script');s.src=src;document.head.appendChild(s);}"
-            "(function draw(){if(!window.Plotly)return setTimeout(draw,20);"
+            "var tries=0;(function draw(){var ready=window.Plotly&&Object.keys(figs).every("
+            "function(id){return document.getElementById(id);});if(!ready&&tries++<500)return setTimeout(draw,20);"
+            "if(!window.Plotly)return;"
             "Object.keys(figs).forEach(function(id){var d=document.getElementById(id);if(!d)return;"
             "var f=figs[id];if(f===null){Plotly.purge(d);d.innerHTML='';return;}"
             "Plotly.react(d,f.data,f.layout,f.config);});})();})();</script>")
@@ -478,7 +523,7 @@ class ScenarioExplorer:
             return tuple(outs), None
         w = m.weights_vector(raw)
         ev = m.evaluate(w)
-        charts = {"score": score_chart(ev, self.threshold, lang), "map": county_map_chart(m, ev, lang),
+        charts = {"score": score_chart(ev, self.threshold, lang, top=m.total), "map": county_map_chart(m, ev, lang),
                   "weights": weights_chart(m, w, lang)}
         outs = [html_output(explorer_html(m, w, lang, evaluation=ev))]
         if chart_ids is None:
@@ -486,6 +531,7 @@ class ScenarioExplorer:
         if compare is not None:
             outs.append(html_output(compare_html(m, ev, compare[1], name or "A", compare[0], lang)))
         if chart_ids is not None:
+            charts["score"] = names_column(charts["score"])[0]
             outs.append(html_output(charts_script({chart_ids[k]: f for k, f in charts.items()}, self.plotly_src)))
         return tuple(outs), ev
 
@@ -566,8 +612,8 @@ class ExplorerWidgets:
         # In the app the charts live in divs that stay in the page (Plotly.react redraws them in place).
         self.chart_ids = ({k: f"creditlab-{k}-{uuid.uuid4().hex[:12]}" for k in ("score", "map", "weights")}
                           if explorer.plotly_src else None)
-        self.charts = widgets.HTML("".join(f'<div id="{i}" class="creditlab-chart"></div>'
-                                           for i in (self.chart_ids or {}).values()))
+        self.charts = widgets.HTML()
+        self._names_for: int | None = None  # the model whose names column the page shows
         self.sliders: dict[str, widgets.FloatSlider] = {}
         self.boxes: dict[str, widgets.BoundedFloatText] = {}
         self.pin.on_click(self._pin)
@@ -658,7 +704,18 @@ class ExplorerWidgets:
         compare = (self.b_name, self.b_eval) if self.b_eval is not None else None
         outs, self.evaluation = self.ex.outputs(self.raw(), compare, self._a_name() if compare else None,
                                                 self.chart_ids)
+        if self.chart_ids and self._names_for != id(self.ex.model) and self.evaluation is not None:
+            self._chart_divs()
         self.out.outputs = outs
+
+    def _chart_divs(self) -> None:
+        """The app's chart divs, the score chart with its names column (once per model: the order is fixed)."""
+        ex, ids = self.ex, self.chart_ids
+        _, column = names_column(score_chart(self.evaluation, ex.threshold, ex.lang, top=ex.model.total))
+        self.charts.value = (f'<div style="display:flex;align-items:flex-start">{column}'
+                             f'<div id="{ids["score"]}" style="flex:1;min-width:0"></div></div>'
+                             f'<div id="{ids["map"]}"></div><div id="{ids["weights"]}"></div>')
+        self._names_for = id(ex.model)
 
     _redraw = redraw
 

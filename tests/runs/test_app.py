@@ -165,9 +165,9 @@ def test_explorer_moves_a_slider_and_redraws(server: dict[str, str], browser) ->
         body = page.inner_text("body")
         assert "RUBRIC" not in body and "from creditlab" not in body  # no code shown
         assert "模拟数据" in body                                      # the synthetic-data banner
-        names = page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot .ytick text'))"
+        names = page.evaluate("() => Array.from(document.querySelectorAll('.creditlab-names span'))"
                               ".map(t => t.textContent)")
-        assert "淳化县" in names  # counties by name on the score chart's axis
+        assert "淳化县" in names and len(names) == 115  # counties by name beside the score chart's bars
         sentence = page.locator("text=/个地区的认定结果改变/").first.inner_text()
         assert "0个地区的认定结果改变" in sentence
         before = page.evaluate(SCORE_X)
