@@ -205,6 +205,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--no-browser", action="store_true")
     args = ap.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     data, ctx = demo_inputs()
     small = bench_size("demo year (shaanxi-2020, 2024)", data, ctx, None, args.repeat)
     big_data, big_ctx, zones = synthetic(args.regions)
@@ -215,7 +216,8 @@ def main() -> None:
     if not args.no_browser:
         times = bench_browser()
         print(f"browser (chromium, 115 regions): slider release → redrawn chart, {len(times)} moves: "
-              f"min {min(times):.0f} ms, median {statistics.median(times):.0f} ms (aim < 300 ms)")
+              f"min {min(times):.0f} ms, median {statistics.median(times):.0f} ms (aim < 300 ms); "
+              f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -196,7 +196,7 @@ def score_chart(evaluation: pd.DataFrame, threshold: float | None, lang: str = "
     shapes, notes = [], []
     if threshold is not None and threshold == threshold:
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": threshold, "x1": threshold,
-                       "y0": 0, "y1": 1, "line": {"color": "#1e7b34", "dash": "dash"}})
+                       "y0": 0, "y1": 1, "layer": "above", "line": {"color": "#1e7b34", "dash": "dash"}})
         notes.append({"xref": "x", "yref": "paper", "x": threshold, "y": 0, "yanchor": "top", "showarrow": False,
                       "text": tr(f"认定分数线 {threshold:g}", f"pass mark {threshold:g}", lang)})
     yaxis = {"autorange": False, "range": [n - 0.5, -0.5], "zeroline": False,
