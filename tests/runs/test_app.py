@@ -101,7 +101,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
                         strict=False))
         assert len(urls) == 2, text
         assert _wait_for(f"http://127.0.0.1:{port}/", START_TIMEOUT) in (200, 302, 403), log.read_text()
-        yield {**urls, "port": str(port), "log": str(log)}
+        yield {**urls, "port": str(port), "log": str(log), "pid": str(proc.pid)}
     finally:
         # Stop it by its PID: SIGTERM to the process group (creditlab app and Voilà), then wait.
         if proc.poll() is None:
@@ -206,3 +206,16 @@ def test_rubric_browser_draws_without_code(server: dict[str, str], browser) -> N
         assert "5.000000" not in body
     finally:
         page.close()
+
+
+def test_ctrl_c_stops_the_server_and_its_kernels(server: dict[str, str]) -> None:
+    """Ctrl-C in a terminal is SIGINT to the foreground process group: the app stops Voilà and says so."""
+    pid = int(server["pid"])
+    os.killpg(pid, signal.SIGINT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "已停止" not in Path(server["log"]).read_text():
+        time.sleep(0.3)
+    log = Path(server["log"]).read_text()
+    assert "已停止" in log and "Traceback" not in log, log[-2000:]
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{server['port']}/", timeout=5)

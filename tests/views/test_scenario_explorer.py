@@ -141,6 +141,29 @@ def test_formula_like_names_are_text_in_excel(explorer, tmp_path):
     assert cell.data_type == "s"
 
 
+def test_language_from_the_environment(monkeypatch):
+    """creditlab app --lang en sets CREDITLAB_LANG for the kernels; the notebooks' LANGUAGE is empty."""
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
+    ex = ScenarioExplorer.from_params("shaanxi-2020", scope="西安市", language="")
+    assert ex.lang == "en"
+
+
+def test_app_mode_draws_into_standing_divs(explorer, monkeypatch):
+    monkeypatch.setenv(se.PLOTLY_URL_ENV, "/voila/static/plotly.min.js")
+    ui = explorer.show_widgets(pickers=False)
+    ids = ui.chart_ids
+    assert all(f'id="{i}"' in ui.charts.value for i in ids.values())
+    assert "creditlab-names" in ui.charts.value and "灞桥区" in ui.charts.value  # names drawn once, in HTML
+    script = ui.out.outputs[-1]["data"]["text/html"]
+    assert script.startswith("<script>") and "Plotly.react" in script and "/voila/static/plotly.min.js" in script
+    assert not any(PLOTLY_MIME in o["data"] for o in ui.out.outputs)  # each figure sent once, inside the script
+    before = ui.charts.value
+    ui.sliders["C1"].value = 0.0
+    assert ui.charts.value == before  # the names column stays; only the script output changes
+    evil = se.charts_script({"x": {"data": [{"type": "bar", "name": "</script><b>"}]}}, "/p.js")
+    assert "</script><b>" not in evil and evil.count("</script>") == 1
+
+
 def test_header_and_scenarios(explorer):
     assert "synthetic" in explorer.banner_html().lower()  # the bundled demo data
     assert explorer.summary().endswith(f"weights {', '.join(explorer.model.ids)}")
