@@ -563,10 +563,14 @@ def data_years(rubric: str, data: str | list[str] = "") -> list[int]:
 
 
 def scope_options(model: WeightModel, lang: str = "zh") -> list[tuple[str, str]]:
-    """(label, scope) pairs: the province, then every prefecture city with regions in the model."""
+    """(label, scope) pairs: the province, then every prefecture city of the province the model's regions are
+    in (by the codes' first two digits: a city's model still offers its province's other cities)."""
     opts = [(tr("全省", "whole province", lang), "province")]
     if model.units is not None:
-        u = model.units[model.units["code"].astype(str).isin(set(map(str, model.regions)))]
+        units = model.units.assign(code=model.units["code"].astype(str))
+        provinces = {str(r)[:2] for r in model.regions if str(r)[:2].isdigit()}
+        same = units["code"].str[:2].isin(provinces) if provinces else units["code"].notna()
+        u = units[same | units["code"].isin(set(map(str, model.regions)))]
         col = "city" if lang == "zh" or "city_en" not in u else "city_en"
         for city, label in dict(zip(u["city"], u[col], strict=True)).items():
             if isinstance(city, str) and city:
@@ -596,6 +600,7 @@ class ExplorerWidgets:
         self.year = widgets.Dropdown(options=years, value=m.year, description=t("年份", "Year"), style=wide)
         self.scope = widgets.Dropdown(options=scope_options(m, lang), value="province",
                                       description=t("范围", "Scope"), style=wide)
+        self._scope = "province"  # the scope of the model shown (a failed switch returns to it)
         self.preset = widgets.Dropdown(description=t("预设方案", "Preset"), style=wide,
                                        layout=widgets.Layout(width="420px"))
         self.compare = widgets.Dropdown(description=t("对比方案B", "Compare B"), style=wide,
@@ -669,24 +674,26 @@ class ExplorerWidgets:
         ex = self.ex
         rubric = self.rubric.value
         year = self.year.value if change["owner"] is not self.rubric else None
-        scope = self.scope.value if change["owner"] is self.scope else "province"
+        scope = "province" if change["owner"] is self.rubric else self.scope.value
         try:
             new = ScenarioExplorer.from_params(rubric, ex.data if rubric == ex.model.rubric.name else "",
                                                ex.context if rubric == ex.model.rubric.name else "",
                                                year=year, scope=scope, level=ex.level, language=ex.lang,
                                                scenario_dir=ex.scenario_dir, export_dir=ex.export_dir)
         except CreditlabError as exc:
-            self._say(str(exc), error=True)
+            what = f"{rubric} {year or ''} {scope}".strip()
+            self._say(self.t(f"无法切换到 {what}：", f"cannot switch to {what}: ") + str(exc), error=True)
             self.busy = True
-            self.rubric.value, self.year.value = ex.model.rubric.name, ex.model.year
+            self.rubric.value, self.year.value, self.scope.value = ex.model.rubric.name, ex.model.year, self._scope
             self.busy = False
             return
+        self._scope = scope
         ex.model, ex.scenarios, ex.synthetic, ex.years = new.model, new.scenarios, new.synthetic, new.years
         ex.data, ex.context = new.data, new.context
         self.busy = True
         self.year.options = ex.years or [ex.model.year]
         self.year.value = ex.model.year
-        if change["owner"] is not self.scope:
+        if change["owner"] is self.rubric:
             self.scope.options = scope_options(ex.model, ex.lang)
             self.scope.value = "province"
         self.busy = False

@@ -91,9 +91,12 @@ def test_pickers_reload_scope(explorer):
     ui = explorer.show_widgets()
     assert ui.year.options == tuple(explorer.years) and 2024 in explorer.years
     assert ("西安市", "西安市") in ui.scope.options or ui.scope.options[0][1] == "province"
-    ui.rubric.value = "henan-2021"  # no points to weigh: a clear message, the model stays
-    assert "henan-2021" in ui.status.value and ui.rubric.value == "shaanxi-2020"
-    assert explorer.model.rubric.name == "shaanxi-2020"
+    ui.scope.value = "宝鸡市"
+    ui.year.value = 2022  # the scope stays
+    assert explorer.model.year == 2022 and explorer.model.area == "宝鸡市" and ui.scope.value == "宝鸡市"
+    ui.rubric.value = "henan-2021"  # no points to weigh: a clear message, the model and pickers stay
+    assert "cannot switch to henan-2021" in ui.status.value and ui.rubric.value == "shaanxi-2020"
+    assert explorer.model.rubric.name == "shaanxi-2020" and ui.scope.value == "宝鸡市" and ui.year.value == 2022
 
 
 def test_save_export_and_reload(explorer, folders):
@@ -153,7 +156,8 @@ def test_app_mode_draws_into_standing_divs(explorer, monkeypatch):
     ui = explorer.show_widgets(pickers=False)
     ids = ui.chart_ids
     assert all(f'id="{i}"' in ui.charts.value for i in ids.values())
-    assert "creditlab-names" in ui.charts.value and "灞桥区" in ui.charts.value  # names drawn once, in HTML
+    names = explorer.model.names.reindex(explorer.model.regions)
+    assert "creditlab-names" in ui.charts.value and all(n in ui.charts.value for n in names)  # drawn once, HTML
     script = ui.out.outputs[-1]["data"]["text/html"]
     assert script.startswith("<script>") and "Plotly.react" in script and "/voila/static/plotly.min.js" in script
     assert not any(PLOTLY_MIME in o["data"] for o in ui.out.outputs)  # each figure sent once, inside the script
