@@ -7,7 +7,8 @@ Server side, per size (the demo year of shaanxi-2020: 115 regions; a synthetic n
 * **explorer** — what one slider move costs in the kernel now: the widget's observer recomputes ONE evaluation
   (``WeightModel.evaluate``), builds the verdict-change table, the score chart (one trace per verdict) and the
   weights chart as plain figure dicts, assigns them to the Output widget, and the JSON the widget would send
-  is serialised (one MIME type per figure);
+  is serialised (one MIME type per figure) — JupyterLab's way;
+* **app** — the same in ``creditlab app``'s way: the figures go out inside one script for ``Plotly.react``;
 * **previous** — the redraw this replaces, same weights, same run: ``explorer_html`` (its own evaluation),
   ``scores_figure(model.evaluate(w))`` (a second one, one colour per bar, plotly validation) and
   ``weights_figure``, formatted with both MIME types, serialised;
@@ -50,7 +51,7 @@ from creditlab.loaders.data import load_context, load_data  # noqa: E402
 from creditlab.loaders.rubric import load_rubric  # noqa: E402
 from creditlab.views import sensitivity_figures as sf  # noqa: E402
 from creditlab.views.figures import widget_outputs  # noqa: E402
-from creditlab.views.scenario_explorer import ExplorerWidgets, ScenarioExplorer  # noqa: E402
+from creditlab.views.scenario_explorer import PLOTLY_URL_ENV, ExplorerWidgets, ScenarioExplorer  # noqa: E402
 
 DEMO = ROOT / "data" / "demo"
 YEAR = 2024
@@ -110,6 +111,12 @@ def bench_size(label: str, data: pd.DataFrame, context: pd.DataFrame, zones: lis
     ui = ExplorerWidgets(explorer, pickers=False)
     slider = ui.sliders["C1"]
     values = [10.0, 15.0]
+    os.environ[PLOTLY_URL_ENV] = "/voila/static/plotly.min.js"  # the app's way: one script into standing divs
+    try:
+        app_ui = ExplorerWidgets(explorer, pickers=False)
+    finally:
+        del os.environ[PLOTLY_URL_ENV]
+    app_slider = app_ui.sliders["C1"]
 
     # Same numbers as a full re-score at the rubric's weights (totals and verdicts).
     full_scores = score(rubric, data, zones)
@@ -124,6 +131,10 @@ def bench_size(label: str, data: pd.DataFrame, context: pd.DataFrame, zones: lis
         slider.value = values[0] if slider.value != values[0] else values[1]
         json.dumps(ui.out.outputs)  # what the Output widget sends
 
+    def app_move() -> None:
+        app_slider.value = values[0] if app_slider.value != values[0] else values[1]
+        json.dumps(app_ui.out.outputs)
+
     def previous_move() -> None:
         w = model.weights_vector(pd.Series({**model.nominal, "C1": values[0]}))
         outs = widget_outputs(sf.explorer_html(model, w, "zh"),
@@ -134,9 +145,10 @@ def bench_size(label: str, data: pd.DataFrame, context: pd.DataFrame, zones: lis
     def full_rescore() -> None:
         certify(rubric, score(rubric, data, zones), context)
 
-    runs: dict[str, list[float]] = {"explorer": [], "previous": [], "full": []}
+    runs: dict[str, list[float]] = {"explorer": [], "app": [], "previous": [], "full": []}
     for _ in range(repeat):  # interleaved
         runs["explorer"].append(timed(explorer_move))
+        runs["app"].append(timed(app_move))
         runs["previous"].append(timed(previous_move))
         runs["full"].append(timed(full_rescore))
     size = len(json.dumps(ui.out.outputs))
@@ -145,6 +157,7 @@ def bench_size(label: str, data: pd.DataFrame, context: pd.DataFrame, zones: lis
     for k, v in runs.items():
         print(f"  {k:10s} {1000 * min(v):8.1f} / {1000 * statistics.median(v):8.1f}")
     print(f"  explorer / full re-score: {mins['explorer'] / mins['full']:.3f}   "
+          f"app / full re-score: {mins['app'] / mins['full']:.3f}   "
           f"explorer / previous redraw: {mins['explorer'] / mins['previous']:.3f}   "
           f"sent per move: {size / 1024:.0f} KB")
     return {**{f"{k}_ms": 1000 * v for k, v in mins.items()}, "regions": model.n_regions}
