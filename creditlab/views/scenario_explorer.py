@@ -180,14 +180,20 @@ def score_chart(evaluation: pd.DataFrame, threshold: float | None, lang: str = "
     score = e["score"].to_numpy(float)
     nominal = e["nominal_score"].to_numpy(float)
     verdicts = e["verdict"].to_numpy(object)
-    hover = np.array([tr(f"{a}：{s:.1f}分，{r}（现行{b:.1f}分，{q}）", f"{a}: {s:.1f}, {r} (now {b:.1f}, {q})", lang)
-                      for a, s, r, b, q in zip(names, score, ranks, nominal, now, strict=True)], dtype=object)
+    # The browser formats the hover from the names, ranks and scores (no per-region string building here).
+    names_arr = np.asarray(names, dtype=object)
+    extra = np.empty((n, 3), dtype=object)
+    extra[:, 0], extra[:, 1], extra[:, 2] = ranks, nominal.round(4), now
+    template = tr("%{hovertext}：%{x:.1f}分，%{customdata[0]}（现行%{customdata[1]:.1f}分，%{customdata[2]}）",
+                  "%{hovertext}: %{x:.1f}, %{customdata[0]} (now %{customdata[1]:.1f}, %{customdata[2]})",
+                  lang) + "<extra></extra>"
     data: list[dict[str, Any]] = []
     for v in dict.fromkeys(verdicts.tolist()):
         m = verdicts == v
         data.append({"type": "bar", "orientation": "h", "x": score[m].round(4).tolist(), "y": pos[m].tolist(),
                      "name": _verdict_word(v, lang), "marker": {"color": VERDICT_COLORS.get(v, MUTED)},
-                     "hovertext": hover[m].tolist(), "hoverinfo": "text"})
+                     "hovertext": names_arr[m].tolist(), "customdata": extra[m].tolist(),
+                     "hovertemplate": template})
     data.append({"type": "scatter", "mode": "markers", "x": nominal.round(4).tolist(), "y": pos.tolist(),
                  "name": tr("现行权重得分", "score under the rubric's weights", lang), "hoverinfo": "skip",
                  "marker": {"color": "#d9480f", "symbol": "line-ns-open", "size": 10, "line": {"width": 2}}})

@@ -189,6 +189,13 @@ def test_explorer_moves_a_slider_and_redraws(server: dict[str, str], browser) ->
         changed = page.locator("text=/个地区的认定结果改变/").first.inner_text()
         assert changed != sentence and "0个地区的认定结果改变" not in changed
         assert page.locator("table.cl tbody tr").count() >= 1  # the verdicts that change, by name
+        first_bar = page.locator("[id^=creditlab-score] .bars .point path").first
+        first_bar.scroll_into_view_if_needed()
+        bar = first_bar.bounding_box()
+        page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)  # plotly's drag layer is on top
+        page.wait_for_selector("[id^=creditlab-score] .hoverlayer .hovertext", timeout=20_000)
+        tip = page.locator("[id^=creditlab-score] .hoverlayer .hovertext").first.text_content()
+        assert names[0] in tip and "分" in tip and "现行" in tip  # the hover names the county and its ranks
         ms = page.evaluate("window.__drawn - window.__released")
         print(f"slider release → redrawn chart: {ms:.0f} ms")
         assert ms > 0

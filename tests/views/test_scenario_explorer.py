@@ -181,4 +181,6 @@ def test_many_regions_named_in_the_hover():
                        "score": range(200), "rank": range(1, 201), "tied": False, "nominal_score": range(200),
                        "nominal_rank": range(1, 201), "nominal_tied": False, "verdict": "certified"})
     fig = se.score_chart(ev, 85.0, "zh")
-    assert fig["layout"]["yaxis"]["ticktext"] == [] and "县7：" in json.dumps(fig, ensure_ascii=False)
+    assert fig["layout"]["yaxis"]["ticktext"] == [] and "县7" in fig["data"][0]["hovertext"]
+    assert fig["data"][0]["hovertemplate"].startswith("%{hovertext}：%{x:.1f}分")
+    assert json.dumps(fig)  # plain JSON, as sent
