@@ -9,7 +9,7 @@ STAMP := $(VENV)/.creditlab-installed
 YEAR ?= 2024
 JOBS ?= 2
 
-.PHONY: setup demo test lab browser lint bench clean strip
+.PHONY: setup demo test lab app browser lint bench clean strip
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ test: setup browser
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=.
+
+# The scenario explorer and rubric browser as web pages without code (Voilà, 127.0.0.1, token in the URL).
+app: setup
+	$(BIN)/creditlab app
 
 lint: setup
 	$(BIN)/ruff check creditlab tests bench data

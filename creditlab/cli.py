@@ -13,6 +13,7 @@ from .core.problems import default_lang
 from .loaders import data
 from .loaders.plan import list_plans, load_plan
 from .loaders.rubric import list_rubrics, load_rubric
+from .runs import app
 from .runs.analyses import ANALYSES, Analysis, cli_run, resolve_selection
 
 
@@ -163,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("kernel", help="install the project's Jupyter kernel (BLAS single-threaded) in this venv")
     p.add_argument("--prefix", help="install prefix (default: this Python's sys.prefix)")
     p.set_defaults(func=cli_kernel)
+
+    p = sub.add_parser("app", help="serve the scenario explorer and the rubric browser as web pages (make app)",
+                       description="Voilà on 127.0.0.1 with a token in the printed address; Ctrl-C stops it.")
+    p.add_argument("--port", type=int, default=None, help="port to listen on (default: a free one)")
+    p.add_argument("--lang", choices=["zh", "en"], default=None,
+                   help="interface language (default: zh, or en if CREDITLAB_LANG=en)")
+    p.set_defaults(func=app.cli_app)
     return parser
 
 
