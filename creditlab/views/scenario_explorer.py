@@ -274,7 +274,7 @@ def county_map_chart(model: WeightModel, evaluation: pd.DataFrame, lang: str = "
     fig = county_map(dict(zip(e["region"].astype(str), e["verdict"], strict=True)), kind="verdict", lang=lang,
                      details=details, height=460,
                      title=tr("调整权重后的认定结果（示意图）", "Verdicts under these weights (schematic map)", lang))
-    return fig.to_plotly_json()
+    return json.loads(fig.to_json())  # plain lists: the app's script embeds it as JSON
 
 
 def plotly_output(fig: Mapping[str, Any] | Any) -> dict[str, Any]:

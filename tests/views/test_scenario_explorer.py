@@ -51,7 +51,8 @@ def test_drawn_from_one_evaluation_and_redrawn_on_change(explorer, monkeypatch):
     assert [s.value for s in ui.sliders.values()] == list(m.nominal)
     assert ui.sliders["A1"].step == 0.5 and ui.sliders["C1"].max == 30
     assert _html(ui.out).startswith(sf.explorer_html(m, m.weights_vector(None), "en"))
-    assert [list(o["data"]) for o in ui.out.outputs] == [["text/html"], [PLOTLY_MIME], [PLOTLY_MIME]]
+    # the sentence, then the scores, the county map and the weights
+    assert [list(o["data"]) for o in ui.out.outputs] == [["text/html"], [PLOTLY_MIME], [PLOTLY_MIME], [PLOTLY_MIME]]
     calls = []
     real = type(m).evaluate
     monkeypatch.setattr(type(m), "evaluate", lambda self, w=None: calls.append(1) or real(self, w))
@@ -94,9 +95,11 @@ def test_pickers_reload_scope(explorer):
     ui.scope.value = "宝鸡市"
     ui.year.value = 2022  # the scope stays
     assert explorer.model.year == 2022 and explorer.model.area == "宝鸡市" and ui.scope.value == "宝鸡市"
-    ui.rubric.value = "henan-2021"  # no points to weigh: a clear message, the model and pickers stay
-    assert "cannot switch to henan-2021" in ui.status.value and ui.rubric.value == "shaanxi-2020"
-    assert explorer.model.rubric.name == "shaanxi-2020" and ui.scope.value == "宝鸡市" and ui.year.value == 2022
+    ui.rubric.value = "henan-2021"  # its own jurisdiction's demo (Henan's counties), the whole province
+    assert explorer.model.rubric.name == "henan-2021" and list(explorer.model.ids)[0] == "H1.1"
+    assert set(explorer.model.evaluate(None)["region"].str[:2]) == {"41"} and ui.scope.value == "province"
+    ui.rubric.value = "shaanxi-2020"  # and back, for the tests that follow
+    assert explorer.model.rubric.name == "shaanxi-2020" and explorer.model.n_regions > 100
 
 
 def test_save_export_and_reload(explorer, folders):
