@@ -53,7 +53,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def capacity(units: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     """Latent capacity, shape (units, years): type + city + own level + own trend + yearly noise."""
     kind = np.where(units["is_park"], "zone", units["type"])
-    base = np.array([TYPE_BASE[k] for k in kind]) + units["city_code"].map(CITY_EFFECT).to_numpy(float)
+    # Outside Shaanxi (the national synthetic year, generate_national.py) there is no city effect.
+    base = np.array([TYPE_BASE[k] for k in kind]) + units["city_code"].map(CITY_EFFECT).fillna(0.0).to_numpy(float)
     own = rng.normal(0.0, 0.05, len(units))
     slope = rng.normal(0.05, 0.018, len(units))
     stalled = rng.random(len(units)) < 0.08  # a few counties do not improve
