@@ -38,23 +38,26 @@ CONTEXT = "national_context.csv"
 NPL = "national_npl.csv"
 
 
-def national_units(n: int | None = None) -> pd.DataFrame:
+def national_units(n: int | None = None, lead: str = "") -> pd.DataFrame:
     """Every county-level division of the regions table, all provinces, in code order (the first ``n``), with
-    its city and ``is_park`` False (development zones are per province, not part of the national set)."""
+    its city and ``is_park`` False (development zones are per province, not part of the national set).
+
+    ``lead``: a code prefix (``"61"``) whose divisions come first, so that every size holds that province."""
     table = pd.read_csv(regions_path(), dtype=str, keep_default_na=False)
     provinces = table.loc[table["level"] == "province", "code"].tolist()
     units = pd.concat([assessment_units(code) for code in provinces], ignore_index=True)
-    units = units[~units["is_park"]].sort_values("code", kind="stable").reset_index(drop=True)
+    units = units[~units["is_park"]].assign(_lead=lambda u: ~u["code"].str.startswith(lead) if lead else False)
+    units = units.sort_values(["_lead", "code"], kind="stable").drop(columns="_lead").reset_index(drop=True)
     units = units.merge(table[["code", "province_code", "province"]], on="code", how="left")
     return units if n is None else units.head(int(n)).reset_index(drop=True)
 
 
-def generate(n: int | None = None, years: int = 1, seed: int = SEED) -> dict[str, pd.DataFrame]:
-    """The indicator data (long), context and national NPL frames of ``n`` counties (default all) for the last
-    ``years`` of the demo's years."""
+def generate(n: int | None = None, years: int = 1, seed: int = SEED, lead: str = "") -> dict[str, pd.DataFrame]:
+    """The indicator data (long), context and national NPL frames of ``n`` counties (default all; ``lead`` as in
+    :func:`national_units`) for the last ``years`` of the demo's years."""
     if not 1 <= years <= len(demo.YEARS):
         raise ValueError(f"years must lie in 1..{len(demo.YEARS)}, got {years}")
-    units = national_units(n)
+    units = national_units(n, lead)
     # The demo's distributions know the Shaanxi unit types; a type they do not know is drawn as a county.
     drawn = units.assign(type=units["type"].where(units["type"].isin(list(demo.TYPE_BASE)), "county"))
     rng = np.random.default_rng(seed)
@@ -95,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--regions", type=int, default=None, help="the first N county-level divisions (default all)")
     ap.add_argument("--years", type=int, default=1, help="the last Y years of 2020-2024 (default 1: 2024)")
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--lead", default="", help="code prefix of a province listed first (61: Shaanxi)")
     args = ap.parse_args(argv)
-    frames = generate(args.regions, args.years, args.seed)
+    frames = generate(args.regions, args.years, args.seed, args.lead)
     write(frames, args.out)
     d = frames[DATA]
     print(f"{d['region'].nunique()} regions, years {sorted(d['year'].unique().tolist())}, {len(d):,} rows "
