@@ -153,7 +153,8 @@ def child(n: int, draws: int, sample: int, jobs: int, repeat: int) -> dict[str, 
         sizes = sorted(o.html_bytes for o in summary.outcomes if o.status == "generated")
         setup = max(0.0, wall - sum(per) / jobs)  # evaluating the data, kernels, index: once per batch
         out["report"] = {"province": prov, "province_counties": len(codes), "sample": len(pick),
-                         "median_s": median, "first_s": per[-1], "html_kib": sizes[len(sizes) // 2] / 1024, "sample_wall_s": wall,
+                         "median_s": median, "first_s": per[-1], "html_kib": sizes[len(sizes) // 2] / 1024,
+                         "sample_wall_s": wall,
                          "setup_s": setup, "batch_extrapolated_s": setup + median * len(codes) / jobs}
         break
     out["maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
