@@ -7,6 +7,7 @@ How the file was made and the choices behind it: ``data/regions/README.md``.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from pathlib import Path
 
@@ -17,9 +18,12 @@ from ..core.paths import data_dir
 
 COLUMNS = ["code", "name", "name_en", "level", "type", "city_code", "city", "province_code", "province"]
 TYPES_BY_LEVEL = {
-    "province": ("province",),
-    "city": ("prefecture_city", "zone"),
-    "county": ("district", "county", "county_city"),
+    "province": ("province", "autonomous_region", "municipality"),
+    # prefecture-level units; a municipality's one city row; 省直辖县级行政区划 (xx9000); 杨凌示范区 (zone)
+    "city": ("prefecture_city", "prefecture", "autonomous_prefecture", "league", "municipality",
+             "province_direct", "zone"),
+    "county": ("district", "county", "county_city", "autonomous_county", "banner", "autonomous_banner",
+               "special_district", "forestry_district"),
 }
 _CODE = re.compile(r"\d{6}")
 # A unit a report may be made for: a six-digit division code or a development zone (KF + six digits).
@@ -88,6 +92,8 @@ def _problems(frame: pd.DataFrame, lines: list[int], path: Path) -> list[str]:
         return dict(zip(rows["code"], rows["name"], strict=True))
 
     cities, provinces = names("city"), names("province")
+    city_rows = frame[frame["level"] == "city"]
+    city_province = dict(zip(city_rows["code"], city_rows["province_code"], strict=True))
     for i, row in frame.iterrows():
         where = f"{path}: line {line[i]} (code {row['code']!r})"
         if row["province_code"] not in provinces:
@@ -101,48 +107,79 @@ def _problems(frame: pd.DataFrame, lines: list[int], path: Path) -> list[str]:
             elif row["city"] != cities[row["city_code"]]:
                 problems.append(f"{where}: city {row['city']!r} does not match "
                                 f"{row['city_code']} {cities[row['city_code']]}")
+            elif city_province[row["city_code"]] != row["province_code"]:
+                problems.append(f"{where}: city_code {row['city_code']} is in province "
+                                f"{city_province[row['city_code']]}, not {row['province_code']}")
     return problems
 
 
+# What a province's short name drops: 河南省 -> 河南, 北京市 -> 北京, 广西壮族自治区 -> 广西, 内蒙古自治区 -> 内蒙古.
+_PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区)$")
+
+
 def _province_aliases(frame: pd.DataFrame) -> dict[str, str]:
-    """Accepted spellings (case-folded) -> province code: name, name without 省, English, code, 2 digits."""
+    """Accepted spellings (case-folded) -> province code: name, short name, English, code, 2 digits."""
     aliases: dict[str, str] = {}
     for _, row in frame[frame["level"] == "province"].iterrows():
         code, name = row["code"], row["name"]
-        for alias in (name, name.removesuffix("省"), row["name_en"], code, code[:2]):
+        for alias in (name, _PROVINCE_SUFFIX.sub("", name), row["name_en"], code, code[:2]):
             if alias:
                 aliases[alias.casefold()] = code
     return aliases
 
 
-def load_regions(province: str = "陕西") -> pd.DataFrame:
-    """All rows of one province (province, cities, counties), validated; codes are strings.
-
-    ``province`` may be the Chinese name with or without 省, the English name, the 6-digit code or
-    its 2-digit prefix (``"陕西"``, ``"陕西省"``, ``"Shaanxi"``, ``"610000"``, ``"61"``).
-    Raises :class:`~creditlab.errors.DataError` if the file is broken or the province unknown.
-    """
-    path = regions_path()
-    frame, lines = _read(path)
-    problems = _problems(frame, lines, path)
+@functools.lru_cache(maxsize=4)
+def _validated(path: str, stamp: tuple[int, int]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The whole validated table and its province aliases, read once per file version (the national table
+    has ~3,200 rows and is asked for by every loader; the key holds the file's mtime and size)."""
+    frame, lines = _read(Path(path))
+    problems = _problems(frame, lines, Path(path))
     if problems:
         raise DataError(f"{path}: {len(problems)} problem(s) in the regions table", problems)
-    aliases = _province_aliases(frame)
+    return frame, _province_aliases(frame)
+
+
+def province_code(province: str) -> str:
+    """The 6-digit code of a province given as in :func:`load_regions` (``"河南"`` -> ``"410000"``)."""
+    path = regions_path()
+    frame, aliases = _table(path)
     code = aliases.get(str(province).strip().casefold())
     if code is None:
         known = frame[frame["level"] == "province"]
         listing = "; ".join(f"{r.name} ({r.name_en}, {r.code})" for r in known.itertuples())
         raise DataError(f"{path}: unknown province {province!r}; known: {listing or 'none'}")
+    return code
+
+
+def _table(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
+    if not path.is_file():
+        raise DataError(f"{path}: regions file not found")
+    stat = path.stat()
+    return _validated(str(path), (stat.st_mtime_ns, stat.st_size))
+
+
+def load_regions(province: str | None = "陕西") -> pd.DataFrame:
+    """All rows of one province (province, cities, counties), validated; codes are strings.
+
+    ``province`` may be the Chinese name with or without 省/市/自治区, the English name, the 6-digit code
+    or its 2-digit prefix (``"陕西"``, ``"陕西省"``, ``"Shaanxi"``, ``"610000"``, ``"61"``); ``None`` gives
+    the whole country (31 provinces). Shaanxi is the default: the demo's province.
+    Raises :class:`~creditlab.errors.DataError` if the file is broken or the province unknown.
+    """
+    frame, _ = _table(regions_path())
+    if province is None:
+        return frame.copy()
+    code = province_code(province)
     return frame[frame["province_code"] == code].reset_index(drop=True)
 
 
-def counties(province: str = "陕西") -> pd.DataFrame:
+def counties(province: str | None = "陕西") -> pd.DataFrame:
     """County-level divisions (``level == "county"``): districts, counties and county-level cities."""
     frame = load_regions(province)
     return frame[frame["level"] == "county"].reset_index(drop=True)
 
 
-def cities(province: str = "陕西") -> pd.DataFrame:
+def cities(province: str | None = "陕西") -> pd.DataFrame:
     """City-level units (``level == "city"``): prefecture cities and zones such as 杨凌示范区."""
     frame = load_regions(province)
     return frame[frame["level"] == "city"].reset_index(drop=True)

@@ -49,7 +49,7 @@ def load_zones() -> pd.DataFrame:
 
 
 def _zone_problems(frame: pd.DataFrame, path: Path) -> list[Problem]:
-    known = cities().set_index("code")["name"]
+    known = cities(None).set_index("code")["name"]
     row = frame.index + 2
     checks = [
         (~frame["code"].str.fullmatch(ZONE_CODE.pattern), "code",
@@ -105,7 +105,7 @@ def assessment_units(province: str = "陕西") -> pd.DataFrame:
 
 def _known_regions(regions: pd.DataFrame | Iterable[str] | None) -> set[str]:
     if regions is None:
-        return set(load_regions()["code"]) | set(load_zones()["code"])
+        return set(load_regions(None)["code"]) | set(load_zones()["code"])  # any division of the country
     if isinstance(regions, pd.DataFrame):
         return set(regions["code"].astype(str))
     return {str(r) for r in regions}
@@ -121,7 +121,7 @@ def _region_names() -> dict[str, str]:
 @functools.lru_cache(maxsize=8)
 def _region_names_cached(paths: tuple[str, ...], stamps: tuple[int | None, ...]) -> dict[str, str]:
     try:
-        regions, zones = load_regions(), load_zones()
+        regions, zones = load_regions(None), load_zones()
     except DataError:  # a broken regions file is reported by the region check; names are a courtesy
         return {}
     county = regions["level"] == "county"

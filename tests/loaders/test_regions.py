@@ -1,4 +1,4 @@
-"""Tests for the shipped Shaanxi regions table and its loader."""
+"""Tests for the shipped national regions table (Shaanxi the default province) and its loader."""
 from __future__ import annotations
 
 import shutil
@@ -111,7 +111,7 @@ def test_province_aliases(alias: str) -> None:
     assert len(regions.counties(alias)) == 107
 
 
-@pytest.mark.parametrize("alias", ["山西", "Shanxi", "62", "", "陕"])
+@pytest.mark.parametrize("alias", ["陕", "Shensi", "99", "", "台湾"])
 def test_unknown_province(alias: str) -> None:
     with pytest.raises(DataError, match="unknown province") as err:
         regions.load_regions(alias)
@@ -223,3 +223,118 @@ def test_sensitivity_scope_accepts_what_the_cli_accepts():
 
     codes = list(assessment_units()["code"])
     assert resolve_scope("西安", codes) == resolve_scope("西安市", codes) == resolve_scope("610100", codes)
+
+
+# --------------------------------------------------------------------------------------------------
+# The national table (data/regions/README.md "Counts", "Choices")
+
+README = ROOT / "data" / "regions" / "README.md"
+# sha256 of Shaanxi's 119 rows as shipped before the national table (demo outputs rest on them).
+SHAANXI_SHA256 = "516e9d1acc3aecf9e203f783a043c902730b3917c43e6367f6f0d0fcb77bc2db"
+
+
+def _readme_counts() -> dict[str, tuple[int, ...]]:
+    """province code -> (city rows, county-level, districts, county-level cities, others) from the README."""
+    out = {}
+    for line in README.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 8 and cells[0].isdigit() and len(cells[0]) == 6:
+            out[cells[0]] = tuple(int(c) for c in cells[3:])
+    return out
+
+
+def test_national_counts_match_readme() -> None:
+    frame = regions.load_regions(None)
+    documented = _readme_counts()
+    assert len(documented) == 31
+    found = {}
+    for code, rows in frame.groupby("province_code"):
+        county = rows[rows["level"] == "county"]
+        districts, cities = (county["type"] == "district").sum(), (county["type"] == "county_city").sum()
+        found[code] = ((rows["level"] == "city").sum(), len(county), districts, cities,
+                       len(county) - districts - cities)
+    assert found == documented
+    assert (frame["level"] == "county").sum() == 2846
+    assert frame.loc[frame["level"] == "county", "type"].value_counts().to_dict() == {
+        "county": 1301, "district": 977, "county_city": 397, "autonomous_county": 117, "banner": 49,
+        "autonomous_banner": 3, "special_district": 1, "forestry_district": 1,
+    }
+    assert (frame["level"] == "province").sum() == 31
+    assert frame["code"].is_unique
+
+
+def test_shaanxi_rows_unchanged() -> None:
+    import hashlib
+
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines()
+    shaanxi = [lines[0]] + [line for line in lines[1:] if line.endswith(",610000,陕西省")]
+    assert len(shaanxi) == 120
+    text = "\n".join(shaanxi) + "\n"
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == SHAANXI_SHA256
+    assert regions.load_regions().equals(regions.load_regions("610000"))
+
+
+def test_every_county_in_the_country_has_a_city_of_its_province() -> None:
+    frame = regions.load_regions(None)
+    cities = frame[frame["level"] == "city"].set_index("code")
+    counties = frame[frame["level"] == "county"]
+    assert counties["city_code"].isin(cities.index).all()
+    assert (counties["province_code"] == counties["city_code"].map(cities["province_code"])).all()
+    assert (counties["code"].str[:2] == counties["province_code"].str[:2]).all()
+    assert (frame["name_en"] != "").all()
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "city_code", "city", "kind", "name_en"),
+    [
+        ("110105", "朝阳区", "110100", "北京市", "district", "Chaoyang District"),
+        ("500240", "石柱土家族自治县", "500100", "重庆市", "autonomous_county", "Shizhu Tujia Autonomous County"),
+        ("419001", "济源市", "419000", "省直辖县级行政区划", "county_city", "Jiyuan City"),
+        ("429004", "仙桃市", "429000", "省直辖县级行政区划", "county_city", "Xiantao City"),
+        ("469027", "乐东黎族自治县", "469000", "省直辖县级行政区划", "autonomous_county",
+         "Ledong Li Autonomous County"),
+        ("659001", "石河子市", "659000", "自治区直辖县级行政区划", "county_city", "Shihezi City"),
+        ("371302", "兰山区", "371300", "临沂市", "district", "Lanshan District"),
+        ("371328", "蒙阴县", "371300", "临沂市", "county", "Mengyin County"),
+        ("150723", "鄂伦春自治旗", "150700", "呼伦贝尔市", "autonomous_banner", "Oroqen Autonomous Banner"),
+        ("429021", "神农架林区", "429000", "省直辖县级行政区划", "forestry_district",
+         "Shennongjia Forestry District"),
+        ("460301", "西沙区", "460300", "三沙市", "district", "Xisha District"),
+    ],
+)
+def test_national_examples(code: str, name: str, city_code: str, city: str, kind: str, name_en: str) -> None:
+    row = regions.load_regions(None).set_index("code").loc[code]
+    assert (row["name"], row["city_code"], row["city"], row["type"], row["name_en"]) == (
+        name, city_code, city, kind, name_en)
+
+
+def test_cities_without_counties_and_non_divisions() -> None:
+    frame = regions.load_regions(None).set_index("code")
+    for code in ("441900", "442000", "460400", "620200"):  # 东莞, 中山, 儋州, 嘉峪关
+        assert frame.loc[code, "level"] == "city"
+        assert not ((frame["city_code"] == code) & (frame["level"] == "county")).any()
+    for code in ("133100", "320576", "500157", "232761", "632857"):  # 雄安新区, 苏州工业园区, ...
+        assert code not in frame.index
+
+
+@pytest.mark.parametrize(
+    ("alias", "code", "n"),
+    [("河南", "410000", 157), ("河南省", "410000", 157), ("Henan", "410000", 157), ("41", "410000", 157),
+     ("北京", "110000", 16), ("内蒙古", "150000", 103), ("广西", "450000", 111), ("新疆", "650000", 110),
+     ("山西", "140000", 117), ("Shanxi", "140000", 117)],
+)
+def test_other_provinces(alias: str, code: str, n: int) -> None:
+    assert regions.province_code(alias) == code
+    assert len(regions.counties(alias)) == n
+    assert set(regions.load_regions(alias)["province_code"]) == {code}
+
+
+def test_build_script_reproduces_the_table() -> None:
+    pytest.importorskip("pypinyin")  # the build extra
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "data" / "regions" / "build_regions.py"), "--check"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stderr
