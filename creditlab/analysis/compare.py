@@ -37,6 +37,7 @@ import pandas as pd
 from ..core.errors import DataError
 from ..core.i18n import tr
 from ..core.problems import default_lang
+from ..loaders.regions import counties
 from ..loaders.rubric import Rubric
 from .model import Evaluation, Model, region_names, unit_ranks
 from .sens_model import weight_view
@@ -101,6 +102,7 @@ def outcome(source: Evaluation | Model, year: int | None = None,
         v = v[pd.to_numeric(v["year"]).astype(int) == year] if len(v) else v
         verdict = v.set_index(v["region"].astype(str))["verdict"] if len(v) else pd.Series(dtype=object)
         points = t.set_index("region")["points"]
+        gap = t.set_index("region")["missing_max"]
         used = None
     else:
         lvl = weights.level if isinstance(weights, Scenario) else (level or "level2")
@@ -109,10 +111,13 @@ def outcome(source: Evaluation | Model, year: int | None = None,
         used = wm.weights_vector(weights)
         e = wm.evaluate(weights).set_index("region")
         verdict, points = e["verdict"], e["score"]
+        # The points not assessed, under these weights: the score with them at full marks minus the score.
+        w = used.to_numpy(float)
+        gap = pd.Series(wm.scores_for(w, upper=True)[0] - wm.scores_for(w)[0], index=wm.regions)
     table = pd.DataFrame({"region": t["region"].to_numpy()})
     table["submitted"] = table["region"].isin(submitted)
     table["score"] = np.where(table["submitted"], table["region"].map(points).astype(float), np.nan)
-    table["missing"] = np.where(table["submitted"], t["missing_max"].to_numpy(float), np.nan)
+    table["missing"] = np.where(table["submitted"], table["region"].map(gap).astype(float), np.nan)
     if rubric.certification.get("conditions"):
         table["verdict"] = table["region"].map(verdict).fillna("undecided")
     else:
@@ -176,9 +181,11 @@ def verdict_changed(verdict_a: pd.Series, verdict_b: pd.Series) -> pd.Series:
 
 
 def _units(a: Outcome, b: Outcome, codes: list[str]) -> pd.DataFrame:
-    """Code, name, city, city_code, is_park of ``codes`` (the units tables of both sides; a code in neither is
-    named by its code and ranked among the counties, or the zones for a ``KF`` id)."""
-    u = pd.concat([a.units, b.units], ignore_index=True).drop_duplicates("code").set_index("code")
+    """Code, name, city, city_code, is_park of ``codes``: the units tables of both sides, then the country's
+    county-level divisions; a code in none is named by its code and ranked among the counties (the zones for a
+    ``KF`` id)."""
+    country = counties(None).assign(is_park=False)
+    u = pd.concat([a.units, b.units, country], ignore_index=True).drop_duplicates("code").set_index("code")
     out = pd.DataFrame({"code": codes})
     known = out["code"].isin(u.index)
     out["name"] = np.where(known, out["code"].map(u["name"]) if len(u) else "", region_names(codes).to_numpy())

@@ -189,3 +189,24 @@ def test_no_common_unit_is_an_error(cross, sx):
     only_a = a.with_(scope=[C3])
     with pytest.raises(DataError, match="no unit has data under both"):
         C.compare(only_a, b, YEAR)
+
+
+def test_units_outside_the_evaluations_tables_are_named_from_the_country(sx):
+    # 临沂市's 兰山区 and 罗庄区: not in the Shaanxi units of the evaluation, named by the national regions table.
+    a = side(sx, {"371302": (90.0, "certified"), "371311": (80.0, "not_certified")})
+    t = C.compare_outcomes(a, a).table.set_index("region")
+    assert t.loc["371302", "name"] == "兰山区" and t.loc["371302", "city"] == "临沂市"
+    assert t.loc[["371302", "371311"], "rank_a"].tolist() == [1, 2]
+
+
+def test_points_not_assessed_follow_the_weights(demo):
+    sc = C.find_scenario(demo.rubric, "results-first")
+    comp = C.compare(demo, demo, YEAR, weights_b=sc)
+    t = comp.table.set_index("region")
+    gaps = t[t["missing_a"] > 0]
+    assert len(gaps) >= 1  # the demo leaves some 建设成效 rows not assessed in 2024
+    view = weight_view(demo.with_(year=YEAR, level=sc.level))
+    w = view.weights_vector(sc).to_numpy(float)
+    upper = pd.Series(view.scores_for(w, upper=True)[0], index=view.regions)
+    np.testing.assert_allclose(gaps["score_b"] + gaps["missing_b"], upper.reindex(gaps.index))
+    assert (t.loc[t["missing_a"] == 0, "missing_b"].abs() < 1e-9).all()
