@@ -18,10 +18,10 @@ year is made once by ``data/demo/generate_national.py`` in a temporary folder (n
 
 Times are wall-clock, rounds **interleaved** over the sizes (``--repeat``; min and median), so that the load of
 a shared machine hits every size alike. Peak memory per stage is ``tracemalloc``'s peak during the stage (numpy's
-buffers included) in one process per size, whose ``ru_maxrss`` is printed too. Every figure is printed against
-the **linear extrapolation from the first (100-region) point**: ``t(N) / (t(100) · N / 100)``; 1.00 is linear,
-above 1 worse. A county report should not grow with the data around it at all: its ratio to the first size's
-report is printed (aim 1.00).
+buffers included) in one process per size, whose peak resident memory (VmHWM) is printed too. Every figure is
+printed against the **linear extrapolation from the first (100-region) point**: ``t(N) / (t(100) · N / 100)``;
+1.00 is linear, above 1 worse. A county report should not grow with the data around it at all: its ratio to
+the first size's report is printed (aim 1.00).
 """
 from __future__ import annotations
 
@@ -116,8 +116,17 @@ def memory_child(n: int, folder: str, draws: int) -> dict[str, Any]:
         fn()
     for name, fn in size.stages().items():
         out["mib"][name] = _peak(fn)
-    out["maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["maxrss_mib"] = _hwm_mib()
     return out
+
+
+def _hwm_mib() -> float:
+    """This process's peak resident memory (VmHWM). Not ``ru_maxrss``: Linux carries that over from the parent
+    across fork and exec, so a child would report at least its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def report_sample(size: Size, sample: int, jobs: int, out: Path) -> dict[str, Any]:
@@ -235,9 +244,9 @@ def main() -> None:
         cells = [f"{memory[s.n]['mib'][stage]:>17.1f} MiB {_ratio(memory[s.n]['mib'][stage], m0, s.n, n0)}"
                  for s in sizes]
         print(f"  {stage:<11}" + "".join(cells))
-    print("process peak RSS (ru_maxrss of the memory process): "
+    print("process peak RSS (VmHWM of the memory process): "
           + ", ".join(f"{s.n:,} regions {memory[s.n]['maxrss_mib']:.0f} MiB" for s in sizes)
-          + f"; largest report kernel or worker {children_rss:.0f} MiB")
+          + f"; largest child of this process (report workers and kernels, ru_maxrss) {children_rss:.0f} MiB")
     r0 = reports[n0]
     if "median_s" in r0:
         print(f"county reports: {args.sample} per size in {args.report_repeat} interleaved rounds (the best "
