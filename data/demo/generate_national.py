@@ -28,8 +28,8 @@ sys.path.insert(0, str(HERE))
 
 import generate_demo as demo  # noqa: E402  (sets up the import of creditlab from this checkout)
 
-from creditlab.data import assessment_units, write_csv  # noqa: E402
-from creditlab.loaders.regions import regions_path  # noqa: E402
+from creditlab.data import write_csv  # noqa: E402
+from creditlab.loaders.regions import counties  # noqa: E402
 from creditlab.rubric import load_rubric  # noqa: E402
 
 SEED = demo.SEED + 1  # its own stream: the committed Shaanxi demo is not touched
@@ -43,12 +43,9 @@ def national_units(n: int | None = None, lead: str = "") -> pd.DataFrame:
     its city and ``is_park`` False (development zones are per province, not part of the national set).
 
     ``lead``: a code prefix (``"61"``) whose divisions come first, so that every size holds that province."""
-    table = pd.read_csv(regions_path(), dtype=str, keep_default_na=False)
-    provinces = table.loc[table["level"] == "province", "code"].tolist()
-    units = pd.concat([assessment_units(code) for code in provinces], ignore_index=True)
-    units = units[~units["is_park"]].assign(_lead=lambda u: ~u["code"].str.startswith(lead) if lead else False)
+    units = counties(None).assign(is_park=False)  # every province's county-level divisions, validated
+    units = units.assign(_lead=lambda u: ~u["code"].str.startswith(lead) if lead else False)
     units = units.sort_values(["_lead", "code"], kind="stable").drop(columns="_lead").reset_index(drop=True)
-    units = units.merge(table[["code", "province_code", "province"]], on="code", how="left")
     return units if n is None else units.head(int(n)).reset_index(drop=True)
 
 
