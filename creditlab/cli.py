@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Any
 
 from .core.errors import CreditlabError
+from .core.paths import reports_dir
 from .core.problems import default_lang
 from .loaders import data
 from .loaders.plan import list_plans, load_plan
 from .loaders.rubric import list_rubrics, load_rubric
-from .runs import batch
+from .runs.analyses import ANALYSES, Analysis, cli_run, resolve_selection
 
 
 def _cmd_rubrics(args: argparse.Namespace) -> int:
@@ -25,6 +28,68 @@ def _cmd_rubrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_names(func):
+    """``--region`` / ``--city`` given as names (淳化县, 淳化, 宝鸡市) become codes before ``func`` runs."""
+    def run(args: argparse.Namespace) -> int:
+        lang = getattr(args, "lang", None) or default_lang()
+        args.region, args.city = resolve_selection(getattr(args, "region", None), getattr(args, "city", None), lang,
+                                                   getattr(args, "rubric", None))
+        return func(args)
+    return run
+
+
+def _reports(args: argparse.Namespace) -> int:
+    """``creditlab reports`` and, with ``--standalone`` / ``--pdf``, each selected report in that form too."""
+    # The batch (plotly, nbformat, the scoring stack) is imported when a command needs it: a bad parameter of
+    # any command is answered without paying for it.
+    from .runs import batch
+    from .runs.export import export_reports
+
+    code = batch.cli_reports(args)
+    form = "pdf" if args.pdf else "standalone" if args.standalone else None
+    year_dir = Path(args.out or reports_dir()).resolve() / str(args.year)
+    if form and year_dir.is_dir():
+        docs = batch.read_results(year_dir)  # the reports in place, as the index lists them
+        codes = args.region or [d["region"] for d in docs if not args.city or d.get("city_code") == args.city]
+        for path in export_reports(year_dir, list(codes), form, args.lang or default_lang()):
+            print(path)
+    return code
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .runs import batch  # imported when needed (see _reports)
+
+    return batch.cli_demo(args)
+
+
+def _add_forms(p: argparse.ArgumentParser) -> None:
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--standalone", action="store_true",
+                      help="one HTML file with plotly.js inside: works alone when copied or mailed")
+    form.add_argument("--pdf", action="store_true", help="an A4 PDF (printed by Debian's chromium)")
+
+
+def _add_analysis(sub: Any, a: Analysis) -> None:
+    """One analysis command from its registry entry (creditlab.runs.analyses.ANALYSES)."""
+    p = sub.add_parser(a.command, help=a.help, description=f"{a.help}. Runs parameterised/{a.notebook} with "
+                       "papermill; prints the path of the document written.")
+    for par in a.params:
+        shown = par.default if not isinstance(par.default, dict) else "the notebook's"
+        p.add_argument(par.flag, dest=par.name, type=par.type, choices=par.choices,
+                       action="append" if par.repeat else "store", default=None,
+                       help=f"{par.help} (default: {shown!s})" if shown not in (None, "") else par.help)
+    if "region" in a.select:
+        p.add_argument("--region", action="append", default=None,
+                       help="a county or zone, by name (淳化县, 淳化) or code (repeatable)")
+    if "city" in a.select:
+        p.add_argument("--city", help="a prefecture city, by name (宝鸡市, 宝鸡) or code")
+    p.add_argument("--lang", choices=["zh", "en"], default=None, help="language (default: zh, or $CREDITLAB_LANG)")
+    p.add_argument("--out", help=f"output folder (default: reports/{a.command}/, English in reports/{a.command}/en/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_forms(p)
+    p.set_defaults(func=lambda args, a=a: cli_run(a, args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="creditlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -35,11 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="write an Excel workbook a county fills in")
     p.add_argument("--rubric", default="shaanxi-2020")
     p.add_argument("--year", type=int, required=True)
-    p.add_argument("--region", action="append", default=[], help="region code (repeatable); default: all")
-    p.add_argument("--city", help="all counties of this prefecture city")
+    p.add_argument("--region", action="append", default=[],
+                   help="region, by name (淳化县, 淳化) or code (repeatable); default: all")
+    p.add_argument("--city", help="all counties of this prefecture city (宝鸡市, 宝鸡 or 610300)")
+    p.add_argument("--province", help="all counties of this province (name or code); default: the rubric's "
+                                      "jurisdiction")
     p.add_argument("--out", required=True, help="output .xlsx path (its folder must exist)")
     p.add_argument("--lang", choices=["zh", "en"], default=None, help="language of messages (default: zh)")
-    p.set_defaults(func=data.cli_template)
+    p.set_defaults(func=_with_names(data.cli_template))
 
     p = sub.add_parser("ingest", help="read a folder of filled workbooks and CSVs into one dataset",
                        description="Exit 0: everything went in. Exit 1: problems; the complete output is "
@@ -57,8 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reports", help="regenerate county evaluation reports for a year")
     p.add_argument("--year", type=int, required=True)
     sel = p.add_mutually_exclusive_group()
-    sel.add_argument("--region", action="append", default=None, help="region code (repeatable)")
-    sel.add_argument("--city", help="all counties of this prefecture city")
+    sel.add_argument("--region", action="append", default=None,
+                     help="a county or zone, by name (淳化县, 淳化) or code (repeatable)")
+    sel.add_argument("--city", help="all counties of this prefecture city (宝鸡市, 宝鸡 or 610300)")
+    sel.add_argument("--province", help="all counties of this province (name or code), within the rubric's "
+                                        "jurisdiction")
     sel.add_argument("--all", action="store_true", help="every county (the default)")
     p.add_argument("--rubric", default="shaanxi-2020")
     p.add_argument("--data", action="append", default=None,
@@ -73,7 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", choices=["city", "province"], default="province")
     p.add_argument("--out", help="reports folder (default: reports/)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
-    p.set_defaults(func=batch.cli_reports)
+    _add_forms(p)
+    p.set_defaults(func=_with_names(_reports))
+
+    for a in ANALYSES:
+        _add_analysis(sub, a)
 
     p = sub.add_parser("demo", help="the main job on the bundled demo data (make demo)")
     p.add_argument("--year", type=int, default=2024)
@@ -81,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default=None,
                    help="report language (default: zh, or en if CREDITLAB_LANG=en)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
-    p.set_defaults(func=batch.cli_demo)
+    p.set_defaults(func=_demo)
     return parser
 
 

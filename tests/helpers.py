@@ -238,3 +238,70 @@ def row_of(ws, criterion: str) -> int:
 def rankings_frame(rows: list[tuple]) -> pd.DataFrame:
     """City monitoring rankings as a frame: rows of ``(city, group, period, rank, group_size)``."""
     return pd.DataFrame(rows, columns=["city", "group", "period", "rank", "group_size"])
+
+
+# ---------------------------------------------------------------------------------------------
+# A real browser: Debian's chromium, headless and offline
+
+
+def chromium_exe() -> str:
+    """Debian's chromium, or a skip (a failure in CI) when it is not installed."""
+    import os
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (make browser installs it)")
+        pytest.skip("chromium is not installed (make browser installs it)")
+    return exe
+
+
+def chromium_dom(page: Path, profile: Path, budget_ms: int = 5000) -> str:
+    """The DOM of ``page`` after ``budget_ms`` of virtual time in headless chromium with no network at all."""
+    import subprocess
+
+    cmd = [chromium_exe(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}",
+           f"--virtual-time-budget={budget_ms}", "--dump-dom", page.resolve().as_uri()]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout
+
+
+def drawn_charts(dom: str) -> tuple[int, int]:
+    """(chart divs, chart divs with a drawn ``.main-svg`` inside) in a DOM dump."""
+    from html.parser import HTMLParser
+
+    class Counter(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[tuple[str, bool]] = []   # (tag, is a chart div)
+            self.charts = 0
+            self.drawn = 0
+            self.current: list[bool] = []             # per open chart: drawn yet
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            classes = (dict(attrs).get("class") or "").split()
+            is_chart = tag == "div" and "plotly-graph-div" in classes
+            if is_chart:
+                self.charts += 1
+                self.current.append(False)
+            if "main-svg" in classes and self.current and not self.current[-1]:
+                self.current[-1] = True
+                self.drawn += 1
+            if tag not in ("br", "img", "meta", "link", "input", "hr", "path", "rect", "line", "circle", "use",
+                           "stop", "image"):
+                self.stack.append((tag, is_chart))
+
+        def handle_endtag(self, tag: str) -> None:
+            while self.stack:
+                t, chart = self.stack.pop()
+                if chart:
+                    self.current.pop()
+                if t == tag:
+                    break
+
+    c = Counter()
+    c.feed(dom)
+    return c.charts, c.drawn

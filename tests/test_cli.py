@@ -26,3 +26,15 @@ def test_submodules_reachable_from_package():
     assert callable(creditlab.sensitivity.monte_carlo)
     assert callable(creditlab.data.write_template)
     assert "sensitivity" in dir(creditlab)
+
+
+def test_template_takes_a_county_by_name_and_refuses_an_unknown_one(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "t.xlsx"
+    assert main(["template", "--year", "2024", "--region", "淳化", "--region", "宝鸡市金台区", "--out", str(out)]) == 0
+    names = openpyxl.load_workbook(out, read_only=True).sheetnames
+    assert "610430" in names and "610303" in names
+    res = subprocess.run([sys.executable, "-m", "creditlab.cli", "template", "--year", "2024", "--city", "火星",
+                          "--out", str(tmp_path / "x.xlsx")], capture_output=True, text=True)
+    assert res.returncode == 2 and "找不到城市 '火星'" in res.stderr and "Traceback" not in res.stderr

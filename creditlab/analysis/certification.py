@@ -33,7 +33,10 @@ from ..loaders.rubric import Rubric
 from .points import compare, points_step
 from .scoring import mandatory_status, totals
 
-VERDICTS = ("certified", "not_certified", "undecided", "eligible", "not_eligible")
+VERDICTS = ("certified", "not_certified", "undecided", "eligible", "not_eligible", "no_certification")
+# The verdict of every unit under a rubric without certification conditions (linyi-2019): it scores and
+# ranks, and says no more.
+NO_CERTIFICATION = "no_certification"
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
         "==": operator.eq, "!=": operator.ne}
 
@@ -109,6 +112,8 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     if mandatory is None:
         mandatory = mandatory_status(rubric, scores)
     detail = evaluate_conditions(rubric, scores, context, mandatory=mandatory) if conditions is None else conditions
+    if not has_certification(rubric):
+        return no_certification(scores)
     if detail.empty:
         return pd.DataFrame(columns=["region", "year", "verdict", "reasons", "reasons_en", "failed",
                                      "unknown", "unmet_mandatory"])
@@ -131,6 +136,21 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     out = out.merge(unmet.rename("unmet_mandatory").reset_index(), on=["region", "year"], how="left")
     out["unmet_mandatory"] = out["unmet_mandatory"].apply(lambda v: v if isinstance(v, list) else [])
     return out[["region", "year", "verdict", "reasons", "reasons_en", "failed", "unknown", "unmet_mandatory"]]
+
+
+def has_certification(rubric: Rubric) -> bool:
+    """Whether the rubric has certification (or eligibility) conditions at all; linyi-2019 has none."""
+    return bool(rubric.certification.get("conditions"))
+
+
+def no_certification(scores: pd.DataFrame) -> pd.DataFrame:
+    """The verdicts under a rubric without conditions: ``no_certification`` for every scored region and year,
+    no reasons (the report shows scores and ranks, and no verdict)."""
+    keys = scores[["region", "year"]].drop_duplicates().sort_values(["region", "year"]).reset_index(drop=True)
+    n = len(keys)
+    return keys.assign(verdict=NO_CERTIFICATION, reasons=[[] for _ in range(n)], reasons_en=[[] for _ in range(n)],
+                       failed=[[] for _ in range(n)], unknown=[[] for _ in range(n)],
+                       unmet_mandatory=[[] for _ in range(n)])
 
 
 def exclusions_only(rubric: Rubric) -> bool:

@@ -24,9 +24,11 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import DataError
-from ..loaders.data import assessment_units, park_codes
-from ..loaders.regions import in_city
+from ..core.problems import default_lang
+from ..loaders.data import park_codes
+from ..loaders.regions import in_city, province_code
 from ..loaders.rubric import Rubric
+from ..loaders.zones import NATIONAL, jurisdiction_problem, jurisdiction_units
 from .certification import _SCORE_FIELDS, certify, evaluate_conditions
 from .points import points_step
 from .scoring import mandatory_status, rank, score, submitted
@@ -168,9 +170,11 @@ class Model(_PerRegion):
 
     def _frame(self) -> pd.DataFrame:
         s = self.spec
+        data = s.data
+        if "region" in data.columns:
+            check_jurisdiction(s.rubric, data["region"].astype(str).unique())
         if s.year is None and s.scope is None:
             return s.data
-        data = s.data
         for col in ("region", "year", "criterion", "value"):
             if col not in data.columns:
                 raise DataError(f"indicator data lacks column {col!r}")
@@ -183,7 +187,7 @@ class Model(_PerRegion):
             frame = data[pd.to_numeric(data["year"]).astype(int) == s.year]
         frame = frame.copy()
         frame["region"] = frame["region"].astype(str)
-        wanted = resolve_scope(s.scope, frame["region"].unique())
+        wanted = resolve_scope(s.scope, frame["region"].unique(), self.units)
         frame = frame[frame["region"].isin(wanted)]
         if frame.empty:
             raise DataError(f"no indicator data for the regions in scope {_scope_arg(s.scope)!r} in {s.year}")
@@ -226,8 +230,8 @@ class Model(_PerRegion):
 
     @property
     def units(self) -> pd.DataFrame:
-        """The assessment units (counties and zones) with their city."""
-        return self.stage("units", lambda: unit_table().reset_index(drop=True))
+        """The assessment units (counties and zones) of the rubric's jurisdiction, with their city."""
+        return self.stage("units", lambda: unit_table(self.rubric.jurisdiction).reset_index(drop=True))
 
     def ranks(self, scope: str = "province") -> pd.DataFrame:
         """Every reporting unit's rank, per year, among the units of its kind (counties, development zones)
@@ -373,18 +377,26 @@ def without_context(rubric: Rubric, conditions: pd.DataFrame) -> pd.DataFrame:
     return conditions
 
 
-def unit_table() -> pd.DataFrame:
-    """The assessment units (counties and zones) with their city: code, name, name_en, city_code, city,
-    is_park, city_en."""
-    return assessment_units()[["code", "name", "name_en", "city_code", "city", "is_park", "city_en"]]
+def unit_table(jurisdiction: str | None = None) -> pd.DataFrame:
+    """The assessment units (counties and zones) of a jurisdiction (a rubric's: a province or city code,
+    ``"100000"`` the country; None: the default province) with their city: code, name, name_en, city_code,
+    city, is_park, city_en."""
+    return jurisdiction_units(jurisdiction)[["code", "name", "name_en", "city_code", "city", "is_park", "city_en"]]
 
 
-def _units() -> pd.DataFrame:
+def _units(jurisdiction: str | None = None) -> pd.DataFrame:
     """Counties and development zones with their city (empty if the tables cannot be read)."""
     try:
-        return assessment_units()
+        return jurisdiction_units(jurisdiction)
     except DataError:
         return pd.DataFrame(columns=["code", "name", "city_code", "city"])
+
+
+def check_jurisdiction(rubric: Rubric, regions: Iterable[str]) -> None:
+    """:class:`DataError` naming every region (county and code) outside the rubric's jurisdiction."""
+    problem = jurisdiction_problem(regions, rubric.jurisdiction, rubric.name)
+    if problem is not None:
+        raise DataError(problem[0] if default_lang() == "zh" else problem[1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,16 +419,20 @@ def _scope_arg(scope: str | tuple[str, ...] | None) -> str | list[str] | None:
     return list(scope) if isinstance(scope, tuple) else scope
 
 
-def resolve_scope(scope: str | Iterable[str] | None, available: Iterable[str]) -> list[str]:
+def resolve_scope(scope: str | Iterable[str] | None, available: Iterable[str],
+                  units: pd.DataFrame | None = None) -> list[str]:
     """Region codes for ``scope`` (``None``/``"province"``: every region; a prefecture city by name such as
-    ``"西安市"`` or code; a list of region codes), checked against the codes in the data."""
+    ``"西安市"`` or code; a province by name or code, ``"河南"``; a list of region codes), checked against the
+    codes in the data. ``units``: the jurisdiction's units (a model's); default the default province's."""
     available = sorted(set(map(str, available)))
     if _is_province(scope):
         return available
     if isinstance(scope, str):
-        units = _units()
+        units = _units() if units is None else units
         key = scope.strip()
         hit = units[in_city(units, key)]
+        if hit.empty:
+            hit = _province_units(units, key)
         if hit.empty:
             cities = units[["city_code", "city"]].drop_duplicates()
             known = "; ".join(f"{r.city} ({r.city_code})" for r in cities.itertuples())
@@ -434,6 +450,15 @@ def resolve_scope(scope: str | Iterable[str] | None, available: Iterable[str]) -
     return sorted(set(codes))
 
 
+def _province_units(units: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The units of a province given by name or code (empty if ``key`` names no province)."""
+    try:
+        code = province_code(key)
+    except DataError:
+        return units.iloc[:0]
+    return units[units["city_code"].astype(str).str[:2] == code[:2]]
+
+
 def scope_area(scope: str | Iterable[str] | None, units: pd.DataFrame) -> str | None:
     """The area a scope names, for the population words: None (province), a city name, "" (a selection)."""
     if _is_province(scope):
@@ -447,7 +472,7 @@ def scope_area(scope: str | Iterable[str] | None, units: pd.DataFrame) -> str | 
 def region_names(codes: Iterable[str]) -> pd.Series:
     """Code → name of counties and development zones (the code itself where unknown)."""
     codes = [str(c) for c in codes]
-    names = _units().set_index("code")["name"]
+    names = _units(NATIONAL).set_index("code")["name"]
     return pd.Series({c: names.get(c, c) for c in codes}, dtype=object, name="name")
 
 

@@ -172,7 +172,8 @@ def population_area(codes: Iterable[str], units: pd.DataFrame, is_park: bool,
     """(area, area_en) for :func:`population_words`, from the regions actually ranked.
 
     A province-wide ranking (``area`` None) names the province only when every unit of the kind is
-    ranked; when all ranked units lie in one city it names that city; otherwise :data:`REPORTED`.
+    ranked; when all ranked units lie in one city it names that city (also when the units are one city's,
+    a city's rubric); otherwise :data:`REPORTED`.
     ``units``: ``code, city, city_en (optional), is_park`` (creditlab.data.assessment_units).
     A declared ``area`` that is a city of ``units`` gets its English name (榆林市 → Yulin), as when
     the city is found from the codes: the same population reads the same in every output."""
@@ -184,12 +185,13 @@ def population_area(codes: Iterable[str], units: pd.DataFrame, is_park: bool,
         return area, str(city_en) if isinstance(city_en, str) and city_en else area
     same = units[units["is_park"].astype(bool) == bool(is_park)]
     ranked = same[same["code"].astype(str).isin(set(map(str, codes)))]
-    if len(ranked) and len(ranked) == len(same):
-        return None, None
     cities = ranked["city"].astype(str).unique()
-    if len(cities) == 1:
+    if len(cities) == 1 and (len(ranked) < len(same) or same["city"].astype(str).nunique() == 1):
+        # one city's units: a selection, or a jurisdiction that is one city (linyi-2019: 临沂市)
         city_en = ranked["city_en"].iloc[0] if "city_en" in ranked else cities[0]
         return str(cities[0]), str(city_en)
+    if len(ranked) and len(ranked) == len(same):
+        return None, None
     return REPORTED, REPORTED
 
 

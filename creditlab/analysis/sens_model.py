@@ -17,6 +17,7 @@ from ..core.errors import DataError
 from ..loaders.rubric import Rubric
 from .certification import (
     FAIL,
+    NO_CERTIFICATION,
     PASS,
     UNKNOWN,
     check_total,
@@ -28,7 +29,7 @@ from .certification import (
     three_valued,
     verdict_rule,
 )
-from .model import Model, _scope_arg, _units, region_names, scope_area
+from .model import Model, _scope_arg, region_names, scope_area
 from .points import is_tied, kinds, peers, points_step, population_area, population_words, rank_draws
 from .sens_local import LocalMethod
 from .sens_monte_carlo import MonteCarloMethod, MonteCarloResult
@@ -163,6 +164,8 @@ class WeightModel(MonteCarloMethod, SobolMethod, TippingMethod, LocalMethod, Sce
         # Exclusions do not depend on the weights: the nominal ones hold in every draw.
         excluded = False if self.excluded is None else self.excluded
         verdict = verdict_rule(self.results_for(w[None, :], s)[0], excluded, self.passing)
+        if not self.has_certification:  # linyi-2019: no verdict under any weights (certify's no_certification)
+            verdict = np.full(len(self.regions), NO_CERTIFICATION, dtype=object)
         nominal_rank = self.nominal_ranks()
         nominal_verdict = self.verdicts.set_index("region")["verdict"].reindex(self.regions).to_numpy()
         return pd.DataFrame({
@@ -264,7 +267,7 @@ def _build(model: Model) -> WeightModel:
     verdicts = model.verdicts
     verdicts = verdicts[verdicts["region"].astype(str).isin(reported)].reset_index(drop=True)
     other, checks = _split_conditions(rubric, scores, spec.context, regions, conditions)
-    units = _units()
+    units = model.units
     is_park = kinds(regions, units.set_index("code")["is_park"] if len(units) else None)
     excluded = verdicts.set_index("region")["verdict"].reindex(regions).eq("not_eligible").to_numpy()
     return WeightModel(

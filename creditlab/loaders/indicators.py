@@ -429,7 +429,7 @@ def _load(paths: list[Path], rubric: Rubric | str | Path | None, regions: Any
         rub, _unknown = infer_rubric(ids)
     if raw.empty:
         return raw, chunks, problems, rub
-    frame, vprobs = _validate(raw, chunks, rub, _known_regions(regions), park_codes())
+    frame, vprobs = _validate(raw, chunks, rub, _known_regions(regions), park_codes(), jurisdiction=regions is None)
     return frame, chunks, problems + vprobs, rub
 
 
@@ -475,7 +475,8 @@ def load_data(path_or_paths: str | Path | Iterable[str | Path], rubric: Rubric |
 
     ``rubric``: a :class:`Rubric` or name; None infers it (the template's, else the bundled rubric
     whose ids cover the data). ``regions``: the region codes accepted (DataFrame with ``code`` or
-    codes); None means regions.csv plus zones.csv. ``lang``: ``zh`` or ``en`` for messages (default
+    codes); None means the units of the rubric's jurisdiction (a known region outside it is a problem).
+    ``lang``: ``zh`` or ``en`` for messages (default
     :func:`creditlab.problems.default_lang`). Raises :class:`DataError` listing every problem.
 
     Changes made while reading (full-width digits folded) and doubts (0.85 for a rate in percent)

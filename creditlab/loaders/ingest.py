@@ -23,11 +23,11 @@ from ..core.years import year_problem
 from .context import _validate_context
 from .formats import COLUMNS, META_SHEET, REQUIRED, _Chunk
 from .indicators import _DATA_ALIASES, DATA_COLUMNS, _meta_problems, _read_files
-from .regions import in_city
+from .regions import in_city, province_code
 from .rubric import Rubric
 from .template import _read_context_sheet, write_template
 from .validate import _as_rubric, _duplicates, _public, _strip, _validate
-from .zones import _known_regions, _region_names, assessment_units, park_codes
+from .zones import _known_regions, _region_names, jurisdiction_units, park_codes
 
 # ---------------------------------------------------------------------------------------------
 # Ingest a folder
@@ -475,15 +475,24 @@ def _cli_lang(args: argparse.Namespace) -> str:
 
 
 def _select_regions(args: argparse.Namespace) -> pd.DataFrame:
-    units = assessment_units()
+    """The units a template is for: ``--region`` codes, ``--city``, ``--province`` (name or code), or by
+    default every unit of the rubric's jurisdiction."""
+    units = jurisdiction_units(_as_rubric(args.rubric).jurisdiction)
+    zh = _cli_lang(args) == "zh"
     if args.region:
         return pd.DataFrame({"code": list(args.region)})
     if args.city:
         city = args.city.strip()
         sel = units[in_city(units, city)]
         if sel.empty:
-            zh = _cli_lang(args) == "zh"
             raise DataError(f"找不到城市 {city!r} 的区县" if zh else f"no counties found for city {city!r}")
+        return sel
+    province = getattr(args, "province", None)
+    if province:
+        sel = units[units["city_code"].astype(str).str[:2] == province_code(province)[:2]]
+        if sel.empty:
+            raise DataError(f"省份 {province!r} 不在评估标准 {args.rubric} 的适用范围内" if zh
+                            else f"province {province!r} is outside the jurisdiction of rubric {args.rubric}")
         return sel
     return units
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,12 +14,16 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from ..core.errors import RubricError
+from ..core.errors import DataError, RubricError
 from ..core.fields import CHECK_FIELDS
 from ..core.paths import data_dir
 from ..core.problems import Problems, default_lang, quote
 from ..core.yamlio import load_yaml, named_yaml, show
 from ..core.years import is_year, year_problem
+from .zones import jurisdiction_place
+
+# The jurisdiction of a rubric file without the key (files written before it existed): the demo's province.
+DEFAULT_JURISDICTION = "610000"
 
 RULE_TYPES = ("binary", "threshold", "per_unit", "discretionary", "graded", "assessed", "metric")
 METHODS = ("absolute", "norm_referenced", "weighted")
@@ -55,6 +60,9 @@ class Rubric:
     numbering: dict[str, Any]
     path: Path
     raw: dict[str, Any] = field(repr=False)
+    # the province or prefecture-level city (6-digit code of regions.csv) whose units the rubric assesses;
+    # every scope defaults to it, and data of a region outside it is an error ("100000": the whole country)
+    jurisdiction: str = DEFAULT_JURISDICTION
 
     @property
     def mandatory(self) -> pd.DataFrame:
@@ -129,7 +137,8 @@ def _field(key: str) -> _Item:
 # Fields each part of a rubric may have (SCHEMA.md and the bundled files): a misspelt key such as
 # `mandtory: true` would otherwise be ignored and silently drop a 必备条件.
 TOP_FIELDS = ("id", "title_zh", "title_en", "version", "years", "max_points", "method", "source", "level_names",
-              "choices", "levels", "certification", "numbering", "totals_text_zh", "totals_text_en", "points_step")
+              "choices", "levels", "certification", "numbering", "totals_text_zh", "totals_text_en", "points_step",
+              "jurisdiction")
 LEVEL_FIELDS = ("id", "number", "name_zh", "name_en", "points", "source_text", "bonus", "children", "criteria")
 CRITERION_FIELDS = ("id", "text_zh", "text_en", "points", "mandatory", "note_zh", "note_en", "rule", "park", "bonus",
                     "metrics", "metrics_heading_zh", "metrics_heading_en")
@@ -272,7 +281,7 @@ def _build(doc: Any, path: Path, lang: str | None = None, pb: Problems | None = 
         method=head["method"], max_points=head["max_points"], years=head["years"], source=head["source"],
         criteria=criteria, levels=levels, metrics=metrics, certification=certification,
         choices=choices, level_names=doc.get("level_names") or {}, numbering=numbering,
-        path=path, raw=doc,
+        path=path, raw=doc, jurisdiction=head["jurisdiction"],
     )
 
 
@@ -305,7 +314,29 @@ def _top_fields(doc: Any, path: Path, ck: _Checker) -> dict[str, Any]:
     top = ck.require(doc, "levels", top_item, list)
     if top == []:
         ck.add(_field("levels"), "没有任何指标", "no levels")
-    return {"name": name, "method": method, "max_points": max_points, "source": source, "years": years, "top": top}
+    return {"name": name, "method": method, "max_points": max_points, "source": source, "years": years, "top": top,
+            "jurisdiction": _jurisdiction(doc, ck)}
+
+
+def _jurisdiction(doc: dict, ck: _Checker) -> str:
+    """``jurisdiction``: a province or city code of regions.csv (a string; an unquoted number is read as its
+    digits), ``"100000"`` for the whole country; absent: :data:`DEFAULT_JURISDICTION`."""
+    value = doc.get("jurisdiction")
+    if value is None:
+        return DEFAULT_JURISDICTION
+    code = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
+    if code is None or not re.fullmatch(r"\d{6}", code):
+        ck.add(_field("jurisdiction"), f"应为6位区划代码（省或地级市，如 \"610000\"），实际为 {show(value)}",
+               f"should be a 6-digit division code (a province or prefecture-level city, e.g. \"610000\"), "
+               f"got {show(value)}")
+        return DEFAULT_JURISDICTION
+    try:
+        jurisdiction_place(code)
+    except DataError:
+        ck.add(_field("jurisdiction"), f"{code} 不是 regions.csv 中的省或地级市代码（全国为 100000）",
+               f"{code} is not a province or city code of regions.csv (100000 for the whole country)")
+        return DEFAULT_JURISDICTION
+    return code
 
 
 def _numbering_and_choices(doc: dict, ck: _Checker) -> tuple[dict, list]:

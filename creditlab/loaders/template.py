@@ -30,7 +30,7 @@ from .formats import (
 from .indicators import _split_stray
 from .rubric import Rubric, rule_words
 from .validate import _as_rubric, _q, _value_spec
-from .zones import _region_names, _who, park_codes
+from .zones import _region_names, _who, jurisdiction_problem, park_codes
 
 # ---------------------------------------------------------------------------------------------
 # Excel template
@@ -130,6 +130,9 @@ def write_template(rubric: Rubric | str, regions: pd.DataFrame | Iterable[str] |
         raise DataError(f"年度 {year} 不在评估标准 {rub.name} 的适用年度（{span}）内" if lang == "zh"
                         else f"year {year} is outside the years rubric {rub.name} is used for ({span})")
     units = _template_units(regions, lang)
+    outside = jurisdiction_problem(units["code"], rub.jurisdiction, rub.name)
+    if outside is not None:  # a sheet for a county the rubric does not assess would be refused on ingest
+        raise DataError(outside[0] if lang == "zh" else outside[1])
     rows = _template_rows(rub)
     raw_rules = _raw_rules(rub)
     parks = park_codes()

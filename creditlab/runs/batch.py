@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import copy
 import ctypes
 import errno
 import fcntl
@@ -55,9 +54,10 @@ from ..core.i18n import check_lang, tr
 from ..core.paths import reports_dir
 from ..core.problems import default_lang
 from ..core.years import year_problem
-from ..loaders.regions import in_city, load_regions
+from ..loaders.regions import in_city, load_regions, province_code
+from ..loaders.zones import jurisdiction_place, jurisdiction_problem
 from ..views import report
-from ..views.figures import copy_plotly_js
+from ..views.figures import PLOTLYJS_ENV, copy_plotly_js
 from ..views.htmlpage import index_page, page
 from ..views.report import (
     REGION_ID,
@@ -68,6 +68,7 @@ from ..views.report import (
     sha256_file,
     unit_table,
 )
+from .export import notebook_body
 
 KERNEL_NAME = "creditlab"
 ENGINE_NAME = "creditlab-warm"
@@ -191,7 +192,9 @@ class WarmKernel:
         # No IPython history: parallel kernels would contend for its SQLite file, and reports need none.
         # The kernel dies with this process (even on kill -9): it must never outlive the batch.
         _libc()  # loaded before the fork: the child only calls it
+        # Pages load the shared plotly.js: no chart output needs to carry its own copy (figures.PLOTLYJS_ENV).
         run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"],
+                                  env={**os.environ, PLOTLYJS_ENV: "page"},
                                   preexec_fn=functools.partial(die_with_parent, os.getpid()))
         kc = km.client()
         kc.start_channels()
@@ -312,7 +315,6 @@ class Outcome:
 
 
 _KERNEL: WarmKernel | None = None
-_EXPORTER: Any = None
 
 
 def _worker_init(ignore_sigint: bool = False, parent: int | None = None) -> None:
@@ -429,32 +431,11 @@ def _last_line(exc: BaseException) -> str:
 
 def export_html(nb: Any, results: dict[str, Any]) -> str:
     """The report page: the notebook's outputs only (no code, no prompts, no stderr) in our shell."""
-    global _EXPORTER
-    if _EXPORTER is None:
-        from nbconvert import HTMLExporter
-        from nbconvert.preprocessors import TagRemovePreprocessor
-
-        exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                                exclude_output_prompt=True)
-        exporter.register_preprocessor(TagRemovePreprocessor(
-            remove_cell_tags={"remove_cell", "parameters", "injected-parameters"}), enabled=True)
-        _EXPORTER = exporter
-    nb = _without_stderr(nb)
-    body, _ = _EXPORTER.from_notebook_node(nb)
+    body = notebook_body(nb)
     lang = results.get("lang", "zh")
     title = (f"{results['name']} {results['year']}年度社会信用体系建设评估报告" if lang == "zh"
              else f"{results.get('name_en') or results['name']}: evaluation {results['year']}")
     return page(title, body, lang=lang)
-
-
-def _without_stderr(nb: Any) -> Any:
-    """A copy without stderr streams (warnings are for the error notebook, not for county officials)."""
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.get("cell_type") == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    return nb
 
 
 def _sha256(path: str | Path) -> str:
@@ -501,12 +482,13 @@ class Summary:
 
 
 def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, city: str | None = None,
-                   lang: str = "en") -> tuple[list[str], list[str]]:
+                   lang: str = "en", province: str | None = None) -> tuple[list[str], list[str]]:
     """The region codes to report on and those without data for ``year``.
 
-    Explicit ``regions`` are checked (format, and present in the regions/zones tables) and all
-    run, with or without data: a county without data fails visibly. ``city`` and the default
-    (every county and zone) take the units with data and list the others as without data.
+    Explicit ``regions`` are checked (format, and units of the rubric's jurisdiction) and all
+    run, with or without data: a county without data fails visibly. ``city``, ``province`` (name or
+    code) and the default (every county and zone of the jurisdiction) take the units with data and list
+    the others as without data.
     """
     units = ev.units
     known = set(units["code"])
@@ -519,6 +501,9 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
             except ReportError as exc:
                 raise BatchError(str(exc)) from None
             if code not in known:
+                outside = jurisdiction_problem([code], ev.rubric.jurisdiction, ev.rubric.name)
+                if outside is not None and not outside[0].startswith(code):  # a real county elsewhere
+                    raise BatchError(tr(*outside, lang))
                 raise BatchError(tr(f"未知区划代码 {code!r}（不在 regions.csv 或 zones.csv 中）",
                                     f"unknown region {code!r}: not in the regions or zones tables", lang))
             if code not in codes:
@@ -529,23 +514,45 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
         sel = units[in_city(units, c)]
         if sel.empty:
             raise BatchError(tr(f"找不到城市 {city!r} 的区县", f"no counties found for city {city!r}", lang))
+    elif province:
+        sel = province_units(units, province, ev.rubric, lang)
     else:
         sel = units
     codes = list(sel["code"])
     return [c for c in codes if c in with_data], [c for c in codes if c not in with_data and not _is_zone(c)]
 
 
+def province_units(units: Any, province: str, rubric: Any, lang: str = "en") -> Any:
+    """The units of a province (name or code) within the rubric's jurisdiction; :class:`BatchError` naming
+    the jurisdiction if there are none (河南 under linyi-2019), or the known provinces for a bad name."""
+    try:
+        code = province_code(province)
+    except CreditlabError as exc:
+        raise BatchError(str(exc)) from None
+    sel = units[units["city_code"].astype(str).str[:2] == code[:2]]
+    if sel.empty:
+        place = jurisdiction_place(rubric.jurisdiction)
+        raise BatchError(tr(f"省份 {province!r} 不在评估标准 {rubric.name} 的适用范围"
+                            f"{place['name']}（{place['code']}）内",
+                            f"province {province!r} is outside the jurisdiction of rubric {rubric.name}, "
+                            f"{place['name_en'] or place['name']} ({place['code']})", lang))
+    return sel
+
+
 def _is_zone(code: str) -> bool:
     return code.startswith("KF")
 
 
-def _merge_scope(previous: Any, units: Any, regions: Sequence[str] | None, city: str | None) -> str | list[str]:
-    """The city codes the runs into one year folder covered (``"*"``: the whole province)."""
+def _merge_scope(previous: Any, units: Any, regions: Sequence[str] | None, city: str | None,
+                 province: str | None = None) -> str | list[str]:
+    """The city codes the runs into one year folder covered (``"*"``: the whole jurisdiction)."""
     before = previous.get("cities") if isinstance(previous, dict) else None
-    if before == "*" or not (regions or city):
+    if before == "*" or not (regions or city or province):
         return "*"
     if regions:
         sel = units[units["code"].isin([str(r).strip() for r in regions])]
+    elif province:
+        sel = units[units["city_code"].astype(str).str[:2] == province_code(province)[:2]]
     else:
         c = str(city).strip()
         sel = units[in_city(units, c)]
@@ -555,9 +562,13 @@ def _merge_scope(previous: Any, units: Any, regions: Sequence[str] | None, city:
     return "*" if mine >= set(units["city_code"].astype(str)) else sorted(mine)
 
 
-def index_scope(cities: Any, units: Any = None) -> dict[str, Any]:
-    """The scope an index states (see :func:`creditlab.htmlpage.scope_words`) from the covered city codes."""
-    units = unit_table() if units is None else units
+def index_scope(cities: Any, units: Any = None, jurisdiction: str | None = None) -> dict[str, Any]:
+    """The scope an index states (see :func:`creditlab.htmlpage.scope_words`) from the covered city codes;
+    ``jurisdiction``: the rubric's (a city's whole jurisdiction is that city, 临沂市)."""
+    units = unit_table(jurisdiction) if units is None else units
+    place = jurisdiction_place(jurisdiction) if jurisdiction else None
+    if cities == "*" and place is not None and place["level"] == "city":
+        cities = [place["code"]]
     if cities != "*" and isinstance(cities, list) and cities:
         out = []
         for code in cities:
@@ -567,8 +578,11 @@ def index_scope(cities: Any, units: Any = None) -> dict[str, Any]:
                             "counties": int((~u["is_park"]).sum()), "zones": int(u["is_park"].sum())})
         if out:
             return {"kind": "cities", "cities": out}
-    prov = load_regions()
-    prov = prov[prov["level"] == "province"].iloc[0]
+    if place is not None and place["level"] == "province":
+        prov = place
+    else:
+        prov = load_regions()
+        prov = prov[prov["level"] == "province"].iloc[0]
     return {"kind": "province", "name": str(prov["name"]), "name_en": str(prov["name_en"]),
             "counties": int((~units["is_park"]).sum()), "zones": int(units["is_park"].sum())}
 
@@ -623,6 +637,7 @@ def run_reports(
     notebook: str | Path | None = None,
     fresh_kernels: bool = False,
     progress: bool = True,
+    province: str | None = None,
 ) -> Summary:
     """Regenerate the selected reports of ``year`` into ``<out>/<year>/`` and rebuild its index.
 
@@ -632,7 +647,7 @@ def run_reports(
     try:
         return _run_reports(year, regions, city, rubric=rubric, data=data, context=context, jobs=jobs, lang=lang,
                             scope=scope, out=out, force=force, notebook=notebook, fresh_kernels=fresh_kernels,
-                            progress=progress)
+                            progress=progress, province=province)
     except OSError as exc:
         if not disk_full(exc):
             raise
@@ -642,7 +657,7 @@ def run_reports(
 def _run_reports(
     year: int, regions: Sequence[str] | None, city: str | None, *, rubric: str, data: str | Sequence[str],
     context: str | Sequence[str], jobs: int, lang: str, scope: str, out: str | Path | None, force: bool,
-    notebook: str | Path | None, fresh_kernels: bool, progress: bool,
+    notebook: str | Path | None, fresh_kernels: bool, progress: bool, province: str | None = None,
 ) -> Summary:
     t0 = time.perf_counter()
     check_lang(lang)
@@ -688,11 +703,12 @@ def _run_reports(
                                 f"有数据的年份：{listed or '无'}",
                                 f"no indicator data for {year}: no report generated; years with data: "
                                 f"{listed or 'none'}", lang))
-        codes, summary.no_data = select_regions(ev, year, regions, city, lang)
+        codes, summary.no_data = select_regions(ev, year, regions, city, lang, province)
         notebook_sha = report.sha256_file(notebook)
         manifest = load_manifest(year_dir)
         entries = manifest["regions"]
-        manifest["scope"] = {"cities": _merge_scope(manifest.get("scope"), ev.units, regions, city)}
+        manifest["scope"] = {"cities": _merge_scope(manifest.get("scope"), ev.units, regions, city, province),
+                             "jurisdiction": ev.rubric.jurisdiction}
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         for code in summary.no_data:  # in scope, nothing submitted: listed as 未报送, no score
             entries[code] = {"status": "not_submitted", "checked_at": now}
@@ -847,13 +863,14 @@ def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | Non
     missing = {code for code, e in entries.items() if e.get("status") == "not_submitted"}
     # The latest word on a unit is the manifest's: a report left from earlier data is not listed.
     docs = [d for d in read_results(year_dir) if d["region"] not in missing]
-    units = unit_table()
+    jurisdiction = ((manifest or {}).get("scope") or {}).get("jurisdiction")
+    units = unit_table(jurisdiction)
     rows = units[units["code"].isin(missing)]
     not_submitted = [{"region": r.code, "name": r.name, "name_en": r.name_en, "city": r.city, "city_en": r.city_en}
                      for r in rows.itertuples()]
     recorded = ((manifest or {}).get("scope") or {}).get("cities")
     cities = recorded if recorded else sorted({str(d.get("city_code", "")) for d in docs} - {""})
-    scope = index_scope(cities, units) if (cities or docs or not_submitted) else None
+    scope = index_scope(cities, units, jurisdiction) if (cities or docs or not_submitted) else None
     text = index_page(docs, year, lang, failed, scope=scope, not_submitted=not_submitted)
     path = year_dir / "index.html"
     with contextlib.suppress(OSError):
@@ -911,6 +928,7 @@ def _run_cli_reports(args: argparse.Namespace) -> Summary:
         context=args.context or "", jobs=max(0, args.jobs), lang=args.lang or default_lang(), scope=args.scope,
         out=args.out,
         force=args.force,
+        province=getattr(args, "province", None),
     )
 
 

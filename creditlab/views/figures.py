@@ -7,10 +7,16 @@ Importing this module registers the renderer ``creditlab`` and makes it the defa
   chart with a *global* ``Plotly`` object and loads nothing from the network (no CDN, no MathJax,
   no copy of plotly.js per chart). HTML reports load one shared local ``plotly.min.js``
   (see :func:`plotly_js_path` and :func:`plotly_script_tag`).
+
+So that a plain ``jupyter nbconvert --to html`` of an executed notebook draws its charts too, the first
+chart of each run (after :func:`setup`) carries plotly.js inline once, between :data:`INLINE_BEGIN` and
+:data:`INLINE_END`; creditlab's own pages strip it (:func:`strip_inline_plotly`) and load the shared copy.
+Kernels of the report batch set ``CREDITLAB_PLOTLYJS=page``: their pages always load it themselves.
 """
 from __future__ import annotations
 
 import html
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -26,13 +32,42 @@ FONT_FAMILY = (
     '"WenQuanYi Micro Hei", "Hiragino Sans GB", sans-serif'
 )
 PLOTLY_JS = "plotly.min.js"
+PLOTLYJS_ENV = "CREDITLAB_PLOTLYJS"   # "page": never inline plotly.js (the page loads it)
+INLINE_BEGIN = "<!-- creditlab:plotly.js -->"
+INLINE_END = "<!-- /creditlab:plotly.js -->"
+_inline = {"sent": False}
+
+
+def inline_plotly_js() -> str:
+    """plotly.js as inline scripts between the markers, with an AMD loader on the page (require.js, which
+    nbconvert's lab template loads) hidden meanwhile, so that it defines the global ``Plotly``."""
+    js = plotly_js_path().read_text(encoding="utf-8")
+    return (f'{INLINE_BEGIN}<script>window.__clDefine = window.define; window.define = undefined;</script>'
+            f'<script charset="utf-8">{js}</script>'
+            f'<script>window.define = window.__clDefine;</script>{INLINE_END}')
+
+
+def strip_inline_plotly(text: str) -> str:
+    """``text`` without the inline plotly.js a notebook's first chart carries."""
+    while INLINE_BEGIN in text:
+        start = text.index(INLINE_BEGIN)
+        end = text.find(INLINE_END, start)
+        if end < 0:
+            break
+        text = text[:start] + text[end + len(INLINE_END):]
+    return text
 
 
 class OfflineHtmlRenderer(MimetypeRenderer):
-    """``text/html`` output that expects ``Plotly`` to be loaded once by the page."""
+    """``text/html`` output that expects ``Plotly`` on the page; the first chart of a run brings it inline
+    (unless ``CREDITLAB_PLOTLYJS=page``)."""
 
     def to_mimebundle(self, fig_dict):  # noqa: D102 - plotly's renderer protocol
-        return {"text/html": figure_html(fig_dict)}
+        text = figure_html(fig_dict)
+        if not _inline["sent"] and os.environ.get(PLOTLYJS_ENV, "") != "page":
+            _inline["sent"] = True
+            text = inline_plotly_js() + text
+        return {"text/html": text}
 
 
 def figure_html(fig: go.Figure | dict, div_id: str | None = None) -> str:
@@ -97,7 +132,8 @@ def _template() -> go.layout.Template:
 
 
 def setup() -> None:
-    """Register and select the creditlab renderer and template (idempotent)."""
+    """Register and select the creditlab renderer and template (idempotent); the next chart brings plotly.js."""
+    _inline["sent"] = False
     pio.renderers["creditlab_html"] = OfflineHtmlRenderer()
     pio.renderers.default = "plotly_mimetype+creditlab_html"
     pio.templates["creditlab"] = _template()

@@ -7,6 +7,7 @@ find a global ``Plotly``. Everything interpolated into HTML goes through :func:`
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from ..core.labels import VERDICT_COLORS, VERDICT_LABELS
 from ..loaders.regions import REGION_ID
 from .banner import banner_html
 from .figures import FONT_FAMILY, chart_text, chart_texts, figure_html, plotly_script_tag
+from .maps import index_map
 
 # Layout of a whole page (never emitted inside a notebook, where it would restyle JupyterLab).
 PAGE_CSS = """
@@ -27,6 +29,42 @@ main { max-width: 1100px; margin: 0 auto; padding: 20px 28px 40px; background: #
 .output_stderr { display: none; }
 @media print { body { background: #fff; } main { padding: 0; } }
 """.replace("FONT_FAMILY", FONT_FAMILY)
+
+# Printing (chromium --print-to-pdf, or a browser's print): A4, no plotly tool bar, the synthetic banner on
+# every page (see print_banner_css), collapsed tables open, no heading stranded at the foot of a page, no
+# table row split across pages.
+PRINT_CSS = """
+@page { size: A4; margin: 22mm 14mm 16mm 14mm; }
+@media print {
+  html, body { background: #fff !important; }
+  main { max-width: none; padding: 0; min-height: 0; }
+  .modebar, .modebar-container { display: none !important; }
+  details > summary { list-style: none; }
+  details::details-content { content-visibility: visible; display: contents; }
+  h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
+  table { break-inside: auto; } thead { display: table-header-group; } table.creditlab-table { width: 100%; }
+  tr, th, td { break-inside: avoid; page-break-inside: avoid; }
+  .plotly-graph-div, .js-plotly-plot, .card { break-inside: avoid; page-break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+  table.sortable th:after { content: ""; }
+}
+"""
+
+# Before printing: open every <details> (CSS alone cannot everywhere) and redraw charts at the paper's width.
+PRINT_JS = """
+<script>
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details:not([open])").forEach(function (d) {
+    d.setAttribute("open", ""); d.dataset.clPrintOpened = "1"; });
+  if (window.Plotly) document.querySelectorAll(".js-plotly-plot").forEach(function (g) {
+    try { window.Plotly.Plots.resize(g); } catch (e) {} });
+});
+window.addEventListener("afterprint", function () {
+  document.querySelectorAll("details[data-cl-print-opened]").forEach(function (d) {
+    d.removeAttribute("open"); delete d.dataset.clPrintOpened; });
+});
+</script>
+"""
 
 # Report components, scoped to .creditlab so they are also safe inside a notebook.
 COMPONENT_CSS = """
@@ -55,6 +93,7 @@ table.cl td.ok, table.cl td.bad, table.cl td.na, table.cl td.unknown { white-spa
 .verdict.not_certified { background: #fde8e7; color: var(--bad); }
 .verdict.undecided { background: #fff4d6; color: var(--unknown); }
 .verdict.not_eligible { background: #efe4f5; color: #6b2d8f; }
+.verdict.no_certification { background: #eceff3; color: #5b6b82; }
 ul.reasons li { margin: 4px 0; }
 .provenance { color: var(--muted); font-size: 13px; } .provenance code { font-size: 12px; word-break: break-all; }
 .note { color: var(--muted); font-size: 13px; }
@@ -62,7 +101,7 @@ ul.reasons li { margin: 4px 0; }
 .creditlab a { color: var(--accent); }
 """.replace("FONT_FAMILY", FONT_FAMILY)
 
-CSS = PAGE_CSS + COMPONENT_CSS
+CSS = PAGE_CSS + COMPONENT_CSS + PRINT_CSS
 
 # Sorting for the index table: inline, no external script.
 SORT_JS = """
@@ -92,16 +131,39 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+_BANNER = re.compile(r'<div class="creditlab-banner"([^>]*)>(.*?)</div>', re.S)
+
+
+def print_banner_css(body: str) -> str:
+    """CSS that repeats the synthetic banner of ``body`` at the top of every printed page ("" without one).
+
+    A page margin box (``@page { @top-center }``) carries it, and the banner in the flow is hidden in print:
+    a ``position: fixed`` banner also repeats in chromium, but covers the first lines of every later page.
+    """
+    m = _BANNER.search(body)
+    if not m:
+        return ""
+    text = html.unescape(re.sub(r"<[^>]+>", "", m.group(2))).strip()
+    quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    return ("@media print { @page { @top-center { content: " + quoted + "; background: #fff3cd; "
+            "border: 2px solid #d39e00; color: #5c4400; font-size: 10pt; font-weight: bold; "
+            "font-family: " + FONT_FAMILY.replace('"', "'") + "; margin: 4mm 0 3mm; padding: 0 8px; } } "
+            ".creditlab-banner { display: none !important; } }")
+
+
 def page(title: str, body: str, lang: str = "zh", head_extra: str = "", plotly_src: str | None = "plotly.min.js",
          scripts: str = "") -> str:
-    """A complete HTML document around ``body`` (already safe HTML)."""
+    """A complete HTML document around ``body`` (already safe HTML); printable on A4 (:data:`PRINT_CSS`)."""
+    banner_css = print_banner_css(body)
+    if banner_css:
+        head_extra = f"<style>{banner_css}</style>\n{head_extra}"
     html_lang = "zh-CN" if lang == "zh" else "en"
     plotly = plotly_script_tag(plotly_src) if plotly_src else ""
     return (
         f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n{plotly}\n{head_extra}</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n{scripts}</body>\n</html>\n"
+        f"<body>\n<main>\n{body}\n</main>\n{scripts}{PRINT_JS}</body>\n</html>\n"
     )
 
 
@@ -285,6 +347,9 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
                           yaxis_title=t("综合评分", "total"), height=460, legend=dict(orientation="h", y=-0.15))
         overview = t(f"{where}概况", f"Overview: {where}") if where else t("概况", "Overview")
         parts.append(heading(overview, 2) + figure_html(fig, div_id="creditlab-index-chart"))
+        county_map = index_map(docs, lang, scope)  # 示意图 of the verdicts; None without a map of the province
+        if county_map is not None:
+            parts.append(figure_html(county_map, div_id="creditlab-index-map"))
 
     rows, sort_keys, cells = [], [], []
     for d in docs:

@@ -44,6 +44,7 @@ from .banner import banner_html, is_synthetic
 from .figures import chart_text
 from .htmlpage import esc, heading
 from .htmlpage import table as html_table  # bulletin_html has a parameter named table
+from .maps import city_map
 
 # category -> (zh, en, arrow, colour); the arrows follow Eurostat's SDG progress symbols
 CATEGORY_STYLE: dict[str, tuple[str, str, str, str]] = {
@@ -629,3 +630,26 @@ class CityRankingsReport:
 
     def city_trends_html(self) -> str:
         return city_trends_html(self.trends, self.lang)
+
+    def city_map(self) -> go.Figure | None:
+        return rank_city_map(self.rankings, self.trends, self.lang)
+
+
+def rank_city_map(rankings: pd.DataFrame, trends: pd.DataFrame, lang: str = "zh") -> go.Figure | None:
+    """The prefecture cities' latest rank (rank / group size) on the province's city 示意图, with the rank
+    and the trend in the hover. None without a prefecture city row with a 6-digit code."""
+    latest = rankings[rankings["period"] == rankings["period"].max()]
+    # Prefecture-level cities only: county-level cities (神木市) are counties on a county map.
+    latest = latest[latest["city_code"].astype(str).str.fullmatch(r"\d{6}") & (latest["group"] != "county")]
+    if latest.empty:
+        return None
+    trend = dict(zip(trends["city"], trends["trend"], strict=True)) if len(trends) else {}
+    values, details = {}, {}
+    for r in latest.itertuples():
+        values[str(r.city_code)] = r.rank / r.group_size
+        words = TREND_STYLE.get(trend.get(r.city, ""), TREND_STYLE[""])
+        details[str(r.city_code)] = tr(f"第{r.rank}名（共{r.group_size}个），趋势：{words[0]}{words[2]}",
+                                       f"rank {r.rank} of {r.group_size}, trend: {words[1]} {words[2]}", lang)
+    period = str(latest["period"].iloc[0])
+    title = tr(f"各设区市信用监测排名位次示意图（{period}）", f"Cities' credit-monitoring rank ({period})", lang)
+    return city_map(values, kind="rank_share", lang=lang, title=title, details=details)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..analysis.certification import NO_CERTIFICATION
 from ..analysis.model import (  # noqa: F401 - NO_CONTEXT, unit_table: public here before the model moved down
     NO_CONTEXT,
     Evaluation,
@@ -518,8 +519,10 @@ class CountyReport(CountyFacts):
 
     @_if_submitted("")
     def mandatory_html(self) -> str:
-        """Every mandatory condition with met / not met / not assessed."""
+        """Every mandatory condition with met / not met / not assessed ("" if the rubric has none)."""
         m = self.mandatory()
+        if m.empty:
+            return ""
         rows, cls = [], []
         for r in m.itertuples():
             if pd.isna(r.met):
@@ -543,6 +546,10 @@ class CountyReport(CountyFacts):
     def certification_html(self) -> str:
         """The verdict and every reason, condition by condition."""
         v = str(self.verdict_row["verdict"])
+        if v == NO_CERTIFICATION:  # linyi-2019: scores and ranks, no verdict
+            return self._wrap(f"<h2>{esc(self.t('认定结论', 'Certification verdict'))}</h2>" + self._p(
+                "本评估标准不设认定条件：本报告只给出评分和排名，不作认定结论。",
+                "This rubric has no certification conditions: the report gives scores and ranks, and no verdict."))
         heading = self.rubric.certification.get("heading_zh" if self.lang == "zh" else "heading_en") or ""
         items = []
         no_context = set() if self.ev.has_context else set(self.ev.context_conditions)

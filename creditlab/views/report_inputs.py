@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..core import __version__
-from ..core.errors import CreditlabError, RubricError
+from ..core.errors import CreditlabError, DataError, RubricError
 from ..core.i18n import check_lang, tr
 from ..core.notebook import ParameterError, check_parameters
 from ..core.paths import PROJECT_ROOT, data_dir
+from ..core.yamlio import load_yaml
 from ..loaders.data import zones_path
 from ..loaders.regions import REGION_ID, regions_path
 from ..loaders.rubric import list_rubrics, rubric_file
@@ -66,6 +67,18 @@ def demo_dir() -> Path:
     return data_dir() / "demo"
 
 
+def demo_inputs(rubric: str) -> tuple[list[Path], list[Path]]:
+    """The demo data and context files of a rubric (by name), on its own jurisdiction: ``demo_inputs`` in
+    ``<data>/demo/metadata.yaml``; a rubric not listed there: ``<rubric>_indicators.csv``, no context."""
+    meta = demo_dir() / "metadata.yaml"
+    doc = load_yaml(meta, DataError) if meta.is_file() else None
+    entry = (doc.get("demo_inputs") or {}).get(rubric) if isinstance(doc, dict) else None
+    if not isinstance(entry, dict):
+        return [demo_dir() / f"{rubric}_indicators.csv"], []
+    return ([demo_dir() / Path(str(f)).name for f in entry.get("data") or []],
+            [demo_dir() / Path(str(f)).name for f in entry.get("context") or []])
+
+
 def rubric_path(rubric: str | Path, lang: str = "en") -> Path:
     """The YAML file of a rubric given by name or path (the loaders' one rule, :func:`rubric_file`);
     :class:`ReportError` if unknown (message in ``lang``: English for the notebook's parameter check, the
@@ -92,9 +105,10 @@ def resolve_inputs(rubric: str | Path, data: str | Path | Sequence[str | Path] =
     data_paths = _paths(data)
     ctx_paths = _paths(context)
     if not data_paths:
-        data_paths = [demo_dir() / f"{rpath.stem}_indicators.csv"]
+        demo_data, demo_context = demo_inputs(rpath.stem)
+        data_paths = demo_data
         if not ctx_paths:
-            ctx_paths = [p for p in (demo_dir() / "context.csv", demo_dir() / "national_npl.csv") if p.is_file()]
+            ctx_paths = [p for p in demo_context if p.is_file()]
     for role, role_zh, paths in (("data", "指标数据", data_paths), ("context", "认定条件数据", ctx_paths)):
         for p in paths:
             if not p.is_file():

@@ -14,7 +14,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from ..analysis.sensitivity import WeightModel
-from ..analysis.weights import Scenario, load_scenarios
+from ..analysis.weights import Scenario, load_scenarios, scenarios_path
 from ..core.i18n import check_lang
 from .banner import banner_html
 from .figures import widget_outputs
@@ -47,7 +47,9 @@ class ScenarioExplorer:
         """Load the data (``""``: the bundled demo files) and the rubric's named scenarios."""
         lang = check_lang(language)
         model, synthetic, _paths = load_model(rubric, data, context, year=year, scope=scope, level=level, lang=lang)
-        return cls(model=model, scenarios=load_scenarios(model.rubric), synthetic=synthetic, lang=lang)
+        # A rubric without a scenarios file (linyi-2019, henan-2021) has no presets; a broken file is an error.
+        scenarios = load_scenarios(model.rubric) if scenarios_path(model.rubric).is_file() else []
+        return cls(model=model, scenarios=scenarios, synthetic=synthetic, lang=lang)
 
     @property
     def threshold(self) -> float | None:

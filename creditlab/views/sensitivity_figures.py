@@ -42,6 +42,7 @@ from . import figures as _figures  # noqa: F401  (offline renderer and template 
 from .banner import banner_html, synthetic_roles
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
+from .maps import probability_map
 from .report import ReportError, no_context, resolve_inputs
 
 COLORS = {**VERDICT_COLORS, "band": "#1f5f99",
@@ -50,7 +51,7 @@ COLORS = {**VERDICT_COLORS, "band": "#1f5f99",
 PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
     "rubric": str, "year": (int, type(None)), "scope": (str, list), "level": str, "scheme": str,
     "spread": (int, float), "concentration": (int, float), "n_draws": int, "seed": int, "sobol_n": int,
-    "sobol_output": str, "bounds": (int, float), "data": str, "context": str, "language": str,
+    "sobol_output": str, "bounds": (int, float), "data": str, "context": str, "language": str, "province": str,
 }
 
 
@@ -574,6 +575,13 @@ class SensitivityReport:
         """Check the values of validated parameters, load the data and build the model."""
         p = dict(params)
         problems = parameter_problems(p)
+        province = str(p.get("province") or "").strip()
+        if province:  # a province (name or code) within the rubric's jurisdiction: the scope
+            if isinstance(p["scope"], str) and p["scope"].strip().lower() in ("province", "全省", ""):
+                p["scope"] = province
+            else:
+                problems.add(f"参数 province（{province}）与 scope（{p['scope']!r}）只能给一个",
+                             f"give either province ({province}) or scope ({p['scope']!r}), not both")
         problems.raise_if_any()
         model, synthetic, paths = load_model(p["rubric"], p["data"], p["context"], year=p["year"], scope=p["scope"],
                                              level=p["level"], lang=problems.lang)
@@ -700,6 +708,14 @@ class SensitivityReport:
 
     def certification_figure(self) -> go.Figure | None:
         return certification_figure(self.mc.summary, self.lang) if self.model.has_certification else None
+
+    def certification_map(self) -> go.Figure | None:
+        """The probability of certification on the province's (or the scope's cities') 示意图."""
+        if not self.model.has_certification:
+            return None
+        scope = self.params["scope"]
+        whole = isinstance(scope, str) and scope.strip().lower() in ("province", "全省", "")
+        return probability_map(self.mc.summary, self.lang, whole_province=whole)
 
     def _verdict(self, v: str) -> str:
         zh, en = VERDICT_WORDS.get(v, (v, v))

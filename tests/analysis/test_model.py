@@ -149,3 +149,34 @@ def test_scoring_options_are_choices_of_the_model():
     assert not weighted.scores.equals(model.scores)  # the choice reached the scores
     with pytest.raises(TypeError, match="unknown scoring option"):
         model.with_(scoring={"weigths": {first: 5.0}})
+
+
+# --- issue 13: each rubric on its own jurisdiction ----------------------------------------------------
+
+def test_the_models_units_and_default_scope_are_the_rubrics_jurisdiction():
+    linyi = load_rubric("linyi-2019")
+    data = load_data(DEMO / "linyi-2019_indicators.csv", linyi)
+    m = Model(linyi, data, year=2024)
+    assert len(m.units) == 12 and set(m.units["city"]) == {"临沂市"}
+    assert sorted(m.frame["region"].unique()) == sorted(m.units["code"])
+    assert set(m.verdicts["verdict"]) == {"no_certification"}  # no conditions: scores and ranks only
+    assert m.ranks()["peers"].eq(12).all()
+    henan = load_rubric("henan-2021")
+    hdata = load_data(DEMO / "henan-2021_indicators.csv", henan)
+    hm = Model(henan, hdata, year=2023, scope="河南")  # a province by name ...
+    assert hm.frame["region"].nunique() == 157
+    assert hm.with_(scope="410000").frame["region"].nunique() == 157  # ... or code
+    assert set(hm.with_(scope="郑州市").frame["region"].str[:4]) == {"4101"}
+    with pytest.raises(DataError, match="unknown scope '陕西'"):
+        hm.with_(scope="陕西").frame  # noqa: B018 - a province outside the jurisdiction is no scope of it
+
+
+def test_a_region_outside_the_jurisdiction_is_named(monkeypatch):
+    monkeypatch.setenv("CREDITLAB_LANG", "zh")
+    linyi = load_rubric("linyi-2019")
+    data = pd.DataFrame({"region": ["371302", "610303", "610430"], "year": 2024, "criterion": "L1.1-1",
+                         "value": 1.0})
+    with pytest.raises(DataError) as err:
+        Model(linyi, data).scores  # noqa: B018
+    assert str(err.value) == ("宝鸡市金台区（610303）、咸阳市淳化县（610430）不在评估标准 linyi-2019 的适用范围"
+                              "临沂市（371300）内")

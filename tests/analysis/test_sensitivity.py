@@ -739,7 +739,7 @@ def test_henan_sensitivity_report_speaks_of_eligibility_not_certification():
     from creditlab import sensitivity_figures as sf
 
     hn = load_rubric("henan-2021")
-    codes = ["610102", "610103", "610104"]
+    codes = ["410102", "410103", "410104"]  # in the guidance's jurisdiction, 河南省
     data = pd.DataFrame([(c, 2022, cid, 60.0 + 10 * i + (k % 3)) for i, c in enumerate(codes)
                          for k, cid in enumerate(hn.criteria["id"])], columns=["region", "year", "criterion", "value"])
     flags = ["major_safety_accident_3y", "major_pollution_accident_3y", "energy_target_missed",
@@ -784,3 +784,34 @@ def test_sensitivity_report_banner_names_the_synthetic_inputs():
     model, synthetic, _ = sf.load_model("shaanxi-2020", year=2024)
     assert synthetic == ("data", "context")  # the bundled demo files: both synthetic, both named
 
+
+
+# --- issue 13: the sensitivity report and the explorer on each rubric's own jurisdiction ----------------
+
+@pytest.mark.parametrize(("rubric", "year", "province", "n"), [("linyi-2019", 2024, "", 12),
+                                                               ("henan-2021", 2023, "河南", 157)])
+def test_sensitivity_and_explorer_on_each_rubrics_demo(rubric: str, year: int, province: str, n: int) -> None:
+    from creditlab import sensitivity_figures as sf
+    from creditlab.views.scenario_explorer import ScenarioExplorer
+
+    params = {"rubric": rubric, "year": year, "scope": "province", "province": province, "level": "level2",
+              "scheme": "uniform", "spread": 0.25, "concentration": 100.0, "n_draws": 40, "seed": 1,
+              "sobol_n": 1024, "sobol_output": "n_certified", "bounds": 0.5, "data": "", "context": "",
+              "language": "zh"}
+    rep = sf.SensitivityReport.from_params(params)
+    assert rep.model.n_regions == n and rep.synthetic
+    for section in ("header_html", "rank_html", "certification_html", "sobol_html", "tipping_html"):
+        assert getattr(rep, section)()
+    explorer = ScenarioExplorer.from_params(rubric, year=year, scope=province or "province")
+    m = explorer.model
+    moved = m.nominal.copy()
+    moved.iloc[0] *= 1.5
+    out = m.evaluate(moved)
+    assert len(out) == n and (out["score"] != out["nominal_score"]).any()
+    if rubric == "linyi-2019":  # no conditions: no verdict, whatever the weights
+        assert set(out["verdict"]) == set(out["nominal_verdict"]) == {"no_certification"}
+        assert not out["verdict_changed"].any()
+    else:
+        assert set(out["nominal_verdict"]) <= {"eligible", "not_eligible", "undecided"}
+    with pytest.raises(sf.SensitivityError, match="只能给一个"):
+        sf.SensitivityReport.from_params({**params, "scope": "郑州市", "province": "河南"})

@@ -178,8 +178,17 @@ def test_demo_files_load_without_problems():
     assert sorted(shaanxi["year"].unique()) == [2020, 2021, 2022, 2023, 2024]
     assert len(shaanxi) == len(units) * 5 * 48
     assert 0 < shaanxi["value"].isna().sum() < 20  # a few criteria not assessed, kept explicit
-    linyi = data.load_data(DEMO / "linyi-2019_metrics.csv", "linyi-2019")
-    assert set(linyi["region"]) == set(units.loc[~units["is_park"], "code"])
+    linyi = data.load_data(DEMO / "linyi-2019_indicators.csv", "linyi-2019")  # on 临沂市's 12 units
+    assert set(linyi["region"]) == set(data.counties("山东").query("city_code == '371300'")["code"])
+    assert len(linyi["region"].unique()) == 12
+    henan = data.load_data(DEMO / "henan-2021_indicators.csv", "henan-2021")  # on Henan's 157
+    assert set(henan["region"]) == set(data.counties("河南")["code"]) and len(set(henan["region"])) == 157
+    assert sorted(henan["year"].unique()) == [2021, 2022, 2023]
+    hctx = data.load_context(DEMO / "henan-2021_context.csv")
+    assert len(hctx) == 157 * 3
+    meta = (DEMO / "metadata.yaml").read_text(encoding="utf-8")
+    for name in ("linyi-2019_indicators.csv", "henan-2021_indicators.csv", "henan-2021_context.csv"):
+        assert f"  - {name}" in meta  # listed among the synthetic files
     context = data.load_context([DEMO / "context.csv", DEMO / "national_npl.csv"])
     assert len(context) == len(units) * 5 and context["national_npl_ratio"].notna().all()
     assert "synthetic: true" in (DEMO / "metadata.yaml").read_text(encoding="utf-8")
@@ -189,14 +198,14 @@ def test_demo_files_load_without_problems():
 
 
 def test_metric_and_assessed_rules(tmp_path):
-    linyi = write_csv(tmp_path, "linyi.csv", "610102,2024,L1.5-6,是,", "610102,2024,L2.3-2,2,",
-                      "610102,2024,L2.2-1,101,", "610102,2024,L1.1-1,-3,", "610102,2024,L6.1-2,2.5,")
+    linyi = write_csv(tmp_path, "linyi.csv", "371302,2024,L1.5-6,是,", "371302,2024,L2.3-2,2,",
+                      "371302,2024,L2.2-1,101,", "371302,2024,L1.1-1,-3,", "371302,2024,L6.1-2,2.5,")
     problems = problems_of(data.load_data, linyi, "linyi-2019")
     assert "row 3" in one(problems, "L2.3-2", "not 0/1")  # yes_no metric
     assert "row 4" in one(problems, "L2.2-1", "above 100")  # percent metric
     assert len(problems) == 2  # count and days metrics: any finite number
-    henan = write_csv(tmp_path, "henan.csv", "610102,2022,H-01a,88,", "610102,2022,H-02a,100.5,",
-                      "610102,2024,H-03a,50,")
+    henan = write_csv(tmp_path, "henan.csv", "410102,2022,H-01a,88,", "410102,2022,H-02a,100.5,",
+                      "410102,2024,H-03a,50,")
     problems = problems_of(data.load_data, henan)  # rubric inferred from the H- ids
     assert "row 3" in one(problems, "above 100") and "row 4" in one(problems, "outside", "2021–2023")
 
@@ -211,3 +220,15 @@ def test_ingest_survives_a_corrupt_workbook(tmp_path):
     assert "cannot be read" in result.files_rejected[folder / "broken.xlsx"][0]
 
 
+
+
+def test_data_outside_the_rubrics_jurisdiction_is_refused_by_name(tmp_path):
+    # 宝鸡市金台区 is a real county, but not one of 临沂市's: the Linyi rubric does not assess it.
+    path = write_csv(tmp_path, "mixed.csv", "371302,2024,L1.5-6,1,", "610303,2024,L1.5-6,1,")
+    problems = problems_of(data.load_data, path, "linyi-2019")
+    assert "row 3" in one(problems, "宝鸡市金台区 (610303)", "outside the jurisdiction of rubric linyi-2019",
+                          "Linyi (371300)")
+    zh = problems_of(data.load_data, path, "linyi-2019", lang="zh")
+    assert any("宝鸡市金台区（610303）不在评估标准 linyi-2019 的适用范围临沂市（371300）内" in p for p in zh)
+    # Given the accepted regions explicitly, the caller decides (a national benchmark, say).
+    assert len(data.load_data(path, "linyi-2019", regions=["371302", "610303"])) == 2

@@ -357,7 +357,7 @@ def test_hostile_header_gives_a_short_message(tmp_path):
 
 def test_small_percent_metrics_are_not_doubted():
     # linyi-2019's blacklist shares (L1.2-2, L1.2-3) are percents well below 1: ordinary values.
-    out = data.load_data(ROOT / "data" / "demo" / "linyi-2019_metrics.csv", "linyi-2019")
+    out = data.load_data(ROOT / "data" / "demo" / "linyi-2019_indicators.csv", "linyi-2019")
     assert out.attrs["warnings"] == []
 
 

@@ -162,7 +162,7 @@ def test_one_countys_typo_in_a_city_csv_loses_only_that_county(folder, tmp_path)
 
 def test_a_workbook_for_another_rubric_is_left_out_whole(folder, tmp_path):
     path = folder / "henan.xlsx"
-    data.write_template("henan-2021", ["610102"], 2022, path)
+    data.write_template("henan-2021", ["410102"], 2022, path)  # a Henan county, the guidance's own
     csv_file(folder, "ok.csv", "610103,2024,A1.1a,1,")
     result = data.ingest(folder, "shaanxi-2020", tmp_path / "out.csv", lang="en")
     assert set(result.data["region"]) == {"610103"}
@@ -319,7 +319,7 @@ def test_template_context_sheet_asks_what_the_rubric_needs(city_template, tmp_pa
     assert ws.protection.sheet and not ws["D5"].protection.locked and ws["A5"].protection.locked
     assert data.context_fields(creditlab.load_rubric("henan-2021"))[0] == "major_safety_accident_3y"
     path = tmp_path / "linyi.xlsx"
-    data.write_template("linyi-2019", ["610102"], 2020, path)  # no conditions: no context sheet
+    data.write_template("linyi-2019", ["371302"], 2020, path)  # no conditions: no context sheet
     assert data.CONTEXT_SHEET not in openpyxl.load_workbook(path, read_only=True).sheetnames
 
 

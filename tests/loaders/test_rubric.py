@@ -17,7 +17,7 @@ from creditlab import RubricError, load_rubric
 from creditlab import rubric as crubric
 from creditlab.paths import data_dir
 from creditlab.rubric import RULE_TYPES
-from helpers import squash
+from helpers import ROOT, squash
 
 
 @pytest.fixture(scope="module")
@@ -501,3 +501,35 @@ def test_build_steps_give_the_rubrics_frames():
     crubric._Tree(ck).walk([{"id": "X", "name_zh": "x", "name_en": "x", "points": 2, "criteria": []}], 2)
     with pytest.raises(RubricError, match="indicator X: has neither children nor criteria"):
         ck.raise_if_any()
+
+
+# --- issue 13: the jurisdiction key ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "code"), [("shaanxi-2020", "610000"), ("henan-2021", "410000"),
+                                            ("linyi-2019", "371300")])
+def test_each_bundled_rubric_names_its_jurisdiction(name: str, code: str) -> None:
+    assert load_rubric(name).jurisdiction == code
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("'999999'", "999999 is not a province or city code of regions.csv"),
+    ("'61'", "should be a 6-digit division code"),
+    ("[610000]", "should be a 6-digit division code"),
+])
+def test_a_bad_jurisdiction_is_a_named_problem(tmp_path, value: str, problem: str) -> None:
+    text = (ROOT / "data" / "rubrics" / "shaanxi-2020.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "shaanxi-2020.yaml"
+    path.write_text(re.sub(r"^jurisdiction: .*$", f"jurisdiction: {value}", text, count=1, flags=re.M),
+                    encoding="utf-8")
+    with pytest.raises(RubricError) as err:
+        load_rubric(path, lang="en")
+    assert "jurisdiction" in str(err.value) and problem in str(err.value)
+
+
+def test_a_rubric_without_jurisdiction_reads_as_the_default_province(tmp_path) -> None:
+    text = (ROOT / "data" / "rubrics" / "shaanxi-2020.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "shaanxi-2020.yaml"
+    path.write_text(re.sub(r"^jurisdiction: .*\n", "", text, count=1, flags=re.M), encoding="utf-8")
+    assert load_rubric(path).jurisdiction == "610000"
+    path.write_text(text.replace('jurisdiction: "610000"', "jurisdiction: 100000"), encoding="utf-8")
+    assert load_rubric(path).jurisdiction == "100000"  # the whole country (an unquoted number is read)

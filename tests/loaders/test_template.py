@@ -189,3 +189,43 @@ def test_cli_template_unknown_region(tmp_path, capsys):
     out = tmp_path / "x.xlsx"
     assert cli.main(["template", "--year", "2024", "--region", "619999", "--out", str(out)]) == 2
     assert "619999" in capsys.readouterr().err and not out.exists()
+
+
+# --- issue 13: each rubric's template on its own jurisdiction ------------------------------------------
+
+def test_henan_template_round_trip_on_henans_counties(tmp_path):
+    out = tmp_path / "zhengzhou.xlsx"
+    assert cli.main(["template", "--rubric", "henan-2021", "--year", "2022", "--city", "郑州市",
+                     "--out", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    codes = [s for s in wb.sheetnames if s.isdigit()]
+    assert len(codes) == 12 and all(c.startswith("4101") for c in codes)
+    ws = wb["410102"]
+    ws[f"K{row_of(ws, 'H-01a')}"] = 88
+    ws[f"K{row_of(ws, 'H-02a')}"] = 61.5
+    wb.save(tmp_path / "filled.xlsx")
+    with pytest.warns(data.DataWarning):  # the 11 sheets left empty are said to be 未填报
+        out = data.read_workbook(tmp_path / "filled.xlsx")
+    got = out.set_index(["region", "criterion"])["value"]
+    assert got[("410102", "H-01a")] == 88 and got[("410102", "H-02a")] == 61.5
+    assert set(out["region"]) == {"410102"} and "410103" in out.attrs["not_reported"]  # never scored as zero
+
+
+def test_template_default_and_province_follow_the_rubrics_jurisdiction(tmp_path, capsys):
+    linyi = tmp_path / "linyi.xlsx"  # no selection: 临沂市's 3 districts and 9 counties
+    assert cli.main(["template", "--rubric", "linyi-2019", "--year", "2024", "--out", str(linyi)]) == 0
+    sheets = [s for s in openpyxl.load_workbook(linyi, read_only=True).sheetnames if s.isdigit()]
+    assert len(sheets) == 12 and all(s.startswith("3713") for s in sheets)
+    henan = tmp_path / "henan.xlsx"
+    assert cli.main(["template", "--rubric", "henan-2021", "--year", "2022", "--province", "河南",
+                     "--out", str(henan)]) == 0
+    assert len([s for s in openpyxl.load_workbook(henan, read_only=True).sheetnames if s.isdigit()]) == 157
+    bad = tmp_path / "bad.xlsx"
+    assert cli.main(["template", "--rubric", "henan-2021", "--year", "2022", "--province", "陕西",
+                     "--out", str(bad)]) == 2
+    assert "outside the jurisdiction of rubric henan-2021" in capsys.readouterr().err
+    assert cli.main(["template", "--rubric", "linyi-2019", "--year", "2024", "--region", "610303",
+                     "--out", str(bad)]) == 2
+    assert "宝鸡市金台区 (610303): outside the jurisdiction of rubric linyi-2019, Linyi (371300)" \
+        in capsys.readouterr().err
+    assert not bad.exists()

@@ -36,3 +36,11 @@ def test_zones_file_is_validated(tmp_path, monkeypatch):
     problems = problems_of(data.load_zones)
     assert any("line" not in p and "row 3" in p and "KF + 6 digits" in p for p in problems)
     assert any("row 3" in p and "type" in p for p in problems)
+
+
+def test_region_names_across_the_country() -> None:
+    from creditlab.loaders.zones import _who
+
+    assert _who("371302") == ("临沂市兰山区（371302）", "临沂市兰山区 (371302)")
+    assert _who("419001")[0] == "河南省济源市（419001）"  # directly under the province: named by the province
+    assert _who("110105")[0] == "北京市朝阳区（110105）"

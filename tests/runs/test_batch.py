@@ -196,7 +196,8 @@ def test_index_reads_only_checked_results(tmp_path: Path) -> None:
     (year_dir / "610104.json").write_text(json.dumps({**doc, "region": "610104"}))  # no HTML beside it
     index = batch.write_index(year_dir).read_text(encoding="utf-8")
     assert "&lt;b&gt;碑林区&lt;/b&gt;" in index and "<b>碑林区" not in index
-    assert 'href="610103.html"' in index and "610104" not in index and "evil" not in index
+    table = index[index.index("<table"):]  # the map above shows every county of the scope, 610104 as 无数据
+    assert 'href="610103.html"' in table and "610104" not in table and "evil" not in index
 
 
 # --- issue 11: no data is not zero, the index states its scope, a year without data, kill -9, full disk ----------
@@ -225,7 +226,8 @@ def test_city_run_on_real_data_without_context_with_a_county_that_returned_nothi
     assert not (year_dir / "610222.html").exists()  # no 0.0/100 report
     docs = {c: json.loads((year_dir / f"{c}.json").read_text(encoding="utf-8")) for c in ("610202", "610203", "610204")}
     manifest = json.loads((year_dir / batch.MANIFEST).read_text(encoding="utf-8"))
-    assert manifest["regions"]["610222"]["status"] == "not_submitted" and manifest["scope"] == {"cities": ["610200"]}
+    assert manifest["regions"]["610222"]["status"] == "not_submitted"
+    assert manifest["scope"] == {"cities": ["610200"], "jurisdiction": "610000"}
     for doc in docs.values():
         assert doc["rank"]["peers"] == 3  # ranked among the counties that reported
         assert doc["synthetic"] is False and doc["context_supplied"] is False
@@ -278,7 +280,7 @@ def test_a_year_without_data_exits_non_zero_naming_the_years_with_data(
 @pytest.mark.parametrize(("args", "zh", "en"), [
     (["--year", "2204"], "年份应为 1949–2100 之间的整数，实际为 2204", "from 1949 to 2100"),
     (["--year", "2024", "--data", "missing.csv"], "找不到指标数据文件", "data file"),
-    (["--year", "2024", "--region", "../x"], "区划代码应为6位数字", "6-digit code"),
+    (["--year", "2024", "--region", "../x"], "找不到县（市、区）或开发区", "unknown county or zone"),
     (["--year", "2024", "--region", "610199"], "未知区划代码 '610199'", "unknown region '610199'"),
     (["--year", "2024", "--city", "西按市"], "找不到城市 '西按市' 的区县", "no counties found for city"),
     (["--year", "2024", "--rubric", "shaanxi-1999"], "未知的评估标准 'shaanxi-1999'", "unknown rubric"),
@@ -493,3 +495,42 @@ def test_a_cell_timeout_fails_the_county_and_keeps_what_ran(tmp_path: Path) -> N
     kept = nbformat.read(outcome.failed_notebook, as_version=4)
     assert kept.cells[2].outputs[0]["text"] == "started\n"  # the cells that ran are kept
     assert not (year_dir / "610103.html").exists() and not list((year_dir / "staging").iterdir())
+
+
+# --- issue 13: each rubric on its own jurisdiction ----------------------------------------------------
+
+def test_selection_follows_the_rubrics_jurisdiction() -> None:
+    ev = report.evaluate(report.resolve_inputs("henan-2021"))
+    codes, no_data = batch.select_regions(ev, 2023, province="河南")
+    assert len(codes) == 157 and not no_data
+    codes, _ = batch.select_regions(ev, 2023, province="410000", city=None)
+    assert len(codes) == 157
+    with pytest.raises(batch.BatchError, match="outside the jurisdiction of rubric henan-2021"):
+        batch.select_regions(ev, 2023, province="陕西")
+    with pytest.raises(batch.BatchError, match=r"宝鸡市金台区 \(610303\): outside the jurisdiction"):
+        batch.select_regions(ev, 2023, regions=["610303"])
+    with pytest.raises(batch.BatchError, match="unknown region '619999'"):
+        batch.select_regions(ev, 2023, regions=["619999"])
+
+
+def test_index_of_a_city_rubric_names_the_city(tmp_path: Path) -> None:
+    year_dir = tmp_path / "2024"
+    year_dir.mkdir()
+    manifest = {"scope": {"cities": "*", "jurisdiction": "371300"}, "regions": {"371311": {"status": "not_submitted"}}}
+    index = batch.write_index(year_dir, manifest=manifest).read_text("utf-8")
+    assert "临沂市（12个县（市、区））" in index and "罗庄区" in index and "陕西" not in index
+    henan = {"scope": {"cities": "*", "jurisdiction": "410000"}, "regions": {}}
+    assert "全省（河南省，157个县（市、区））" in batch.write_index(year_dir, manifest=henan).read_text("utf-8")
+
+
+def test_linyi_county_report_end_to_end(tmp_path: Path) -> None:
+    # The report that failed with IndexError: a real papermill run on the Linyi demo (临沂市's units).
+    out = tmp_path / "reports"
+    assert cli_main(["reports", "--rubric", "linyi-2019", "--year", "2024", "--region", "371302", "--out", str(out),
+                     "--jobs", "1"]) == 0
+    year_dir = next(p for p in out.rglob("371302.json")).parent
+    results = json.loads((year_dir / "371302.json").read_text(encoding="utf-8"))
+    assert results["verdict"] == "no_certification" and results["rank"]["peers"] == 12
+    page = (year_dir / "371302.html").read_text(encoding="utf-8")
+    assert "不设认定条件" in page and "在临沂市12个县（市、区）中" in page and "模拟数据" in page
+    assert "临沂市" in (year_dir / "index.html").read_text(encoding="utf-8")

@@ -119,6 +119,7 @@ def test_city_rankings_default_run(rank_zh):
     assert "陕西省城市信用状况监测排名 2024Q4 季度通报" in rank_zh
     assert "长期排名靠后城市" in rank_zh and "商洛市" in rank_zh and "子长市" in rank_zh
     assert "规划直线路径" in rank_zh and "2025-12预计" in rank_zh
+    assert rank_zh.count('"creditlab_map":"city"') == 1  # the cities' latest rank on the 示意图
     assert "Traceback" not in rank_zh
 
 
@@ -128,6 +129,7 @@ def test_city_rankings_english_percentile_rule_earlier_quarter(tmp_path, warm_ke
     assert "模拟数据" in text and "bulletin 2022Q2" in text
     assert "percentile ≥ 85" in text and "Persistently low-ranked cities" in text
     assert "2024-12" not in text  # a bulletin never sees later months
+    assert "credit-monitoring rank (2022-06)" in text and "Schematic map" in text
 
 
 def test_city_rankings_misspelled_parameter(tmp_path, warm_kernel):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from creditlab import figures
 from creditlab.batch import WarmKernel
 from helpers import ROOT, nbval_run, run_warm
 
@@ -69,16 +70,20 @@ def test_default_run_in_chinese(tmp_path):
     # Each chart is in the output, drawn offline (no CDN).
     htmls = [o["data"]["text/html"] for c in nb["cells"] for o in c.get("outputs", [])
              if "text/html" in o.get("data", {}) and "Plotly.newPlot" in "".join(o["data"]["text/html"])]
-    assert len(htmls) == 4
+    assert len(htmls) == 5  # four charts and the map of the probability of certification
+    assert sum("creditlab_map" in "".join(h) for h in htmls) == 1
     remote = re.compile(r"<script[^>]*\bsrc\s*=|https?://[^\"'\s]*cdn|cdn\.plot\.ly", re.I)
-    assert not any(remote.search("".join(h)) for h in htmls)
+    joined = ["".join(h) for h in htmls]
+    # plotly.js once, inline in the first chart (a plain nbconvert export draws); no chart loads anything
+    assert sum(h.count(figures.INLINE_BEGIN) for h in joined) == 1 and joined[0].startswith(figures.INLINE_BEGIN)
+    assert not any(remote.search(figures.strip_inline_plotly(h)) for h in joined)
 
 
 def test_english_for_one_city(tmp_path, warm_kernel):
     text, _ = run(tmp_path, warm_kernel, language="en", scope="西安市", scheme="dirichlet", concentration=80.0)
     assert "synthetic demo data" in text
     for phrase in ("sensitivity to the weights", "mean rank shift", "Scope: 西安市", "Dirichlet",
-                   "Tipping points", "Results first", "Sample-size check"):
+                   "Tipping points", "Results first", "Sample-size check", "Schematic map"):
         assert phrase in text, phrase
     assert "权重敏感性分析" not in text
 
@@ -106,3 +111,10 @@ def test_bad_values_fail_clearly(tmp_path, warm_kernel, params, message):
     with pytest.raises(PapermillExecutionError) as exc:
         run(tmp_path, warm_kernel, **params)
     assert message in str(exc.value)
+
+
+def test_henan_for_its_province_on_the_warm_kernel(tmp_path, warm_kernel):
+    # issue 13: the guidance on its own jurisdiction, selected by the province parameter.
+    text, _ = run(tmp_path, warm_kernel, rubric="henan-2021", province="河南", year=2023)
+    assert "模拟数据" in text and "Scope" not in text
+    assert "范围：河南" in text and "157" in text and "符合参评条件" in text

@@ -8,14 +8,22 @@ import pytest
 from creditlab import figures
 
 
-def test_renderer_is_offline_html_plus_mimetype():
+def test_renderer_is_offline_html_plus_mimetype(monkeypatch):
     assert pio.renderers.default == "plotly_mimetype+creditlab_html"
-    bundle = pio.renderers["creditlab_html"].to_mimebundle(go.Figure(go.Bar(x=["陕西"], y=[1])).to_dict())
-    html = bundle["text/html"]
+    renderer = pio.renderers["creditlab_html"]
+    fig = go.Figure(go.Bar(x=["陕西"], y=[1])).to_dict()
+    figures.setup()  # a new run: its first chart brings plotly.js once (a plain nbconvert export draws it)
+    first, html = renderer.to_mimebundle(fig)["text/html"], renderer.to_mimebundle(fig)["text/html"]
+    assert first.startswith(figures.INLINE_BEGIN) and len(first) > 1_000_000
+    assert "<script src" not in first.lower() and "cdn" not in figures.strip_inline_plotly(first).lower()
+    assert len(figures.strip_inline_plotly(first)) < 20_000
     assert "Plotly.newPlot" in html
     assert "http" not in html.split("Plotly.newPlot")[0].lower().replace("http-equiv", "")
     assert "cdn" not in html.lower() and "mathjax" not in html.lower()
     assert len(html) < 20_000, "no copy of plotly.js in each chart"
+    monkeypatch.setenv(figures.PLOTLYJS_ENV, "page")  # the batch's kernels: the page loads it
+    figures.setup()
+    assert len(renderer.to_mimebundle(fig)["text/html"]) < 20_000
 
 
 def test_chinese_font_in_template():

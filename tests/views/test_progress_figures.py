@@ -67,3 +67,11 @@ def test_city_rankings_report_is_what_the_notebook_shows():
     assert "percentile ≥ 85" in rep.low_rank_html() and rep.average_figure().data
     assert rep.bulletin_html() == pf.bulletin_html(monitoring.bulletin(rep.rankings, "2022Q2", rep.rule), "en")
     assert rep.rank_trend_figures() and rep.city_trends_html().startswith("<h3")
+    fig = rep.city_map()  # the prefecture cities' rank share in 2022-06 on the city 示意图
+    rows = {r[1]: r for r in fig.data[-1].customdata}
+    latest = rep.rankings[(rep.rankings["period"] == "2022-06") & (rep.rankings["group"] != "county")]
+    assert set(rows) == set(latest["city_code"]) and len(rows) == 10
+    xian = latest[latest["city_code"] == "610100"].iloc[0]
+    assert rows["610100"][0] == "Xi'an" and rows["610100"][2] == f"top {xian['rank'] / xian['group_size']:.0%}"
+    assert rows["610100"][3].startswith(f"rank {xian['rank']} of {xian['group_size']}, trend: ")
+    assert "unit(s) without a shape" not in " ".join(a.text for a in fig.layout.annotations)  # no 神木市

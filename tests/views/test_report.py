@@ -266,7 +266,7 @@ def test_henan_exclusion_reads_as_the_source_in_the_report(tmp_path: Path) -> No
     from creditlab import load_rubric
 
     hn = load_rubric("henan-2021")
-    codes = ["610103", "610104"]
+    codes = ["410103", "410104"]  # in the guidance's jurisdiction, 河南省
     pd.DataFrame([(c, 2022, cid, 70.0) for c in codes for cid in hn.criteria["id"]],
                  columns=["region", "year", "criterion", "value"]).to_csv(tmp_path / "d.csv", index=False)
     flags = ["major_safety_accident_3y", "major_pollution_accident_3y", "energy_target_missed",
@@ -383,3 +383,28 @@ def test_region_names_are_text_in_charts(ev: report.Evaluation) -> None:
 def chart_strings(fig) -> str:
     """Every string of a figure as plotly.js receives it (JSON decoded: no \\u003c escapes)."""
     return json.dumps(json.loads(fig.to_json()), ensure_ascii=False)
+
+
+# --- issue 13: each rubric on its own jurisdiction ---------------------------------------------------
+
+def test_linyi_report_gives_scores_and_ranks_and_no_verdict() -> None:
+    ev = report.evaluate(report.resolve_inputs("linyi-2019"))  # the demo: 临沂市's 3 districts and 9 counties
+    assert set(ev.units["code"]) == {"371302", "371311", "371312", *(f"3713{n}" for n in range(21, 30))}
+    rep = _report(ev, region="371302", year=2024, rubric="linyi-2019")
+    header = rep.header_html()
+    assert "不设认定（仅评分和排名）" in header and "在临沂市12个县（市、区）中" in header and "兰山区" in header
+    assert "不设认定条件" in rep.certification_html() and "未提供认定条件数据" not in rep.certification_html()
+    assert rep.mandatory_html() == ""  # the rubric has no 必备条件
+    results = rep.results()
+    assert results["verdict"] == "no_certification" and results["rank"]["peers"] == 12
+    en = _report(ev, region="371302", year=2024, rubric="linyi-2019", language="en")
+    assert "no certification path" in en.header_html() and "among the 12 counties (cities, districts) of Linyi" \
+        in en.header_html()
+
+
+def test_henan_demo_report_on_henans_counties() -> None:
+    ev = report.evaluate(report.resolve_inputs("henan-2021"))
+    assert len(ev.units) == 157 and set(ev.verdicts["verdict"]) <= {"eligible", "not_eligible", "undecided"}
+    rep = _report(ev, region="419001", year=2023, rubric="henan-2021")  # 济源市, directly under the province
+    assert "济源市" in rep.header_html() and "在全省157个县（市、区）中" in rep.header_html()
+    assert "不得参与示范县" in rep.certification_html()

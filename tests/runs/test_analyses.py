@@ -1,0 +1,241 @@
+"""The analysis commands (creditlab progress, sensitivity, rankings, summary): registry, parameter checks in the
+parent, end-to-end runs on the demo data with small scopes, each output form counted in a real browser."""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from creditlab.runs import analyses
+from creditlab.runs.analyses import ANALYSES, AnalysisError, analysis, parameters, run_analysis
+from helpers import NB_DIR, ROOT, chromium_dom, drawn_charts
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], float]:
+    t0 = time.perf_counter()
+    res = subprocess.run([sys.executable, "-m", "creditlab.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, timeout=600, check=False)
+    return res, time.perf_counter() - t0
+
+
+# --- registry and notebooks ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(NB_DIR.glob("*.ipynb")), ids=lambda p: p.name)
+def test_help_notebook_lists_every_parameter_with_its_comment(path: Path, caplog) -> None:
+    """papermill infers every parameter (no "Unable to parse line") and shows each one's comment."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    names = [m.group(1) for m in re.finditer(r"^(\w+)\s*=", cell.source, flags=re.M)]
+    with caplog.at_level(logging.WARNING, logger="papermill"):
+        inferred = pm.inspect_notebook(str(path))
+    assert not [r for r in caplog.records if "Unable to parse" in r.getMessage()]
+    assert list(inferred) == names
+    assert all(p["help"].strip() for p in inferred.values()), {n: p["help"] for n, p in inferred.items()}
+    res = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(path)], capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert res.returncode == 0 and "Unable to parse" not in res.stderr
+    for name, p in inferred.items():
+        assert f"  {name}:" in res.stdout and p["help"].strip() in res.stdout
+
+
+@pytest.mark.parametrize("a", ANALYSES, ids=lambda a: a.command)
+def test_registry_defaults_are_the_notebooks_own(a: analyses.Analysis) -> None:
+    if not a.notebook_path.is_file():
+        pytest.skip(f"{a.notebook} is not on this branch yet")
+    inferred = pm.inspect_notebook(str(a.notebook_path))
+    for par in a.params:
+        assert par.name in inferred, par.name
+        assert eval(inferred[par.name]["default"]) == par.default, par.name  # noqa: S307 - the notebook's literal
+    extra = {a.scope_param, a.city_param, a.output_param, "language"} - {None}
+    assert {p.name for p in a.params} | extra == set(inferred)
+
+
+def test_parameters_resolve_names_to_codes() -> None:
+    sens = analysis("sensitivity")
+    assert parameters(sens, {"city": "宝鸡"}, "zh")["scope"] == "610300"
+    assert parameters(sens, {"region": ["淳化", "610102"]}, "zh")["scope"] == ["610430", "610102"]
+    assert parameters(sens, {}, "en")["scope"] == "province" and parameters(sens, {}, "en")["language"] == "en"
+    summ = analysis("summary")
+    p = parameters(summ, {"city": "宝鸡市", "data": ["a.csv"]}, "zh")
+    assert p["city"] == "610300" and p["data"] == "a.csv" and p["province"] == "陕西"
+    assert parameters(summ, {"data": ["a.csv", "b.csv"]}, "zh")["data"] == ["a.csv", "b.csv"]
+    assert analyses.slug("a/../b", "宝鸡 市") == "a-..-b_宝鸡-市" and "/" not in analyses.slug("../../etc/passwd")
+
+
+# --- bad parameters: exit 2, every problem, no traceback, no kernel ----------------------------
+
+
+def test_bad_parameters_exit_2_with_every_problem_and_no_traceback(tmp_path: Path) -> None:
+    res, seconds = cli("progress", "--plan", "nope", "--method", "x", "--out", str(tmp_path / "o"))
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr and "发现 2 个问题" in res.stderr
+    assert "method（方法）须为compound、linear之一" in res.stderr and "没有名为 'nope' 的规划" in res.stderr
+    assert not (tmp_path / "o").exists()  # nothing started, nothing written
+    print(f"bad parameter answered in {seconds:.2f} s")  # the figure is in bench/commands.py; no timed assertion
+
+    res, _ = cli("sensitivity", "--scheme", "gauss", "--sobol-n", "1000", "--year", "2019", "--lang", "en")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    for text in ("scheme must be one of uniform, dirichlet", "sobol_n must be a power of two",
+                 "rubric shaanxi-2020 is not used for 2019"):
+        assert text in res.stderr, res.stderr
+
+    res, _ = cli("rankings", "--period", "2030Q1", "--low-rank-rule", "worst:1")
+    assert res.returncode == 2 and "Traceback" not in res.stderr and "2030Q1" in res.stderr
+
+    res, _ = cli("sensitivity", "--city", "火星")
+    assert res.returncode == 2 and "找不到城市 '火星'" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_checks_collect_every_problem_before_any_kernel() -> None:
+    with pytest.raises(AnalysisError) as exc:
+        run_analysis(analysis("summary"), {"rubric": "nope", "year": 1800, "data": "", "context": "",
+                                           "province": "火星", "city": "", "language": "zh"})
+    text = str(exc.value)
+    assert "年份应为" in text and "nope" in text and "火星" in text
+
+
+# --- end to end on the demo data, each form counted in chromium --------------------------------
+
+
+@pytest.fixture(scope="module")
+def progress_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    out = tmp_path_factory.mktemp("progress")
+    res, _ = cli("progress", "--as-of", "2023", "--out", str(out))
+    assert res.returncode == 0, res.stderr[-3000:]
+    return out, res
+
+
+def test_progress_command_writes_a_folder_page_that_draws(progress_folder, tmp_path: Path) -> None:
+    out, res = progress_folder
+    page = Path(res.stdout.strip().splitlines()[-1])
+    assert page == out / "plan_progress_shaanxi-14th-fyp_2023.html" and page.is_file()
+    assert (out / "plotly.min.js").is_file()
+    assert "Executing" in res.stderr  # the progress bar, on stderr
+    for noise in ("Unable to parse", "Passed unknown parameter", "Traceback", "WARNING"):
+        assert noise not in res.stderr, res.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "截至2023年" in text or "2023" in text
+    assert text.count("creditlab:plotly.js") == 0 and text.count('<script src="plotly.min.js"') == 1
+    charts, drawn = drawn_charts(chromium_dom(page, tmp_path / "p"))
+    assert charts >= 5 and drawn == charts
+    # The same page alone (mailed without its plotly.min.js) draws nothing: the counter can fail.
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(page, alone)
+    assert drawn_charts(chromium_dom(alone / page.name, tmp_path / "q")) == (charts, 0)
+
+
+def test_rankings_standalone_in_english_works_alone(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res, _ = cli("rankings", "--lang", "en", "--standalone", "--quiet", "--out", str(out))
+    assert res.returncode == 0, res.stderr[-3000:]
+    page = Path(res.stdout.strip())
+    assert not (out / "plotly.min.js").exists()
+    text = page.read_text(encoding="utf-8")
+    assert text.count("<script src=") == 0 and 'lang="en"' in text and "synthetic demo data" in text
+    mailed = tmp_path / "mailed"
+    mailed.mkdir()
+    shutil.copy(page, mailed)  # copied alone to another folder, as a mail attachment is
+    charts, drawn = drawn_charts(chromium_dom(mailed / page.name, tmp_path / "p"))
+    assert charts >= 2 and drawn == charts
+
+
+def test_sensitivity_pdf_for_a_city_by_name(tmp_path: Path) -> None:
+    res, _ = cli("sensitivity", "--city", "宝鸡", "--draws", "20", "--sobol-n", "8", "--pdf", "--quiet",
+                 "--out", str(tmp_path))
+    assert res.returncode == 0, res.stderr[-3000:]
+    pdf = Path(res.stdout.strip())
+    assert pdf.name == "weight_sensitivity_shaanxi-2020_latest_610300.pdf"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 20_000
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert pages >= 2
+    assert b"595" in data and b"841" in data  # A4 (595 x 842 pt), not US Letter (612 x 792)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert text.count("模拟数据") >= pages  # the banner on every page
+        assert "权重敏感性分析" in text
+        assert "Parameterised notebook" not in text  # no developer note
+    assert not list(tmp_path.glob(".print-*")) and not list(tmp_path.glob("*.html"))
+
+
+STAND_IN = '''
+import json, pathlib
+from IPython.display import HTML, display
+import plotly.graph_objects as go
+from creditlab import figures
+from creditlab.views.banner import banner_html
+'''
+
+
+def test_summary_command_with_a_stand_in_notebook(tmp_path: Path) -> None:
+    """``summary.ipynb`` is another helper's: a tiny stand-in with exactly its parameters runs through the registry."""
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "creditlab", "display_name": "creditlab",
+                                                           "language": "python"}})
+    params = ('rubric = "shaanxi-2020"  # rubric\nyear = 2024  # year\ndata = ""  # data\ncontext = ""  # context\n'
+              'city = ""  # city code\nprovince = "陕西"  # province\nlanguage = "zh"  # zh or en\n'
+              'output = ""  # output folder')
+    nb.cells = [nbformat.v4.new_code_cell(STAND_IN),
+                nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(
+                    'display(HTML(banner_html(language) + f"<h1>汇总 {city} {year}</h1>"))\n'
+                    'go.Figure(go.Bar(x=["a", "b"], y=[1, 2])).show()\n'
+                    'pathlib.Path(output, "summary.json").write_text(json.dumps({"city": city}))')]
+    stand_in = tmp_path / "summary.ipynb"
+    nbformat.write(nb, stand_in)
+    a = analysis("summary")
+    out = tmp_path / "out"
+    page = run_analysis(a, parameters(a, {"city": "宝鸡"}, "zh"), out=out, notebook=stand_in, progress=False)
+    assert page == out / "summary_shaanxi-2020_2024_610300.html"
+    assert (out / "summary.json").read_text() == '{"city": "610300"}'  # the output folder reached the notebook
+    assert "<title>汇总 610300 2024</title>" in page.read_text(encoding="utf-8")
+    assert drawn_charts(chromium_dom(page, tmp_path / "p")) == (1, 1)
+
+
+def test_a_failing_notebook_is_kept_and_named(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "creditlab", "display_name": "creditlab",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell('plan = "x"  # plan\nas_of = 2024  # year\ndata = ""  # data\n'
+                                          'method = "compound"  # method\nlanguage = "zh"  # zh or en',
+                                          metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell('raise ValueError("boom")')]
+    stand_in = tmp_path / "plan_progress.ipynb"
+    nbformat.write(nb, stand_in)
+    with pytest.raises(analyses.AnalysisFailed) as exc:
+        run_analysis(analysis("progress"), parameters(analysis("progress"), {}, "zh"), out=tmp_path / "o",
+                     notebook=stand_in, progress=False)
+    kept = tmp_path / "o" / "failed" / "plan_progress_shaanxi-14th-fyp_2024.ipynb"
+    assert "ValueError: boom" in str(exc.value) and str(kept) in str(exc.value) and kept.is_file()
+    assert not list((tmp_path / "o").glob("*.html"))
+
+
+# --- a plain nbconvert export of an executed analysis notebook draws its charts -------------------
+
+
+def test_nbconvert_export_of_an_executed_notebook_draws(tmp_path: Path) -> None:
+    out = tmp_path / "plan.ipynb"
+    pm.execute_notebook(str(NB_DIR / "plan_progress.ipynb"), str(out), kernel_name="creditlab", progress_bar=False,
+                        cwd=str(NB_DIR), start_timeout=120, execution_timeout=300)
+    res = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", str(out)],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    page = out.with_suffix(".html")
+    text = page.read_text(encoding="utf-8")
+    assert text.count("<!-- creditlab:plotly.js -->") == 1  # plotly.js once, in the first chart's output
+    # Opened offline, with an AMD define on the page as well (online, the lab template's require.js would be
+    # there): plotly.js must still define the global Plotly and every chart draw.
+    amd = tmp_path / "amd.html"
+    amd.write_text(text.replace("<head>", "<head><script>window.define = function () {}; window.define.amd = {};"
+                                "</script>", 1), encoding="utf-8")
+    charts, drawn = drawn_charts(chromium_dom(amd, tmp_path / "q"))
+    assert charts >= 5 and drawn == charts
