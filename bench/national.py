@@ -3,8 +3,9 @@
     .venv/bin/python bench/national.py [--sizes 100,1000,2875] [--draws 1000] [--sample 8] [--jobs 2]
 
 For each size N (county-level divisions of ``data/regions/regions.csv``, Shaanxi's first so that every size holds
-the province whose reports the batch can make today; a size above the table's count is cut to it) the synthetic
-year is made once by ``data/demo/generate_national.py`` in a temporary folder (not timed). Measured per size:
+the demo's province; a size above the table's count is cut to it) the synthetic year is made once by
+``data/demo/generate_national.py`` in a temporary folder (not timed), with its variant of shaanxi-2020 whose
+jurisdiction is the whole country (the bundled rubric assesses Shaanxi's units only). Measured per size:
 
 * **load**: :func:`creditlab.data.load_data` of the CSV (validated) and the context;
 * **scoring**: the evaluated model's ``scores`` (:func:`creditlab.scoring.score`);
@@ -75,7 +76,7 @@ class Size:
         self.units = gen.national_units(n, LEAD)
         self.n = int(frames[gen.DATA]["region"].nunique())
         self.year = int(frames[gen.DATA]["year"].max())
-        self.rubric = load_rubric("shaanxi-2020")
+        self.rubric = load_rubric(self.paths[gen.RUBRIC])  # shaanxi-2020 with the whole country as jurisdiction
         self.draws = draws
         self.data: Any = None
         self.context: Any = None
@@ -142,7 +143,7 @@ def report_sample(size: Size, sample: int, jobs: int, out: Path) -> dict[str, An
         pick = codes[:: max(1, len(codes) // sample)][:sample]
         try:
             t = time.perf_counter()
-            summary = run_reports(size.year, pick, data=str(size.paths[gen.DATA]),
+            summary = run_reports(size.year, pick, rubric=str(size.paths[gen.RUBRIC]), data=str(size.paths[gen.DATA]),
                                   context=[str(size.paths[gen.CONTEXT]), str(size.paths[gen.NPL])], jobs=jobs,
                                   out=out, force=True, progress=False)
             wall = time.perf_counter() - t

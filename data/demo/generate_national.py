@@ -3,8 +3,10 @@
     .venv/bin/python data/demo/generate_national.py OUT_FOLDER [--regions N] [--years 1] [--seed S]
 
 Writes ``national_indicators.csv`` (shaanxi-2020's 48 rows per county, long format), ``national_context.csv``,
-``national_npl.csv`` and a ``metadata.yaml`` marking the folder synthetic (outputs made from it carry the
-banner), and prints a one-line summary. Not a committed data set: the benchmark (``bench/national.py``) makes
+``national_npl.csv``, a ``metadata.yaml`` marking the folder synthetic (outputs made from it carry the banner)
+and ``shaanxi-2020.yaml``: the rubric with its jurisdiction set to the whole country (``100000``), since the
+bundled one assesses Shaanxi's units only; load the data and run the reports with that file. Prints a one-line
+summary. Not a committed data set: the benchmark (``bench/national.py``) makes
 it in a temporary folder.
 
 The values come from the very distributions of ``generate_demo.py`` (imported, not copied): each county's
@@ -17,6 +19,7 @@ Every value is invented; the names and codes are real.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -30,9 +33,12 @@ import generate_demo as demo  # noqa: E402  (sets up the import of creditlab fro
 
 from creditlab.data import write_csv  # noqa: E402
 from creditlab.loaders.regions import counties  # noqa: E402
+from creditlab.loaders.rubric import rubrics_dir  # noqa: E402
+from creditlab.loaders.zones import NATIONAL  # noqa: E402
 from creditlab.rubric import load_rubric  # noqa: E402
 
 SEED = demo.SEED + 1  # its own stream: the committed Shaanxi demo is not touched
+RUBRIC = "shaanxi-2020"
 DATA = "national_indicators.csv"
 CONTEXT = "national_context.csv"
 NPL = "national_npl.csv"
@@ -62,7 +68,7 @@ def generate(n: int | None = None, years: int = 1, seed: int = SEED, lead: str =
     values = demo.shaanxi_values(drawn, cap, rng)
     context = demo.context_frame(drawn, cap, rng)
     keep = demo.YEARS[-years:]
-    ids = list(load_rubric("shaanxi-2020").criteria["id"])
+    ids = list(load_rubric(RUBRIC).criteria["id"])
     data = demo.long_frame(units, ids, values)
     data = data[data["year"].isin(keep)].reset_index(drop=True)
     context = context[context["year"].isin(keep)].reset_index(drop=True)
@@ -72,7 +78,8 @@ def generate(n: int | None = None, years: int = 1, seed: int = SEED, lead: str =
 
 
 def write(frames: dict[str, pd.DataFrame], folder: str | Path) -> dict[str, Path]:
-    """Write the frames and a ``metadata.yaml`` marking every file synthetic into ``folder``."""
+    """Write the frames, a ``metadata.yaml`` marking every file synthetic and the national rubric into ``folder``
+    (the paths by file name; the rubric's under :data:`RUBRIC`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
@@ -83,6 +90,14 @@ def write(frames: dict[str, pd.DataFrame], folder: str | Path) -> dict[str, Path
         else:
             frame.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
         out[name] = path
+    # The rubric for the whole country: the bundled file with only its jurisdiction changed.
+    text = (rubrics_dir() / f"{RUBRIC}.yaml").read_text(encoding="utf-8")
+    text, n = re.subn(r'(?m)^jurisdiction: "\d{6}".*$', f'jurisdiction: "{NATIONAL}"  # the whole country: '
+                      "generate_national.py's variant for the synthetic national year", text)
+    if n != 1:
+        raise SystemExit(f"{RUBRIC}.yaml: no jurisdiction line to change")
+    out[RUBRIC] = folder / f"{RUBRIC}.yaml"
+    out[RUBRIC].write_text(text, encoding="utf-8")
     (folder / "metadata.yaml").write_text(
         "synthetic: true\ndescription: synthetic national year made by data/demo/generate_national.py "
         "(values invented; names and codes real)\n", encoding="utf-8")

@@ -13,7 +13,7 @@ from creditlab.analysis.sens_model import weight_view
 from creditlab.analysis.weights import ScenarioError
 from creditlab.data import load_context, load_data
 from creditlab.errors import DataError
-from helpers import DEMO
+from helpers import DEMO, rubric_variant
 
 YEAR = 2024
 # Four Xi'an districts and one zone: real codes, hand-made outcomes.
@@ -145,16 +145,18 @@ def test_find_scenario(sx):
 
 
 @pytest.fixture(scope="module")
-def cross(sx):
-    """Four Xi'an districts under shaanxi-2020 and linyi-2019: three with data under both, one blank county.
+def cross(sx, tmp_path_factory):
+    """Four Xi'an districts under shaanxi-2020 and under the Linyi indicators applied to 西安市 (the bundled
+    rubrics' jurisdictions do not overlap, so the second is a variant with its jurisdiction changed): three with
+    data under both, one blank county.
 
-    The Linyi metrics are the demo's values of four regions relabelled to these codes (the Linyi rubric is
+    The Linyi metrics are the demo's values of four Linyi regions relabelled to these codes (the Linyi rubric is
     norm-referenced: its scores are relative to the units scored together)."""
     data = load_data(DEMO / "shaanxi-2020_indicators.csv", rubric=sx)
     data = data[data["region"].isin([C1, C2, C3, C5]) & (data["year"] == YEAR)].copy()
     data.loc[data["region"] == C5, "value"] = np.nan  # C5 submitted nothing under shaanxi-2020
-    ly = load_rubric("linyi-2019")
-    raw = pd.read_csv(next(DEMO.glob("linyi-2019_*.csv")), dtype={"region": str})
+    ly = load_rubric(rubric_variant(tmp_path_factory.mktemp("rubric"), "linyi-2019", "610100"))
+    raw = pd.read_csv(DEMO / "linyi-2019_indicators.csv", dtype={"region": str})
     raw = raw[raw["year"] == YEAR]
     codes = sorted(raw["region"].unique())[:4]
     raw = raw[raw["region"].isin(codes)].copy()
@@ -210,3 +212,10 @@ def test_points_not_assessed_follow_the_weights(demo):
     upper = pd.Series(view.scores_for(w, upper=True)[0], index=view.regions)
     np.testing.assert_allclose(gaps["score_b"] + gaps["missing_b"], upper.reindex(gaps.index))
     assert (t.loc[t["missing_a"] == 0, "missing_b"].abs() < 1e-9).all()
+
+
+def test_the_bundled_rubrics_jurisdictions_do_not_overlap(sx):
+    # Why the cross-rubric tests use a variant: linyi-2019 refuses Shaanxi counties.
+    raw = pd.read_csv(DEMO / "shaanxi-2020_indicators.csv", dtype={"region": str}).head(48)
+    with pytest.raises(DataError, match="371300"):
+        Model(load_rubric("linyi-2019"), raw.assign(criterion="L1.1-1")).scores  # noqa: B018

@@ -11,6 +11,7 @@ import pytest
 from creditlab import load_rubric
 from creditlab.analysis.model import Model
 from creditlab.data import load_context, load_data
+from creditlab.errors import DataError
 from creditlab.views.banner import is_synthetic
 from helpers import ROOT
 
@@ -42,7 +43,8 @@ def test_seeded_and_loadable_and_scored(gen, tmp_path):
     assert not other["value"].equals(frames[gen.DATA]["value"])
     paths = gen.write(frames, tmp_path)
     assert is_synthetic(paths[gen.DATA])  # outputs made from it carry the banner
-    sx = load_rubric("shaanxi-2020")
+    sx = load_rubric(paths[gen.RUBRIC])  # shaanxi-2020 for the whole country
+    assert sx.jurisdiction == "100000" and sx.name == "shaanxi-2020"
     data = load_data(paths[gen.DATA], rubric=sx)  # the loaders accept it: codes, criteria, values
     assert data["region"].nunique() == 40 and sorted(data["year"].unique()) == [2023, 2024]
     assert len(data) == 40 * 2 * len(sx.criteria)
@@ -57,3 +59,9 @@ def test_command_line(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("12 regions, years [2024]")
     assert (tmp_path / "metadata.yaml").is_file()
+
+
+def test_the_bundled_rubric_refuses_the_country(gen, tmp_path):
+    paths = gen.write(gen.generate(3), tmp_path)
+    with pytest.raises(DataError, match="610000"):
+        load_data(paths[gen.DATA], rubric=load_rubric("shaanxi-2020"))

@@ -13,7 +13,7 @@ import papermill as pm
 import pytest
 from openpyxl import load_workbook
 
-from helpers import DEMO, ROOT, run_warm
+from helpers import DEMO, ROOT, rubric_variant, run_warm
 
 NOTEBOOK = ROOT / "parameterised" / "compare.ipynb"
 
@@ -66,18 +66,20 @@ def test_demo_two_weightings_page_and_workbook(warm_kernel, tmp_path):
 
 
 def test_two_rubrics_on_a_small_data_set_in_english(warm_kernel, tmp_path):
-    # Three Xi'an districts under shaanxi-2020 and linyi-2019 (the demo's Linyi values of three regions, relabelled).
+    # Three Xi'an districts under shaanxi-2020 and the Linyi indicators applied to 西安市 (the demo's Linyi values
+    # of three regions, relabelled): the bundled rubrics' jurisdictions do not overlap.
     codes = ["610102", "610103", "610104"]
     sx = pd.read_csv(DEMO / "shaanxi-2020_indicators.csv", dtype={"region": str})
     sx = sx[sx["region"].isin(codes) & (sx["year"] == 2024)]
-    ly = pd.read_csv(next(DEMO.glob("linyi-2019_*.csv")), dtype={"region": str})
+    ly = pd.read_csv(DEMO / "linyi-2019_indicators.csv", dtype={"region": str})
     ly = ly[ly["year"] == 2024]
     src = sorted(ly["region"].unique())[:3]
     ly = ly[ly["region"].isin(src)].assign(region=lambda d: d["region"].map(dict(zip(src, codes, strict=True))))
     (tmp_path / "a.csv").write_text(sx.to_csv(index=False), encoding="utf-8")
     (tmp_path / "b.csv").write_text(ly.to_csv(index=False), encoding="utf-8")
     out = tmp_path / "cmp"
-    text = run(warm_kernel, tmp_path, rubric_b="linyi-2019", scenario_b="", data=str(tmp_path / "a.csv"),
+    variant = rubric_variant(tmp_path, "linyi-2019", "610100")  # the Linyi indicators applied to 西安市
+    text = run(warm_kernel, tmp_path, rubric_b=str(variant), scenario_b="", data=str(tmp_path / "a.csv"),
                data_b=str(tmp_path / "b.csv"), city="西安市", language="en", output=str(out))
     assert "3 counties" in text and "no conditions" in text and "模拟数据" not in text  # not demo files
     assert "Not submitted under either" in text  # the rest of 西安市: listed, never zero
