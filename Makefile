@@ -9,7 +9,7 @@ STAMP := $(VENV)/.creditlab-installed
 YEAR ?= 2024
 JOBS ?= 2
 
-.PHONY: setup demo test lab browser lint bench clean strip
+.PHONY: setup demo test lab app browser lint bench clean strip
 
 setup: $(STAMP)
 
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	# The project's own kernel, inside the venv: notebooks and papermill never use a machine's python3 kernel.
-	$(BIN)/python -m ipykernel install --sys-prefix --name creditlab --display-name "Python (creditlab)"
+	$(BIN)/creditlab kernel
 	touch $(STAMP)
 
 demo: setup
@@ -41,6 +41,10 @@ test: setup browser
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=.
 
+# The scenario explorer and rubric browser as web pages without code (Voilà, 127.0.0.1, token in the URL).
+app: setup
+	$(BIN)/creditlab app
+
 lint: setup
 	$(BIN)/ruff check creditlab tests bench data
 
@@ -51,4 +55,4 @@ strip: setup
 	$(BIN)/python -m creditlab.nbstrip notebooks/*.ipynb parameterised/*.ipynb
 
 clean:
-	rm -rf $(VENV) reports/[0-9]* test-artifacts
+	rm -rf $(VENV) reports/[0-9]* reports/*-[0-9]* test-artifacts

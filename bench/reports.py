@@ -37,7 +37,7 @@ def ours(year: int, jobs: int, out: Path) -> tuple[float, list[Path]]:
     seconds = time.perf_counter() - t0
     if not summary.ok:
         sys.exit(summary.text())
-    year_dir = out / str(year)
+    year_dir = summary.year_dir  # <out>/<rubric>/<year>/<lang>/
     return seconds, [year_dir / f"{code}.html" for code in summary.generated]
 
 

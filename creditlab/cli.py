@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from .core.errors import CreditlabError
-from .core.paths import reports_dir
+from .core.kernel import cli_kernel
+from .core.paths import report_folder, reports_dir
 from .core.problems import default_lang
 from .loaders import data
 from .loaders.plan import list_plans, load_plan
 from .loaders.rubric import list_rubrics, load_rubric
+from .runs import app
 from .runs.analyses import ANALYSES, Analysis, cli_run, resolve_selection
 
 
@@ -47,7 +49,8 @@ def _reports(args: argparse.Namespace) -> int:
 
     code = batch.cli_reports(args)
     form = "pdf" if args.pdf else "standalone" if args.standalone else None
-    year_dir = Path(args.out or reports_dir()).resolve() / str(args.year)
+    year_dir = report_folder(Path(args.out or reports_dir()).resolve(), args.rubric, args.year,
+                             args.lang or default_lang())
     if form and year_dir.is_dir():
         docs = batch.read_results(year_dir)  # the reports in place, as the index lists them
         codes = args.region or [d["region"] for d in docs if not args.city or d.get("city_code") == args.city]
@@ -157,6 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report language (default: zh, or en if CREDITLAB_LANG=en)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("kernel", help="install the project's Jupyter kernel (BLAS single-threaded) in this venv")
+    p.add_argument("--prefix", help="install prefix (default: this Python's sys.prefix)")
+    p.set_defaults(func=cli_kernel)
+
+    p = sub.add_parser("app", help="serve the scenario explorer and the rubric browser as web pages (make app)",
+                       description="Voilà on 127.0.0.1 with a token in the printed address; Ctrl-C stops it.")
+    p.add_argument("--port", type=int, default=None, help="port to listen on (default: a free one)")
+    p.add_argument("--lang", choices=["zh", "en"], default=None,
+                   help="interface language (default: zh, or en if CREDITLAB_LANG=en)")
+    p.set_defaults(func=app.cli_app)
     return parser
 
 

@@ -18,6 +18,7 @@ import pytest
 from papermill.engines import papermill_engines
 
 from creditlab import batch, report
+from creditlab.core.paths import report_folder
 from creditlab.errors import DataError
 from creditlab.scoring import totals
 
@@ -112,7 +113,7 @@ class DemoBatch:
 
     @property
     def year_dir(self) -> Path:
-        return self.reports / str(YEAR)
+        return report_folder(self.reports, "shaanxi-2020", YEAR, "zh")
 
     @property
     def codes(self) -> tuple[str, str, str]:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError
+from ..core.fields import CONTEXT_FIELDS as CONTEXT_KIND
 from ..core.fields import FIELD_LABELS, SCORE_FIELDS
 from ..loaders.rubric import Rubric
 from .points import compare, points_step
@@ -117,24 +118,31 @@ def certify(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None =
     if detail.empty:
         return pd.DataFrame(columns=["region", "year", "verdict", "reasons", "reasons_en", "failed",
                                      "unknown", "unmet_mandatory"])
+    # Vectorised: each group's rows are one slice of the rows sorted (stably) by group id, so every list keeps
+    # the conditions' order, as groupby().agg(list) did (0.6 ms per region-year with a lambda per group).
     g = detail.groupby(["region", "year"], sort=True)
-    out = g.agg(
-        reasons=("reason_zh", list), reasons_en=("reason_en", list),
-        failed=("condition", lambda s: list(s[detail.loc[s.index, "result"] == "fail"])),
-        unknown=("condition", lambda s: list(s[detail.loc[s.index, "result"] == "unknown"])),
-    ).reset_index()
-    n_fail = out["failed"].str.len()
-    n_unknown = out["unknown"].str.len()
-    excluded = detail[(detail["kind"] == "exclusion") & (detail["result"] == "fail")]
-    n_excluded = out.set_index(["region", "year"]).index.isin(
-        excluded.set_index(["region", "year"]).index)
+    ids = g.ngroup().to_numpy()
+    out = g.size().index.to_frame(index=False)
+    n = len(out)
+    result = detail["result"].to_numpy(object)
+    fail, unknown = result == "fail", result == "unknown"
+    condition = detail["condition"].to_numpy(object)
+    out["reasons"] = _lists(detail["reason_zh"].to_numpy(object), ids, n)
+    out["reasons_en"] = _lists(detail["reason_en"].to_numpy(object), ids, n)
+    out["failed"] = _lists(condition[fail], ids[fail], n)
+    out["unknown"] = _lists(condition[unknown], ids[unknown], n)
+    n_excluded = np.zeros(n, bool)
+    n_excluded[ids[fail & (detail["kind"].to_numpy(object) == "exclusion")]] = True
     ok = positive_verdict(rubric)
-    out["verdict"] = verdict_rule(three_valued(n_fail > 0, n_unknown > 0), n_excluded, ok)
+    out["verdict"] = verdict_rule(three_valued(np.bincount(ids[fail], minlength=n) > 0,
+                                               np.bincount(ids[unknown], minlength=n) > 0), n_excluded, ok)
     mand = mandatory
-    unmet = (mand[mand["met"].fillna(True) == False]  # noqa: E712 - nullable boolean
-             .groupby(["region", "year"])["id"].agg(list))
+    unmet_rows = mand[mand["met"].fillna(True) == False]  # noqa: E712 - nullable boolean
+    gm = unmet_rows.groupby(["region", "year"])
+    unmet = pd.Series(_lists(unmet_rows["id"].to_numpy(object), gm.ngroup().to_numpy(), gm.ngroups),
+                      index=gm.size().index, dtype=object)
     out = out.merge(unmet.rename("unmet_mandatory").reset_index(), on=["region", "year"], how="left")
-    out["unmet_mandatory"] = out["unmet_mandatory"].apply(lambda v: v if isinstance(v, list) else [])
+    out["unmet_mandatory"] = [v if isinstance(v, list) else [] for v in out["unmet_mandatory"]]
     return out[["region", "year", "verdict", "reasons", "reasons_en", "failed", "unknown", "unmet_mandatory"]]
 
 
@@ -151,6 +159,14 @@ def no_certification(scores: pd.DataFrame) -> pd.DataFrame:
     return keys.assign(verdict=NO_CERTIFICATION, reasons=[[] for _ in range(n)], reasons_en=[[] for _ in range(n)],
                        failed=[[] for _ in range(n)], unknown=[[] for _ in range(n)],
                        unmet_mandatory=[[] for _ in range(n)])
+
+
+def _lists(values: np.ndarray, ids: np.ndarray, n: int) -> list[list]:
+    """``values`` gathered into one list per group id ``0..n-1`` (in their order; ``[]`` for a group without any)."""
+    order = np.argsort(ids, kind="stable")
+    ends = np.cumsum(np.bincount(ids, minlength=n)).tolist()
+    items = values[order].tolist()
+    return [items[a:b] for a, b in zip([0, *ends][:-1], ends, strict=True)]
 
 
 def exclusions_only(rubric: Rubric) -> bool:
@@ -179,12 +195,15 @@ def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFr
     for cond in conditions:
         results = []
         details_zh, details_en = [], []
+        shorts = []
         for chk in cond["checks"]:
             res, dz, de = _check(base, chk, step)
             results.append(res)
             details_zh.append(dz)
             details_en.append(de)
-        result = result_words(combine(results))
+            shorts.append(_short(base, chk, res))
+        combined = combine(results)
+        result = result_words(combined)
         label_zh = {"pass": "符合", "fail": "不符合", "unknown": "无法判断（数据缺失）"}
         label_en = {"pass": "met", "fail": "not met", "unknown": "cannot decide (data missing)"}
         num = str(cond.get("number") or cond["id"]).strip().rstrip(".．、")
@@ -202,15 +221,133 @@ def evaluate_conditions(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFr
             line_en = [f"Condition {num} ({cond['text_en'].rstrip('.')}) {label_en[r]}" for r in result]
             reason_zh = [f"{x}：{d}" for x, d in zip(line_zh, det_zh, strict=True)]
             reason_en = [f"{x}: {d}" for x, d in zip(line_en, det_en, strict=True)]
+        short_zh, short_en = _short_condition(num, kind, combined, results, shorts, line_zh, line_en)
         rows.append(pd.DataFrame({
             "region": base["region"], "year": base["year"], "condition": cond["id"],
             "kind": kind, "result": result, "reason_zh": reason_zh, "reason_en": reason_en,
             "line_zh": line_zh, "line_en": line_en, "detail_zh": det_zh, "detail_en": det_en,
+            "short_zh": short_zh, "short_en": short_en,
         }))
     if not rows:
         return pd.DataFrame(columns=["region", "year", "condition", "kind", "result", "reason_zh", "reason_en",
-                                     "line_zh", "line_en", "detail_zh", "detail_en"])
+                                     "line_zh", "line_en", "detail_zh", "detail_en", "short_zh", "short_en"])
     return pd.concat(rows, ignore_index=True)
+
+
+# The failed comparison, said the way round it holds: "<" failed means "≥".
+_NEGATED = {"<": "≥", "<=": ">", ">": "≤", ">=": "<", "==": "≠", "!=": "="}
+_OPS_TXT = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
+_UNIT = {"percent": "%", "per_10000": "‱"}
+
+
+def _short_label(fld: str, lang: str) -> str:
+    """A field's label without its unit (the unit goes with the number): 不良贷款率, 全国平均不良贷款率 → 全国平均."""
+    zh, en = FIELD_LABELS.get(fld, (fld, fld))
+    text = zh.split("（")[0] if lang == "zh" else en.split(" (")[0]
+    if fld == "national_npl_ratio":
+        return "全国平均" if lang == "zh" else "national average"
+    return text
+
+
+def _short_value(x: float, fld: str, like: object, decimals: int) -> tuple[str, str]:
+    """(zh, en) of a compared value with its unit: 1.75%, 0.82‱, 是/yes, 84.5分."""
+    if isinstance(like, bool) or CONTEXT_KIND.get(fld) == "bool":
+        return _fmt(x, True), _fmt(x, True, "en")
+    if x is None or np.isnan(x):
+        return "未知", "unknown"
+    num = f"{float(x):.{decimals}f}"
+    unit = _UNIT.get(CONTEXT_KIND.get(fld, ""), "")
+    return num + unit, num + unit
+
+
+def _decimals_of(*values: float) -> int:
+    """Decimals to show both sides of a comparison alike (1.75 vs 1.5 → 1.75 vs 1.50), at most 2."""
+    out = 0
+    for v in values:
+        if v is not None and not np.isnan(v):
+            out = max(out, min(2, len(f"{round(float(v), 2):g}".partition(".")[2])))
+    return out
+
+
+def _short(base: pd.DataFrame, chk: dict, res: np.ndarray) -> tuple[list[str], list[str]]:
+    """Per row, the check in a few words where it did not pass (else ""): 不良贷款率 1.75% ≥ 全国平均 1.50%
+    (failed: the relation that holds instead), 不良贷款率 未知 (unknown)."""
+    fld, op = chk["field"], chk["op"]
+    lhs = base[fld] if fld in base.columns else pd.Series(np.nan, index=base.index)
+    if isinstance(chk.get("value"), bool):
+        lhs = lhs.map({True: 1.0, False: 0.0})
+    lhs = pd.to_numeric(lhs, errors="coerce").to_numpy(float)
+    if "ref" in chk:
+        rhs = pd.to_numeric(base[chk["ref"]], errors="coerce").to_numpy(float)
+        ref_zh, ref_en = _short_label(chk["ref"], "zh"), _short_label(chk["ref"], "en")
+        rfld = chk["ref"]
+    else:
+        rhs = np.full(len(base), float(chk["value"]))
+        ref_zh = ref_en = ""
+        rfld = fld
+    lab_zh, lab_en = _short_label(fld, "zh"), _short_label(fld, "en")
+    out_zh, out_en = [], []
+    for x, y, r in zip(lhs, rhs, res, strict=True):
+        if r == PASS:
+            out_zh.append("")
+            out_en.append("")
+            continue
+        if fld == "mandatory_unmet":
+            out_zh.append(f"{int(x)}项必备条件未达到" if r == FAIL else "必备条件有未评估项")
+            out_en.append(f"{int(x)} mandatory condition(s) not met" if r == FAIL
+                          else "mandatory conditions not assessed")
+            continue
+        if fld == "total":
+            xz, xe = _fmt(x) + "分", _fmt(x)
+            yz, ye = _fmt(y) + "分", _fmt(y)
+            if r == UNKNOWN:
+                miss = _fmt(float(base["missing_max"].iloc[len(out_zh)]))
+                out_zh.append(f"{lab_zh} {xz}，另有{miss}分未评估（要求{_OPS_TXT[op]}{yz}）")
+                out_en.append(f"{lab_en} {xe}, {miss} points not assessed (required {_OPS_TXT[op]} {ye})")
+            else:
+                out_zh.append(f"{lab_zh} {xz} {_NEGATED[op]} {yz}")
+                out_en.append(f"{lab_en} {xe} {_NEGATED[op]} {ye}")
+            continue
+        d = _decimals_of(x, y)
+        xz, xe = _short_value(x, fld, chk.get("value"), d)
+        if r == FAIL and (isinstance(chk.get("value"), bool) or CONTEXT_KIND.get(fld) == "bool"):
+            out_zh.append(f"{lab_zh}：{xz}")  # 一年内违法失信重大事件：是
+            out_en.append(f"{lab_en}: {xe}")
+            continue
+        if r == UNKNOWN:
+            out_zh.append(f"{lab_zh} 未知" if xz == "未知" else f"{lab_zh} {xz}（{ref_zh or '要求'}未知）")
+            out_en.append(f"{lab_en} unknown" if xe == "unknown" else f"{lab_en} {xe} ({ref_en or 'required'} "
+                          "unknown)")
+            continue
+        yz, ye = _short_value(y, rfld, chk.get("value"), d)
+        neg = _NEGATED[op]
+        out_zh.append(f"{lab_zh} {xz} {neg} {ref_zh + ' ' if ref_zh else ''}{yz}")
+        out_en.append(f"{lab_en} {xe} {neg} {ref_en + ' ' if ref_en else ''}{ye}")
+    return out_zh, out_en
+
+
+def _short_condition(num: str, kind: str, combined: np.ndarray, results: list[np.ndarray],
+                     shorts: list[tuple[list[str], list[str]]], line_zh: list[str],
+                     line_en: list[str]) -> tuple[list[str], list[str]]:
+    """Per row, why the condition did not pass, in a few words (else ""): 条件6：不良贷款率 1.75% ≥ 全国平均
+    1.50% — only the checks that decided it (failed ones when it failed, unknown ones when unknown). An
+    exclusion that applies reads as the source words it (三年内发生重特大安全生产事故)."""
+    out_zh, out_en = [], []
+    for i, c in enumerate(combined):
+        if c == PASS:
+            out_zh.append("")
+            out_en.append("")
+            continue
+        if kind == "exclusion":
+            out_zh.append(line_zh[i].rstrip(" ✗"))
+            out_en.append(line_en[i].rstrip(" ✗"))
+            continue
+        # checks joined by a comma: the semicolon separates conditions (creditlab.analysis.reasons)
+        zh = "，".join(s[0][i] for s, r in zip(shorts, results, strict=True) if r[i] == c and s[0][i])
+        en = ", ".join(s[1][i] for s, r in zip(shorts, results, strict=True) if r[i] == c and s[1][i])
+        out_zh.append(f"条件{num}：{zh}")
+        out_en.append(f"Condition {num}: {en}")
+    return out_zh, out_en
 
 
 def _exclusion_lines(cond: dict) -> tuple[dict[str, str], dict[str, str]]:

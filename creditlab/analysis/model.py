@@ -374,6 +374,12 @@ def without_context(rubric: Rubric, conditions: pd.DataFrame) -> pd.DataFrame:
     hit = conditions["condition"].isin(needs) & conditions["result"].eq("unknown")
     conditions.loc[hit, "reason_zh"] = conditions.loc[hit, "condition"].map(lambda c: texts[c][0])
     conditions.loc[hit, "reason_en"] = conditions.loc[hit, "condition"].map(lambda c: texts[c][1])
+    if "short_zh" in conditions.columns:  # the short reason names the condition only (creditlab.analysis.reasons)
+        nums = {c["id"]: condition_number(c) for c in rubric.certification["conditions"]}
+        conditions.loc[hit, "short_zh"] = conditions.loc[hit, "condition"].map(
+            lambda c: f"条件{nums[c]}{NO_CONTEXT[0]}")
+        conditions.loc[hit, "short_en"] = conditions.loc[hit, "condition"].map(
+            lambda c: f"Condition {nums[c]} {NO_CONTEXT[1]}")
     return conditions
 
 

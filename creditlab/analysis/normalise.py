@@ -48,7 +48,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from ..core.errors import CreditlabError
 from ..core.i18n import tr
@@ -133,11 +132,13 @@ def _minmax(v, g, lower, gp, tg, groups):
 
 
 def _zscore(v, g, lower, gp, tg, groups):
+    from scipy.special import ndtr  # norm.cdf's own kernel; scipy.stats costs 0.8 s to import
+
     mean, sd = g.transform("mean").to_numpy(), g.transform("std", ddof=0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (v - mean) / sd
     z = np.where(sd > 0, z, 0.0)
-    return norm.cdf(np.where(lower, -z, z))
+    return ndtr(np.where(lower, -z, z))
 
 
 def _percentile(v, g, lower, gp, tg, groups):

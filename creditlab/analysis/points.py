@@ -121,10 +121,11 @@ def rank_rows(scores: np.ndarray, tol: float = 0.0) -> np.ndarray:
 def rank_draws(scores: np.ndarray, step: float, groups: np.ndarray | None = None) -> np.ndarray:
     """:func:`rank` for many rows of scores at once (draws × regions), within each group of columns."""
     u = units(np.atleast_2d(scores), step)
-    if groups is None:
+    kinds_ = None if groups is None else pd.unique(np.asarray(groups))
+    if kinds_ is None or len(kinds_) == 1:  # one population: no copies of the columns
         return rank_rows(u)
     out = np.empty(u.shape, dtype=np.int32)
-    for g in pd.unique(np.asarray(groups)):  # a handful of populations (counties, zones)
+    for g in kinds_:  # a handful of populations (counties, zones)
         cols = np.flatnonzero(np.asarray(groups) == g)
         out[:, cols] = rank_rows(u[:, cols])
     return out

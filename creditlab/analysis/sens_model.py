@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -350,6 +351,7 @@ def monte_carlo(
     scope: str | Iterable[str] | None = None,
     zones: Iterable[str] | None = None,
     keep_draws: bool | str = "auto",
+    executor: Any = None,
 ) -> MonteCarloResult:
     """Scores, ranks and certification of each region over ``n`` random weightings.
 
@@ -360,12 +362,15 @@ def monte_carlo(
     nominal_verdict, other_conditions, score_is_lower_bound, flag``. ``flag``: ``ok``,
     ``other_conditions_fail`` (p = 0 whatever the weights), ``other_conditions_unknown`` or
     ``score_undecided`` (p = NaN; see the min/max bounds), ``no_certification`` (the rubric has no
-    certification conditions, e.g. linyi-2019: p = NaN). Rank quantiles are exact; score quantiles
-    come from a 1,000-bin histogram per region (error below 0.1 % of the total).
+    certification conditions, e.g. linyi-2019: p = NaN). Rank quantiles are exact up to 1,024 regions
+    (beyond, to within ⌈regions / 1,024⌉ ranks: ``params["rank_resolution"]``); score quantiles come from a
+    1,000-bin histogram per region (error below 0.1 % of the total); memory is linear in the regions.
     ``keep_draws``: keep every draw's scores and ranks (``"auto"``: when draws × regions ≤ 5e6).
+    ``executor``: run the draws' tasks there (``concurrent.futures``-like ``.map``, e.g. a dask
+    ``Client.get_executor()``); the numbers are the same as run here.
     """
     model = prepare(rubric, data, context, year=year, scope=scope, level=level, zones=zones)
-    return model.monte_carlo(scheme, spread_or_concentration, n, seed, keep_draws)
+    return model.monte_carlo(scheme, spread_or_concentration, n, seed, keep_draws, executor)
 
 
 def sobol(

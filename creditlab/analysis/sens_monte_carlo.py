@@ -7,7 +7,7 @@ from :func:`creditlab.weights.draw_weights`; every draw is scored, ranked and ce
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,8 @@ from .weights import draw_weights
 _TIE = 1e-9  # relative to the total: smallest score-histogram width (ties: creditlab.points)
 _SCORE_BINS = 1000  # per-region histogram bins for score quantiles (resolution ≤ total / 1000)
 _CHUNK_CELLS = 1_000_000  # draws × regions processed at once (bounds memory)
+_RANK_BINS = 1024  # per-region rank histogram bins: exact ranks up to this many regions
+_TASK_DRAWS = 2048  # draws per task (run here one after the other, or by an executor)
 _KEEP_CELLS = 5_000_000  # keep every draw's scores and ranks up to this size ("auto")
 
 
@@ -25,9 +27,9 @@ class MonteCarloMethod:
     """:meth:`monte_carlo` of the weight model."""
 
     def monte_carlo(self, scheme: str, spread_or_concentration: float, n: int, seed: int | None,
-                    keep_draws: bool | str = "auto") -> MonteCarloResult:
-        """See :func:`creditlab.sensitivity.monte_carlo`."""
-        return _monte_carlo(self, scheme, spread_or_concentration, n, seed, keep_draws)
+                    keep_draws: bool | str = "auto", executor: Any = None) -> MonteCarloResult:
+        """See :func:`creditlab.sensitivity.monte_carlo`; ``executor``: where the draws run (:func:`run_draws`)."""
+        return _monte_carlo(self, scheme, spread_or_concentration, n, seed, keep_draws, executor)
 
 
 @dataclass
@@ -88,47 +90,100 @@ SUMMARY_COLUMNS = [
 
 
 def _monte_carlo(model: MonteCarloMethod, scheme: str, param: float, n: int, seed: int | None,
-                 keep_draws: bool | str) -> MonteCarloResult:
+                 keep_draws: bool | str, executor: Any = None) -> MonteCarloResult:
     w0 = model.nominal.to_numpy(float)
     weights = draw_weights(scheme, w0, param, n, seed)
-    stats = run_draws(model, weights, keep_draws)
+    stats = run_draws(model, weights, keep_draws, executor=executor)
     summary = _summarise(model, stats, n)
     draws = Draws(ids=list(model.ids), regions=model.regions, weights=weights,
                   n_certified=stats["n_certified"], n_possible=stats["n_possible"],
                   rank_shift=stats["rank_shift"], scores=stats.get("scores"), ranks=stats.get("ranks"))
     params = {"scheme": scheme, "spread_or_concentration": param, "n": n, "seed": seed,
-              "level": model.level, "year": model.year, "rubric": model.rubric.name}
+              "level": model.level, "year": model.year, "rubric": model.rubric.name,
+              "rank_resolution": stats["rank_width"]}
     return MonteCarloResult(summary=summary, draws=draws, rank_shift=float(stats["rank_shift"].mean()),
                             params=params)
 
 
-def run_draws(model: MonteCarloMethod, weights: np.ndarray, keep_draws: bool | str = "auto") -> dict[str, Any]:
-    """Evaluate renormalised weight rows in chunks; return accumulated statistics.
+def run_draws(model: MonteCarloMethod, weights: np.ndarray, keep_draws: bool | str = "auto",
+              executor: Any = None) -> dict[str, Any]:
+    """Evaluate renormalised weight rows in tasks of :data:`_TASK_DRAWS` draws; return accumulated statistics.
 
-    Memory stays bounded: per region a rank histogram (regions²) and a score histogram
-    (regions × 1,000), plus one chunk of draws at a time — unless the draws are kept.
+    Memory stays bounded, linear in the regions: per region a rank histogram of at most :data:`_RANK_BINS`
+    bins (exact ranks up to that many regions, bins of ⌈regions / _RANK_BINS⌉ ranks beyond) and a score
+    histogram of :data:`_SCORE_BINS` bins, plus one chunk of draws at a time — unless the draws are kept.
+    Every statistic is a sum of integer counts over the draws, so the result does not depend on how the draws
+    are cut into tasks and chunks, nor on where the tasks run: ``executor`` (anything with
+    ``concurrent.futures.Executor.map``, e.g. a ``ProcessPoolExecutor`` or a dask ``Client.get_executor()``)
+    runs them elsewhere; ``None`` runs them here, one after the other.
     """
     n = len(weights)
     m = model.n_regions
     keep = (n * m <= _KEEP_CELLS) if keep_draws == "auto" else bool(keep_draws)
     tol = model.total * _TIE
-    rank0 = model.nominal_ranks()
     # Each region's score lies between its worst and best indicator share times the total
     # (renormalised weights are a convex combination); the histogram spans that range.
     lo_r = model.f_lo.min(axis=1) * model.total + model.offset_lo
     hi_r = model.f_lo.max(axis=1) * model.total + model.offset_lo
-    width = np.maximum(hi_r - lo_r, tol) / _SCORE_BINS
-    # int32 counts (n < 2**31) and bincounts over blocks of regions keep the temporaries small.
-    rank_hist = np.zeros((m, m), dtype=np.int32)
-    score_hist = np.zeros((m, _SCORE_BINS), dtype=np.int32)
-    block = max(1, _CHUNK_CELLS // (4 * max(m, _SCORE_BINS)))
+    plan = {"lo": lo_r, "width": np.maximum(hi_r - lo_r, tol) / _SCORE_BINS, "rank0": model.nominal_ranks(),
+            "rank_width": max(1, -(-m // _RANK_BINS)), "keep": keep}
+    # What a task needs of the model: its arrays, not the frames it was built from (pickled once per task).
+    light = replace(model, scores=model.scores.iloc[:0], conditions=model.conditions.iloc[:0],
+                    verdicts=model.verdicts.iloc[:0], units=None) if is_dataclass(model) else model
+    bounds = [(a, min(n, a + _TASK_DRAWS)) for a in range(0, n, _TASK_DRAWS)]
+    slices = [weights[a:b] for a, b in bounds]
+    out: dict[str, Any] = {}
+    if executor is None:  # here: every task adds into the same counts (no second copy of the histograms)
+        out = _counts(m, plan)
+        parts = (_draw_task(light, w, plan, out) for w in slices)
+    else:
+        parts = executor.map(_draw_task, [light] * len(slices), slices, [plan] * len(slices))
+    per_draw = {"n_certified": [], "n_possible": [], "rank_shift": [], "scores": [], "ranks": []}
+    for part in parts:  # in task order, whatever order they finished in
+        for k in _COUNTS:
+            if k not in out:
+                out[k] = part[k]
+            elif part[k] is not out[k]:
+                out[k] += part[k]  # in place: one accumulator and one task's counts in memory
+        for k, parts_k in per_draw.items():
+            if k in part:
+                parts_k.append(part[k])
+    for k, parts_k in per_draw.items():
+        if parts_k:
+            out[k] = np.concatenate(parts_k)
+    out.update(score_lo=lo_r, score_width=plan["width"], rank_width=plan["rank_width"])
+    out["shift_sum"] = out["shift_sum"].astype(float)
+    return out
+
+
+_COUNTS = ("rank_hist", "score_hist", "shift_sum", "certified", "failed")
+
+
+def _counts(m: int, plan: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Zero counts per region: rank and score histograms (int32: n < 2**31), rank shifts, verdict counts."""
+    return {"rank_hist": np.zeros((m, -(-m // plan["rank_width"])), dtype=np.int32),
+            "score_hist": np.zeros((m, _SCORE_BINS), dtype=np.int32), "shift_sum": np.zeros(m, dtype=np.int64),
+            "certified": np.zeros(m, dtype=np.int64), "failed": np.zeros(m, dtype=np.int64)}
+
+
+def _draw_task(model: MonteCarloMethod, weights: np.ndarray, plan: dict[str, Any],
+               into: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """The statistics of one task's draws (integer counts: they add up to the same whatever the cut); the
+    counts are added to ``into`` when given (the local run), else to fresh zeros."""
+    m = model.n_regions
+    lo_r, width, rank0, k = plan["lo"], plan["width"], plan["rank0"], plan["rank_width"]
+    n = len(weights)
+    counts = _counts(m, plan) if into is None else into
+    rank_hist, score_hist = counts["rank_hist"], counts["score_hist"]
+    shift_sum, certified, failed = counts["shift_sum"], counts["certified"], counts["failed"]
+    n_rank_bins = rank_hist.shape[1]
+    # Bincounts over blocks of regions keep the temporaries small.
+    block = max(1, _CHUNK_CELLS // (4 * max(n_rank_bins, _SCORE_BINS)))
     offsets = np.arange(block, dtype=np.int64)
-    shift_sum = np.zeros(m)
-    certified_count = np.zeros(m, dtype=np.int64)
-    failed_count = np.zeros(m, dtype=np.int64)
     n_certified = np.zeros(n, dtype=np.int64)
     n_possible = np.zeros(n, dtype=np.int64)
     rank_shift = np.zeros(n)
+    keep = plan["keep"]
     kept_scores = np.empty((n, m), dtype=np.float32) if keep else None
     kept_ranks = np.empty((n, m), dtype=np.int32) if keep else None
     chunk = max(1, _CHUNK_CELLS // max(m, 1))
@@ -138,40 +193,49 @@ def run_draws(model: MonteCarloMethod, weights: np.ndarray, keep_draws: bool | s
         s = model.scores_for(w)
         r = model.ranks(s)
         bins = np.clip(((s - lo_r) / width).astype(np.int32), 0, _SCORE_BINS - 1)
+        rbins = r - 1 if k == 1 else (r - 1) // k
         for c0 in range(0, m, block):
             c1 = min(m, c0 + block)
             off = offsets[: c1 - c0]
-            rank_hist[c0:c1] += np.bincount((r[:, c0:c1] - 1 + off * m).ravel(),
-                                            minlength=(c1 - c0) * m).reshape(c1 - c0, m).astype(np.int32)
+            rank_hist[c0:c1] += np.bincount((rbins[:, c0:c1] + off * n_rank_bins).ravel(),
+                                            minlength=(c1 - c0) * n_rank_bins).reshape(c1 - c0, -1).astype(np.int32)
             score_hist[c0:c1] += np.bincount((bins[:, c0:c1] + off * _SCORE_BINS).ravel(),
                                              minlength=(c1 - c0) * _SCORE_BINS).reshape(c1 - c0, -1).astype(np.int32)
         shift = np.abs(r - rank0)
         shift_sum += shift.sum(axis=0)
         rank_shift[a:b] = shift.mean(axis=1)
         cert, fail = model.certification_for(w, s)
-        certified_count += cert.sum(axis=0)
-        failed_count += fail.sum(axis=0)
+        certified += cert.sum(axis=0)
+        failed += fail.sum(axis=0)
         n_certified[a:b] = cert.sum(axis=1)
         n_possible[a:b] = m - fail.sum(axis=1)
         if keep:
             kept_scores[a:b] = s
             kept_ranks[a:b] = r
-    out: dict[str, Any] = {
-        "rank_hist": rank_hist, "score_hist": score_hist,
-        "score_lo": lo_r, "score_width": width, "shift_sum": shift_sum,
-        "certified": certified_count, "failed": failed_count, "n_certified": n_certified,
-        "n_possible": n_possible, "rank_shift": rank_shift,
-    }
+    out = {**counts, "n_certified": n_certified, "n_possible": n_possible, "rank_shift": rank_shift}
     if keep:
         out["scores"], out["ranks"] = kept_scores, kept_ranks
     return out
 
 
-def _rank_quantiles(hist: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
-    """Inverted-CDF quantiles (numpy's ``inverted_cdf``) of integer ranks from per-row counts."""
-    cum = np.cumsum(hist, axis=1, dtype=np.int32)
+def _rank_quantiles(hist: np.ndarray, qs: Sequence[float], width: int = 1) -> list[np.ndarray]:
+    """Inverted-CDF quantiles (numpy's ``inverted_cdf``) of integer ranks from per-row counts of bins of
+    ``width`` ranks: exact for ``width`` 1; else the rank inside the bin, the bin's draws spread evenly."""
+    cum = np.cumsum(hist, axis=1, dtype=np.int32)  # n < 2**31 draws
     n = cum[:, -1:].astype(float)
-    return [(cum < q * n - 1e-9).sum(axis=1) + 1 for q in qs]
+    out = []
+    rows = np.arange(len(hist))
+    for q in qs:
+        j = (cum < q * n - 1e-9).sum(axis=1)
+        if width == 1:
+            out.append(j + 1)
+            continue
+        j = np.minimum(j, hist.shape[1] - 1)
+        before = np.where(j > 0, cum[rows, np.maximum(j - 1, 0)], 0)
+        inside = np.maximum(hist[rows, j], 1)
+        step = np.clip(np.ceil((q * n[:, 0] - before) / inside * width), 1, width).astype(np.int64)
+        out.append(j * width + step)
+    return out
 
 
 def _score_quantiles(hist: np.ndarray, lo: np.ndarray, width: np.ndarray, qs: Sequence[float]
@@ -201,7 +265,7 @@ def _summarise(model: MonteCarloMethod, st: dict[str, Any], n: int) -> pd.DataFr
         [np.full(len(other), not model.has_certification), other == "fail", other == "unknown", undecided],
         ["no_certification", "other_conditions_fail", "other_conditions_unknown", "score_undecided"], default="ok")
     verdict = model.verdicts.set_index("region")["verdict"].reindex(model.regions).to_numpy()
-    r05, r50, r95 = _rank_quantiles(st["rank_hist"], (0.05, 0.5, 0.95))
+    r05, r50, r95 = _rank_quantiles(st["rank_hist"], (0.05, 0.5, 0.95), st["rank_width"])
     s05, s50, s95 = _score_quantiles(st["score_hist"], st["score_lo"], st["score_width"], (0.05, 0.5, 0.95))
     out = pd.DataFrame({
         "region": model.regions,

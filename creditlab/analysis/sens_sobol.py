@@ -11,8 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import sobol as sobol_sample
 
 from .sens_monte_carlo import _CHUNK_CELLS
 from .weights import renormalise
@@ -98,6 +96,8 @@ def _sobol_problem(names: Sequence[str], bounds: Sequence[tuple[float, float]]) 
 def _saltelli(problem: dict[str, Any], N: int, seed: int) -> np.ndarray:
     """SALib's Sobol design without second order: N·(K+2) rows; the first rows of the 2N design are
     the N design (the same scrambled sequence, tested), so the check against 2N reuses them."""
+    from SALib.sample import sobol as sobol_sample  # here: only a Sobol run pays for SALib (and scipy)
+
     return sobol_sample.sample(problem, N, calc_second_order=False, seed=seed)
 
 
@@ -113,6 +113,8 @@ def _analyse(problem: dict[str, Any], y: np.ndarray, conf_level: float, num_resa
     # SALib 1.6 seeds its bootstrap only ``if seed:``, so seed 0 drew fresh resamples on every call.
     # A Generator is always truthy and SALib uses it as is (default_rng(generator) is that generator):
     # the same resamples as SALib's own ``default_rng(seed)`` for every seed, 0 included.
+    from SALib.analyze import sobol as sobol_analyze
+
     res = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=conf_level,
                                 num_resamples=num_resamples, seed=np.random.default_rng(seed))
     frame["S1"], frame["S1_conf"] = res["S1"], res["S1_conf"]

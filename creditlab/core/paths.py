@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from .i18n import check_lang
+
+# A rubric's name as a folder name: letters, digits, dot, dash, underscore; no path, no leading dot.
+_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # creditlab/core/paths.py → the project
 
@@ -17,3 +23,18 @@ def reports_dir() -> Path:
     """The reports folder: ``$CREDITLAB_REPORTS`` if set, else the project's ``reports/``."""
     env = os.environ.get("CREDITLAB_REPORTS")
     return Path(env).resolve() if env else PROJECT_ROOT / "reports"
+
+
+def report_folder(root: str | Path, rubric: str | Path, year: int, lang: str) -> Path:
+    """The folder of one rubric's reports of one year in one language: ``<root>/<rubric>/<year>/<lang>/``.
+
+    Languages never share a folder (an English run never overwrites a Chinese page), and several rubrics
+    may evaluate the same year. ``rubric`` is its name (``shaanxi-2020``) or its YAML path (the file's stem
+    is used); anything that is not a plain folder name is refused (no path from data or arguments).
+    """
+    name = Path(str(rubric)).stem if str(rubric).endswith((".yaml", ".yml")) else str(rubric).strip()
+    if not _FOLDER_NAME.fullmatch(name):
+        raise ValueError(f"rubric {name!r} cannot name a reports folder (letters, digits, '.', '-', '_' only)")
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise ValueError(f"year must be a whole number, got {year!r}")
+    return Path(root) / name / str(int(year)) / check_lang(lang)

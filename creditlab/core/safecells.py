@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
 
 from .atomic import atomic_path
 
@@ -101,6 +100,8 @@ def _cell_value(value: Any) -> Any:
 
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     """Write each frame as one sheet (header row, then data) atomically; text cells safe, numbers numbers."""
+    from openpyxl import Workbook  # here: only what writes Excel pays for openpyxl
+
     wb = Workbook()
     wb.remove(wb.active)
     for name, frame in sheets.items():

@@ -17,12 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import load_workbook
-from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-from openpyxl.utils.cell import coordinate_to_tuple
-from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
-from openpyxl.xml.constants import SHEET_MAIN_NS
-from openpyxl.xml.functions import iterparse
 
 from .errors import DataError
 from .problems import default_lang
@@ -136,41 +130,51 @@ def cell_text(value: Any, percent: bool = False) -> str:
     return str(value)
 
 
-_ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
-_SHEET_DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
+@functools.cache
+def _cell_parser() -> type:
+    """The sheet parser class, made on first use: openpyxl is imported only by what reads or writes Excel."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
 
+    row_tag, sheet_data_tag = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}sheetData"
 
-class _CellParser(WorkSheetParser):
-    """openpyxl's sheet parser with ``data_only``: a formula cell gives the value Excel last calculated;
-    one Excel never calculated (no cached value) gives its formula text, read as data, never evaluated."""
+    class _CellParser(WorkSheetParser):
+        """openpyxl's sheet parser with ``data_only``: a formula cell gives the value Excel last calculated;
+        one Excel never calculated (no cached value) gives its formula text, read as data, never evaluated."""
 
-    wanted: frozenset[int] | None = None  # 1-based columns to read; None: all
+        wanted: frozenset[int] | None = None  # 1-based columns to read; None: all
 
-    def parse_cell(self, element: Any) -> dict[str, Any]:
-        if self.wanted is not None:  # skip the text of columns nobody reads (a template's rubric text)
-            ref = element.get("r")
-            column = coordinate_to_tuple(ref)[1] if ref else self.col_counter + 1
-            if column not in self.wanted:
-                self.col_counter = column
-                return {"row": self.row_counter, "column": column, "value": None, "style_id": 0}
-        cell = super().parse_cell(element)
-        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
-            cell["value"] = "=" + (element.findtext(FORMULA_TAG) or "")
-        return cell
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            if self.wanted is not None:  # skip the text of columns nobody reads (a template's rubric text)
+                ref = element.get("r")
+                column = coordinate_to_tuple(ref)[1] if ref else self.col_counter + 1
+                if column not in self.wanted:
+                    self.col_counter = column
+                    return {"row": self.row_counter, "column": column, "value": None, "style_id": 0}
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = "=" + (element.findtext(FORMULA_TAG) or "")
+            return cell
 
-    def rows(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        """Only the cell rows: stop at the end of ``sheetData`` (data validations, protection and the
-        like that follow are not parsed: they cost more than the cells in a template)."""
-        for _event, element in iterparse(self.source):
-            if element.tag == _ROW_TAG:
-                yield self.parse_row(element)
-                element.clear()
-            elif element.tag == _SHEET_DATA_TAG:
-                break
+        def rows(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+            """Only the cell rows: stop at the end of ``sheetData`` (data validations, protection and the
+            like that follow are not parsed: they cost more than the cells in a template)."""
+            for _event, element in iterparse(self.source):
+                if element.tag == row_tag:
+                    yield self.parse_row(element)
+                    element.clear()
+                elif element.tag == sheet_data_tag:
+                    break
+
+    return _CellParser
 
 
 def percent_styles(wb: Any) -> frozenset[int]:
     """Style ids whose number format shows a percent (Excel stores 85.1 % as 0.851)."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
     out = set()
     for i, style in enumerate(wb._cell_styles):
         fid = style.numFmtId
@@ -187,7 +191,7 @@ def xml_rows(wb: Any, ws: Any, percent: frozenset[int], columns: Iterable[int] |
     as (row number, {0-based column: cell text}) with empty cells left out; ``columns``: only these
     (0-based) columns."""
     with ws._get_source() as src:
-        parser = _CellParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+        parser = _cell_parser()(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
                              date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
         if columns is not None:
             parser.wanted = frozenset(j + 1 for j in columns)
@@ -214,6 +218,8 @@ def _read_sheet(path: Path, sheet: str | None) -> pd.DataFrame:
     """One sheet as text (``sheet`` if the workbook has it, else the first), read sparse from its XML:
     a stray cell at XFD1048576 costs one cell, not a million empty rows. The first non-empty row is
     the header; a column without a name is "Unnamed: N" and a repeated name gets ".1" (as pandas)."""
+    from openpyxl import load_workbook
+
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]

@@ -179,19 +179,25 @@ def _csv_body(raw: bytes, width: int, encoding: str, chunk_rows: int = 250_000) 
                          skiprows=1, names=names, index_col=False, skip_blank_lines=False, encoding=encoding,
                          chunksize=chunk_rows)
     try:
-        parts = [[pd.factorize(chunk[i].fillna(""), use_na_sentinel=False) for i in names] for chunk in reader]
+        parts = [[pd.factorize(chunk[i], use_na_sentinel=False) for i in names] for chunk in reader]
     except pd.errors.EmptyDataError:
         parts = []
     columns = {}
     for i in names:
-        # One dictionary of texts per column over all chunks (a hash pass, no sorting of categories).
-        uniques = [np.asarray(p[i][1], dtype=object) for p in parts]
+        # One dictionary of texts per column over all chunks (a hash pass, no sorting of categories). A cell
+        # missing from a short row is "" (set on the few distinct values, not on every cell).
+        uniques = [_blank_na(np.asarray(p[i][1], dtype=object)) for p in parts]
         offsets = np.cumsum([0, *map(len, uniques)])[:-1]
         recode, texts = pd.factorize(np.concatenate(uniques) if uniques else np.array([], dtype=object))
         codes = np.concatenate([recode[p[i][0] + off] for p, off in zip(parts, offsets, strict=True)]) \
             if parts else np.array([], dtype=np.int64)
         columns[i] = pd.Categorical.from_codes(codes, categories=texts)
     return pd.DataFrame(columns)
+
+
+def _blank_na(values: np.ndarray) -> np.ndarray:
+    values[pd.isna(values)] = ""
+    return values
 
 
 def _split_stray(rows: list[tuple[int, dict[int, str]]]) -> tuple[list[tuple[int, dict[int, str]]], list[int]]:

@@ -187,6 +187,9 @@ def _q(value: Any, limit: int = 60) -> str:
 
 Msg = Callable[[Any], str]
 
+# The kinds of value _value_spec gives ("": an unknown criterion), the categories of the per-row kind.
+_KINDS = pd.Index(["", "binary", "percent", "count", "points", "score", "number"], dtype=object)
+
 
 def _group_ids(columns: Sequence[pd.Series], idx: np.ndarray) -> np.ndarray:
     """Group numbers, in order of first appearance, of the rows ``idx`` by the values of ``columns``:
@@ -251,6 +254,20 @@ def _kind_text(kind: str, mx: float, lang: str = "en") -> str:
     return (zh if lang == "zh" else en).format(max=mx if pd.notna(mx) else 0)
 
 
+def _differs(before: pd.Series, after: pd.Series) -> np.ndarray:
+    """``before != after`` row by row (as object arrays), compared once per distinct pair of values: the
+    columns are categoricals of a few hundred texts over up to millions of rows."""
+    cb, ub = _codes(before)
+    ca, ua = _codes(after)
+    to = np.full(len(ub), -1, dtype=np.int64)
+    to[cb] = ca
+    if (to[cb] == ca).all():  # after is a function of before (a fold of its texts): compare the texts once
+        return np.asarray(ub != ua[to], dtype=bool)[cb] if len(ua) else np.zeros(len(cb), bool)
+    pair, first = pd.factorize(cb.astype(np.int64) * (len(ua) + 1) + ca)
+    b, a = np.divmod(np.asarray(first, dtype=np.int64), len(ua) + 1)
+    return np.asarray(ub[b] != ua[a], dtype=bool)[pair]
+
+
 def _normalised(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], before: pd.Series,
                 after: pd.Series, field_: str) -> None:
     """Warn (not reject) where full-width characters were folded: the person sees the change."""
@@ -263,7 +280,7 @@ def _normalised(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], befor
             return ""
         return _who(code)[0] + "：" if lang == "zh" else _who(code)[1] + ": "
 
-    changed = before.astype(object).to_numpy() != after.astype(object).to_numpy()
+    changed = _differs(before, after)
     _report(out, t, chunks, changed, field_,
             lambda r: f"{who(r, 'zh')}全角字符已转换为半角：“{_q(r._before)}”读作“{_q(r._after)}”",
             lambda r: f"{who(r, 'en')}full-width characters normalised: '{_q(r._before)}' read as '{_q(r._after)}'",
@@ -274,8 +291,9 @@ def _years(out: list[Problem], t: pd.DataFrame, chunks: list[_Chunk], year_text:
            rubric: Rubric | None = None) -> tuple[pd.Series, pd.Series]:
     """The year column parsed and checked against creditlab's one year range (and the rubric's years)."""
     year = _numbers(year_text)
-    whole = year.notna() & (year % 1 == 0)
-    ok = pd.Series(year_mask(year), index=year.index)
+    # Per distinct year (a handful over up to millions of rows): float % is slow.
+    whole = _by_unique(year, lambda u: u.notna() & (u % 1 == 0)).astype(bool)
+    ok = _by_unique(year, year_mask).astype(bool)
     t = t.assign(year_text=year_text)
     _report(out, t, chunks, year_text == "", "year", lambda r: "年份为空", lambda r: "the year is blank")
     _report(out, t, chunks, (year_text != "") & ~whole, "year",
@@ -351,10 +369,12 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
 
     crit_ok = crit.isin(spec.index)
     is_park = region.isin(parks)
-    kind = _by_unique(crit, lambda u: u.map(spec["kind"])).astype(object)
-    park_kind = _by_unique(crit, lambda u: u.map(spec["park_kind"])).astype(object)
-    use_park = is_park & park_kind.notna()
-    kind = kind.where(~use_park, park_kind).fillna("")
+    # The kind of value per row as a categorical of the few kinds: every comparison below is on small codes.
+    plain_kind = _by_unique(crit, lambda u: _KINDS.get_indexer(u.map(spec["kind"]).fillna(""))).to_numpy()
+    park_kind = _by_unique(crit, lambda u: _KINDS.get_indexer(u.map(spec["park_kind"]).fillna(""))).to_numpy()
+    use_park = is_park & (park_kind > 0)
+    kind = pd.Series(pd.Categorical.from_codes(np.where(use_park, park_kind, plain_kind), categories=_KINDS),
+                     index=crit.index)
     mx = _by_unique(crit, lambda u: u.map(spec["max"])).astype(float).where(
         ~use_park, _by_unique(crit, lambda u: u.map(spec["park_max"])).astype(float))
     t = t.assign(kind=kind, max=mx)
@@ -412,7 +432,7 @@ def _validate(raw: pd.DataFrame, chunks: list[_Chunk], rubric: Rubric, known: se
          lambda r: f"{who(r, 'zh')}{r.value:g}是负数（该项应填{_kind_text(r.kind, r.max, 'zh')}）",
          lambda r: f"{who(r, 'en')}{r.value:g} is negative (criterion {r.criterion} expects "
                    f"{_kind_text(r.kind, r.max)})"),
-        (num & (kind == "count") & (v >= 0) & finite & (v % 1 != 0),
+        (num & (kind == "count") & (v >= 0) & finite & _by_unique(v, lambda u: u % 1 != 0).astype(bool),
          lambda r: f"{who(r, 'zh')}{r.value:g}不是整数（该项为个数）",
          lambda r: f"{who(r, 'en')}{r.value:g} is not a whole number (criterion {r.criterion} expects a count)"),
         (num & (kind == "points") & (v > mx + 1e-9),
@@ -478,7 +498,9 @@ def _duplicates(frame: pd.DataFrame, chunks: list[_Chunk], keys: Sequence[str] =
     table (a file must know about its own rows), naming the rows elsewhere; at most :data:`MAX_GROUPS`
     keys spelt out, the rest counted per table. Linear in the number of rows."""
     keys = list(keys)
-    dup = frame.duplicated(keys, keep=False)
+    # Duplicated keys by the columns' combined codes (categoricals: free), as frame.duplicated(keep=False).
+    dup = pd.Series(_group_ids([frame[k] for k in keys], np.arange(len(frame))), index=frame.index
+                    ).duplicated(keep=False)
     if not dup.any():
         return []
     d = frame.loc[dup, [*keys, "_chunk", "_row"]]
@@ -512,6 +534,11 @@ def _public(frame: pd.DataFrame) -> pd.DataFrame:
     out = out.astype({"region": "category", "year": "int64", "criterion": "category", "value": "float64",
                       "evidence": "str"})
     for col in ("region", "criterion"):
-        used = out[col].cat.remove_unused_categories()
-        out[col] = used.cat.reorder_categories(sorted(used.cat.categories))
+        cat = out[col].array
+        codes = np.asarray(cat.codes, dtype=np.int64)
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(cat.categories)))  # no sort of rows
+        names = sorted(cat.categories[used])
+        new = np.full(len(cat.categories) + 1, -1, dtype=np.int64)
+        new[used[np.argsort(np.asarray(cat.categories[used], dtype=object), kind="stable")]] = np.arange(len(used))
+        out[col] = pd.Categorical.from_codes(new[codes], dtype=pd.CategoricalDtype(pd.Index(names)))
     return out

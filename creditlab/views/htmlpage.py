@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from ..core.i18n import fmt_num, signed, tr
@@ -95,13 +96,43 @@ table.cl td.ok, table.cl td.bad, table.cl td.na, table.cl td.unknown { white-spa
 .verdict.not_eligible { background: #efe4f5; color: #6b2d8f; }
 .verdict.no_certification { background: #eceff3; color: #5b6b82; }
 ul.reasons li { margin: 4px 0; }
+.creditlab p.headline { font-size: 18px; font-weight: 700; margin: 6px 0 10px; }
+/* the index: names, cities, verdicts and links on one line; the reason column takes the rest */
+#cl-index td:nth-child(-n+4), #cl-index td:nth-child(7), #cl-index td:nth-child(11)
+  { white-space: nowrap; } #cl-index td:nth-child(8) { min-width: 16em; }
 .provenance { color: var(--muted); font-size: 13px; } .provenance code { font-size: 12px; word-break: break-all; }
 .note { color: var(--muted); font-size: 13px; }
 .creditlab details summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
 .creditlab a { color: var(--accent); }
+.filters { margin: 8px 0; display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+.filters input, .filters select { font: inherit; padding: 3px 6px; }
+@media print { .filters { display: none; } }
 """.replace("FONT_FAMILY", FONT_FAMILY)
 
 CSS = PAGE_CSS + COMPONENT_CSS + PRINT_CSS
+
+# Filtering the index table: search by name or code, city, verdict (inline, works from file://).
+FILTER_JS = """
+<script>
+(function () {
+  var table = document.getElementById("cl-index"); if (!table) { return; }
+  var q = document.getElementById("cl-search"), city = document.getElementById("cl-city"),
+      verdict = document.getElementById("cl-verdict"), count = document.getElementById("cl-count");
+  function apply() {
+    var text = q.value.trim().toLowerCase(), shown = 0, rows = table.tBodies[0].rows;
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      var ok = (!text || r.dataset.search.indexOf(text) >= 0) && (!city.value || r.dataset.city === city.value)
+               && (!verdict.value || r.dataset.verdict === verdict.value);
+      r.style.display = ok ? "" : "none"; if (ok) { shown++; }
+    }
+    count.textContent = shown + " / " + rows.length;
+  }
+  q.addEventListener("input", apply); city.addEventListener("change", apply); verdict.addEventListener("change", apply);
+  apply();
+})();
+</script>
+"""
 
 # Sorting for the index table: inline, no external script.
 SORT_JS = """
@@ -271,10 +302,26 @@ def scope_words(scope: dict[str, Any] | None, lang: str = "zh") -> str:
     return ("、" if lang == "zh" else "; ").join(parts)
 
 
+def index_units(docs: Sequence[dict[str, Any]], not_submitted: Sequence[dict[str, Any]] = ()
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(units with a score, best first; units that submitted nothing, by code) from the results files and the
+    batch's 未报送 rows: the order of the index page and of its workbook."""
+    checked = [d for d in docs if REGION_ID.fullmatch(str(d.get("region", "")))]
+    missing = [d for d in checked if d.get("submitted") is False or d["total"].get("points") is None]
+    missing_codes = {d["region"] for d in missing}
+    missing += [d for d in not_submitted if REGION_ID.fullmatch(str(d.get("region", "")))
+                and d["region"] not in missing_codes]
+    missing_codes = {d["region"] for d in missing}
+    scored = sorted((d for d in checked if d["region"] not in missing_codes),
+                    key=lambda d: (-(d["total"]["points"] or 0), d["region"]))
+    return scored, sorted(missing, key=lambda d: d["region"])
+
+
 def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh",
                failed: dict[str, dict[str, Any]] | None = None, scope: dict[str, Any] | None = None,
-               not_submitted: Sequence[dict[str, Any]] = ()) -> str:
-    """The index of a year's reports, from their results files only.
+               not_submitted: Sequence[dict[str, Any]] = (), workbook: str | None = None) -> str:
+    """The index of a year's reports, from their results files only (``workbook``: the file name of the same
+    rows as a workbook beside the page, linked above the table).
 
     Units that submitted nothing (``not_submitted`` rows from the batch, and results files with
     ``submitted`` false) are listed as 未报送 and left out of counts, averages and the chart.
@@ -287,15 +334,7 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         pair = VERDICT_LABELS.get(v, (v, v))
         return pair[0] if lang == "zh" else pair[1]
 
-    checked = [d for d in docs if REGION_ID.fullmatch(str(d.get("region", "")))]
-    missing = [d for d in checked if d.get("submitted") is False or d["total"].get("points") is None]
-    missing_codes = {d["region"] for d in missing}
-    missing += [d for d in not_submitted if REGION_ID.fullmatch(str(d.get("region", "")))
-                and d["region"] not in missing_codes]
-    missing_codes = {d["region"] for d in missing}
-    docs = sorted((d for d in checked if d["region"] not in missing_codes),
-                  key=lambda d: (-(d["total"]["points"] or 0), d["region"]))
-    missing = sorted(missing, key=lambda d: d["region"])
+    docs, missing = index_units(docs, not_submitted)
     ytxt = "" if year is None else str(year)
     title = t(f"{ytxt}年度县级社会信用体系建设评估报告汇总", f"County social-credit evaluation reports {ytxt}")
     parts = []
@@ -308,7 +347,9 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
     if where:
         parts.append(f'<p class="subtitle">{esc(t("范围：", "Scope: ") + where)}</p>')
     rubrics = sorted({f"{d['rubric']['title_zh']}（{d['rubric']['name']}，版本 {d['rubric']['version']}）"
-                      for d in docs})
+                      if lang == "zh" else
+                      f"{d['rubric'].get('title_en') or d['rubric']['name']} ({d['rubric']['name']}, version "
+                      f"{d['rubric']['version']})" for d in docs})
     if rubrics:
         parts.append(f'<p class="subtitle">{esc(t("评估标准：", "Rubric: ") + "；".join(rubrics))}</p>')
 
@@ -351,38 +392,14 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         if county_map is not None:
             parts.append(figure_html(county_map, div_id="creditlab-index-map"))
 
-    rows, sort_keys, cells = [], [], []
-    for d in docs:
-        code = d["region"]
-        name = d["name"] if lang == "zh" else (d.get("name_en") or d["name"])
-        tot = d["total"]
-        prev = d.get("previous") or {}
-        change = prev.get("change")
-        unmet = len(d.get("unmet_mandatory") or [])
-        link = f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>'
-        verdict = f'<span class="verdict {esc(d["verdict"])}">{esc(vlabel(d["verdict"]))}</span>'
-        note = d.get("verdict_note_zh" if lang == "zh" else "verdict_note_en")
-        if note:  # conditions not assessed for want of context: the verdict says so
-            verdict += f'<br><span class="na">{esc(note)}</span>'
-        city = d.get("city", "") if lang == "zh" else (d.get("city_en") or d.get("city", ""))
-        rank_words, rank_key = rank_cell(d, lang)
-        rows.append([rank_words, code, name, city, fmt_num(tot["points"]), fmt_num(tot.get("missing_max") or 0),
-                     verdict, unmet, "—" if change is None else signed(change), link])
-        sort_keys.append([rank_key, None, None, None, tot["points"], tot.get("missing_max") or 0, d["verdict"], unmet,
-                          -1e9 if change is None else change, None])
-        cells.append([""] * 10)
-    for d in missing:
-        code = d["region"]
-        name = d.get("name", "") if lang == "zh" else (d.get("name_en") or d.get("name", ""))
-        city = d.get("city", "") if lang == "zh" else (d.get("city_en") or d.get("city", ""))
-        label = t("未报送", "not submitted")
-        link = (f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>' if d.get("submitted") is False
-                else "—")
-        rows.append(["—", code, name, city, label, "—", f'<span class="na">{esc(label)}</span>', "—", "—", link])
-        sort_keys.append([1e9, None, None, None, -1e9, -1e9, "~", -1, -1e9, None])
-        cells.append(["", "", "", "", "na", "", "", "", "", ""])
+    entries = index_rows(docs, lang, missing)
+    rows = [[e["rank"], e["code"], e["name"], e["city"], e["total_text"], e["missing_text"], e["verdict_html"],
+             e["reason"] or "—", e["unmet_text"], e["change_text"], e["link"]] for e in entries]
+    sort_keys = [[e["rank_key"], None, None, None, e["total_key"], e["missing_key"], e["verdict_key"], None,
+                  e["unmet_key"], e["change_key"], None] for e in entries]
+    cells = [["", "", "", "", "na" if e["verdict"] is None else "", "", "", "", "", "", ""] for e in entries]
     cols = [t("排名", "Rank"), t("代码", "Code"), t("县（市、区）", "County"), t("所属市", "City"),
-            t("综合评分", "Total"), t("未评估分值", "Not assessed"), t("认定结论", "Verdict"),
+            t("综合评分", "Total"), t("未评估分值", "Not assessed"), t("认定结论", "Verdict"), t("原因", "Reason"),
             t("未达标必备条件", "Mandatory unmet"), t("比上年", "Change"), t("报告", "Report")]
     populations = sorted({str((d.get("rank") or {}).get("population_zh" if lang == "zh" else "population_en"))
                           for d in docs if (d.get("rank") or {}).get("population_zh")})
@@ -390,8 +407,9 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
                   f"Ranks as in each report, among {'; '.join(populations)}; equal scores tie. ") if populations else ""
     parts.append(heading(t('各县（市、区）报告', 'Reports by county'))
                  + f'<p class="note">{esc(rank_note + t("点击表头排序。", "Click a column header to sort."))}</p>'
-                 + table(cols, rows, numeric=(0, 4, 5, 7, 8), sort_keys=sort_keys, cell_classes=cells,
-                         sortable=True, raw=(6, 9)))
+                 + filter_bar(entries, lang, workbook)
+                 + _with_row_data(table(cols, rows, numeric=(0, 4, 5, 8, 9), sort_keys=sort_keys, cell_classes=cells,
+                                        sortable=True, raw=(6, 10)), entries))
 
     failed = {c: e for c, e in (failed or {}).items() if REGION_ID.fullmatch(c)}
     if failed:
@@ -411,5 +429,117 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         parts.append(heading(t('数据来源', 'Provenance')) + f"<ul class=\"provenance\">{files}"
                      f"<li>creditlab {esc(prov.get('creditlab_version', ''))}</li></ul>")
     body = '<div class="creditlab">' + "".join(parts) + "</div>"
-    return page(title, body, lang=lang, scripts=SORT_JS)
+    return page(title, body, lang=lang, scripts=SORT_JS + FILTER_JS)
+
+
+def index_rows(docs: Sequence[dict[str, Any]], lang: str = "zh",
+               missing: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """The rows of the index table, in its order, from the results files (``docs``: units with a score, sorted;
+    ``missing``: units that submitted nothing). The page (:func:`index_page`) and the workbook
+    (:func:`index_frame`) show these very rows: texts, numbers for sorting and Excel, the verdict and its reason
+    (the reports' ``reason_zh``/``reason_en``), the city code and a search key for the filters."""
+    def t(zh: str, en: str) -> str:
+        return tr(zh, en, lang)
+
+    out = []
+    for d in docs:
+        code = d["region"]
+        tot = d["total"]
+        change = (d.get("previous") or {}).get("change")
+        unmet = len(d.get("unmet_mandatory") or [])
+        v = d["verdict"]
+        label = VERDICT_LABELS.get(v, (v, v))[0 if lang == "zh" else 1]
+        verdict_html = f'<span class="verdict {esc(v)}">{esc(label)}</span>'
+        note = d.get("verdict_note_zh" if lang == "zh" else "verdict_note_en")
+        if note:  # conditions not assessed for want of context: the verdict says so
+            verdict_html += f'<br><span class="na">{esc(note)}</span>'
+        rank_words, rank_key = rank_cell(d, lang)
+        out.append(_index_row(d, lang, rank=rank_words, rank_key=rank_key, total=tot["points"],
+                              total_text=fmt_num(tot["points"]), total_key=tot["points"],
+                              missing=tot.get("missing_max") or 0, missing_text=fmt_num(tot.get("missing_max") or 0),
+                              missing_key=tot.get("missing_max") or 0, verdict=v, verdict_label=label,
+                              verdict_html=verdict_html, verdict_key=v,
+                              reason=str(d.get("reason_zh" if lang == "zh" else "reason_en") or ""),
+                              unmet=unmet, unmet_text=unmet, unmet_key=unmet, change=change,
+                              change_text="—" if change is None else signed(change),
+                              change_key=-1e9 if change is None else change,
+                              link=f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>'))
+    for d in missing:
+        code = d["region"]
+        label = t("未报送", "not submitted")
+        link = (f'<a href="{esc(code)}.html">{esc(t("查看报告", "report"))}</a>' if d.get("submitted") is False
+                else "—")
+        out.append(_index_row(d, lang, rank="—", rank_key=1e9, total=None, total_text=label, total_key=-1e9,
+                              missing=None, missing_text="—", missing_key=-1e9, verdict=None, verdict_label=label,
+                              verdict_html=f'<span class="na">{esc(label)}</span>', verdict_key="~", reason="",
+                              unmet=None, unmet_text="—", unmet_key=-1, change=None, change_text="—",
+                              change_key=-1e9, link=link))
+    return out
+
+
+def _index_row(d: dict[str, Any], lang: str, **values: Any) -> dict[str, Any]:
+    """One index row: who (code, names, city) and ``values``."""
+    name_zh = str(d.get("name", ""))
+    name_en = str(d.get("name_en") or "")
+    city = d.get("city", "") if lang == "zh" else (d.get("city_en") or d.get("city", ""))
+    return {"code": d["region"], "name": name_zh if lang == "zh" else (name_en or name_zh), "city": str(city),
+            "city_code": str(d.get("city_code") or d["region"].removeprefix("KF")[:4] + "00"),
+            # the search key: the code and the names shown (an English page holds no Chinese, even hidden)
+            "search": " ".join((d["region"], name_zh, name_en) if lang == "zh" else (d["region"], name_en or name_zh)
+                               ).lower(), **values}
+
+
+def index_frame(entries: Sequence[dict[str, Any]], lang: str = "zh") -> pd.DataFrame:
+    """The index rows (:func:`index_rows`) as a table for the workbook: numbers stay numbers, 未报送 stays
+    empty (never 0)."""
+    def t(zh: str, en: str) -> str:
+        return tr(zh, en, lang)
+
+    return pd.DataFrame({
+        t("排名", "Rank"): [e["rank"] for e in entries], t("代码", "Code"): [e["code"] for e in entries],
+        t("县（市、区）", "County"): [e["name"] for e in entries], t("所属市", "City"): [e["city"] for e in entries],
+        t("综合评分", "Total"): pd.array([e["total"] for e in entries], dtype="Float64"),
+        t("未评估分值", "Not assessed"): pd.array([e["missing"] for e in entries], dtype="Float64"),
+        t("认定结论", "Verdict"): [e["verdict_label"] for e in entries],
+        t("原因", "Reason"): [e["reason"] for e in entries],
+        t("未达标必备条件", "Mandatory unmet"): pd.array([e["unmet"] for e in entries], dtype="Int64"),
+        t("比上年", "Change"): pd.array([e["change"] for e in entries], dtype="Float64"),
+    })
+
+
+def filter_bar(entries: Sequence[dict[str, Any]], lang: str = "zh", workbook: str | None = None) -> str:
+    """A search box (name or code) and filters by city and verdict for the index table (plain JS, offline)."""
+    def t(zh: str, en: str) -> str:
+        return tr(zh, en, lang)
+
+    cities = sorted({(e["city_code"], e["city"]) for e in entries})
+    verdicts = [(k, VERDICT_LABELS[k][0 if lang == "zh" else 1]) for k in VERDICT_LABELS
+                if any(e["verdict"] == k for e in entries)]
+    if any(e["verdict"] is None for e in entries):
+        verdicts.append(("none", t("未报送", "not submitted")))
+    city_opts = "".join(f'<option value="{esc(c)}">{esc(n)}</option>' for c, n in cities)
+    verdict_opts = "".join(f'<option value="{esc(k)}">{esc(n)}</option>' for k, n in verdicts)
+    search = esc(t("按名称或代码搜索", "Search by name or code"))
+    link = (f' <a href="{esc(workbook)}" download>{esc(t("导出Excel（全部行）", "Excel export (all rows)"))}</a>'
+            if workbook else "")
+    return (f'<div class="filters"><input type="search" id="cl-search" placeholder="{search}" '
+            f'aria-label="{search}"> '
+            f'<select id="cl-city" aria-label="{esc(t("所属市", "City"))}"><option value="">'
+            f'{esc(t("全部城市", "All cities"))}</option>{city_opts}</select> '
+            f'<select id="cl-verdict" aria-label="{esc(t("认定结论", "Verdict"))}"><option value="">'
+            f'{esc(t("全部结论", "All verdicts"))}</option>{verdict_opts}</select> '
+            f'<span id="cl-count" class="note"></span>{link}</div>')
+
+
+def _with_row_data(table_html: str, entries: Sequence[dict[str, Any]]) -> str:
+    """The index table with each body row carrying what the filters read (search key, city, verdict)."""
+    head, sep, body = table_html.partition("<tbody>")
+    rows = body.split("<tr")
+    out = [rows[0]]
+    for e, row in zip(entries, rows[1:], strict=True):
+        attrs = (f' data-search="{esc(e["search"])}" data-city="{esc(e["city_code"])}"'
+                 f' data-verdict="{esc(e["verdict"] or "none")}"')
+        out.append(attrs + row)
+    head = head.replace('<table class="cl sortable">', '<table class="cl sortable" id="cl-index">', 1)
+    return head + sep + "<tr".join(out)
 

@@ -280,10 +280,21 @@ def milestones_html(milestones: pd.DataFrame, lang: str = "zh") -> str:
     return html_table(cols, rows, raw={5, 6}, inline=True)
 
 
-def indicator_figure(row: pd.Series, observations: pd.DataFrame, lang: str = "zh") -> go.Figure:
-    """One indicator: observed values, the straight-line path to the target, the target, the fitted trend."""
+def is_percent(row: Any) -> bool:
+    """Whether an indicator is a share in percent (bounded by 0 and 100): %, or a percent of a group."""
+    return row["unit"] in PERCENT_UNITS or str(row["unit"]).startswith("percent")
+
+
+def indicator_figure(row: pd.Series, observations: pd.DataFrame, lang: str = "zh",
+                     as_of: int | None = None) -> go.Figure:
+    """One indicator: observed values, the straight-line path to the target, the target, the fitted trend.
+
+    ``as_of``: the assessment year; no observation after it is drawn (the assessment used none), and a line
+    marks it. The trend of a percent indicator is capped at 100 % (and floored at 0): the chart says so."""
     check_lang(lang)
     obs = observations[(observations["id"] == row["id"]) & (observations["region"] == row["region"])]
+    if as_of is not None:
+        obs = obs[obs["year"] <= as_of]
     obs = obs.sort_values("year")
     name = row["name_zh"] if lang == "zh" else row["name_en"]
     unit = _unit(row, lang)
@@ -300,8 +311,14 @@ def indicator_figure(row: pd.Series, observations: pd.DataFrame, lang: str = "zh
         xs = np.arange(int(obs["year"].min()) if len(obs) else t0, end + 1)
         g = row["trend_anchor"] + row["trend_slope"] * (xs - row["trend_anchor_year"])
         ys = np.exp(g) if row["trend_scale"] == "log" else g
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=tr("拟合趋势", "fitted trend", lang),
-                                 line=dict(dash="dot", color=colour)))
+        label = tr("拟合趋势", "fitted trend", lang)
+        if is_percent(row):  # a share cannot pass 100 % (nor fall below 0): the projection stops there
+            capped = np.clip(ys, 0.0, 100.0)
+            if (capped != ys).any():
+                label = tr("拟合趋势（按100%封顶）", "fitted trend (capped at 100 %)", lang) if (ys > 100).any() \
+                    else tr("拟合趋势（不低于0）", "fitted trend (floored at 0)", lang)
+            ys = capped
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=label, line=dict(dash="dot", color=colour)))
     fig.add_trace(go.Scatter(x=obs["year"], y=obs["value"], mode="lines+markers", name=tr("观测值", "observed", lang),
                              line=dict(color="#1f5f99", width=3)))
     if not _missing(row["baseline"]):
@@ -309,6 +326,9 @@ def indicator_figure(row: pd.Series, observations: pd.DataFrame, lang: str = "zh
                                  marker=dict(symbol="circle-open", size=11, color="#1f5f99")))
     fig.add_trace(go.Scatter(x=[T], y=[row["target"]], mode="markers", name=tr("目标值", "target", lang),
                              marker=dict(symbol="star", size=15, color="#d39e00")))
+    if as_of is not None:
+        fig.add_vline(x=as_of, line_dash="dot", line_color="#52606d",
+                      annotation_text=tr(f"截至{as_of}年", f"as of {as_of}", lang), annotation_position="top left")
     binding = tr("约束性", "binding", lang) if row["binding"] else tr("预期性", "indicative", lang)
     fig.update_layout(
         title=chart_text(f"{row['number']}. {name}（{binding}）— {arrow} {zh}" if lang == "zh"
@@ -321,9 +341,11 @@ def indicator_figure(row: pd.Series, observations: pd.DataFrame, lang: str = "zh
     return fig
 
 
-def indicator_figures(assessment: pd.DataFrame, observations: pd.DataFrame, lang: str = "zh") -> list[go.Figure]:
-    """One chart per indicator, in the plan's order."""
-    return [indicator_figure(r, observations, lang) for _, r in assessment.sort_values("number").iterrows()]
+def indicator_figures(assessment: pd.DataFrame, observations: pd.DataFrame, lang: str = "zh",
+                      as_of: int | None = None) -> list[go.Figure]:
+    """One chart per indicator, in the plan's order, up to ``as_of`` (default: the assessment's own)."""
+    as_of = assessment.attrs.get("as_of") if as_of is None else as_of
+    return [indicator_figure(r, observations, lang, as_of) for _, r in assessment.sort_values("number").iterrows()]
 
 
 # --- city rankings -------------------------------------------------------------------------------
@@ -564,7 +586,7 @@ class PlanProgressReport:
         return action_list_html(self.assessment, self.lang)
 
     def indicator_figures(self) -> list[go.Figure]:
-        return indicator_figures(self.assessment, self.observations, self.lang)
+        return indicator_figures(self.assessment, self.observations, self.lang, self.as_of)
 
     def show_indicator_figures(self) -> None:
         show_figures(self.indicator_figures())

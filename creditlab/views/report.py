@@ -36,6 +36,7 @@ from ..analysis.model import (  # noqa: F401 - NO_CONTEXT, unit_table: public he
     unit_table,
 )
 from ..analysis.points import population_area, population_words, rank_words
+from ..analysis.reasons import verdict_reason
 from ..analysis.scoring import mandatory_status, rank, score, submitted  # noqa: F401 - importable here before
 from ..core import __version__
 from ..core.atomic import atomic_path, write_text
@@ -197,7 +198,7 @@ class CountyFacts:
     def name(self) -> str:
         """The region's name in the report's language."""
         if self.lang == "en" and self.unit["name_en"]:
-            return f"{self.unit['name_en']} ({self.unit['name']})"
+            return str(self.unit["name_en"])  # English throughout: the Chinese name is not repeated
         return str(self.unit["name"])
 
     def _label(self, labels: dict[str, tuple[str, ...]], key: str) -> str:
@@ -216,6 +217,24 @@ class CountyFacts:
     def verdict_row(self) -> pd.Series:
         v = self.ev.verdicts
         return v[(v["region"] == self.region) & (v["year"] == self.year)].iloc[0]
+
+    def reason(self, lang: str | None = None) -> str:
+        """Why the verdict is what it is, in one line (:func:`creditlab.analysis.reasons.verdict_reason`, the
+        text the index, the summary report and the Excel workbooks show): "" for a positive verdict or 未报送."""
+        if not self.submitted:
+            return ""
+        return verdict_reason(self.rubric, self.ev.conditions, self.ev.verdicts, self.region, self.year,
+                              lang or self.lang)
+
+    def headline(self) -> str:
+        """The report in one line: 淳化县 93.5 / 100 · 不符合认定条件 — 条件6：不良贷款率 1.75% ≥ 全国平均 1.50%."""
+        if not self.submitted:
+            return f"{self.name} · {self._label({'x': NOT_SUBMITTED}, 'x')}"
+        tot = self.total()
+        verdict = self._label(VERDICT_LABELS, str(self.verdict_row["verdict"]))
+        reason = self.reason()
+        return (f"{self.name} {fmt_num(tot['points'])} / {fmt_num(tot['max_points'], 0)} · {verdict}"
+                + (f" — {reason}" if reason else ""))
 
     def _threshold(self) -> float | None:
         """The total the certification conditions require, if any (e.g. 85)."""
@@ -407,8 +426,10 @@ class CountyReport(CountyFacts):
         subtitle = self.t(f"{city} · 评估标准：{self.rubric.title_zh}",
                           f"{city} · rubric: {self.rubric.title_en}")
         body = self._cards() if self.submitted else self._not_submitted_html()
+        # The verdict and its reason at the top (not 2,000 pixels down, in the certification section).
+        headline = f'<p class="headline">{esc(self.headline())}</p>' if self.submitted else ""
         return (f"<style>{COMPONENT_CSS}</style>" + self._wrap(
-            f"{self.banner_html()}<h1>{esc(title)}</h1><p class=\"subtitle\">{esc(subtitle)}</p>{body}"))
+            f"{self.banner_html()}<h1>{esc(title)}</h1><p class=\"subtitle\">{esc(subtitle)}</p>{headline}{body}"))
 
     def _not_submitted_html(self) -> str:
         label = self._label({"x": NOT_SUBMITTED}, "x")
@@ -454,7 +475,8 @@ class CountyReport(CountyFacts):
         cards = [
             (self.t("综合评分", "Total score"), f"{fmt_num(tot['points'])} / {fmt_num(tot['max_points'], 0)}", note),
             (self.t("认定结论", "Verdict"),
-             f'<span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span>', self.context_note()),
+             f'<span class="verdict {esc(v)}">{esc(self._label(VERDICT_LABELS, v))}</span>',
+             self.reason() or self.context_note()),
             (self.t("排名", "Rank"), self.t(pos["rank_zh"], pos["rank_en"]), rank_note),
             (self.t("比上年变化", "Change since last year"), change_value, change_note),
         ]
@@ -696,7 +718,8 @@ class CountyReport(CountyFacts):
                    "zones": "开发区表"}
         for f in self.ev.files:
             label = role_zh.get(f["role"], f["role"]) if self.lang == "zh" else f["role"]
-            items.append(f"{label}：<code>{esc(f['path'])}</code> SHA-256 <code>{esc(f['sha256'])}</code>")
+            sep = self.t("：", ": ")
+            items.append(f"{label}{sep}<code>{esc(f['path'])}</code> SHA-256 <code>{esc(f['sha256'])}</code>")
         items.append(esc(self.t(f"creditlab 版本 {__version__}；生成时间 {self.run_at}",
                                 f"creditlab version {__version__}; generated {self.run_at}")))
         if self.ev.synthetic:
@@ -717,7 +740,8 @@ class CountyReport(CountyFacts):
             "city": str(self.unit["city"]), "city_en": str(self.unit["city_en"]),
             "city_code": str(self.unit["city_code"]),
             "is_park": bool(self.unit["is_park"]), "year": self.year, "lang": self.lang,
-            "rubric": {"name": r.name, "version": r.version, "title_zh": r.title_zh, "sha256": rubric_file["sha256"],
+            "rubric": {"name": r.name, "version": r.version, "title_zh": r.title_zh, "title_en": r.title_en,
+                       "sha256": rubric_file["sha256"],
                        "threshold": self._threshold()},
             "submitted": bool(self.submitted),
             "synthetic": bool(self.ev.synthetic), "synthetic_inputs": list(self.ev.synthetic_inputs),
@@ -734,6 +758,7 @@ class CountyReport(CountyFacts):
             "total": {"points": None, "max_points": _num(tot["max_points"]), "missing_max": _num(tot["missing_max"]),
                       "status": "not_submitted", "share": None},
             "levels": [], "criteria": [], "mandatory": [], "verdict": None, "verdict_zh": NOT_SUBMITTED[0],
+            "reason_zh": "", "reason_en": "",
             "verdict_en": NOT_SUBMITTED[1], "reasons": [], "reasons_en": [], "conditions": [], "failed": [],
             "unknown": [], "unmet_mandatory": [], "not_assessed_conditions": [], "rank": None, "previous": None,
         }
@@ -768,6 +793,7 @@ class CountyReport(CountyFacts):
                           "status": x.status, "mandatory": bool(x.mandatory)} for x in crit.itertuples()],
             "mandatory": [{"id": x.id, "met": None if pd.isna(x.met) else bool(x.met)} for x in mand.itertuples()],
             "verdict": str(vr["verdict"]), "verdict_zh": VERDICT_LABELS[str(vr["verdict"])][0],
+            "reason_zh": self.reason("zh"), "reason_en": self.reason("en"),
             "reasons": list(vr["reasons"]), "reasons_en": list(vr["reasons_en"]),
             "conditions": [{"id": x.condition, "result": x.result, "not_assessed": x.condition in not_assessed}
                            for x in cond.itertuples()],

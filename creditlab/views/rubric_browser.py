@@ -13,10 +13,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 
-from ..core.i18n import check_lang
+from ..core.i18n import check_lang, tr
+from ..core.problems import default_lang
 from ..loaders.rubric import Rubric, list_rubrics, load_rubric
 from .figures import widget_outputs
-from .rubric_views import criteria_table, level_points_figure, structure, sunburst
+from .rubric_views import criteria_table, level_points_figure, structure, styled, sunburst
 
 PICKER_ROWS = 60  # rows of the criteria table the interactive picker shows
 
@@ -31,8 +32,9 @@ class RubricBrowser:
 
     @classmethod
     def from_params(cls, rubric: str, language: str = "zh") -> RubricBrowser:
-        """Load ``rubric`` (a name in data/rubrics/ or a path); ``language`` is zh or en."""
-        lang = check_lang(language)
+        """Load ``rubric`` (a name in data/rubrics/ or a path); ``language`` is zh or en (empty:
+        ``$CREDITLAB_LANG``, else zh — what ``creditlab app --lang`` sets)."""
+        lang = check_lang(language or default_lang())
         return cls(rubric=load_rubric(rubric), lang=lang, names=list_rubrics())
 
     def summary(self) -> str:
@@ -41,8 +43,12 @@ class RubricBrowser:
         return (f"{r.title_zh} | {r.title_en}\n"
                 f"来源 source: {r.source['document']} — {r.source['file']}")
 
+    def _points(self) -> tuple[str, ...]:
+        return (tr("分值", "points", self.lang),)
+
     def criteria(self) -> Styler:
-        return criteria_table(self.rubric, self.lang).style.hide(axis="index")
+        """The scoring rows, text left-aligned, points as written."""
+        return styled(criteria_table(self.rubric, self.lang), self._points())
 
     def sunburst(self) -> go.Figure:
         return sunburst(self.rubric, self.lang)
@@ -64,7 +70,8 @@ class RubricBrowser:
         def show(change: object = None) -> None:
             # Replace the Output's content in one go (see figures.widget_outputs for why not `with out:`).
             r = load_rubric(dropdown.value)
-            out.outputs = widget_outputs(criteria_table(r, self.lang).head(PICKER_ROWS), sunburst(r, self.lang))
+            out.outputs = widget_outputs(styled(criteria_table(r, self.lang).head(PICKER_ROWS), self._points()),
+                                         sunburst(r, self.lang))
 
         dropdown.observe(show, names="value")
         show()
@@ -74,9 +81,10 @@ class RubricBrowser:
     def all_rubrics(self) -> list[Rubric]:
         return [load_rubric(n) for n in self.names]
 
-    def structure(self) -> pd.DataFrame:
-        """The bundled rubrics side by side (a table)."""
-        return structure(self.all_rubrics, self.lang)
+    def structure(self) -> Styler:
+        """The bundled rubrics side by side (a table, text left-aligned)."""
+        frame = structure(self.all_rubrics, self.lang)
+        return styled(frame, tuple(c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])))
 
     def level_points_figure(self) -> go.Figure:
         return level_points_figure(self.all_rubrics, self.lang)

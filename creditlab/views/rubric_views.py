@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+from pandas.io.formats.style import Styler
 
 from ..core.i18n import check_lang, tr
 from ..loaders.rubric import Rubric, rule_words
@@ -25,8 +26,23 @@ def rule_text(row: pd.Series, lang: str = "zh") -> str:
     return tr(zh, en, lang) if zh or en else tr(*RULE_LABELS.get(row["rule"], (row["rule"], row["rule"])), lang)
 
 
+def points_text(value: float | None) -> str:
+    """Points as the rubric writes them: 5 not 5.000000, 0.5 stays 0.5; nothing for no points."""
+    return "" if value is None or value != value else f"{float(value):g}"
+
+
+def styled(frame: pd.DataFrame, numeric: tuple[str, ...] = ()) -> Styler:
+    """A table for reading: no index, text (Chinese included) left-aligned, the ``numeric`` columns right-aligned.
+
+    JupyterLab and Voilà right-align every table cell by default, which makes Chinese sentences hard to read."""
+    left = [{"selector": "th, td", "props": [("text-align", "left"), ("vertical-align", "top")]}]
+    st = frame.style.hide(axis="index").set_table_styles(left)
+    cols = [c for c in numeric if c in frame.columns]
+    return st.set_properties(subset=cols, **{"text-align": "right", "white-space": "nowrap"}) if cols else st
+
+
 def criteria_table(rubric: Rubric, lang: str = "zh") -> pd.DataFrame:
-    """The scoring rows with their levels, points, rule and mandatory mark, ready to display."""
+    """The scoring rows with their levels, points (as written), rule and mandatory mark, ready to display."""
     check_lang(lang)
     c = rubric.criteria
     names = rubric.levels.set_index("id")["name_zh" if lang == "zh" else "name_en"]
@@ -36,7 +52,7 @@ def criteria_table(rubric: Rubric, lang: str = "zh") -> pd.DataFrame:
         tr("二级", "level 2", lang): c["level2"].map(names),
         tr("三级", "level 3", lang): c["level3"].map(names),
         tr("计分标准", "criterion", lang): c["text_zh"] if lang == "zh" else c["text_en"],
-        tr("分值", "points", lang): c["points"],
+        tr("分值", "points", lang): c["points"].map(points_text),
         tr("计分规则", "rule", lang): c.apply(rule_text, axis=1, lang=lang),
         tr("必备条件", "mandatory", lang): c["mandatory"].map({True: "★", False: ""}),
     })
@@ -44,7 +60,8 @@ def criteria_table(rubric: Rubric, lang: str = "zh") -> pd.DataFrame:
 
 
 def sunburst(rubric: Rubric, lang: str = "zh") -> go.Figure:
-    """Points of every level and row as a sunburst; mandatory rows in red."""
+    """Points of every level and row as a sunburst, every ring shown (the rows are the outer ring, so the
+    mandatory rows' red shows); points in the hover as written (5, 0.5)."""
     check_lang(lang)
     lv = rubric.levels
     c = rubric.criteria
@@ -59,9 +76,14 @@ def sunburst(rubric: Rubric, lang: str = "zh") -> go.Figure:
     values = [0.0] * len(lv) + list(crit_value)
     colors = ["#d0d7e2"] * len(lv) + ["#d9534f" if m else "#5b8fd9" for m in c["mandatory"]]
     hover = chart_texts(list(lv[name]) + list(c["text_zh"] if lang == "zh" else c["text_en"]))
+    mark = tr("（必备条件）", " (mandatory)", lang)
+    hover = [h + (mark if i >= len(lv) and c["mandatory"].iloc[i - len(lv)] else "") for i, h in enumerate(hover)]
+    unit = tr("分", " points", lang) if has_points else tr("项", " rows", lang)
     fig = go.Figure(go.Sunburst(
         ids=ids, labels=labels, parents=parents, values=values, branchvalues="remainder",
-        marker=dict(colors=colors), hovertext=hover, hoverinfo="text+value", maxdepth=3,
+        marker=dict(colors=colors, line=dict(color="white", width=0.5)), hovertext=hover,
+        hovertemplate=f"%{{hovertext}}<br>%{{value}}{unit}<extra></extra>", maxdepth=-1,
+        insidetextorientation="radial",
     ))
     title = rubric.title_zh if lang == "zh" else rubric.title_en
     note = tr("（红色：必备条件）", " (red: mandatory)", lang)
@@ -84,7 +106,7 @@ def structure(rubrics: list[Rubric], lang: str = "zh") -> pd.DataFrame:
         rows.append({
             tr("评价标准", "rubric", lang): r.name,
             tr("方法", "method", lang): r.method,
-            tr("满分", "max points", lang): r.max_points,
+            tr("满分", "max points", lang): points_text(r.max_points),
             tr("一级指标数", "level-1 nodes", lang): int(depth.get(1, 0)),
             tr("二级指标数", "level-2 nodes", lang): int(depth.get(2, 0)),
             tr("三级指标数", "level-3 nodes", lang): int(depth.get(3, 0)),

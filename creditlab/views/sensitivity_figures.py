@@ -795,14 +795,23 @@ def scenarios_html(model: WeightModel, scenarios: list[Scenario], lang: str = "z
 
 
 def populations(model: WeightModel, lang: str = "zh") -> str:
-    """The populations the model's ranks are taken in: 全省107个县（市、区）和全省8个开发区."""
-    kinds = [False] if model.is_park is None else sorted(set(map(bool, model.is_park)))
-    return tr("和", " and ", lang).join(model.population(k, lang) for k in kinds)
+    """The populations the model's ranks are taken in: 全省107个县（市、区）和全省8个开发区.
+
+    Kept on the model (its regions never change): the explorer asks on every slider move."""
+    cache = model.__dict__.setdefault("_populations", {})
+    if lang not in cache:
+        kinds = [False] if model.is_park is None else sorted(set(map(bool, model.is_park)))
+        cache[lang] = tr("和", " and ", lang).join(model.population(k, lang) for k in kinds)
+    return cache[lang]
 
 
-def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh") -> str:
-    """A sentence and a table of the verdicts and ranks that change under ``weights``."""
-    e = model.evaluate(weights)
+def explorer_html(model: WeightModel, weights: pd.Series, lang: str = "zh",
+                  evaluation: pd.DataFrame | None = None) -> str:
+    """A sentence and a table of the verdicts and ranks that change under ``weights``.
+
+    ``evaluation``: ``model.evaluate(weights)`` when the caller has it already (the explorer evaluates once
+    per redraw)."""
+    e = model.evaluate(weights) if evaluation is None else evaluation
     ok = positive_verdict(model.rubric)  # eligible for exclusion-only rubrics (henan-2021)
     n0 = int((e["nominal_verdict"] == ok).sum())
     n1 = int((e["verdict"] == ok).sum())

@@ -209,3 +209,77 @@ def test_sensitivity_draws_apply_certifys_rule():
 def _demo() -> tuple[pd.DataFrame, pd.DataFrame]:
     return (load_data(DEMO / "shaanxi-2020_indicators.csv", rubric=load_rubric("shaanxi-2020")),
             load_context([DEMO / "context.csv", DEMO / "national_npl.csv"]))
+
+
+# --- issue 16: certify vectorised, identical to the per-group implementation it replaced -------------------
+
+
+def _legacy():
+    """bench/certify.py's ``legacy_certify`` (the old implementation, the bench's baseline): kept once, there."""
+    import importlib.util
+
+    from helpers import ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_certify", ROOT / "bench" / "certify.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def legacy():
+    return _legacy()
+
+
+def _same_as_legacy(legacy, rubric, scores, ctx):
+    new = certify(rubric, scores, ctx)
+    pd.testing.assert_frame_equal(new, legacy.legacy_certify(rubric, scores, ctx))
+    return new
+
+
+def test_vectorised_certify_matches_the_old_one_on_the_demo(sx, legacy):
+    data, ctx = _demo()
+    v = _same_as_legacy(legacy, sx, score(sx, data), ctx)
+    assert len(v) == 575 and {"certified", "not_certified", "undecided"} <= set(v["verdict"])
+    assert any(v["unmet_mandatory"].str.len() > 0) and any(v["unknown"].str.len() > 0)
+
+
+def test_vectorised_certify_matches_on_a_synthetic_sample(sx, legacy):
+    data, ctx, zones = legacy.synthetic(150, 2, seed=3)
+    _same_as_legacy(legacy, sx, score(sx, data, zones), ctx)
+
+
+def test_vectorised_certify_matches_on_edge_cases(sx, legacy):
+    # Missing rows (a region without context, a region with rows missing), unknown context values, a failed
+    # mandatory row, a region-year twice in the scores' years; order of regions not sorted in the input.
+    data = pd.concat([
+        with_values(full_marks(sx, "610122", 2023), A1_1a=0, A3_2a=0),
+        full_marks(sx, "610102", 2024),
+        full_marks(sx, "610102", 2023).iloc[5:],
+        with_values(full_marks(sx, "610103", 2024), C2_3a=np.nan, A2_1a=np.nan),
+    ], ignore_index=True)
+    ctx = pd.concat([context("610102", 2024), context("610102", 2023, npl_ratio=np.nan, major_incident=True),
+                     context("610103", 2024, debtor_share_natural=np.nan)])
+    v = _same_as_legacy(legacy, sx, score(sx, data), ctx)
+    assert v[["region", "year"]].values.tolist() == [["610102", 2023], ["610102", 2024], ["610103", 2024],
+                                                     ["610122", 2023]]
+    assert v.loc[3, "unmet_mandatory"] == ["A1.1a", "A3.2a"] and v.loc[1, "unmet_mandatory"] == []
+    assert v.loc[0, "failed"] == ["C3"] and v.loc[0, "unknown"] == ["C1", "C6"]  # rows missing: not assessed
+    # Nothing unmet anywhere (no mandatory list to merge) and no context at all for one region.
+    _same_as_legacy(legacy, sx, score(sx, full_marks(sx, "610102")), context("610104"))
+
+
+def test_vectorised_certify_matches_on_exclusions(legacy):
+    hn = load_rubric("henan-2021")
+    data = pd.concat([pd.DataFrame({"region": r, "year": y, "criterion": hn.criteria["id"], "value": 70.0})
+                      for r in ("410102", "410103", "410104") for y in (2021, 2022)], ignore_index=True)
+    ctx = pd.DataFrame([{"region": r, "year": y, **{f: False for f in HN_FLAGS}} for r in ("410102", "410103")
+                        for y in (2021, 2022)]).astype({f: "boolean" for f in HN_FLAGS})
+    ctx.loc[1, "statistical_fraud"] = True
+    ctx.loc[2, "energy_target_missed"] = None
+    ctx.loc[3, "government_is_debtor"] = True
+    ctx.loc[3, "major_safety_accident_3y"] = True
+    v = _same_as_legacy(legacy, hn, score(hn, data), ctx)
+    assert v["verdict"].tolist() == ["eligible", "not_eligible", "undecided", "not_eligible", "undecided",
+                                     "undecided"]
+    assert v.loc[3, "failed"] == ["E1", "E5"]

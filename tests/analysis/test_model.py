@@ -180,3 +180,23 @@ def test_a_region_outside_the_jurisdiction_is_named(monkeypatch):
         Model(linyi, data).scores  # noqa: B018
     assert str(err.value) == ("宝鸡市金台区（610303）、咸阳市淳化县（610430）不在评估标准 linyi-2019 的适用范围"
                               "临沂市（371300）内")
+
+
+def test_conditions_evaluated_once_for_the_reports_and_every_sensitivity_method(inputs, monkeypatch):
+    """Issue 16: the county report and the weight view's methods read the model's conditions and verdicts."""
+    sx, data, ctx = inputs
+    model = Model(sx, data, ctx, zones=park_codes(), year=YEAR)
+    evaluated = Counter(monkeypatch, certification, "_fields")
+    certified = Counter(monkeypatch, model_module, "certify")
+    view = S.weight_view(model)
+    view.monte_carlo("uniform", 0.25, 64, seed=1)
+    view.local_sensitivity()
+    view.tipping_table()
+    view.sobol(N=64, seed=1)
+    view.compare_scenarios([])
+    ev = Evaluation.of(model, key="k")
+    ns = {"region": "610102", "year": YEAR, "rubric": "shaanxi-2020", "data": "", "context": "",
+          "scope": "province", "language": "zh", "output": "", "cache": ""}
+    page = report.CountyReport(ev, report.check_params(ns, set()))
+    page.header_html(), page.certification_html()
+    assert evaluated.n == 1 and certified.n == 1

@@ -1,6 +1,8 @@
 from pathlib import Path
 
-from creditlab.core.paths import PROJECT_ROOT, data_dir, reports_dir
+import pytest
+
+from creditlab.core.paths import PROJECT_ROOT, data_dir, report_folder, reports_dir
 
 
 def test_project_root_is_the_checkout_whatever_the_layer_depth():
@@ -15,3 +17,17 @@ def test_folders_follow_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CREDITLAB_DATA", str(tmp_path / "d"))
     monkeypatch.setenv("CREDITLAB_REPORTS", str(tmp_path / "r"))
     assert data_dir() == (tmp_path / "d").resolve() and reports_dir() == (tmp_path / "r").resolve()
+
+
+def test_one_folder_per_rubric_year_and_language(tmp_path):
+    assert report_folder(tmp_path, "shaanxi-2020", 2024, "zh") == tmp_path / "shaanxi-2020" / "2024" / "zh"
+    assert report_folder(tmp_path, "shaanxi-2020", 2024, "en") == tmp_path / "shaanxi-2020" / "2024" / "en"
+    henan = report_folder(tmp_path, "/x/data/rubrics/henan-2021.yaml", 2024, "zh")
+    assert henan == tmp_path / "henan-2021" / "2024" / "zh"
+    for bad in ("../etc", "a/b", ".hidden", "", "名字"):
+        with pytest.raises(ValueError):
+            report_folder(tmp_path, bad, 2024, "zh")
+    with pytest.raises(ValueError):
+        report_folder(tmp_path, "shaanxi-2020", 2024, "fr")
+    with pytest.raises(ValueError):
+        report_folder(tmp_path, "shaanxi-2020", "2024/../x", "zh")  # type: ignore[arg-type]

@@ -67,7 +67,7 @@ def test_parameters_resolve_names_to_codes() -> None:
     assert parameters(sens, {}, "en")["scope"] == "province" and parameters(sens, {}, "en")["language"] == "en"
     summ = analysis("summary")
     p = parameters(summ, {"city": "宝鸡市", "data": ["a.csv"]}, "zh")
-    assert p["city"] == "610300" and p["data"] == "a.csv" and p["province"] == "陕西"
+    assert p["city"] == "610300" and p["data"] == "a.csv" and p["province"] == ""  # the rubric's own province
     assert parameters(summ, {"data": ["a.csv", "b.csv"]}, "zh")["data"] == ["a.csv", "b.csv"]
     assert analyses.slug("a/../b", "宝鸡 市") == "a-..-b_宝鸡-市" and "/" not in analyses.slug("../../etc/passwd")
 

@@ -16,6 +16,7 @@ import pytest
 
 from creditlab import batch, report
 from creditlab.cli import main as cli_main
+from creditlab.core.paths import report_folder
 from helpers import DEMO, DEMO_FILES, ROOT, YEAR, DemoBatch, demo_batch
 
 NO_CDN = [
@@ -104,7 +105,7 @@ def test_html_has_no_code_no_cdn_and_the_banner(shared: DemoBatch) -> None:
 def test_unchanged_inputs_are_skipped_and_force_regenerates(shared: DemoBatch, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     shutil.copytree(shared.reports, reports)
-    year_dir = reports / str(YEAR)
+    year_dir = report_folder(reports, "shaanxi-2020", YEAR, "zh")
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in year_dir.glob("6*.html")}
     summary = batch.run_reports(YEAR, list(shared.codes), out=reports, jobs=2, progress=False, **shared.inputs())
     assert summary.skipped == list(shared.codes) and not summary.generated and summary.ok
@@ -128,7 +129,7 @@ def test_a_failing_county_does_not_stop_the_batch(shared: DemoBatch, tmp_path: P
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     reports = tmp_path / "reports"
     shutil.copytree(shared.reports, reports)
-    year_dir = reports / str(YEAR)
+    year_dir = report_folder(reports, "shaanxi-2020", YEAR, "zh")
     bad, good = shared.certified, shared.failing
     old_html = (year_dir / f"{bad}.html").read_bytes()
     old_json = (year_dir / f"{bad}.json").read_bytes()
@@ -170,7 +171,7 @@ def test_bad_selection_is_refused_before_anything_runs(shared: DemoBatch, tmp_pa
         batch.run_reports(YEAR, city="不存在市", out=tmp_path, jobs=0, progress=False, **shared.inputs())
     with pytest.raises(batch.BatchError, match="no counties"):
         batch.run_reports(YEAR, city="不存在市", out=tmp_path, jobs=0, progress=False, lang="en", **shared.inputs())
-    assert not list((tmp_path / str(YEAR)).glob("*.html"))
+    assert not list(tmp_path.rglob("*.html"))
 
 
 def test_city_selection_and_missing_data(shared: DemoBatch) -> None:
@@ -200,6 +201,38 @@ def test_index_reads_only_checked_results(tmp_path: Path) -> None:
     assert 'href="610103.html"' in table and "610104" not in table and "evil" not in index
 
 
+def test_index_xlsx_beside_the_page_holds_the_same_rows(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    year_dir = tmp_path / str(YEAR)
+    year_dir.mkdir()
+    base = {"name_en": "", "city": "咸阳市", "city_code": "610400", "year": YEAR, "unmet_mandatory": [],
+            "previous": None, "synthetic": False, "reason_en": "",
+            "rubric": {"name": "shaanxi-2020", "version": "2020", "title_zh": "标准", "threshold": 85.0},
+            "provenance": {"files": [], "creditlab_version": "0"}}
+    docs = [{**base, "region": "610430", "name": "=HYPERLINK(\"x\")", "verdict": "not_certified",
+             "reason_zh": "条件6：不良贷款率 1.75% ≥ 全国平均 1.50%",
+             "total": {"points": 93.5, "max_points": 100.0, "missing_max": 0.0}},
+            {**base, "region": "610431", "name": "武功县", "verdict": "certified", "reason_zh": "",
+             "total": {"points": 90.0, "max_points": 100.0, "missing_max": 0.0}}]
+    for d in docs:
+        (year_dir / f"{d['region']}.json").write_text(json.dumps(d, ensure_ascii=False))
+        (year_dir / f"{d['region']}.html").write_text("<html></html>")
+    manifest = {"regions": {"610429": {"status": "not_submitted"}}}
+    index = batch.write_index(year_dir, manifest=manifest).read_text(encoding="utf-8")
+    ws = load_workbook(year_dir / batch.INDEX_XLSX)["报告索引"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("排名", "代码", "县（市、区）", "所属市", "综合评分", "未评估分值", "认定结论", "原因",
+                       "未达标必备条件", "比上年")
+    assert [r[1] for r in rows[1:]] == ["610430", "610431", "610429"]  # the page's order
+    assert rows[1][2] == '=HYPERLINK("x")' and ws["C2"].data_type == "s"  # text, never a formula
+    assert rows[1][4] == 93.5 and rows[1][7] == "条件6：不良贷款率 1.75% ≥ 全国平均 1.50%"
+    assert rows[3][4] is None and rows[3][6] == "未报送"  # no data is not zero
+    assert '<a href="index.xlsx" download>' in index
+    order = re.findall(r'<tr data-search="(\d+) ', index)
+    assert order == ["610430", "610431", "610429"]
+
+
 # --- issue 11: no data is not zero, the index states its scope, a year without data, kill -9, full disk ----------
 
 def _real_data(folder: Path, prefix: str, blank: str | None = None) -> Path:
@@ -222,7 +255,7 @@ def test_city_run_on_real_data_without_context_with_a_county_that_returned_nothi
     code = cli_main(["reports", "--year", str(YEAR), "--city", "铜川市", "--data", str(data), "--out", str(out),
                      "--jobs", "0"])
     assert code == 0, capsys.readouterr()
-    year_dir = out / str(YEAR)
+    year_dir = report_folder(out, "shaanxi-2020", YEAR, "zh")
     assert not (year_dir / "610222.html").exists()  # no 0.0/100 report
     docs = {c: json.loads((year_dir / f"{c}.json").read_text(encoding="utf-8")) for c in ("610202", "610203", "610204")}
     manifest = json.loads((year_dir / batch.MANIFEST).read_text(encoding="utf-8"))
@@ -281,8 +314,8 @@ def test_a_year_without_data_exits_non_zero_naming_the_years_with_data(
     (["--year", "2204"], "年份应为 1949–2100 之间的整数，实际为 2204", "from 1949 to 2100"),
     (["--year", "2024", "--data", "missing.csv"], "找不到指标数据文件", "data file"),
     (["--year", "2024", "--region", "../x"], "找不到县（市、区）或开发区", "unknown county or zone"),
-    (["--year", "2024", "--region", "610199"], "未知区划代码 '610199'", "unknown region '610199'"),
-    (["--year", "2024", "--city", "西按市"], "找不到城市 '西按市' 的区县", "no counties found for city"),
+    (["--year", "2024", "--region", "610199"], "找不到县（市、区）或开发区 '610199'", "'610199'"),
+    (["--year", "2024", "--city", "西按市"], "找不到城市 '西按市'", "unknown city '西按市'"),
     (["--year", "2024", "--rubric", "shaanxi-1999"], "未知的评估标准 'shaanxi-1999'", "unknown rubric"),
     (["--year", "2024", "--out", "out.xlsx"], "out.xlsx 是文件，不是文件夹", "is a file, not a folder"),
 ])
@@ -358,7 +391,7 @@ def test_kill_9_of_the_batch_leaves_no_worker_or_kernel(tmp_path: Path) -> None:
         while time.monotonic() < deadline and proc.poll() is None:
             kids = _descendants(proc.pid)
             kernels = [k for k in kids if "ipykernel" in _cmd(k)]
-            if len(kernels) >= 1 and list((out / str(YEAR)).glob("*.html")):
+            if len(kernels) >= 1 and list(out.rglob("*.html")):
                 break
             time.sleep(0.05)
         assert proc.poll() is None and kernels, "the batch never got a kernel running"
@@ -427,7 +460,7 @@ def test_a_full_disk_gives_one_named_error_and_keeps_every_earlier_output(
     argv = ["reports", "--year", str(YEAR), *[x for c in shared.codes for x in ("--region", c)],
             "--data", str(inputs["data"]), *[x for c in inputs["context"] for x in ("--context", c)],
             "--out", str(out), "--jobs", "1"]
-    year_dir = out / str(YEAR)
+    year_dir = report_folder(out, "shaanxi-2020", YEAR, "zh")
     manifest = batch.load_manifest(year_dir)["regions"]
     assert all(manifest[c]["status"] == "generated" for c in shared.codes)  # earlier outputs, all complete
     before = _snapshot(year_dir)

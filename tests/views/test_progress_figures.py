@@ -75,3 +75,40 @@ def test_city_rankings_report_is_what_the_notebook_shows():
     assert rows["610100"][0] == "Xi'an" and rows["610100"][2] == f"top {xian['rank'] / xian['group_size']:.0%}"
     assert rows["610100"][3].startswith(f"rank {xian['rank']} of {xian['group_size']}, trend: ")
     assert "unit(s) without a shape" not in " ".join(a.text for a in fig.layout.annotations)  # no 神木市
+
+
+
+
+def _trend(fig):
+    return next(t for t in fig.data if "trend" in (t.name or "") or "趋势" in (t.name or ""))
+
+
+def test_charts_honour_as_of_no_later_observation_is_drawn():
+    rep = pf.PlanProgressReport.from_params({**PLAN_DEFAULTS, "as_of": 2022})
+    assert rep.observations["year"].max() > 2022  # the file has later years: they must not show
+    for fig in rep.indicator_figures():
+        observed = [t for t in fig.data if t.name == "observed"]
+        assert observed and max(observed[0].x) <= 2022
+        assert any(s.type == "line" and s.x0 == 2022 for s in fig.layout.shapes)  # the as-of line
+        assert any("as of 2022" in (a.text or "") for a in fig.layout.annotations)
+    # The figures the assessment was computed from: the same as_of by default.
+    figs = pf.indicator_figures(rep.assessment, rep.observations, "en")
+    assert all(max(next(t for t in f.data if t.name == "observed").x) <= 2022 for f in figs)
+
+
+def test_a_percent_trend_never_runs_above_100_and_says_so():
+    rep = pf.PlanProgressReport.from_params({**PLAN_DEFAULTS, "as_of": 2022, "method": "compound"})
+    rows = rep.assessment.sort_values("number")
+    capped = 0
+    for fig, (_, row) in zip(rep.indicator_figures(), rows.iterrows(), strict=True):
+        trend = _trend(fig)
+        if pf.is_percent(row):
+            assert max(trend.y) <= 100 and min(trend.y) >= 0
+            if "capped at 100 %" in trend.name:
+                capped += 1
+                assert max(trend.y) == 100
+    assert capped >= 1  # the demo has shares whose straight trend would pass 100 %
+    # An indicator that is not a share keeps its trend as fitted (credit_managers grows past any cap).
+    managers = next(f for f, (_, r) in zip(rep.indicator_figures(), rows.iterrows(), strict=True)
+                    if r["id"] == "credit_managers")
+    assert max(_trend(managers).y) > 100 and "capped" not in _trend(managers).name
