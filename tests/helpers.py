@@ -306,3 +306,13 @@ def drawn_charts(dom: str) -> tuple[int, int]:
     c = Counter()
     c.feed(dom)
     return c.charts, c.drawn
+
+
+def rubric_variant(folder: Path, name: str, jurisdiction: str) -> Path:
+    """A copy of a bundled rubric applied to another jurisdiction (an analyst's variant, e.g. the Linyi indicators
+    for 西安市's districts), written into ``folder``: the rubric file with only its ``jurisdiction`` line changed."""
+    source = ROOT / "data" / "rubrics" / f"{name}.yaml"
+    text = re.sub(r'(?m)^jurisdiction: "\d{6}"', f'jurisdiction: "{jurisdiction}"', source.read_text(encoding="utf-8"))
+    path = folder / f"{name}.yaml"  # a rubric's id is its file's name
+    path.write_text(text, encoding="utf-8")
+    return path
