@@ -64,7 +64,7 @@ from ..views.report import (
     ReportError,
     check_region_code,
     display_path,
-    save_evaluation,
+    save_county_parts,
     sha256_file,
     unit_table,
 )
@@ -508,9 +508,14 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
     run, with or without data: a county without data fails visibly. ``city`` and the default
     (every county and zone) take the units with data and list the others as without data.
     """
-    units = ev.units
+    return _select(ev.units, ev.regions(year), regions, city, lang)
+
+
+def _select(units: Any, with_data: Sequence[str], regions: Sequence[str] | None, city: str | None,
+            lang: str) -> tuple[list[str], list[str]]:
+    """:func:`select_regions` from the units table and the codes with data (known without scoring)."""
     known = set(units["code"])
-    with_data = set(ev.regions(year))
+    with_data = set(with_data)
     if regions:
         codes = []
         for r in regions:
@@ -680,34 +685,46 @@ def _run_reports(
     summary = Summary(year, year_dir)
     with _lock(year_dir, lang):
         key = report.inputs_key(inputs)
-        ev = report.evaluate(inputs, key)
-        have = ev.data_years()
+        notebook_sha = report.sha256_file(notebook)
+        manifest = load_manifest(year_dir)
+        entries = manifest["regions"]
+        base = {"year": year, "rubric": report.load_rubric(inputs.rubric).name, "scope": scope, "language": lang}
+        # The digests are known before scoring (files, code, notebook, parameters): when the manifest records
+        # the same inputs and every selected county's report is in place with its digest, nothing is scored.
+        known = manifest.get("evaluated") or {}
+        ev = None
+        if force or known.get("key") != key or not isinstance(known.get("regions_with_data"), list):
+            ev = report.evaluate(inputs, key)
+            have, units, with_data = ev.data_years(), ev.units, ev.regions(year)
+        else:
+            have, units, with_data = known.get("data_years", []), unit_table(), known["regions_with_data"]
         if year not in have:
             listed = "、".join(map(str, have)) if lang == "zh" else ", ".join(map(str, have))
             raise BatchError(tr(f"{year}年没有任何县（市、区）的指标数据，未生成任何报告；"
                                 f"有数据的年份：{listed or '无'}",
                                 f"no indicator data for {year}: no report generated; years with data: "
                                 f"{listed or 'none'}", lang))
-        codes, summary.no_data = select_regions(ev, year, regions, city, lang)
-        notebook_sha = report.sha256_file(notebook)
-        manifest = load_manifest(year_dir)
-        entries = manifest["regions"]
-        manifest["scope"] = {"cities": _merge_scope(manifest.get("scope"), ev.units, regions, city)}
+        codes, summary.no_data = _select(units, with_data, regions, city, lang)
+        manifest["scope"] = {"cities": _merge_scope(manifest.get("scope"), units, regions, city)}
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         for code in summary.no_data:  # in scope, nothing submitted: listed as 未报送, no score
             entries[code] = {"status": "not_submitted", "checked_at": now}
+        if ev is not None:
+            manifest["evaluated"] = {"key": key, "data_years": [int(y) for y in have],
+                                     "regions_with_data": [str(c) for c in with_data]}
         save_manifest(year_dir, manifest)
         # The input files (names and bytes) and code are in ``key``; not their absolute paths, so
         # moving the project does not regenerate anything.
-        base = {"year": year, "rubric": ev.rubric.name, "scope": scope, "language": lang}
         todo: list[tuple[str, str]] = []
         for code in codes:
             digest = task_digest(key, notebook_sha, {**base, "region": code})
-            have = (year_dir / f"{code}.html").is_file() and (year_dir / f"{code}.json").is_file()
-            if not force and have and entries.get(code, {}).get("digest") == digest:
+            have_files = (year_dir / f"{code}.html").is_file() and (year_dir / f"{code}.json").is_file()
+            if not force and have_files and entries.get(code, {}).get("digest") == digest:
                 summary.skipped.append(code)
             else:
                 todo.append((code, digest))
+        if todo and ev is None:  # something to run after all: the evaluation it needs
+            ev = report.evaluate(inputs, key)
         copy_plotly_js(year_dir)
         # We hold the lock: whatever is in the staging folder is left over from a killed run.
         shutil.rmtree(year_dir / STAGING_DIR, ignore_errors=True)
@@ -749,7 +766,8 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
     staging_root = year_dir / STAGING_DIR
     staging_root.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=staging_root))
-    cache = save_evaluation(ev, staging / "evaluation.pkl")
+    # Each kernel reads only its county's rows and the parts every report shares (not the whole evaluation).
+    cache = save_county_parts(ev, year, base["scope"], [code for code, _ in todo], staging)
     (year_dir / FAILED_DIR).mkdir(exist_ok=True)
     params = {"year": year, "rubric": str(inputs.rubric), "data": [str(p) for p in inputs.data],
               "context": [str(p) for p in inputs.context], "scope": base["scope"], "language": lang,

@@ -429,10 +429,11 @@ def test_a_full_disk_gives_one_named_error_and_keeps_every_earlier_output(
     manifest = batch.load_manifest(year_dir)["regions"]
     assert all(manifest[c]["status"] == "generated" for c in shared.codes)  # earlier outputs, all complete
     before = _snapshot(year_dir)
-    # Room for the manifest and the evaluation cache, not for the reports: the worker meets ENOSPC.
+    # Room for the manifest and the evaluation cache (the parts the counties need), not for the reports: the
+    # worker meets ENOSPC.
     ev = report.evaluate(report.resolve_inputs("shaanxi-2020", inputs["data"], inputs["context"]))
-    cache = report.save_evaluation(ev, tmp_path / "ev.pkl")
-    _fill(small_disk, cache.stat().st_size + 96 * 1024)
+    report.save_county_parts(ev, YEAR, "province", shared.codes, tmp_path / "parts")
+    _fill(small_disk, sum(p.stat().st_size for p in (tmp_path / "parts").rglob("*.pkl")) + 96 * 1024)
     res = subprocess.run([sys.executable, "-m", "creditlab.cli", *argv, "--force"], capture_output=True, text=True,
                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
     assert res.returncode != 0
