@@ -494,3 +494,25 @@ def test_a_cell_timeout_fails_the_county_and_keeps_what_ran(tmp_path: Path) -> N
     kept = nbformat.read(outcome.failed_notebook, as_version=4)
     assert kept.cells[2].outputs[0]["text"] == "started\n"  # the cells that ran are kept
     assert not (year_dir / "610103.html").exists() and not list((year_dir / "staging").iterdir())
+
+
+def test_an_unchanged_rerun_scores_nothing(shared: DemoBatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "reports"
+    shutil.copytree(shared.reports, out)
+    before = {p.name: p.read_bytes() for p in (out / str(YEAR)).glob("*.json") if p.name != batch.MANIFEST}
+
+    def no_scoring(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged re-run must not score")
+
+    monkeypatch.setattr(report, "evaluate", no_scoring)
+    inputs = shared.inputs()
+    summary = batch.run_reports(YEAR, list(shared.codes), data=inputs["data"], context=inputs["context"], out=out,
+                                jobs=0, progress=False)
+    assert sorted(summary.skipped) == sorted(shared.codes) and not summary.generated
+    assert {p.name: p.read_bytes() for p in (out / str(YEAR)).glob("*.json") if p.name != batch.MANIFEST} == before
+    # A changed input file: its digest differs, so the batch scores (and here meets the patched scorer).
+    with open(tmp_path / "data.csv", "w", encoding="utf-8") as fh:
+        fh.write(Path(inputs["data"]).read_text(encoding="utf-8") + "\n")
+    with pytest.raises(AssertionError, match="must not score"):
+        batch.run_reports(YEAR, list(shared.codes), data=str(tmp_path / "data.csv"), context=inputs["context"],
+                          out=out, jobs=0, progress=False)
