@@ -35,16 +35,16 @@ import fcntl
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,7 @@ from ..views.report import (
     sha256_file,
     unit_table,
 )
+from . import cluster
 
 KERNEL_NAME = "creditlab"
 ENGINE_NAME = "creditlab-warm"
@@ -312,6 +313,7 @@ class Outcome:
 
 
 _KERNEL: WarmKernel | None = None
+_KERNEL_LOCK = threading.Lock()
 _EXPORTER: Any = None
 
 
@@ -334,10 +336,16 @@ def _worker_init(ignore_sigint: bool = False, parent: int | None = None) -> None
 
 def run_task(task: Task) -> Outcome:
     """Execute one county's notebook, export it, and move the outputs into place (worker side)."""
+
+    with _KERNEL_LOCK:  # one notebook at a time on this process's kernel (a Dask worker may have threads)
+        return _run_task(task)
+
+
+def _run_task(task: Task) -> Outcome:
     import papermill as pm
 
     global _KERNEL
-    if _KERNEL is None:  # called in-process (tests, or jobs=0)
+    if _KERNEL is None:  # called in-process (tests, or jobs=0) or on a Dask worker: prepared on first use
         _worker_init()
     assert _KERNEL is not None
     t0 = time.perf_counter()
@@ -628,16 +636,20 @@ def run_reports(
     notebook: str | Path | None = None,
     fresh_kernels: bool = False,
     progress: bool = True,
+    scheduler: str | None = None,
 ) -> Summary:
     """Regenerate the selected reports of ``year`` into ``<out>/<year>/`` and rebuild its index.
 
     Raises :class:`BatchError` before any work for a bad selection or a year without any data
     (naming the years with data), and :class:`DiskFullError` when a write finds no room.
+    ``scheduler``: run the notebooks on the workers of the Dask cluster at this address (``tcp://host:port``;
+    they must see this project and the files at the same paths, docs/cluster.md) instead of ``jobs`` local
+    processes; the outputs are the same.
     """
     try:
         return _run_reports(year, regions, city, rubric=rubric, data=data, context=context, jobs=jobs, lang=lang,
                             scope=scope, out=out, force=force, notebook=notebook, fresh_kernels=fresh_kernels,
-                            progress=progress)
+                            progress=progress, scheduler=scheduler)
     except OSError as exc:
         if not disk_full(exc):
             raise
@@ -647,7 +659,7 @@ def run_reports(
 def _run_reports(
     year: int, regions: Sequence[str] | None, city: str | None, *, rubric: str, data: str | Sequence[str],
     context: str | Sequence[str], jobs: int, lang: str, scope: str, out: str | Path | None, force: bool,
-    notebook: str | Path | None, fresh_kernels: bool, progress: bool,
+    notebook: str | Path | None, fresh_kernels: bool, progress: bool, scheduler: str | None = None,
 ) -> Summary:
     t0 = time.perf_counter()
     check_lang(lang)
@@ -657,6 +669,8 @@ def _run_reports(
     bad_year = year_problem(year, lang)  # the one range of years (creditlab.years), as template and ingest
     if bad_year:
         raise BatchError(bad_year)
+    if scheduler:  # a malformed address is refused before any work
+        scheduler = cluster.check_scheduler(scheduler, lang)
     notebook = Path(notebook or report.NOTEBOOK).resolve()
     if not notebook.is_file():
         raise BatchError(f"notebook {notebook} not found")
@@ -732,7 +746,7 @@ def _run_reports(
         try:
             if todo:
                 _run_all(todo, ev, inputs, notebook, year, year_dir, base, jobs, lang, fresh_kernels, progress,
-                         manifest, summary)
+                         manifest, summary, scheduler)
         except BaseException as exc:
             failure = exc
             raise
@@ -760,7 +774,7 @@ def _check_kernel() -> None:
 
 def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, year: int, year_dir: Path,
              base: dict[str, Any], jobs: int, lang: str, fresh_kernels: bool, progress: bool,
-             manifest: dict[str, Any], summary: Summary) -> None:
+             manifest: dict[str, Any], summary: Summary, scheduler: str | None = None) -> None:
     from tqdm.auto import tqdm
 
     staging_root = year_dir / STAGING_DIR
@@ -778,7 +792,7 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
     bar = tqdm(total=len(tasks), desc=f"reports {year}", unit="county", disable=not progress, file=sys.stderr,
                mininterval=0.5 if sys.stderr.isatty() else 5.0)
     try:
-        for outcome in _execute(tasks, jobs):
+        for outcome in _execute(tasks, jobs, scheduler, lang):
             summary.outcomes.append(outcome)
             task = next((t for t in tasks if t.region == outcome.region), None)
             if task is None:  # a worker died without saying which county: reported, nothing recorded
@@ -808,10 +822,11 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
             staging_root.rmdir()  # only if empty
 
 
-def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
-    """Run tasks in ``jobs`` spawned worker processes (in-process when ``jobs`` is 0), as they finish."""
+def _execute(tasks: list[Task], jobs: int, scheduler: str | None = None, lang: str = "en") -> Iterator[Outcome]:
+    """Run tasks in ``jobs`` spawned worker processes (in-process when ``jobs`` is 0), or on the workers of the
+    Dask cluster at ``scheduler`` (:mod:`creditlab.runs.cluster`), as they finish."""
     global _KERNEL
-    if jobs <= 0:
+    if jobs <= 0 and not scheduler:
         try:
             for t in tasks:
                 yield run_task(t)
@@ -820,9 +835,8 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
                 _KERNEL.shutdown()
                 _KERNEL = None
         return
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init,
-                             initargs=(True, os.getpid())) as pool:
+    with cluster.executor(min(jobs, len(tasks)), scheduler, initializer=_worker_init, initargs=(True, os.getpid()),
+                          lang=lang) as pool:
         pending: set[Future] = {pool.submit(run_task, t) for t in tasks}
         try:
             while pending:
@@ -833,7 +847,7 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
                     except Exception as exc:  # noqa: BLE001 - a worker died: report, go on
                         yield Outcome("?", "disk_full" if disk_full(exc) else "failed", 0.0, error=_last_line(exc))
         except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+            cluster.cancel(pool)
             raise
 
 
@@ -928,7 +942,7 @@ def _run_cli_reports(args: argparse.Namespace) -> Summary:
         args.year, regions=args.region, city=args.city, rubric=args.rubric, data=args.data or "",
         context=args.context or "", jobs=max(0, args.jobs), lang=args.lang or default_lang(), scope=args.scope,
         out=args.out,
-        force=args.force,
+        force=args.force, scheduler=getattr(args, "scheduler", None),
     )
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from creditlab import batch, report
 from creditlab.cli import main as cli_main
+from creditlab.core.errors import CreditlabError
 from helpers import DEMO, DEMO_FILES, ROOT, YEAR, DemoBatch, demo_batch
 
 NO_CDN = [
@@ -516,3 +517,35 @@ def test_an_unchanged_rerun_scores_nothing(shared: DemoBatch, tmp_path: Path, mo
     with pytest.raises(AssertionError, match="must not score"):
         batch.run_reports(YEAR, list(shared.codes), data=str(tmp_path / "data.csv"), context=inputs["context"],
                           out=out, jobs=0, progress=False)
+
+
+def _comparable(doc: dict) -> dict:
+    doc["provenance"].pop("run_at"), doc["provenance"].pop("run_date")
+    return doc
+
+
+def test_a_dask_cluster_gives_the_same_results_as_local_workers(shared: DemoBatch, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    inputs = shared.inputs()
+    out = tmp_path / "reports"
+    dask = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+    try:
+        summary = batch.run_reports(YEAR, list(shared.codes), data=inputs["data"], context=inputs["context"], out=out,
+                                    scheduler=dask.scheduler_address, progress=False)
+    finally:
+        dask.close()
+    assert summary.ok and sorted(summary.generated) == sorted(shared.codes), summary.text()
+    for code in shared.codes:
+        ours = json.loads((out / str(YEAR) / f"{code}.json").read_text(encoding="utf-8"))
+        assert _comparable(ours) == _comparable(_results(shared, code))
+    index = (out / str(YEAR) / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{code}.html"' in index for code in shared.codes)
+
+
+def test_a_bad_scheduler_address_is_refused_before_any_work(tmp_path: Path) -> None:
+    with pytest.raises(CreditlabError, match="调度器地址应为 tcp://主机:端口"):
+        batch.run_reports(YEAR, ["610103"], out=tmp_path / "r", scheduler="not an address", progress=False)
+    with pytest.raises(CreditlabError, match="must read tcp://host:port"):
+        batch.run_reports(YEAR, ["610103"], out=tmp_path / "r", scheduler="http://x", lang="en", progress=False)
+    assert not (tmp_path / "r").exists()
