@@ -18,7 +18,7 @@ import json
 import math
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,9 @@ class CountyEvaluation(Evaluation):
     year: int = 0
     scope: str = "province"
     year_ranks: pd.DataFrame | None = None   # ranks of ``year`` in ``scope`` (every unit of every group)
+    # Per peer group, what every county of the group shows alike (its ranked peers, the population's name):
+    # the same dict in every county's evaluation made from one shared part (``replace`` keeps it).
+    peer_memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def ranks(self, scope: str = "province") -> pd.DataFrame:
         """The ranks of :attr:`year` in :attr:`scope` (the only ones this part holds)."""
@@ -181,16 +184,22 @@ _LOADED: dict[tuple[str, int, int], Any] = {}
 
 
 def _unpickle(path: Path) -> Any:
-    """The object pickled in ``path``; the last one read is kept per process (a warm kernel reads the batch's
+    """The object pickled in ``path``; the last few read are kept per process (a warm kernel reads the batch's
     shared part once), keyed by the file's size and modification time."""
     st = path.stat()
     key = (str(path), st.st_size, st.st_mtime_ns)
     if key not in _LOADED:
         with open(path, "rb") as fh:
             obj = pickle.load(fh)  # our own file, written by the batch runner for this run
-        _LOADED.clear()
-        _LOADED[key] = obj
+        _remember(_LOADED, key, obj)
     return _LOADED[key]
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any, keep: int = 4) -> None:
+    """Add ``key`` to a small per-process cache, dropping the oldest entries beyond ``keep``."""
+    cache[key] = value
+    for old in list(cache)[:-keep]:
+        del cache[old]
 
 
 _KEYS: dict[tuple[Any, ...], str] = {}
@@ -202,8 +211,7 @@ def _inputs_key(inputs: Inputs) -> str:
     files = [Path(p) for _, p in inputs.files()]
     stamp = (code_digest(), *((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
     if stamp not in _KEYS:
-        _KEYS.clear()
-        _KEYS[stamp] = inputs_key(inputs)
+        _remember(_KEYS, stamp, inputs_key(inputs))
     return _KEYS[stamp]
 
 
@@ -438,7 +446,28 @@ class CountyFacts:
         status, rank, peers, tied, percentile, top_share, is_self."""
         return self._memo("peers", self._peers)
 
+    def _group(self) -> tuple[Any, ...]:
+        """What the peers depend on besides the evaluation: year, kind, city (for a city scope), language."""
+        city = self.params.scope == "city"
+        return (self.params.scope, self.year, bool(self.unit["is_park"]),
+                str(self.unit["city_code"]) if city else None, self.lang)
+
+    def _group_memo(self, what: str, make) -> Any:
+        """A value shared by every report of the peer group: kept in the county evaluation's ``peer_memo`` (one
+        per batch run and kernel), so a kernel ranks a group of 3,000 peers once, not once per county."""
+        memo = getattr(self.ev, "peer_memo", None)
+        if memo is None:
+            return make()
+        key = (what, *self._group())
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
     def _peers(self) -> pd.DataFrame:
+        ranked = self._group_memo("peers", self._group_peers)
+        return ranked.assign(is_self=(ranked["region"] == self.region).to_numpy())
+
+    def _group_peers(self) -> pd.DataFrame:
         # The evaluated model's rank stage (one for all reports): this year, this unit's kind (and city).
         city = self.params.scope == "city"
         r = self.ev.ranks("city" if city else "province")
@@ -448,7 +477,6 @@ class CountyFacts:
         ranked = r[same].drop(columns=["is_park", "city_code"]).reset_index(drop=True)
         units = self.ev.units.set_index("code")
         ranked["name"] = units.loc[ranked["region"], "name" if self.lang == "zh" else "name_en"].to_numpy()
-        ranked["is_self"] = ranked["region"] == self.region
         return ranked.sort_values(["rank", "region"]).reset_index(drop=True)
 
     @_if_submitted(None)
@@ -478,7 +506,8 @@ class CountyFacts:
         if self.params.scope == "city":
             area, area_en = str(self.unit["city"]), str(self.unit["city_en"])
         else:
-            area, area_en = population_area(self.peers()["region"], self.ev.units, is_park)
+            area, area_en = self._group_memo(
+                "area", lambda: population_area(self.peers()["region"], self.ev.units, is_park))
         return population_words(n, is_park, area, lang or self.lang, area_en=area_en)
 
     def scope_label(self) -> str:
@@ -770,12 +799,15 @@ class CountyReport(CountyFacts):
                 go.Bar(x=[me_name], y=[float(me["points"])], marker_color=COLORS["self"],
                        hovertemplate="%{x}: %{y:.1f}<extra></extra>"),
             ])
-            fig.add_annotation(x=me_name, y=me["points"], text=label, showarrow=True, arrowhead=2, ay=-40)
-            if thr is not None:
-                fig.add_hline(y=thr, line_dash="dash", line_color=COLORS["threshold"],
-                              annotation_text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}"),
-                              annotation_position="top right")
-            fig.update_layout(yaxis_title=self.t("综合评分", "total"), yaxis_range=[0, top * 1.05], barmode="overlay")
+            shapes, notes = [], [dict(x=me_name, y=float(me["points"]), text=label, showarrow=True, arrowhead=2,
+                                      ay=-40)]
+            if thr is not None:  # the layout's own shapes: add_hline re-validates the whole figure per line
+                shapes.append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=thr, y1=thr,
+                                   line=dict(dash="dash", color=COLORS["threshold"])))
+                notes.append(dict(xref="paper", x=1, xanchor="right", yref="y", y=thr, yanchor="bottom",
+                                  showarrow=False, text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}")))
+            fig.update_layout(yaxis_title=self.t("综合评分", "total"), yaxis_range=[0, top * 1.05], barmode="overlay",
+                              shapes=shapes, annotations=notes)
             fig.update_xaxes(showticklabels=len(p) <= 30, tickangle=-60, categoryorder="array", categoryarray=names)
         fig.update_layout(
             title=chart_text(self.t(f"{pos['population_zh']}综合评分（排序）" if len(p) <= RANK_BARS_MAX
@@ -796,16 +828,19 @@ class CountyReport(CountyFacts):
         fig = go.Figure(go.Bar(
             x=centres, y=counts[lo:hi].tolist(), width=0.9, marker_color=COLORS["peer"],
             hovertemplate=self.t("%{x:.0f}分左右：%{y}个<extra></extra>", "about %{x:.0f}: %{y}<extra></extra>")))
-        fig.add_vline(x=mine, line_color=COLORS["self"], line_width=3)
-        fig.add_annotation(x=mine, y=float(counts.max()), text=label, showarrow=True, arrowhead=2, ay=-30,
-                           font_color=COLORS["self"])
+        # The layout's own shapes and notes: add_vline re-validates the whole figure for every line.
+        shapes = [dict(type="line", xref="x", x0=mine, x1=mine, yref="paper", y0=0, y1=1,
+                       line=dict(color=COLORS["self"], width=3))]
+        notes = [dict(x=mine, y=float(counts.max()), text=label, showarrow=True, arrowhead=2, ay=-30,
+                      font=dict(color=COLORS["self"]))]
         thr = self._threshold()
         if thr is not None:
-            fig.add_vline(x=thr, line_dash="dash", line_color=COLORS["threshold"],
-                          annotation_text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}"),
-                          annotation_position="top left")
+            shapes.append(dict(type="line", xref="x", x0=thr, x1=thr, yref="paper", y0=0, y1=1,
+                               line=dict(dash="dash", color=COLORS["threshold"])))
+            notes.append(dict(x=thr, xanchor="right", yref="paper", y=1, yanchor="bottom", showarrow=False,
+                              text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}")))
         fig.update_layout(xaxis_title=self.t("综合评分", "total"), yaxis_title=self.t("数量", "count"),
-                          bargap=0)
+                          bargap=0, shapes=shapes, annotations=notes)
         return fig
 
     @_if_submitted("")
