@@ -2,12 +2,17 @@
 
 How a run works:
 
-1. The parent process resolves the inputs, scores and certifies every region once
-   (:func:`creditlab.report.evaluate`) and pickles that into a private cache for this run.
-2. It selects the counties, and skips each one whose outputs exist and whose inputs — data,
-   context, rubric, regions, notebook, parameters, creditlab code — have the digest recorded in
-   ``reports/<year>/manifest.json`` (unless ``force``).
-3. ``jobs`` worker processes (spawned, so no ZMQ state is inherited) each keep one warm kernel of
+1. The parent process resolves the inputs and computes each selected county's digest — data,
+   context, rubric, regions, notebook, parameters, creditlab code — *before* scoring: when the
+   manifest (``reports/<year>/manifest.json``) records the same inputs and every selected county's
+   outputs exist with its digest, nothing is scored at all (unless ``force``).
+2. Otherwise it scores and certifies every region once (:func:`creditlab.report.evaluate`), skips
+   the counties that are up to date, and writes for the others the parts their reports need
+   (:func:`creditlab.report.save_county_parts`: each county's own rows, plus one shared file with the
+   ranks of the year, units and rubric) into a private cache for this run: a county's cost does not
+   grow with the scope.
+3. ``jobs`` worker processes (spawned, so no ZMQ state is inherited; or the workers of a Dask
+   cluster, :mod:`creditlab.runs.cluster`) each keep one warm kernel of
    the project's registered ``creditlab`` kernelspec (IPC transport: no TCP port races). Before
    every notebook the kernel's namespace is reset, so a run gives the same results as on a fresh
    kernel but without paying the ~2.5 s of kernel start and imports per county; after a failure
