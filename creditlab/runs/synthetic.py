@@ -26,6 +26,7 @@ from ..loaders.regions import COLUMNS
 
 SEED = 3000
 PER_CITY = 75           # counties per synthetic city (codes 61CC01 … 61CC75)
+PROVINCE = "610000"     # the demo's province (陕西省): the bundled rubric's jurisdiction
 DEMO = PROJECT_ROOT / "data" / "demo"
 INDICATORS = "shaanxi-2020_indicators.csv"
 CONTEXT = "context.csv"
@@ -56,13 +57,14 @@ def write_scope(folder: str | Path, n_regions: int = 3000, seed: int = SEED) -> 
     real = pd.read_csv(PROJECT_ROOT / "data" / "regions" / "regions.csv", dtype=str, keep_default_na=False)
     data = pd.read_csv(DEMO / INDICATORS, dtype=str, keep_default_na=False)
     context = pd.read_csv(DEMO / CONTEXT, dtype=str, keep_default_na=False)
+    real = real[real["province_code"] == PROVINCE]  # the table may hold the whole country
     counties = real[real["level"] == "county"]
     templates = sorted(set(counties["code"]) & set(data["region"]))
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(templates), size=n_regions)
     kind = dict(zip(counties["code"], counties["type"], strict=True))
 
-    province = real[real["level"] == "province"].iloc[0]
+    province = real[real["code"] == PROVINCE].iloc[0]
     rows = [list(province[COLUMNS])]
     codes: list[str] = []
     n_cities = -(-n_regions // PER_CITY)
