@@ -543,9 +543,16 @@ def test_a_dask_cluster_gives_the_same_results_as_local_workers(shared: DemoBatc
     assert all(f'href="{code}.html"' in index for code in shared.codes)
 
 
-def test_a_bad_scheduler_address_is_refused_before_any_work(tmp_path: Path) -> None:
+def test_a_bad_scheduler_address_is_refused_before_any_work(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(CreditlabError, match="调度器地址应为 tcp://主机:端口"):
         batch.run_reports(YEAR, ["610103"], out=tmp_path / "r", scheduler="not an address", progress=False)
     with pytest.raises(CreditlabError, match="must read tcp://host:port"):
         batch.run_reports(YEAR, ["610103"], out=tmp_path / "r", scheduler="http://x", lang="en", progress=False)
+    assert not (tmp_path / "r").exists()
+    # The command line: one message, exit 2, no traceback.
+    assert cli_main(["reports", "--year", str(YEAR), "--region", "610103", "--out", str(tmp_path / "r"),
+                     "--scheduler", "10.0.0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "调度器地址应为" in err and "Traceback" not in err
     assert not (tmp_path / "r").exists()
