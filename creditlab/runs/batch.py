@@ -513,6 +513,20 @@ class Summary:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What :func:`select_regions` reads of an evaluation, as the manifest recorded it for the same inputs
+    (``manifest["evaluated"]``): an unchanged re-run selects its counties without scoring anything."""
+
+    units: Any
+    rubric: Any
+    with_data: list[str]
+
+    def regions(self, year: int) -> list[str]:
+        """The units with data in the year of the manifest's folder."""
+        return self.with_data
+
+
 def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, city: str | None = None,
                    lang: str = "en") -> tuple[list[str], list[str]]:
     """The region codes to report on and those without data for ``year``.
@@ -521,14 +535,9 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
     run, with or without data: a county without data fails visibly. ``city`` and the default
     (every county and zone) take the units with data and list the others as without data.
     """
-    return _select(ev.units, ev.regions(year), regions, city, lang)
-
-
-def _select(units: Any, with_data: Sequence[str], regions: Sequence[str] | None, city: str | None,
-            lang: str) -> tuple[list[str], list[str]]:
-    """:func:`select_regions` from the units table and the codes with data (known without scoring)."""
+    units = ev.units
     known = set(units["code"])
-    with_data = set(with_data)
+    with_data = set(ev.regions(year))
     if regions:
         codes = []
         for r in regions:
@@ -707,30 +716,32 @@ def _run_reports(
         notebook_sha = report.sha256_file(notebook)
         manifest = load_manifest(year_dir)
         entries = manifest["regions"]
-        base = {"year": year, "rubric": report.load_rubric(inputs.rubric).name, "scope": scope, "language": lang}
+        rub = report.load_rubric(inputs.rubric)
+        base = {"year": year, "rubric": rub.name, "scope": scope, "language": lang}
         # The digests are known before scoring (files, code, notebook, parameters): when the manifest records
         # the same inputs and every selected county's report is in place with its digest, nothing is scored.
         known = manifest.get("evaluated") or {}
         ev = None
         if force or known.get("key") != key or not isinstance(known.get("regions_with_data"), list):
             ev = report.evaluate(inputs, key)
-            have, units, with_data = ev.data_years(), ev.units, ev.regions(year)
+            source, have = ev, ev.data_years()
         else:
-            have, units, with_data = known.get("data_years", []), unit_table(), known["regions_with_data"]
+            source, have = Recorded(unit_table(), rub, known["regions_with_data"]), known.get("data_years", [])
+        units = source.units
         if year not in have:
             listed = "、".join(map(str, have)) if lang == "zh" else ", ".join(map(str, have))
             raise BatchError(tr(f"{year}年没有任何县（市、区）的指标数据，未生成任何报告；"
                                 f"有数据的年份：{listed or '无'}",
                                 f"no indicator data for {year}: no report generated; years with data: "
                                 f"{listed or 'none'}", lang))
-        codes, summary.no_data = _select(units, with_data, regions, city, lang)
+        codes, summary.no_data = select_regions(source, year, regions, city, lang)
         manifest["scope"] = {"cities": _merge_scope(manifest.get("scope"), units, regions, city)}
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         for code in summary.no_data:  # in scope, nothing submitted: listed as 未报送, no score
             entries[code] = {"status": "not_submitted", "checked_at": now}
         if ev is not None:
             manifest["evaluated"] = {"key": key, "data_years": [int(y) for y in have],
-                                     "regions_with_data": [str(c) for c in with_data]}
+                                     "regions_with_data": [str(c) for c in ev.regions(year)]}
         save_manifest(year_dir, manifest)
         # The input files (names and bytes) and code are in ``key``; not their absolute paths, so
         # moving the project does not regenerate anything.
