@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -39,7 +40,7 @@ BIN = Path(sys.executable).parent
 VOLATILE = ("run_at", "run_date", "notebook", "parameters", "digest")
 
 
-def ours(year: int, codes: list[str], jobs: int, out: Path) -> tuple[float, list[float]]:
+def ours(year: int, codes: list[str], jobs: int, out: Path) -> tuple[float, list[float], Path]:
     from creditlab.batch import run_reports
 
     t0 = time.perf_counter()
@@ -49,7 +50,7 @@ def ours(year: int, codes: list[str], jobs: int, out: Path) -> tuple[float, list
         sys.exit(summary.text())
     # Per county inside a worker; the first county of each worker also starts its kernel: left out.
     per = sorted(o.seconds for o in summary.outcomes)[: max(1, len(codes) - jobs)]
-    return seconds, per
+    return seconds, per, summary.year_dir  # the batch's folder for the year, whatever the layout
 
 
 def naive(year: int, codes: list[str], jobs: int, out: Path) -> float:
@@ -72,19 +73,20 @@ def comparable(path: Path) -> dict:
     return doc
 
 
-def scope(label: str, year: int, codes: list[str], jobs: int, repeats: int, tmp: Path) -> dict[str, float]:
-    t_ours, t_naive, per = [], [], []
+def scope(label: str, year: int, codes: list[str], jobs: int, repeats: int, tmp: Path) -> dict[str, Any]:
+    t_ours, t_naive, per, folders = [], [], [], []
     for i in range(repeats):  # interleaved pairs: the machine's load falls on both alike
         a, b = tmp / f"{label}-ours-{i}", tmp / f"{label}-naive-{i}"
         b.mkdir(parents=True)
-        seconds, county = ours(year, codes, jobs, a)
+        seconds, county, year_dir = ours(year, codes, jobs, a)
+        folders.append(year_dir)
         t_ours.append(seconds)
         per.extend(county)
         t_naive.append(naive(year, codes, jobs, b))
         for code in codes:
-            if comparable(a / str(year) / f"{code}.json") != comparable(b / f"{code}.json"):
+            if comparable(year_dir / f"{code}.json") != comparable(b / f"{code}.json"):
                 sys.exit(f"{label}: the results of {code} differ between the batch and the naive loop")
-    pages = [(tmp / f"{label}-ours-0" / str(year) / f"{c}.html").stat().st_size for c in codes]
+    pages = [(folders[0] / f"{c}.html").stat().st_size for c in codes]
     naive_pages = [(tmp / f"{label}-naive-0" / f"{c}.html").stat().st_size for c in codes]
     print(f"{label}: {len(codes)} counties, --jobs {jobs}, {repeats} interleaved pairs; results files identical")
     print(f"  naive loop  min {min(t_naive):6.1f} s  median {statistics.median(t_naive):6.1f} s   "
@@ -96,7 +98,8 @@ def scope(label: str, year: int, codes: list[str], jobs: int, repeats: int, tmp:
           f"min {min(per):.2f} s")
     print(f"  page size: ours {statistics.mean(pages) / 1024:.0f} KB (max {max(pages) / 1024:.0f} KB), "
           f"naive {statistics.mean(naive_pages) / 1024:.0f} KB")
-    return {"per_county": statistics.median(per), "page": statistics.mean(pages)}
+    return {"per_county": statistics.median(per), "page": statistics.mean(pages), "out": tmp / f"{label}-ours-0",
+            "year_dir": folders[0]}
 
 
 SECTIONS = ("header_html", "levels_html", "levels_chart", "mandatory_html", "certification_html", "gaps_html",
@@ -141,13 +144,12 @@ def kernel_work(year: int, scopes: dict[str, tuple[Path, list[str]]], tmp: Path,
           + f"; {last} / {first}: {figures[last] / figures[first]:.2f}x")
 
 
-def full_scope_rerun(year: int, codes: list[str], done: Path) -> None:
+def full_scope_rerun(year: int, codes: list[str], done: Path, year_dir: Path) -> None:
     """An unchanged re-run of every county of the scope: the sample's outputs copied under every other code
     (the manifest records their digests, as after a complete run), then ``run_reports`` without force."""
     from creditlab import report
     from creditlab.batch import load_manifest, run_reports, save_manifest, task_digest
 
-    year_dir = done / str(year)
     manifest = load_manifest(year_dir)
     entries = manifest["regions"]
     inputs = report.resolve_inputs("shaanxi-2020")
@@ -206,7 +208,7 @@ def main() -> None:
         big = scope(f"{args.regions} regions", args.year, big_codes, args.jobs, args.repeats, tmp_path)
         print(f"per county {args.regions} / 107: {big['per_county'] / small['per_county']:.2f}x; "
               f"page size {args.regions} / 107: {big['page'] / small['page']:.2f}x")
-        full_scope_rerun(args.year, big_codes, tmp_path / f"{args.regions} regions-ours-0")
+        full_scope_rerun(args.year, big_codes, big["out"], big["year_dir"])
         kernel_work(args.year, {"107 regions": (ROOT / "data", demo_codes),
                                 f"{args.regions} regions": (tmp_path / "data", big_codes)}, tmp_path, args.repeats)
 
