@@ -147,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", choices=["city", "province"], default="province")
     p.add_argument("--out", help="reports folder (default: reports/)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run the reports on the workers of this Dask scheduler instead of --jobs local processes "
+                        "(same outputs; the workers must see this project and the files at the same paths: "
+                        "docs/cluster.md)")
     _add_forms(p)
     p.set_defaults(func=_with_names(_reports))
 

@@ -2,12 +2,17 @@
 
 How a run works:
 
-1. The parent process resolves the inputs, scores and certifies every region once
-   (:func:`creditlab.report.evaluate`) and pickles that into a private cache for this run.
-2. It selects the counties, and skips each one whose outputs exist and whose inputs — data,
-   context, rubric, regions, notebook, parameters, creditlab code — have the digest recorded in
-   ``reports/<rubric>/<year>/<lang>/manifest.json`` (unless ``force``).
-3. ``jobs`` worker processes (spawned, so no ZMQ state is inherited) each keep one warm kernel of
+1. The parent process resolves the inputs and computes each selected county's digest — data,
+   context, rubric, regions, notebook, parameters, creditlab code — *before* scoring: when the
+   manifest (``reports/<rubric>/<year>/<lang>/manifest.json``) records the same inputs and every selected county's
+   outputs exist with its digest, nothing is scored at all (unless ``force``).
+2. Otherwise it scores and certifies every region once (:func:`creditlab.report.evaluate`), skips
+   the counties that are up to date, and writes for the others the parts their reports need
+   (:func:`creditlab.report.save_county_parts`: each county's own rows, plus one shared file with the
+   ranks of the year, units and rubric) into a private cache for this run: a county's cost does not
+   grow with the scope.
+3. ``jobs`` worker processes (spawned, so no ZMQ state is inherited; or the workers of a Dask
+   cluster, :mod:`creditlab.runs.cluster`) each keep one warm kernel of
    the project's registered ``creditlab`` kernelspec (IPC transport: no TCP port races). Before
    every notebook the kernel's namespace is reset, so a run gives the same results as on a fresh
    kernel but without paying the ~2.5 s of kernel start and imports per county; after a failure
@@ -34,16 +39,16 @@ import fcntl
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,10 +71,11 @@ from ..views.report import (
     ReportError,
     check_region_code,
     display_path,
-    save_evaluation,
+    save_county_parts,
     sha256_file,
     unit_table,
 )
+from . import cluster
 from .export import notebook_body
 
 KERNEL_NAME = "creditlab"
@@ -318,6 +324,7 @@ class Outcome:
 
 
 _KERNEL: WarmKernel | None = None
+_KERNEL_LOCK = threading.Lock()
 
 
 def _worker_init(ignore_sigint: bool = False, parent: int | None = None) -> None:
@@ -339,10 +346,16 @@ def _worker_init(ignore_sigint: bool = False, parent: int | None = None) -> None
 
 def run_task(task: Task) -> Outcome:
     """Execute one county's notebook, export it, and move the outputs into place (worker side)."""
+
+    with _KERNEL_LOCK:  # one notebook at a time on this process's kernel (a Dask worker may have threads)
+        return _run_task(task)
+
+
+def _run_task(task: Task) -> Outcome:
     import papermill as pm
 
     global _KERNEL
-    if _KERNEL is None:  # called in-process (tests, or jobs=0)
+    if _KERNEL is None:  # called in-process (tests, or jobs=0) or on a Dask worker: prepared on first use
         _worker_init()
     assert _KERNEL is not None
     t0 = time.perf_counter()
@@ -482,6 +495,20 @@ class Summary:
         if self.index:
             lines.append(f"index: {self.index}")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What :func:`select_regions` reads of an evaluation, as the manifest recorded it for the same inputs
+    (``manifest["evaluated"]``): an unchanged re-run selects its counties without scoring anything."""
+
+    units: Any
+    rubric: Any
+    with_data: list[str]
+
+    def regions(self, year: int) -> list[str]:
+        """The units with data in the year of the manifest's folder."""
+        return self.with_data
 
 
 def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, city: str | None = None,
@@ -641,16 +668,20 @@ def run_reports(
     fresh_kernels: bool = False,
     progress: bool = True,
     province: str | None = None,
+    scheduler: str | None = None,
 ) -> Summary:
     """Regenerate the selected reports of ``year`` into ``<out>/<rubric>/<year>/<lang>/`` and rebuild its index.
 
     Raises :class:`BatchError` before any work for a bad selection or a year without any data
     (naming the years with data), and :class:`DiskFullError` when a write finds no room.
+    ``scheduler``: run the notebooks on the workers of the Dask cluster at this address (``tcp://host:port``;
+    they must see this project and the files at the same paths, docs/cluster.md) instead of ``jobs`` local
+    processes; the outputs are the same.
     """
     try:
         return _run_reports(year, regions, city, rubric=rubric, data=data, context=context, jobs=jobs, lang=lang,
                             scope=scope, out=out, force=force, notebook=notebook, fresh_kernels=fresh_kernels,
-                            progress=progress, province=province)
+                            progress=progress, province=province, scheduler=scheduler)
     except OSError as exc:
         if not disk_full(exc):
             raise
@@ -661,6 +692,7 @@ def _run_reports(
     year: int, regions: Sequence[str] | None, city: str | None, *, rubric: str, data: str | Sequence[str],
     context: str | Sequence[str], jobs: int, lang: str, scope: str, out: str | Path | None, force: bool,
     notebook: str | Path | None, fresh_kernels: bool, progress: bool, province: str | None = None,
+    scheduler: str | None = None,
 ) -> Summary:
     t0 = time.perf_counter()
     check_lang(lang)
@@ -670,6 +702,8 @@ def _run_reports(
     bad_year = year_problem(year, lang)  # the one range of years (creditlab.years), as template and ingest
     if bad_year:
         raise BatchError(bad_year)
+    if scheduler:  # a malformed address is refused before any work
+        scheduler = cluster.check_scheduler(scheduler, lang)
     notebook = Path(notebook or report.NOTEBOOK).resolve()
     if not notebook.is_file():
         raise BatchError(f"notebook {notebook} not found")
@@ -701,35 +735,50 @@ def _run_reports(
     summary = Summary(year, year_dir)
     with _lock(year_dir, lang):
         key = report.inputs_key(inputs)
-        ev = report.evaluate(inputs, key)
-        have = ev.data_years()
+        notebook_sha = report.sha256_file(notebook)
+        manifest = load_manifest(year_dir)
+        entries = manifest["regions"]
+        rub = report.load_rubric(inputs.rubric)
+        base = {"year": year, "rubric": rub.name, "scope": scope, "language": lang}
+        # The digests are known before scoring (files, code, notebook, parameters): when the manifest records
+        # the same inputs and every selected county's report is in place with its digest, nothing is scored.
+        known = manifest.get("evaluated") or {}
+        ev = None
+        if force or known.get("key") != key or not isinstance(known.get("regions_with_data"), list):
+            ev = report.evaluate(inputs, key)
+            source, have = ev, ev.data_years()
+        else:
+            source = Recorded(unit_table(rub.jurisdiction), rub, known["regions_with_data"])
+            have = known.get("data_years", [])
+        units = source.units
         if year not in have:
             listed = "、".join(map(str, have)) if lang == "zh" else ", ".join(map(str, have))
             raise BatchError(tr(f"{year}年没有任何县（市、区）的指标数据，未生成任何报告；"
                                 f"有数据的年份：{listed or '无'}",
                                 f"no indicator data for {year}: no report generated; years with data: "
                                 f"{listed or 'none'}", lang))
-        codes, summary.no_data = select_regions(ev, year, regions, city, lang, province)
-        notebook_sha = report.sha256_file(notebook)
-        manifest = load_manifest(year_dir)
-        entries = manifest["regions"]
-        manifest["scope"] = {"cities": _merge_scope(manifest.get("scope"), ev.units, regions, city, province),
-                             "jurisdiction": ev.rubric.jurisdiction}
+        codes, summary.no_data = select_regions(source, year, regions, city, lang, province)
+        manifest["scope"] = {"cities": _merge_scope(manifest.get("scope"), units, regions, city, province),
+                             "jurisdiction": rub.jurisdiction}
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         for code in summary.no_data:  # in scope, nothing submitted: listed as 未报送, no score
             entries[code] = {"status": "not_submitted", "checked_at": now}
+        if ev is not None:
+            manifest["evaluated"] = {"key": key, "data_years": [int(y) for y in have],
+                                     "regions_with_data": [str(c) for c in ev.regions(year)]}
         save_manifest(year_dir, manifest)
         # The input files (names and bytes) and code are in ``key``; not their absolute paths, so
         # moving the project does not regenerate anything.
-        base = {"year": year, "rubric": ev.rubric.name, "scope": scope, "language": lang}
         todo: list[tuple[str, str]] = []
         for code in codes:
             digest = task_digest(key, notebook_sha, {**base, "region": code})
-            have = (year_dir / f"{code}.html").is_file() and (year_dir / f"{code}.json").is_file()
-            if not force and have and entries.get(code, {}).get("digest") == digest:
+            have_files = (year_dir / f"{code}.html").is_file() and (year_dir / f"{code}.json").is_file()
+            if not force and have_files and entries.get(code, {}).get("digest") == digest:
                 summary.skipped.append(code)
             else:
                 todo.append((code, digest))
+        if todo and ev is None:  # something to run after all: the evaluation it needs
+            ev = report.evaluate(inputs, key)
         copy_plotly_js(year_dir)
         # We hold the lock: whatever is in the staging folder is left over from a killed run.
         shutil.rmtree(year_dir / STAGING_DIR, ignore_errors=True)
@@ -737,7 +786,7 @@ def _run_reports(
         try:
             if todo:
                 _run_all(todo, ev, inputs, notebook, year, year_dir, base, jobs, lang, fresh_kernels, progress,
-                         manifest, summary)
+                         manifest, summary, scheduler)
         except BaseException as exc:
             failure = exc
             raise
@@ -765,13 +814,14 @@ def _check_kernel() -> None:
 
 def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, year: int, year_dir: Path,
              base: dict[str, Any], jobs: int, lang: str, fresh_kernels: bool, progress: bool,
-             manifest: dict[str, Any], summary: Summary) -> None:
+             manifest: dict[str, Any], summary: Summary, scheduler: str | None = None) -> None:
     from tqdm.auto import tqdm
 
     staging_root = year_dir / STAGING_DIR
     staging_root.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=staging_root))
-    cache = save_evaluation(ev, staging / "evaluation.pkl")
+    # Each kernel reads only its county's rows and the parts every report shares (not the whole evaluation).
+    cache = save_county_parts(ev, year, base["scope"], [code for code, _ in todo], staging)
     (year_dir / FAILED_DIR).mkdir(exist_ok=True)
     params = {"year": year, "rubric": str(inputs.rubric), "data": [str(p) for p in inputs.data],
               "context": [str(p) for p in inputs.context], "scope": base["scope"], "language": lang,
@@ -782,7 +832,7 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
     bar = tqdm(total=len(tasks), desc=f"reports {year}", unit="county", disable=not progress, file=sys.stderr,
                mininterval=0.5 if sys.stderr.isatty() else 5.0)
     try:
-        for outcome in _execute(tasks, jobs):
+        for outcome in _execute(tasks, jobs, scheduler, lang):
             summary.outcomes.append(outcome)
             task = next((t for t in tasks if t.region == outcome.region), None)
             if task is None:  # a worker died without saying which county: reported, nothing recorded
@@ -812,10 +862,11 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
             staging_root.rmdir()  # only if empty
 
 
-def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
-    """Run tasks in ``jobs`` spawned worker processes (in-process when ``jobs`` is 0), as they finish."""
+def _execute(tasks: list[Task], jobs: int, scheduler: str | None = None, lang: str = "en") -> Iterator[Outcome]:
+    """Run tasks in ``jobs`` spawned worker processes (in-process when ``jobs`` is 0), or on the workers of the
+    Dask cluster at ``scheduler`` (:mod:`creditlab.runs.cluster`), as they finish."""
     global _KERNEL
-    if jobs <= 0:
+    if jobs <= 0 and not scheduler:
         try:
             for t in tasks:
                 yield run_task(t)
@@ -824,10 +875,9 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
                 _KERNEL.shutdown()
                 _KERNEL = None
         return
-    ctx = multiprocessing.get_context("spawn")
-    with single_threaded_children(), ProcessPoolExecutor(  # workers' BLAS single-threaded (core.kernel)
-            max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=_worker_init,
-            initargs=(True, os.getpid())) as pool:
+    with single_threaded_children(), cluster.executor(  # workers' BLAS single-threaded (core.kernel)
+            min(jobs, len(tasks)), scheduler, initializer=_worker_init, initargs=(True, os.getpid()),
+            lang=lang) as pool:
         pending: set[Future] = {pool.submit(run_task, t) for t in tasks}
         try:
             while pending:
@@ -838,7 +888,7 @@ def _execute(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
                     except Exception as exc:  # noqa: BLE001 - a worker died: report, go on
                         yield Outcome("?", "disk_full" if disk_full(exc) else "failed", 0.0, error=_last_line(exc))
         except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+            cluster.cancel(pool)
             raise
 
 
@@ -939,7 +989,7 @@ def _run_cli_reports(args: argparse.Namespace) -> Summary:
         args.year, regions=args.region, city=args.city, rubric=args.rubric, data=args.data or "",
         context=args.context or "", jobs=max(0, args.jobs), lang=args.lang or default_lang(), scope=args.scope,
         out=args.out,
-        force=args.force,
+        force=args.force, scheduler=getattr(args, "scheduler", None),
         province=getattr(args, "province", None),
     )
 

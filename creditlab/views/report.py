@@ -18,6 +18,7 @@ import json
 import math
 import pickle
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,8 @@ RESULT_LABELS = {"pass": ("符合", "met", "ok"), "fail": ("不符合", "not met
                  "unknown": ("无法判断", "unknown", "unknown")}
 # A unit in scope that returned no value at all for the year: no score, no rank, not in averages.
 NOT_SUBMITTED = ("未报送", "not submitted")
+# A rank chart draws one bar per peer up to this many; a larger population is shown as a distribution.
+RANK_BARS_MAX = 150
 COLORS = {"earned": "#1f5f99", "lost": "#e8a29b", "not_assessed": "#f2c94c", "peer": "#b8c4d2",
           "self": "#d9480f", "threshold": "#1e7b34"}
 
@@ -112,17 +115,129 @@ def save_evaluation(ev: Evaluation, path: str | Path) -> Path:
     return Path(path)
 
 
-def load_evaluation(inputs: Inputs, cache: str | Path = "") -> Evaluation:
+@dataclass(eq=False)
+class CountyEvaluation(Evaluation):
+    """What one county's report needs of an :class:`Evaluation`, and no more: that county's rows of the scores,
+    verdicts, conditions and mandatory conditions (every year), with the scope-wide parts every report shares
+    (rubric, units, files, and the ranks of ``year`` in ``scope``). Its cost does not grow with the scope.
+
+    A batch writes the shared part once (:func:`save_county_parts`, ``region`` empty) and one small file per
+    county; :func:`load_evaluation` joins them in the kernel. The numbers are the full evaluation's own rows.
+    """
+
+    region: str = ""
+    year: int = 0
+    scope: str = "province"
+    year_ranks: pd.DataFrame | None = None   # ranks of ``year`` in ``scope`` (every unit of every group)
+    # Per peer group, what every county of the group shows alike (its ranked peers, the population's name):
+    # the same dict in every county's evaluation made from one shared part (``replace`` keeps it).
+    peer_memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def ranks(self, scope: str = "province") -> pd.DataFrame:
+        """The ranks of :attr:`year` in :attr:`scope` (the only ones this part holds)."""
+        if scope != self.scope or self.year_ranks is None:
+            raise ValueError(f"this county evaluation holds the {self.scope} ranks of {self.year} only")
+        return self.year_ranks
+
+
+
+COUNTY_FRAMES = ("scores", "verdicts", "conditions", "mandatory")
+COUNTY_DIR = "counties"
+
+
+def county_shell(ev: Evaluation, year: int, scope: str) -> CountyEvaluation:
+    """The part of ``ev`` every county report of ``year`` in ``scope`` shares (no county's rows)."""
+    r = ev.ranks(scope)
+    empty = {name: getattr(ev, name).iloc[:0] for name in COUNTY_FRAMES}
+    return CountyEvaluation(
+        key=ev.key, rubric=ev.rubric, units=ev.units, files=ev.files, synthetic=ev.synthetic,
+        has_context=ev.has_context, computed_at=ev.computed_at, synthetic_inputs=ev.synthetic_inputs,
+        context_conditions=ev.context_conditions, year=int(year), scope=scope,
+        year_ranks=r[r["year"] == year].reset_index(drop=True), **empty)
+
+
+def county_rows(ev: Evaluation, codes: Sequence[str]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Each county's own rows of the per-region frames, found with one grouping per frame (not one scan of
+    every frame per county)."""
+    groups = {name: getattr(ev, name).groupby(getattr(ev, name)["region"].astype(str), sort=False).indices
+              for name in COUNTY_FRAMES}
+    out = {}
+    for code in codes:
+        part = {}
+        for name in COUNTY_FRAMES:
+            frame = getattr(ev, name)
+            part[name] = frame.take(groups[name].get(code, np.empty(0, dtype=np.intp))).reset_index(drop=True)
+        out[code] = part
+    return out
+
+
+def save_county_parts(ev: Evaluation, year: int, scope: str, codes: Sequence[str], folder: str | Path) -> Path:
+    """Write the shared part (``<folder>/evaluation.pkl``, returned: the notebooks' ``cache``) and one file of
+    rows per county (``<folder>/counties/<code>.pkl``)."""
+    folder = Path(folder)
+    (folder / COUNTY_DIR).mkdir(parents=True, exist_ok=True)
+    for code, part in county_rows(ev, codes).items():
+        with atomic_path(folder / COUNTY_DIR / f"{check_region_code(code)}.pkl") as tmp, open(tmp, "wb") as fh:
+            pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return save_evaluation(county_shell(ev, year, scope), folder / "evaluation.pkl")
+
+
+_LOADED: dict[tuple[str, int, int], Any] = {}
+
+
+def _unpickle(path: Path) -> Any:
+    """The object pickled in ``path``; the last few read are kept per process (a warm kernel reads the batch's
+    shared part once), keyed by the file's size and modification time."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _LOADED:
+        with open(path, "rb") as fh:
+            obj = pickle.load(fh)  # our own file, written by the batch runner for this run
+        _remember(_LOADED, key, obj)
+    return _LOADED[key]
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any, keep: int = 4) -> None:
+    """Add ``key`` to a small per-process cache, dropping the oldest entries beyond ``keep``."""
+    cache[key] = value
+    for old in list(cache)[:-keep]:
+        del cache[old]
+
+
+_KEYS: dict[tuple[Any, ...], str] = {}
+
+
+def _inputs_key(inputs: Inputs) -> str:
+    """:func:`inputs_key`, hashed once per process for files of unchanged path, size and modification time
+    (a warm kernel checks the same inputs for every county of a batch)."""
+    files = [Path(p) for _, p in inputs.files()]
+    stamp = (code_digest(), *((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    if stamp not in _KEYS:
+        _remember(_KEYS, stamp, inputs_key(inputs))
+    return _KEYS[stamp]
+
+
+def load_evaluation(inputs: Inputs, cache: str | Path = "", params: Params | None = None) -> Evaluation:
     """The evaluation of ``inputs``: from ``cache`` if it was computed from the very same files and
-    code (same :func:`inputs_key`), else computed afresh."""
-    key = inputs_key(inputs)
+    code (same :func:`inputs_key`), else computed afresh.
+
+    A batch's cache is the shared part of :func:`save_county_parts`: with ``params`` (their region, year and
+    scope) the county's own rows are joined to it; anything it does not hold is computed afresh.
+    """
+    key = _inputs_key(inputs)
     if cache and Path(cache).is_file():
         try:
-            with open(cache, "rb") as fh:
-                ev = pickle.load(fh)  # our own file, written by the batch runner for this run
+            ev = _unpickle(Path(cache))
+            if isinstance(ev, CountyEvaluation) and ev.key == key:
+                part = Path(cache).parent / COUNTY_DIR / f"{check_region_code(params.region)}.pkl" if params else None
+                if (part is not None and part.is_file() and ev.year == params.year and ev.scope == params.scope):
+                    with open(part, "rb") as fh:
+                        rows = pickle.load(fh)
+                    return replace(ev, region=params.region, **rows)
+                ev = None
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             ev = None
-        if isinstance(ev, Evaluation) and ev.key == key:
+        if isinstance(ev, Evaluation) and not isinstance(ev, CountyEvaluation) and ev.key == key:
             return ev
     return evaluate(inputs, key)
 
@@ -180,7 +295,7 @@ class CountyFacts:
         self.run_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         lv = self.rubric.levels
         self._names = dict(zip(lv["id"], zip(lv["name_zh"], lv["name_en"], strict=True), strict=True))
-        self._cache: dict[str, pd.DataFrame] = {}
+        self._cache: dict[str, Any] = {}
 
     def _memo(self, name: str, make) -> pd.DataFrame:
         """Compute a frame once per report; hand out copies so callers may modify them."""
@@ -351,7 +466,28 @@ class CountyFacts:
         status, rank, peers, tied, percentile, top_share, is_self."""
         return self._memo("peers", self._peers)
 
+    def _group(self) -> tuple[Any, ...]:
+        """What the peers depend on besides the evaluation: year, kind, city (for a city scope), language."""
+        city = self.params.scope == "city"
+        return (self.params.scope, self.year, bool(self.unit["is_park"]),
+                str(self.unit["city_code"]) if city else None, self.lang)
+
+    def _group_memo(self, what: str, make) -> Any:
+        """A value shared by every report of the peer group: kept in the county evaluation's ``peer_memo`` (one
+        per batch run and kernel), so a kernel ranks a group of 3,000 peers once, not once per county."""
+        memo = getattr(self.ev, "peer_memo", None)
+        if memo is None:
+            return make()
+        key = (what, *self._group())
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
     def _peers(self) -> pd.DataFrame:
+        ranked = self._group_memo("peers", self._group_peers)
+        return ranked.assign(is_self=(ranked["region"] == self.region).to_numpy())
+
+    def _group_peers(self) -> pd.DataFrame:
         # The evaluated model's rank stage (one for all reports): this year, this unit's kind (and city).
         city = self.params.scope == "city"
         r = self.ev.ranks("city" if city else "province")
@@ -361,7 +497,6 @@ class CountyFacts:
         ranked = r[same].drop(columns=["is_park", "city_code"]).reset_index(drop=True)
         units = self.ev.units.set_index("code")
         ranked["name"] = units.loc[ranked["region"], "name" if self.lang == "zh" else "name_en"].to_numpy()
-        ranked["is_self"] = ranked["region"] == self.region
         return ranked.sort_values(["rank", "region"]).reset_index(drop=True)
 
     @_if_submitted(None)
@@ -369,6 +504,11 @@ class CountyFacts:
         """Rank, number of peers, whether tied, percentile (share of peers ranked strictly above, %),
         top share (share at or above, %: rank 5 of 107 is the top 4.7 %) and the population in words;
         None if 未报送."""
+        if "position" not in self._cache:  # asked for by the header, the rank section, its chart and results
+            self._cache["position"] = self._position()
+        return dict(self._cache["position"])
+
+    def _position(self) -> dict[str, Any]:
         p = self.peers()
         me = p[p["is_self"]].iloc[0]
         return {"scope": self.params.scope, "rank": int(me["rank"]), "peers": int(me["peers"]),
@@ -386,7 +526,8 @@ class CountyFacts:
         if self.params.scope == "city":
             area, area_en = str(self.unit["city"]), str(self.unit["city_en"])
         else:
-            area, area_en = population_area(self.peers()["region"], self.ev.units, is_park)
+            area, area_en = self._group_memo(
+                "area", lambda: population_area(self.peers()["region"], self.ev.units, is_park))
         return population_words(n, is_park, area, lang or self.lang, area_en=area_en)
 
     def scope_label(self) -> str:
@@ -664,31 +805,71 @@ class CountyReport(CountyFacts):
 
     @_if_submitted(None)
     def rank_chart(self) -> go.Figure | None:
-        """Every peer's total, sorted, with this region highlighted (and the certification threshold)."""
+        """Every peer's total, sorted, with this region highlighted (and the certification threshold); over
+        :data:`RANK_BARS_MAX` peers, the distribution of totals with this region marked (the page does not
+        grow with the scope)."""
         p = self.peers()
-        p["name"] = chart_texts(p["name"])  # names from the regions tables: never markup in the chart
-        colors = [COLORS["self"] if s else COLORS["peer"] for s in p["is_self"]]
-        fig = go.Figure(go.Bar(x=p["name"], y=p["points"], marker_color=colors,
-                               hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
-        me = p[p["is_self"]].iloc[0]
         pos = self.position()
-        fig.add_annotation(x=me["name"], y=me["points"],
-                           text=f"{me['name']}：{me['points']:.1f}分，{pos['rank_zh']}" if self.lang == "zh"
-                           else f"{me['name']}: {me['points']:.1f}, {pos['rank_en']}", showarrow=True, arrowhead=2,
-                           ay=-40)
+        me = p[p["is_self"]].iloc[0]
+        me_name = chart_text(me["name"])
+        label = (f"{me_name}：{me['points']:.1f}分，{pos['rank_zh']}" if self.lang == "zh"
+                 else f"{me_name}: {me['points']:.1f}, {pos['rank_en']}")
+        top = float(self.total()["max_points"])
+        thr = self._threshold()
+        if len(p) > RANK_BARS_MAX:
+            fig = self._distribution_chart(p["points"].to_numpy(float), float(me["points"]), label, top)
+        else:
+            names = chart_texts(p["name"])  # names from the regions tables: never markup in the chart
+            others = ~p["is_self"].to_numpy(bool)
+            # Two traces of one colour each (not one colour per bar: plotly validates every element).
+            fig = go.Figure([
+                go.Bar(x=[n for n, o in zip(names, others, strict=True) if o], y=p.loc[others, "points"].to_numpy(),
+                       marker_color=COLORS["peer"], hovertemplate="%{x}: %{y:.1f}<extra></extra>"),
+                go.Bar(x=[me_name], y=[float(me["points"])], marker_color=COLORS["self"],
+                       hovertemplate="%{x}: %{y:.1f}<extra></extra>"),
+            ])
+            shapes, notes = [], [dict(x=me_name, y=float(me["points"]), text=label, showarrow=True, arrowhead=2,
+                                      ay=-40)]
+            if thr is not None:  # the layout's own shapes: add_hline re-validates the whole figure per line
+                shapes.append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=thr, y1=thr,
+                                   line=dict(dash="dash", color=COLORS["threshold"])))
+                notes.append(dict(xref="paper", x=1, xanchor="right", yref="y", y=thr, yanchor="bottom",
+                                  showarrow=False, text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}")))
+            fig.update_layout(yaxis_title=self.t("综合评分", "total"), yaxis_range=[0, top * 1.05], barmode="overlay",
+                              shapes=shapes, annotations=notes)
+            fig.update_xaxes(showticklabels=len(p) <= 30, tickangle=-60, categoryorder="array", categoryarray=names)
+        fig.update_layout(
+            title=chart_text(self.t(f"{pos['population_zh']}综合评分（排序）" if len(p) <= RANK_BARS_MAX
+                                    else f"{pos['population_zh']}综合评分分布",
+                                    f"Total scores of {pos['population_en']} (sorted)" if len(p) <= RANK_BARS_MAX
+                                    else f"Distribution of the total scores of {pos['population_en']}")),
+            showlegend=False, height=440)
+        return fig
+
+    def _distribution_chart(self, points: np.ndarray, mine: float, label: str, top: float) -> go.Figure:
+        """How many peers scored in each 1-point band (a few dozen bars whatever the scope), this region's
+        total and the threshold as vertical lines."""
+        edges = np.arange(0.0, math.floor(top) + 2.0)
+        counts, _ = np.histogram(np.clip(points, 0, edges[-1] - 1e-9), bins=edges)
+        lo, hi = int(np.flatnonzero(counts)[0]), int(np.flatnonzero(counts)[-1]) + 1
+        lo = max(0, min(lo, int(mine) - 2))
+        centres = (edges[lo:hi] + 0.5).tolist()
+        fig = go.Figure(go.Bar(
+            x=centres, y=counts[lo:hi].tolist(), width=0.9, marker_color=COLORS["peer"],
+            hovertemplate=self.t("%{x:.0f}分左右：%{y}个<extra></extra>", "about %{x:.0f}: %{y}<extra></extra>")))
+        # The layout's own shapes and notes: add_vline re-validates the whole figure for every line.
+        shapes = [dict(type="line", xref="x", x0=mine, x1=mine, yref="paper", y0=0, y1=1,
+                       line=dict(color=COLORS["self"], width=3))]
+        notes = [dict(x=mine, y=float(counts.max()), text=label, showarrow=True, arrowhead=2, ay=-30,
+                      font=dict(color=COLORS["self"]))]
         thr = self._threshold()
         if thr is not None:
-            fig.add_hline(y=thr, line_dash="dash", line_color=COLORS["threshold"],
-                          annotation_text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}"),
-                          annotation_position="top right")
-        fig.update_layout(
-            title=chart_text(self.t(f"{pos['population_zh']}综合评分（排序）",
-                                    f"Total scores of {pos['population_en']} (sorted)")),
-            yaxis_title=self.t("综合评分", "total"), showlegend=False, height=440,
-            yaxis_range=[0, float(self.total()["max_points"]) * 1.05],
-        )
-        fig.update_xaxes(showticklabels=len(p) <= 30, tickangle=-60, categoryorder="array",
-                         categoryarray=list(p["name"]))
+            shapes.append(dict(type="line", xref="x", x0=thr, x1=thr, yref="paper", y0=0, y1=1,
+                               line=dict(dash="dash", color=COLORS["threshold"])))
+            notes.append(dict(x=thr, xanchor="right", yref="paper", y=1, yanchor="bottom", showarrow=False,
+                              text=self.t(f"认定门槛 {thr:g}分", f"threshold {thr:g}")))
+        fig.update_layout(xaxis_title=self.t("综合评分", "total"), yaxis_title=self.t("数量", "count"),
+                          bargap=0, shapes=shapes, annotations=notes)
         return fig
 
     @_if_submitted("")

@@ -16,6 +16,7 @@ import pytest
 
 from creditlab import batch, report
 from creditlab.cli import main as cli_main
+from creditlab.core.errors import CreditlabError
 from creditlab.core.paths import report_folder
 from helpers import DEMO, DEMO_FILES, ROOT, YEAR, DemoBatch, demo_batch
 
@@ -464,10 +465,11 @@ def test_a_full_disk_gives_one_named_error_and_keeps_every_earlier_output(
     manifest = batch.load_manifest(year_dir)["regions"]
     assert all(manifest[c]["status"] == "generated" for c in shared.codes)  # earlier outputs, all complete
     before = _snapshot(year_dir)
-    # Room for the manifest and the evaluation cache, not for the reports: the worker meets ENOSPC.
+    # Room for the manifest and the evaluation cache (the parts the counties need), not for the reports: the
+    # worker meets ENOSPC.
     ev = report.evaluate(report.resolve_inputs("shaanxi-2020", inputs["data"], inputs["context"]))
-    cache = report.save_evaluation(ev, tmp_path / "ev.pkl")
-    _fill(small_disk, cache.stat().st_size + 96 * 1024)
+    report.save_county_parts(ev, YEAR, "province", shared.codes, tmp_path / "parts")
+    _fill(small_disk, sum(p.stat().st_size for p in (tmp_path / "parts").rglob("*.pkl")) + 96 * 1024)
     res = subprocess.run([sys.executable, "-m", "creditlab.cli", *argv, "--force"], capture_output=True, text=True,
                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
     assert res.returncode != 0
@@ -567,3 +569,64 @@ def test_linyi_county_report_end_to_end(tmp_path: Path) -> None:
     page = (year_dir / "371302.html").read_text(encoding="utf-8")
     assert "不设认定条件" in page and "在临沂市12个县（市、区）中" in page and "模拟数据" in page
     assert "临沂市" in (year_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_unchanged_rerun_scores_nothing(shared: DemoBatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "reports"
+    shutil.copytree(shared.reports, out)
+    before = {p.name: p.read_bytes() for p in (out / str(YEAR)).glob("*.json") if p.name != batch.MANIFEST}
+
+    def no_scoring(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged re-run must not score")
+
+    monkeypatch.setattr(report, "evaluate", no_scoring)
+    inputs = shared.inputs()
+    summary = batch.run_reports(YEAR, list(shared.codes), data=inputs["data"], context=inputs["context"], out=out,
+                                jobs=0, progress=False)
+    assert sorted(summary.skipped) == sorted(shared.codes) and not summary.generated
+    assert {p.name: p.read_bytes() for p in (out / str(YEAR)).glob("*.json") if p.name != batch.MANIFEST} == before
+    # A changed input file: its digest differs, so the batch scores (and here meets the patched scorer).
+    with open(tmp_path / "data.csv", "w", encoding="utf-8") as fh:
+        fh.write(Path(inputs["data"]).read_text(encoding="utf-8") + "\n")
+    with pytest.raises(AssertionError, match="must not score"):
+        batch.run_reports(YEAR, list(shared.codes), data=str(tmp_path / "data.csv"), context=inputs["context"],
+                          out=out, jobs=0, progress=False)
+
+
+def _comparable(doc: dict) -> dict:
+    doc["provenance"].pop("run_at"), doc["provenance"].pop("run_date")
+    return doc
+
+
+def test_a_dask_cluster_gives_the_same_results_as_local_workers(shared: DemoBatch, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    inputs = shared.inputs()
+    out = tmp_path / "reports"
+    dask = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+    try:
+        summary = batch.run_reports(YEAR, list(shared.codes), data=inputs["data"], context=inputs["context"], out=out,
+                                    scheduler=dask.scheduler_address, progress=False)
+    finally:
+        dask.close()
+    assert summary.ok and sorted(summary.generated) == sorted(shared.codes), summary.text()
+    for code in shared.codes:
+        ours = json.loads((out / str(YEAR) / f"{code}.json").read_text(encoding="utf-8"))
+        assert _comparable(ours) == _comparable(_results(shared, code))
+    index = (out / str(YEAR) / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{code}.html"' in index for code in shared.codes)
+
+
+def test_a_bad_scheduler_address_is_refused_before_any_work(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(CreditlabError, match="调度器地址应为 tcp://主机:端口"):
+        batch.run_reports(YEAR, ["610103"], out=tmp_path / "r", scheduler="not an address", progress=False)
+    with pytest.raises(CreditlabError, match="must read tcp://host:port"):
+        batch.run_reports(YEAR, ["610103"], out=tmp_path / "r", scheduler="http://x", lang="en", progress=False)
+    assert not (tmp_path / "r").exists()
+    # The command line: one message, exit 2, no traceback.
+    assert cli_main(["reports", "--year", str(YEAR), "--region", "610103", "--out", str(tmp_path / "r"),
+                     "--scheduler", "10.0.0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "调度器地址应为" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()

@@ -452,3 +452,51 @@ def test_english_report_and_index_are_english_throughout(ev: report.Evaluation) 
     hits = CJK.findall(_without_banner(index))
     assert not hits, "".join(hits)[:80]
     assert "Chunhua County" in index and "Condition 6: non-performing-loan ratio 1.75%" in index
+
+
+def _sections(rep: report.CountyReport) -> dict[str, object]:
+    doc = rep.results()
+    doc["provenance"].pop("run_at"), doc["provenance"].pop("run_date")
+    html = [getattr(rep, m)() for m in ("header_html", "levels_html", "mandatory_html", "certification_html",
+                                       "gaps_html", "change_html", "rank_html", "criteria_html")]
+    return {"results": doc, "html": html, "charts": [rep.levels_chart().to_json(), rep.rank_chart().to_json()]}
+
+
+@pytest.mark.parametrize("scope", ["province", "city"])
+def test_a_countys_parts_give_the_same_report_as_the_whole_evaluation(ev: report.Evaluation,
+                                                                      picks: tuple[str, str, str], scope: str,
+                                                                      tmp_path: Path) -> None:
+    codes = [*picks, "KF610801"]
+    cache = report.save_county_parts(ev, YEAR, scope, codes, tmp_path)
+    parts = sorted(p.name for p in (tmp_path / report.COUNTY_DIR).iterdir())
+    assert parts == sorted(f"{c}.pkl" for c in codes)
+    for code in codes:
+        params = report.check_params(_ns(region=code, scope=scope, cache=str(cache)), set())
+        part = report.load_evaluation(params.inputs, params.cache, params)
+        assert isinstance(part, report.CountyEvaluation) and set(part.scores["region"].astype(str)) == {code}
+        assert _sections(report.CountyReport(part, params)) == _sections(report.CountyReport(ev, params))
+    # Another year, scope or county than the parts hold: computed afresh, never the wrong rows.
+    spare = next(c for c in ev.units["code"] if c not in codes and ev.has_rows(c, YEAR))
+    params = report.check_params(_ns(region=spare, scope=scope, cache=str(cache)), set())
+    assert not isinstance(report.load_evaluation(params.inputs, cache, params), report.CountyEvaluation)
+    other = "city" if scope == "province" else "province"
+    params = report.check_params(_ns(region=codes[0], scope=other, cache=str(cache)), set())
+    assert not isinstance(report.load_evaluation(params.inputs, cache, params), report.CountyEvaluation)
+
+
+def test_the_rank_chart_does_not_grow_with_the_scope(ev: report.Evaluation, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from creditlab.runs.synthetic import write_scope
+
+    small = _report(ev, region="610103").rank_chart()
+    assert [len(t.x) for t in small.data] == [len(ev.units[~ev.units["is_park"]]) - 1, 1]  # peers, and this county
+    assert all(isinstance(t.marker.color, str) for t in small.data)  # one colour per trace, not per bar
+    monkeypatch.setenv("CREDITLAB_DATA", str(write_scope(tmp_path / "data", 400)))
+    big_ev = report.evaluate(report.resolve_inputs("shaanxi-2020"))
+    big = report.CountyReport(big_ev, report.check_params(_ns(region="610101"), set()))
+    fig = big.rank_chart()
+    assert big.position()["peers"] == 400 and len(fig.data) == 1 and len(fig.data[0].x) <= 101
+    assert sum(fig.data[0].y) == 400  # every peer counted once in the distribution
+    mine = big.total()["points"]
+    assert any(s.type == "line" and s.x0 == mine for s in fig.layout.shapes)  # this county marked
+    assert len(fig.to_json()) < len(small.to_json())
