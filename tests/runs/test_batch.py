@@ -611,9 +611,9 @@ def test_a_dask_cluster_gives_the_same_results_as_local_workers(shared: DemoBatc
         dask.close()
     assert summary.ok and sorted(summary.generated) == sorted(shared.codes), summary.text()
     for code in shared.codes:
-        ours = json.loads((out / str(YEAR) / f"{code}.json").read_text(encoding="utf-8"))
+        ours = json.loads((summary.year_dir / f"{code}.json").read_text(encoding="utf-8"))
         assert _comparable(ours) == _comparable(_results(shared, code))
-    index = (out / str(YEAR) / "index.html").read_text(encoding="utf-8")
+    index = (summary.year_dir / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{code}.html"' in index for code in shared.codes)
 
 

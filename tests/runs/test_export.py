@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from creditlab.core.paths import report_folder
 from creditlab.runs import export
 from creditlab.views.banner import banner_html
 from creditlab.views.htmlpage import page
@@ -99,7 +100,8 @@ def test_reports_command_by_name_writes_the_standalone_form_beside_the_page(shar
             "--out", str(reports), "--jobs", "0", "--standalone"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    page = reports / "2024" / f"{code}.standalone.html"
+    folder = report_folder(reports, "shaanxi-2020", 2024, "zh")
+    page = folder / f"{code}.standalone.html"
     assert str(page) in out and page.is_file() and "<script src=" not in page.read_text(encoding="utf-8")
-    assert sorted(p.name for p in (reports / "2024").glob(f"{code}.*")) == [f"{code}.html", f"{code}.json",
+    assert sorted(p.name for p in folder.glob(f"{code}.*")) == [f"{code}.html", f"{code}.json",
                                                                           f"{code}.standalone.html"]
