@@ -36,7 +36,7 @@ browser:
 	fi
 
 test: setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=.
