@@ -35,6 +35,7 @@ from . import figures  # noqa: F401 - sets up the offline plotly renderer
 from .banner import banner_html
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
+from .maps import county_map
 from .report import Evaluation, evaluate
 from .summary_inputs import (  # noqa: F401 - the parameters, public here too
     NOTEBOOK_NAMES,
@@ -500,6 +501,20 @@ class SummaryReport:
             legend=dict(orientation="h", y=-0.2),
         )
         return fig
+
+    def verdict_map(self) -> go.Figure | None:
+        """The 示意图 of this year's verdicts (grey: no data — 未报送 is never a score), the score in the hover;
+        ``None`` when the scope has no county with a boundary (development zones only)."""
+        u = self.now[~self.now["is_park"]]
+        if u.empty:
+            return None
+        values = {str(c): (v if isinstance(v, str) and v else None) for c, v in zip(u["code"], u["verdict"],
+                                                                                     strict=True)}
+        details = {str(c): self.t(f"得分 {fmt_num(p)}", f"score {fmt_num(p)}")
+                   for c, p, ok in zip(u["code"], u["points"], u["submitted"], strict=True) if ok}
+        cities = sorted(set(u["city_code"])) if self.params.city else None
+        return county_map(values, kind="verdict", lang=self.lang, details=details, cities=cities,
+                          title=self.t(f"{self.year}年认定结论（示意图）", f"Verdicts {self.year} (schematic map)"))
 
     def changes_html(self) -> str:
         """Newly certified and no longer certified units, each with its reason."""

@@ -171,6 +171,20 @@ def test_a_unit_that_returned_nothing_is_not_submitted_never_zero(tmp_path: Path
 # -- Excel ----------------------------------------------------------------------------------------
 
 
+def test_the_verdict_map_colours_each_county_by_its_verdict_and_greys_no_data(rep: sm.SummaryReport) -> None:
+    fig = rep.verdict_map()
+    hover = {str(row[1]): row for t in fig.data if t.customdata is not None for row in t.customdata}
+    now = rep.now[~rep.now["is_park"]]
+    assert set(hover) == set(now["code"])  # every county of the province, each once
+    text = " ".join(a.text for a in fig.layout.annotations)
+    assert "示意图" in text
+    chunhua = " ".join(map(str, hover["610430"]))
+    assert "93.5" in chunhua  # 淳化县's score in its hover, as in its report
+    quiet = now[~now["submitted"]]
+    for code in quiet["code"]:  # 未报送 is no data, never a score
+        assert "得分" not in " ".join(map(str, hover[code]))
+
+
 def test_workbook_holds_the_same_tables_as_safe_cells(ev: report.Evaluation, tmp_path: Path) -> None:
     units = ev.units.copy()
     units.loc[units["code"] == "610430", "name"] = '=HYPERLINK("http://x","淳化县")'
@@ -215,7 +229,7 @@ def test_papermill_runs_on_the_demo_data(tmp_path: Path, warm_kernel: batch.Warm
     html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
     assert "模拟数据" in html and "陕西省2024年度" in html and "淳化县" in html
     assert "条件6：不良贷款率 1.75% ≥ 全国平均 1.50%" in html
-    assert html.count('class="plotly-graph-div"') == 2
+    assert html.count('class="plotly-graph-div"') == 3  # by city, the verdict map, the distribution
     assert (out / "summary-2024-province.xlsx").is_file()
     nb = run_warm(warm_kernel, NOTEBOOK, tmp_path / "en.ipynb",
                   {"year": YEAR, "output": str(out), "city": "宝鸡市", "language": "en"})
