@@ -31,6 +31,7 @@ from ..core.problems import Problems
 from ..core.years import year_problem
 from ..loaders.regions import load_regions, resolve_city, resolve_units
 from ..views.summary_inputs import check_summary_params
+from .cluster import check_scheduler
 
 NOTEBOOKS = PROJECT_ROOT / "parameterised"
 FORMS = ("folder", "standalone", "pdf")
@@ -174,6 +175,8 @@ def check_sensitivity(p: dict[str, Any], lang: str) -> dict[str, Any]:
 
     problems = parameter_problems(p)
     problems.error, problems.lang = AnalysisError, lang
+    if p.get("scheduler"):
+        _try(problems, lambda: check_scheduler(p["scheduler"], lang))
     _check_rubric_year(p, problems, lang)
     problems.raise_if_any()
     return p
@@ -230,7 +233,9 @@ ANALYSES: tuple[Analysis, ...] = (
          Param("data", "--data", "", "indicator data file (default: the bundled demo data)"),
          Param("context", "--context", "", "certification context file (default: the demo context with the demo "
                                            "data)"),
-         Param("province", "--province", "", "a province (name or code) within the rubric's jurisdiction")),
+         Param("province", "--province", "", "a province (name or code) within the rubric's jurisdiction"),
+         Param("scheduler", "--scheduler", "", "a Dask scheduler (tcp://host:8786) for the Monte-Carlo draws "
+                                               "(docs/cluster.md)")),
         check_sensitivity, lambda p: slug("weight_sensitivity", p["rubric"], p["year"] or "latest",
                                           _scope_words(p["scope"])),
         select=("region", "city"), scope_param="scope"),

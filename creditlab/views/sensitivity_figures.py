@@ -51,7 +51,7 @@ COLORS = {**VERDICT_COLORS, "band": "#1f5f99",
 PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
     "rubric": str, "year": (int, type(None)), "scope": (str, list), "level": str, "scheme": str,
     "spread": (int, float), "concentration": (int, float), "n_draws": int, "seed": int, "sobol_n": int,
-    "sobol_output": str, "bounds": (int, float), "data": str, "context": str, "language": str, "province": str,
+    "sobol_output": str, "bounds": (int, float), "data": str, "context": str, "language": str, "province": str, "scheduler": str,
 }
 
 
@@ -591,6 +591,15 @@ class SensitivityReport:
                          "ranks need at least two")
             problems.raise_if_any()
         return cls(model=model, params=p, synthetic=synthetic, inputs=paths)
+
+    def run_monte_carlo(self, executor: Any) -> MonteCarloResult:
+        """The Monte-Carlo draws run by ``executor`` (a Dask cluster's, say: the same numbers as here), kept
+        as :attr:`mc` for every table and chart of the report."""
+        p = self.params
+        param = p["spread"] if p["scheme"] == "uniform" else p["concentration"]
+        self.__dict__["mc"] = self.model.monte_carlo(p["scheme"], float(param), p["n_draws"], p["seed"],
+                                                     executor=executor)
+        return self.mc
 
     # The analyses (run once).
     @cached_property

@@ -118,3 +118,32 @@ def test_henan_for_its_province_on_the_warm_kernel(tmp_path, warm_kernel):
     text, _ = run(tmp_path, warm_kernel, rubric="henan-2021", province="河南", year=2023)
     assert "模拟数据" in text and "Scope" not in text
     assert "范围：河南" in text and "157" in text and "符合参评条件" in text
+
+
+def test_monte_carlo_on_a_dask_cluster_gives_the_same_report(tmp_path, warm_kernel):
+    """Issue 13: ``scheduler`` sends the draws to a real cluster's workers (127.0.0.1); the page is the same."""
+    from distributed import LocalCluster
+
+    (tmp_path / "local").mkdir()
+    (tmp_path / "cluster").mkdir()
+    local, _ = run(tmp_path / "local", warm_kernel, scope="宝鸡市")
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None)
+    try:
+        remote, _ = run(tmp_path / "cluster", warm_kernel, scope="宝鸡市", scheduler=cluster.scheduler_address)
+        # Every task the scheduler ever ran is counted by its prefix (states include released/forgotten).
+        served = sum(sum(tp.state_counts.values()) for tp in cluster.scheduler.task_prefixes.values())
+    finally:
+        cluster.close()
+    plot_id = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # plotly's div ids
+    assert plot_id.sub("", remote) == plot_id.sub("", local)
+    assert "Traceback" not in remote
+    assert served > 0  # the draws ran on the cluster's worker, not in the kernel
+
+
+def test_a_malformed_scheduler_is_refused_in_the_notebook(tmp_path, warm_kernel):
+    from papermill.exceptions import PapermillExecutionError
+
+    with pytest.raises(PapermillExecutionError) as info:
+        run(tmp_path, warm_kernel, scope="宝鸡市", scheduler="not an address")
+    assert "调度器地址应为 tcp://主机:端口" in str(info.value)
