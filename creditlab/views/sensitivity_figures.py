@@ -51,7 +51,8 @@ COLORS = {**VERDICT_COLORS, "band": "#1f5f99",
 PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
     "rubric": str, "year": (int, type(None)), "scope": (str, list), "level": str, "scheme": str,
     "spread": (int, float), "concentration": (int, float), "n_draws": int, "seed": int, "sobol_n": int,
-    "sobol_output": str, "bounds": (int, float), "data": str, "context": str, "language": str, "province": str, "scheduler": str,
+    "sobol_output": str, "bounds": (int, float), "data": str, "context": str, "language": str, "province": str,
+    "scheduler": str,
 }
 
 
