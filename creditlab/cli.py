@@ -13,7 +13,6 @@ from .core.problems import default_lang
 from .loaders import data
 from .loaders.plan import list_plans, load_plan
 from .loaders.rubric import list_rubrics, load_rubric
-from .runs import app
 from .runs.analyses import ANALYSES, Analysis, cli_run, resolve_selection
 
 
@@ -57,6 +56,12 @@ def _reports(args: argparse.Namespace) -> int:
         for path in export_reports(year_dir, list(codes), form, args.lang or default_lang()):
             print(path)
     return code
+
+
+def _app(args: argparse.Namespace) -> int:
+    from .runs import app  # Voilà and the explorer's widgets: imported when the app starts (see _reports)
+
+    return app.cli_app(args)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -174,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="port to listen on (default: a free one)")
     p.add_argument("--lang", choices=["zh", "en"], default=None,
                    help="interface language (default: zh, or en if CREDITLAB_LANG=en)")
-    p.set_defaults(func=app.cli_app)
+    p.set_defaults(func=_app)
     return parser
 
 
