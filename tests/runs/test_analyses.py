@@ -169,37 +169,19 @@ def test_sensitivity_pdf_for_a_city_by_name(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".print-*")) and not list(tmp_path.glob("*.html"))
 
 
-STAND_IN = '''
-import json, pathlib
-from IPython.display import HTML, display
-import plotly.graph_objects as go
-from creditlab import figures
-from creditlab.views.banner import banner_html
-'''
-
-
-def test_summary_command_with_a_stand_in_notebook(tmp_path: Path) -> None:
-    """``summary.ipynb`` is another helper's: a tiny stand-in with exactly its parameters runs through the registry."""
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "creditlab", "display_name": "creditlab",
-                                                           "language": "python"}})
-    params = ('rubric = "shaanxi-2020"  # rubric\nyear = 2024  # year\ndata = ""  # data\ncontext = ""  # context\n'
-              'city = ""  # city code\nprovince = "陕西"  # province\nlanguage = "zh"  # zh or en\n'
-              'output = ""  # output folder')
-    nb.cells = [nbformat.v4.new_code_cell(STAND_IN),
-                nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell(
-                    'display(HTML(banner_html(language) + f"<h1>汇总 {city} {year}</h1>"))\n'
-                    'go.Figure(go.Bar(x=["a", "b"], y=[1, 2])).show()\n'
-                    'pathlib.Path(output, "summary.json").write_text(json.dumps({"city": city}))')]
-    stand_in = tmp_path / "summary.ipynb"
-    nbformat.write(nb, stand_in)
-    a = analysis("summary")
+def test_summary_command_for_a_city_by_name_draws_every_chart(tmp_path: Path) -> None:
+    """``creditlab summary --city 铜川``: the real notebook, the page, its workbook, every chart (map included)."""
     out = tmp_path / "out"
-    page = run_analysis(a, parameters(a, {"city": "宝鸡"}, "zh"), out=out, notebook=stand_in, progress=False)
-    assert page == out / "summary_shaanxi-2020_2024_610300.html"
-    assert (out / "summary.json").read_text() == '{"city": "610300"}'  # the output folder reached the notebook
-    assert "<title>汇总 610300 2024</title>" in page.read_text(encoding="utf-8")
-    assert drawn_charts(chromium_dom(page, tmp_path / "p")) == (1, 1)
+    res, seconds = cli("summary", "--year", "2024", "--city", "铜川", "--out", str(out))
+    assert res.returncode == 0, res.stderr[-3000:]
+    page = Path(res.stdout.strip().splitlines()[-1])
+    assert page.parent == out and page.is_file() and "610200" in page.name
+    text = page.read_text(encoding="utf-8")
+    assert "模拟数据" in text and "铜川市" in text
+    assert "示意图".encode("ascii", "backslashreplace").decode() in text  # the map's label, inside plotly's JSON
+    assert (out / "summary-2024-610200.xlsx").is_file()  # the workbook, beside the page
+    charts, drawn = drawn_charts(chromium_dom(page, tmp_path / "p"))
+    assert charts == drawn == 3  # verdicts by city, the verdict map, the distribution
 
 
 def test_a_failing_notebook_is_kept_and_named(tmp_path: Path) -> None:
