@@ -169,6 +169,16 @@ def _lists(values: np.ndarray, ids: np.ndarray, n: int) -> list[list]:
     return [items[a:b] for a, b in zip([0, *ends][:-1], ends, strict=True)]
 
 
+def pass_mark(rubric: Rubric) -> float | None:
+    """The total the certification conditions require (the first ``total >=`` check; shaanxi-2020: 85), if any.
+    One reading for the county report, the index and the summary."""
+    for cond in rubric.certification.get("conditions", []):
+        for chk in cond["checks"]:
+            if chk["field"] == "total" and chk["op"] in (">=", ">") and "value" in chk:
+                return float(chk["value"])
+    return None
+
+
 def exclusions_only(rubric: Rubric) -> bool:
     """Whether the rubric's conditions are all exclusions (henan-2021): its verdicts are about
     eligibility (eligible / not_eligible), not certification."""

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..analysis.certification import NO_CERTIFICATION
+from ..analysis.certification import NO_CERTIFICATION, pass_mark
 from ..analysis.model import (  # noqa: F401 - NO_CONTEXT, unit_table: public here before the model moved down
     NO_CONTEXT,
     Evaluation,
@@ -352,12 +352,8 @@ class CountyFacts:
                 + (f" — {reason}" if reason else ""))
 
     def _threshold(self) -> float | None:
-        """The total the certification conditions require, if any (e.g. 85)."""
-        for cond in self.rubric.certification.get("conditions", []):
-            for chk in cond["checks"]:
-                if chk["field"] == "total" and chk["op"] in (">=", ">") and "value" in chk:
-                    return float(chk["value"])
-        return None
+        """The pass mark (:func:`creditlab.analysis.certification.pass_mark`)."""
+        return pass_mark(self.rubric)
 
     # -- data ---------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..analysis.certification import positive_verdict
+from ..analysis.certification import pass_mark, positive_verdict
 from ..analysis.points import compare, points_step
 from ..analysis.reasons import verdict_reasons
 from ..core.errors import CreditlabError
@@ -197,12 +197,8 @@ class SummaryReport:
         return last if last["submitted"].any() else None
 
     def threshold(self) -> float | None:
-        """The total the certification requires (the first ``total >=`` check), if any."""
-        for cond in self.rubric.certification.get("conditions", []):
-            for chk in cond["checks"]:
-                if chk["field"] == "total" and chk["op"] in (">=", ">") and "value" in chk:
-                    return float(chk["value"])
-        return None
+        """The pass mark (:func:`creditlab.analysis.certification.pass_mark`)."""
+        return pass_mark(self.rubric)
 
     def verdict_order(self) -> list[str]:
         seen = set(self.now["verdict"].dropna())

@@ -7,7 +7,16 @@ import pytest
 
 from creditlab import DataError, certify, load_rubric, score
 from creditlab import sensitivity as S
-from creditlab.certification import FAIL, PASS, UNKNOWN, check_total, combine, result_words, verdict_rule
+from creditlab.certification import (
+    FAIL,
+    PASS,
+    UNKNOWN,
+    check_total,
+    combine,
+    pass_mark,
+    result_words,
+    verdict_rule,
+)
 from creditlab.data import load_context, load_data
 from helpers import DEMO, full_marks, with_values
 
@@ -283,3 +292,8 @@ def test_vectorised_certify_matches_on_exclusions(legacy):
     assert v["verdict"].tolist() == ["eligible", "not_eligible", "undecided", "not_eligible", "undecided",
                                      "undecided"]
     assert v.loc[3, "failed"] == ["E1", "E5"]
+
+
+def test_pass_mark_is_the_first_check_on_the_total() -> None:
+    assert pass_mark(load_rubric("shaanxi-2020")) == 85.0  # 条件2: 综合评分85分以上
+    assert pass_mark(load_rubric("linyi-2019")) is None  # scores and ranks only: no pass mark
