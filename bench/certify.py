@@ -2,8 +2,10 @@
 
 The data are :func:`synthetic`: each synthetic region copies a demo region's indicator rows and certification
 context (seeded), with one value in ten taken from another demo region (same criterion and year), so the
-verdicts, reasons and missing values follow the demo data's distribution. Both sides evaluate the same frames
-in the same run, interleaved, and must give identical verdict frames:
+verdicts, reasons and missing values follow the demo data's distribution. The rubric assesses the units of its
+jurisdiction only (陕西省, 610000), so the synthetic regions are then relabelled onto the counties of a synthetic
+province of the same size (:func:`creditlab.runs.synthetic.write_scope`, used through ``$CREDITLAB_DATA``).
+Both sides evaluate the same frames in the same run, interleaved, and must give identical verdict frames:
 
 - new: :class:`creditlab.analysis.model.Model` (score, mandatory, conditions once, :func:`certify` vectorised);
 - old: the same model's scores, mandatory rows and conditions, then :func:`legacy_certify` (the per-group
@@ -16,8 +18,12 @@ Aim: 3,000 × 5 evaluated in under 4 s.
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +44,7 @@ from creditlab.analysis.model import Model  # noqa: E402
 from creditlab.analysis.scoring import mandatory_status  # noqa: E402
 from creditlab.data import load_context, load_data  # noqa: E402
 from creditlab.rubric import Rubric, load_rubric  # noqa: E402
+from creditlab.runs.synthetic import write_scope  # noqa: E402
 
 DEMO = ROOT / "data" / "demo"
 
@@ -115,6 +122,21 @@ def synthetic(n_regions: int, n_years: int = 5, seed: int = 16) -> tuple[pd.Data
     return out, context, zones
 
 
+def relabel(data: pd.DataFrame, context: pd.DataFrame, zones: list[str], folder: Path
+            ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The frames of :func:`synthetic` with ``S00000``, ``S00001``, … renamed to the counties of the synthetic
+    province written by :func:`write_scope` into ``folder`` (in its order: one county per synthetic region)."""
+    regions = pd.read_csv(folder / "regions" / "regions.csv", dtype=str, keep_default_na=False)
+    counties = regions.loc[regions["level"] == "county", "code"].tolist()
+    names = sorted(data["region"].astype(str).unique())
+    if len(counties) != len(names):
+        raise SystemExit(f"the synthetic province has {len(counties)} counties for {len(names)} regions")
+    code = dict(zip(names, counties, strict=True))
+    data = data.assign(region=data["region"].astype(str).map(code).astype("category"))
+    context = context.assign(region=context["region"].map(code))
+    return data, context, [code[z] for z in zones]
+
+
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
     t0 = time.perf_counter()
     result = fn()
@@ -129,6 +151,12 @@ def main() -> None:
     args = ap.parse_args()
     rubric = load_rubric("shaanxi-2020")
     data, context, zones = synthetic(args.regions, args.years)
+    # From here on the regions table is the synthetic province's (the loaders' caches are keyed on the file).
+    scope = Path(tempfile.mkdtemp(prefix="creditlab-bench-certify-"))
+    atexit.register(shutil.rmtree, scope, ignore_errors=True)
+    write_scope(scope, args.regions)
+    os.environ["CREDITLAB_DATA"] = str(scope)
+    data, context, zones = relabel(data, context, zones, scope)
     print(f"data: {args.regions:,} regions × {args.years} years = {len(data):,} indicator rows, "
           f"{len(context):,} context rows, {len(zones)} zones")
 

@@ -155,8 +155,14 @@ def main() -> None:
         out = tmp / "reports"
         t = run([str(BIN / "creditlab"), "reports", "--year", "2024", "--city", args.city, "--out", str(out),
                  "--force"])
-        year_dir = out / "2024"
-        pages = sorted(p for p in year_dir.glob("6*.html"))
+        from creditlab.core.paths import report_folder
+        from creditlab.core.problems import default_lang
+
+        lang = default_lang()  # the command's, which inherits this environment
+        year_dir = report_folder(out, "shaanxi-2020", 2024, lang)  # <out>/<rubric>/<year>/<lang>/
+        pages = sorted(p for p in year_dir.glob("6*.html") if not p.name.endswith(".standalone.html"))
+        if not pages:
+            sys.exit(f"creditlab reports --city {args.city} wrote no county page in {year_dir}")
         print(f"== creditlab reports --city {args.city}: {len(pages)} counties in {t:.2f} s "
               f"({t / max(1, len(pages)):.2f} s per county, process start and scoring included)")
         sizes = [p.stat().st_size for p in pages]
@@ -165,7 +171,7 @@ def main() -> None:
         from creditlab.runs.export import export_reports
 
         t0 = time.perf_counter()
-        sa = export_reports(year_dir, [p.stem for p in pages], "standalone")
+        sa = export_reports(year_dir, [p.stem for p in pages], "standalone", lang)
         t = time.perf_counter() - t0
         alone = tmp / "report-mailed"
         alone.mkdir()
@@ -174,7 +180,7 @@ def main() -> None:
               f"{t / len(sa):.2f} s each; copied alone: {charts(alone / sa[0].name)}")
         if not args.skip_pdf:
             t0 = time.perf_counter()
-            pdfs = export_reports(year_dir, [p.stem for p in pages[:2]], "pdf")
+            pdfs = export_reports(year_dir, [p.stem for p in pages[:2]], "pdf", lang)
             t = time.perf_counter() - t0
             print(f"  pdf:        median {kb(int(statistics.median(p.stat().st_size for p in pdfs)))}, "
                   f"{pages_of(pdfs[0])} A4 pages, {t / len(pdfs):.2f} s each")

@@ -15,12 +15,24 @@
    regions × regions rank histogram of the earlier implementation (quadratic: 900 MiB at 10,000).
 4. Sobol indices (SALib) of the 12 level-2 weights on the number of certified regions, N=1024, with
    the convergence check against 2N (one more run of N base points).
+
+The evaluated model assesses only the units of the rubric's jurisdiction, so each size has its own synthetic
+regions table (through ``$CREDITLAB_DATA``): :func:`creditlab.runs.synthetic.write_scope`'s province of N
+counties inside 610000 (shaanxi-2020 as it is) up to its 7,425; above that (10,000) the rest are the counties of
+a second synthetic province (甘肃省's code, 62CC01 …) appended to that table, scored with shaanxi-2020's
+variant whose jurisdiction is the whole country (100000). Only the codes are synthetic: the values are drawn
+here, as before.
 """
 from __future__ import annotations
 
 import argparse
+import atexit
+import dataclasses
+import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -30,14 +42,49 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from creditlab.rubric import load_rubric  # noqa: E402
+from creditlab.rubric import Rubric, load_rubric  # noqa: E402
+from creditlab.runs.synthetic import PER_CITY, write_scope  # noqa: E402
 from creditlab.sensitivity import _CHUNK_CELLS, prepare  # noqa: E402
 from creditlab.weights import draw_weights  # noqa: E402
 
+SCOPE_MAX = 99 * PER_CITY  # the most counties write_scope's one province holds
+SECOND = ("620000", "甘肃省", "Gansu")  # the province of the counties above SCOPE_MAX
 
-def synthetic(n_regions: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+
+def scope(n_regions: int) -> tuple[Rubric, list[str]]:
+    """Point ``$CREDITLAB_DATA`` at a fresh synthetic data folder of ``n_regions`` counties (see the module
+    docstring); the rubric that assesses them and their codes."""
+    folder = Path(tempfile.mkdtemp(prefix=f"creditlab-bench-sensitivity-{n_regions}-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    write_scope(folder, min(n_regions, SCOPE_MAX))
+    table = folder / "regions" / "regions.csv"
+    regions = pd.read_csv(table, dtype=str, keep_default_na=False)
+    rubric = load_rubric("shaanxi-2020")
+    rest = n_regions - SCOPE_MAX
+    if rest > 0:
+        code, name, name_en = SECOND
+        rows = [[code, name, name_en, "province", "province", "", "", code, name]]
+        for c in range(1, -(-rest // 99) + 1):
+            city_code, city = f"{code[:2]}{c:02d}00", f"模拟市{code[:2]}{c:02d}"
+            rows.append([city_code, city, f"Synthetic City {code[:2]}{c:02d}", "city", "prefecture_city",
+                         city_code, city, code, name])
+            rows += [[f"{code[:2]}{c:02d}{k:02d}", f"模拟{code[:2]}{c:02d}{k:02d}县",
+                      f"Synthetic County {code[:2]}{c:02d}{k:02d}", "county", "county", city_code, city, code, name]
+                     for k in range(1, min(99, rest - (c - 1) * 99) + 1)]
+        regions = pd.concat([regions, pd.DataFrame(rows, columns=regions.columns)], ignore_index=True)
+        regions.to_csv(table, index=False)
+        rubric = dataclasses.replace(rubric, jurisdiction="100000")
+    os.environ["CREDITLAB_DATA"] = str(folder)
+    codes = regions.loc[regions["level"] == "county", "code"].tolist()
+    assert len(codes) == n_regions, (len(codes), n_regions)
+    return rubric, codes
+
+
+def synthetic(codes: list[str], seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Indicator values for every criterion of shaanxi-2020 (a quality per region and level-2
-    indicator drives every row) and a context where most regions meet the other conditions."""
+    indicator drives every row) and a context where most regions meet the other conditions; one region per
+    code (the values do not depend on the codes)."""
+    n_regions = len(codes)
     rubric = load_rubric("shaanxi-2020")
     rng = np.random.default_rng(seed)
     c = rubric.criteria
@@ -55,7 +102,7 @@ def synthetic(n_regions: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame
         [(u < 0.995).astype(float), (u < q).astype(float), np.where(u < q, 100.0, 40.0), np.where(u < q, 10.0, 2.0),
          np.ceil(pts / per_unit * q)],
         default=np.round(pts * q, 1))
-    codes = np.array([f"R{i:05d}" for i in range(n_regions)], dtype=object)
+    codes = np.asarray(codes, dtype=object)
     data = pd.DataFrame({
         "region": np.repeat(codes, len(c)), "year": 2024,
         "criterion": np.tile(c["id"].to_numpy(object), n_regions), "value": values.ravel(),
@@ -104,8 +151,9 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    data, context = synthetic(args.regions)
-    model = prepare(load_rubric("shaanxi-2020"), data, context)
+    rubric, codes = scope(args.regions)
+    data, context = synthetic(codes)
+    model = prepare(rubric, data, context)
     print(f"setup: {args.regions} regions scored and model built in {time.perf_counter() - t0:.2f} s; "
           f"{int((model.verdicts['verdict'] == 'certified').sum())} certified at nominal weights")
 
@@ -129,7 +177,11 @@ def main() -> None:
     print(f"  ratio                  wall {min(w for w, _ in runs['mc']) / min(w for w, _ in runs['bare']):.2f} ×, "
           f"CPU {min(c for _, c in runs['mc']) / min(c for _, c in runs['bare']):.2f} ×  (aim: within 1.5 ×)")
     for m in (int(x) for x in args.memory_regions.split(",") if x):
-        mm = model if m == args.regions else prepare(load_rubric("shaanxi-2020"), *synthetic(m))
+        if m == args.regions:
+            mm = model
+        else:
+            rub, cs = scope(m)
+            mm = prepare(rub, *synthetic(cs))
         peak = peak_mib(mm, args.draws)
         full = args.draws * m * (4 + 4) / 2**20
         print(f"  peak memory added at {m:,} regions: {peak:7.1f} MiB  (every draw's float32 scores and int32 ranks: "
