@@ -30,6 +30,7 @@ from ..core.paths import PROJECT_ROOT, reports_dir
 from ..core.problems import Problems
 from ..core.years import year_problem
 from ..loaders.regions import load_regions, resolve_city, resolve_units
+from ..views.sensitivity_inputs import parameter_problems
 from ..views.summary_inputs import check_summary_params
 from .cluster import check_scheduler
 
@@ -171,8 +172,6 @@ def _check_rubric_year(p: dict[str, Any], problems: Problems, lang: str) -> None
 
 def check_sensitivity(p: dict[str, Any], lang: str) -> dict[str, Any]:
     """``weight_sensitivity.ipynb``: the notebook's own value checks, the rubric, year and input files."""
-    from ..views.sensitivity_figures import parameter_problems
-
     problems = parameter_problems(p)
     problems.error, problems.lang = AnalysisError, lang
     if p.get("scheduler"):
