@@ -3,6 +3,7 @@ import pytest
 
 import creditlab.sensitivity_figures as sf
 from creditlab.core.labels import VERDICT_WORDS
+from creditlab.views import sensitivity_inputs
 
 PARAMS = {"rubric": "shaanxi-2020", "year": None, "scope": "西安市", "level": "level2", "scheme": "uniform",
           "spread": 0.25, "concentration": 10, "n_draws": 50, "seed": 1, "sobol_n": 1024,
@@ -45,7 +46,7 @@ def test_parameter_problems_all_at_once_chinese_by_default(monkeypatch):
     with pytest.raises(sf.SensitivityError) as err:
         sf.SensitivityReport.from_params({**bad, "language": "en"})
     assert str(err.value).startswith("7 problem(s) in the notebook's parameters")
-    assert f"- sobol_n must be a power of two (e.g. {sf.SOBOL_N}), got 1000" in str(err.value)
+    assert f"- sobol_n must be a power of two (e.g. {sensitivity_inputs.SOBOL_N}), got 1000" in str(err.value)
     assert not sf.parameter_problems(PARAMS)
 
 
