@@ -64,6 +64,7 @@ from ..core.years import year_problem
 from ..loaders.regions import in_city, load_regions, province_code
 from ..loaders.zones import jurisdiction_place, jurisdiction_problem
 from ..views import report
+from ..views.banner import banner_sheet
 from ..views.figures import PLOTLYJS_ENV, copy_plotly_js
 from ..views.htmlpage import index_frame, index_page, index_rows, index_units, page
 from ..views.report import (
@@ -936,7 +937,9 @@ def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | Non
             return path  # unchanged: no write (none is needed, e.g. on a full disk)
     # The same rows as a workbook beside the page (written first: the page is the run's last word).
     scored, missing_docs = index_units(docs, not_submitted)
-    write_xlsx({tr("报告索引", "Reports", lang): index_frame(index_rows(scored, lang, missing_docs), lang)},
+    banner = next((str(d["banner"]) for d in docs if d.get("banner")), "")  # the reports' own banner
+    write_xlsx({**banner_sheet(banner, lang),
+                tr("报告索引", "Reports", lang): index_frame(index_rows(scored, lang, missing_docs), lang)},
                year_dir / INDEX_XLSX)
     return write_text(path, text)
 

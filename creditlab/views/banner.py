@@ -10,6 +10,8 @@ import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from ..core.errors import DataError
 from ..core.yamlio import load_yaml
 
@@ -64,6 +66,15 @@ def banner_text(lang: str = "zh", which: Sequence[str] = ()) -> str:
                 "不是对任何真实县（市、区）的评估。")
     return (f"模拟数据 — synthetic demo data ({' and '.join(e for _, e in named)}), "
             "not an assessment of any real county.")
+
+
+def banner_sheet(text: str, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The workbook's first sheet when its data are synthetic (``text``: the banner sentence): a workbook
+    forwarded alone says so as plainly as the page. Empty ``text``: no sheet."""
+    if not text:
+        return {}
+    sheet, column = ("模拟数据", "说明") if lang == "zh" else ("synthetic data", "note")
+    return {sheet: pd.DataFrame({column: [text]})}
 
 
 def banner_html(lang: str = "zh", which: Sequence[str] = ()) -> str:

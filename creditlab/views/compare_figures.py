@@ -30,7 +30,7 @@ from ..loaders.data import assessment_units
 from ..loaders.regions import in_city
 from ..loaders.rubric import load_rubric
 from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
-from .banner import banner_html, synthetic_roles
+from .banner import banner_html, banner_sheet, banner_text, synthetic_roles
 from .figures import chart_texts, copy_plotly_js, figure_html
 from .htmlpage import COMPONENT_CSS, esc, page, table
 from .report import ReportError, evaluate, resolve_inputs
@@ -226,7 +226,7 @@ def workbook_frames(comp: Comparison, lang: str = "zh") -> dict[str, pd.DataFram
         tr("所属市", "City", lang): t["city"],
         tr("开发区", "Zone", lang): t["is_park"].map({True: tr("是", "yes", lang), False: tr("否", "no", lang)}),
         tr("参与比较", "Compared", lang): t["compared"].map({True: tr("是", "yes", lang), False: tr("否", "no", lang)}),
-        tr("A得分", "Score A", lang): t["score_a"], tr("B得分", "Score B", lang): t["score_b"],
+        tr("A得分", "Score A", lang): t["score_a"].round(6), tr("B得分", "Score B", lang): t["score_b"].round(6),
         tr("A未评估分值", "Not assessed A", lang): t["missing_a"],
         tr("B未评估分值", "Not assessed B", lang): t["missing_b"],
         tr("A排名", "Rank A", lang): t["rank_a"].astype(object),
@@ -389,7 +389,9 @@ class CompareReport:
         folder.mkdir(parents=True, exist_ok=True)
         copy_plotly_js(folder)
         html_path = write_text(folder / PAGE, self.page_html())
-        xlsx = write_xlsx(workbook_frames(self.comparison, self.lang), folder / WORKBOOK)
+        banner = banner_text(self.lang, self.synthetic) if self.synthetic else ""
+        xlsx = write_xlsx({**banner_sheet(banner, self.lang), **workbook_frames(self.comparison, self.lang)},
+                          folder / WORKBOOK)
         return {"html": html_path, "xlsx": xlsx}
 
     def written_html(self, paths: dict[str, Path]) -> str:

@@ -32,7 +32,7 @@ from ..core.labels import VERDICT_COLORS, VERDICT_LABELS, VERDICT_WORDS
 from ..core.safecells import write_xlsx
 from ..loaders.regions import in_city, load_regions
 from . import figures  # noqa: F401 - sets up the offline plotly renderer
-from .banner import banner_html
+from .banner import banner_html, banner_sheet, banner_text
 from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
 from .maps import county_map
@@ -152,7 +152,7 @@ class SummaryReport:
 
     @property
     def file_stem(self) -> str:
-        """The name of the outputs (``summary-2024-province`` / ``summary-2024-610300``; ``.html``, ``.xlsx``)."""
+        """The name of the outputs (``summary-shaanxi-2020-2024-province``; see :func:`summary_stem`)."""
         return summary_stem(self.params)
 
     def _name(self, row: Any) -> str:
@@ -311,11 +311,14 @@ class SummaryReport:
     def bins(self) -> list[tuple[float, float]]:
         """Score bands: below 60 % of full marks, then 70 %, 80 %, the pass mark, 90 %, 95 %, full marks."""
         top = float(self.now["max_points"].max()) if self.now["submitted"].any() else 100.0
+        # A score above full marks (a bonus row) still falls in the last band: no unit drops out of the table.
+        best = float(self.now["points"].max()) if self.now["submitted"].any() else top
+        last = max(top, best)
         edges = {round(top * f, 6) for f in (0.6, 0.7, 0.8, 0.9, 0.95)}
         thr = self.threshold()
         if thr is not None:
             edges.add(thr)
-        e = [0.0, *sorted(edges), top]
+        e = [0.0, *sorted(edges), last]
         return list(zip(e[:-1], e[1:], strict=True))
 
     def distribution(self) -> pd.DataFrame:
@@ -762,7 +765,7 @@ class SummaryReport:
                         self._verdict(v) for v in frame["verdict_before"]
                     ],
                     self.t(f"{self.year}年结论", f"Verdict {self.year}"): [self._verdict(v) for v in frame["verdict"]],
-                    self.t("综合评分", "Total"): frame["points"],
+                    self.t("综合评分", "Total"): frame["points"].round(6),
                     self.t("原因", "Reason"): frame.get(f"{reason_col}_{'zh' if zh else 'en'}", pd.Series(dtype=str)),
                 }
             )
@@ -773,7 +776,7 @@ class SummaryReport:
                 self.t("代码", "Code"): near["code"],
                 self.t("城市", "City"): [self._city(r) for _, r in near.iterrows()],
                 self.t("县（市、区）", "Unit"): [self._name(r) for _, r in near.iterrows()],
-                self.t("综合评分", "Total"): near["points"],
+                self.t("综合评分", "Total"): near["points"].round(6),
                 self.t("差距", "Gap"): near["gap"].round(6),
                 self.t("可补足差距的计分标准", "Rows that would close the gap"): near["rows_zh" if zh else "rows_en"],
                 self.t("其他未符合的认定条件", "Other conditions not met"): near["other_zh" if zh else "other_en"],
@@ -795,7 +798,7 @@ class SummaryReport:
                 self.t("城市", "City"): [self._city(r) for _, r in u.iterrows()],
                 self.t("县（市、区）", "Unit"): [self._name(r) for _, r in u.iterrows()],
                 self.t("全省排名", "Rank in the province"): [self._rank(r) for _, r in u.iterrows()],
-                self.t("综合评分", "Total"): u["points"],
+                self.t("综合评分", "Total"): u["points"].round(6),  # as index.xlsx (no float noise)
                 self.t("认定结论", "Verdict"): [
                     self._verdict(v) if s else self.t(*NOT_SUBMITTED)
                     for v, s in zip(u["verdict"], u["submitted"], strict=True)
@@ -803,7 +806,9 @@ class SummaryReport:
                 self.t("原因", "Reason"): u["reason_zh" if zh else "reason_en"],
             }
         )
+        banner = banner_text(self.lang, self.ev.synthetic_inputs or ("data",)) if self.ev.synthetic else ""
         return {
+            **banner_sheet(banner, self.lang),
             self.t("各市认定结论", "Verdicts by city"): by_city,
             self.t("新认定", "Newly certified"): change_table(new, "reason_before"),
             self.t("不再认定", "No longer certified"): change_table(lost, "reason"),

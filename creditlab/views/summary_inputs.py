@@ -139,12 +139,14 @@ def _units_of(regions: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_stem(params: SummaryParams) -> str:
-    """The name of a summary's outputs, known before it runs: ``summary-2024-province`` or, for a city,
-    ``summary-2024-610300`` (its code, whatever name was given); ``.html`` and ``.xlsx`` beside each other."""
+    """The name of a summary's outputs, known before it runs: ``summary-shaanxi-2020-2024-province`` or, for a
+    city, ``summary-shaanxi-2020-2024-610300`` (its code, whatever name was given): two rubrics' summaries of a
+    year never overwrite each other; ``.html`` and ``.xlsx`` beside each other."""
+    rubric = Path(params.rubric).stem if params.rubric.endswith((".yaml", ".yml")) else params.rubric
     if not params.city:
-        return f"summary-{params.year}-province"
+        return f"summary-{rubric}-{params.year}-province"
     units = _units_of(load_regions(params.province or "陕西"))
-    return f"summary-{params.year}-{units.loc[in_city(units, params.city), 'city_code'].iloc[0]}"
+    return f"summary-{rubric}-{params.year}-{units.loc[in_city(units, params.city), 'city_code'].iloc[0]}"
 
 
 def check_params(namespace: Mapping[str, Any], names_before: set[str]) -> SummaryParams:

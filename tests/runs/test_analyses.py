@@ -179,7 +179,7 @@ def test_summary_command_for_a_city_by_name_draws_every_chart(tmp_path: Path) ->
     text = page.read_text(encoding="utf-8")
     assert "模拟数据" in text and "铜川市" in text
     assert "示意图".encode("ascii", "backslashreplace").decode() in text  # the map's label, inside plotly's JSON
-    assert (out / "summary-2024-610200.xlsx").is_file()  # the workbook, beside the page
+    assert (out / "summary-shaanxi-2020-2024-610200.xlsx").is_file()  # the workbook, beside the page
     charts, drawn = drawn_charts(chromium_dom(page, tmp_path / "p"))
     assert charts == drawn == 3  # verdicts by city, the verdict map, the distribution
 

@@ -230,6 +230,13 @@ def test_index_xlsx_beside_the_page_holds_the_same_rows(tmp_path: Path) -> None:
     assert rows[1][4] == 93.5 and rows[1][7] == "条件6：不良贷款率 1.75% ≥ 全国平均 1.50%"
     assert rows[3][4] is None and rows[3][6] == "未报送"  # no data is not zero
     assert '<a href="index.xlsx" download>' in index
+    assert load_workbook(year_dir / batch.INDEX_XLSX).sheetnames == ["报告索引"]  # real data: no banner sheet
+    docs[0]["synthetic"] = True  # as a report made from demo data says
+    docs[0]["banner"] = "模拟数据 — 本报告的指标数据为程序生成的模拟数据，不是对任何真实县（市、区）的评估。"
+    (year_dir / "610430.json").write_text(json.dumps(docs[0], ensure_ascii=False))
+    batch.write_index(year_dir, manifest=manifest)
+    wb = load_workbook(year_dir / batch.INDEX_XLSX)
+    assert wb.sheetnames == ["模拟数据", "报告索引"] and wb["模拟数据"]["A2"].value == docs[0]["banner"]
     order = re.findall(r'<tr data-search="(\d+) ', index)
     assert order == ["610430", "610431", "610429"]
 

@@ -53,3 +53,12 @@ def test_an_unreadable_metadata_file_is_an_error_not_a_guess(tmp_path):
     (tmp_path / "x.csv").write_text("region,year,criterion,value\n", encoding="utf-8")
     with pytest.raises(DataError, match="metadata.yaml"):
         banner.is_synthetic(tmp_path / "x.csv")
+
+
+def test_a_workbook_of_synthetic_data_opens_on_the_banner() -> None:
+    banner_sheet, banner_text = banner.banner_sheet, banner.banner_text
+    assert banner_sheet("") == {}  # real data: no sheet
+    zh = banner_sheet(banner_text("zh", ("data",)), "zh")
+    assert list(zh) == ["模拟数据"] and zh["模拟数据"].iloc[0, 0].startswith("模拟数据 — 本报告的指标数据")
+    en = banner_sheet(banner_text("en"), "en")
+    assert list(en) == ["synthetic data"] and list(en["synthetic data"].columns) == ["note"]

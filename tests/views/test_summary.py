@@ -192,7 +192,7 @@ def test_workbook_holds_the_same_tables_as_safe_cells(ev: report.Evaluation, tmp
 
     rep = sm.SummaryReport(replace(ev, units=units), sm.check_summary_params(year=YEAR, output=str(tmp_path)))
     path = rep.write_excel()
-    assert path == tmp_path / "summary-2024-province.xlsx" and not list(tmp_path.glob("*.tmp"))
+    assert path == tmp_path / "summary-shaanxi-2020-2024-province.xlsx" and not list(tmp_path.glob("*.tmp"))
     wb = load_workbook(path)
     assert wb.sheetnames == list(rep.tables())
     ws = wb["全部单位"]
@@ -205,6 +205,17 @@ def test_workbook_holds_the_same_tables_as_safe_cells(ev: report.Evaluation, tmp
     assert isinstance(rows["610430"]["综合评分"], float)
     by_city = [r for r in wb["各市认定结论"].iter_rows(min_row=2, values_only=True)]
     assert by_city[-1][0] == "合计" and by_city[-1][1] == 115
+    # Demo data: the workbook opens on the banner, as the page does; scores as the index.xlsx shows them.
+    assert wb.sheetnames[0] == "模拟数据" and str(wb["模拟数据"]["A2"].value).startswith("模拟数据 — ")
+    assert all(v is None or v == round(v, 6) for v in (r["综合评分"] for r in rows.values()))
+
+
+def test_a_score_above_full_marks_stays_in_the_distribution() -> None:
+    """henan-2021 scores composite indicators (bonus included): every unit that reported is in a band."""
+    rep = sm.SummaryReport.from_params(sm.check_summary_params(rubric="henan-2021", year=2023))
+    assert rep.now["points"].max() > rep.now["max_points"].max()  # the case: 102.24 > 100
+    d = rep.distribution()
+    assert d["now"].sum() == rep.now["submitted"].sum()
 
 
 # -- the notebook ----------------------------------------------------------------------------------
@@ -230,12 +241,12 @@ def test_papermill_runs_on_the_demo_data(tmp_path: Path, warm_kernel: batch.Warm
     assert "模拟数据" in html and "陕西省2024年度" in html and "淳化县" in html
     assert "条件6：不良贷款率 1.75% ≥ 全国平均 1.50%" in html
     assert html.count('class="plotly-graph-div"') == 3  # by city, the verdict map, the distribution
-    assert (out / "summary-2024-province.xlsx").is_file()
+    assert (out / "summary-shaanxi-2020-2024-province.xlsx").is_file()
     nb = run_warm(warm_kernel, NOTEBOOK, tmp_path / "en.ipynb",
                   {"year": YEAR, "output": str(out), "city": "宝鸡市", "language": "en"})
     html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
     assert "Baoji: summary" in html and "synthetic" in html
-    assert (out / "summary-2024-610300.xlsx").is_file()
+    assert (out / "summary-shaanxi-2020-2024-610300.xlsx").is_file()
     json.dumps(nb.metadata.get("papermill", {}), default=str)
 
 
@@ -248,7 +259,9 @@ def test_the_english_summary_and_workbook_are_english_throughout(ev: report.Eval
     cjk = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
     assert not cjk.findall(re.sub(r'<div class="creditlab-banner".*?</div>', "", html, flags=re.S))
     wb = load_workbook(rep.write_excel())
-    assert wb.sheetnames[0] == "Verdicts by city"
+    assert wb.sheetnames[:2] == ["synthetic data", "Verdicts by city"]
+    assert str(wb["synthetic data"]["A2"].value).startswith("模拟数据 — synthetic demo data")  # the mandated banner
     for ws in wb:
         for row in ws.iter_rows(values_only=True):
-            assert not any(isinstance(v, str) and cjk.search(v) for v in row), (ws.title, row)
+            text = [v for v in row if isinstance(v, str) and not v.startswith("模拟数据 — ")]
+            assert not any(cjk.search(v) for v in text), (ws.title, row)

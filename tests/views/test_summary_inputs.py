@@ -30,7 +30,7 @@ def test_a_bad_year_type_is_named() -> None:
 def test_the_output_name_is_known_before_the_run(tmp_path) -> None:
     for city in ("宝鸡市", "宝鸡", "610300"):
         p = summary_inputs.check_summary_params(year=2024, city=city, output=str(tmp_path))
-        assert summary_inputs.summary_stem(p) == "summary-2024-610300"
+        assert summary_inputs.summary_stem(p) == "summary-shaanxi-2020-2024-610300"
     p = summary_inputs.check_summary_params(year=2023, output=str(tmp_path))
-    assert summary_inputs.summary_stem(p) == "summary-2023-province"
+    assert summary_inputs.summary_stem(p) == "summary-shaanxi-2020-2023-province"
     assert summary_inputs.NOTEBOOK.name == "summary.ipynb" and summary_inputs.NOTEBOOK.is_file()
