@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..analysis.certification import pass_mark, positive_verdict
+from ..analysis.certification import has_certification, pass_mark, positive_verdict
 from ..analysis.points import compare, points_step
 from ..analysis.reasons import verdict_reasons
 from ..core.errors import CreditlabError
@@ -405,6 +405,7 @@ class SummaryReport:
         st = self.statistics().set_index("statistic")
         n_units = len(self.now)
         pos_label = self._verdict(self.positive)
+        certifies = has_certification(self.rubric)
         cards = [
             (
                 self.t("参评单位", "Units"),
@@ -427,7 +428,10 @@ class SummaryReport:
                 else self.t(
                     f"上年{int(st.loc['positive', 'before'])}个", f"last year {int(st.loc['positive', 'before'])}"
                 ),
-            ),
+            )
+            if certifies  # a rubric without conditions (linyi-2019) certifies nobody: no count of 0 to misread
+            else (self.t("认定", "Certification"), "—",
+                  self.t("不设认定（仅评分和排名）", "none: scores and ranks only")),
             (
                 self.t("平均综合评分", "Mean total"),
                 fmt_num(st.loc["mean", "now"]),
@@ -518,6 +522,9 @@ class SummaryReport:
     def changes_html(self) -> str:
         """Newly certified and no longer certified units, each with its reason."""
         head = self._h("与上年相比认定结论的变化", "Changes of verdict since last year")
+        if not has_certification(self.rubric):
+            return self._wrap(head + self._p("该评估标准不设认定条件（仅评分和排名），无认定结论可比较。",
+                                             "This rubric has no certification conditions (scores and ranks only)."))
         if self.before is None:
             return self._wrap(
                 head

@@ -210,6 +210,14 @@ def test_workbook_holds_the_same_tables_as_safe_cells(ev: report.Evaluation, tmp
     assert all(v is None or v == round(v, 6) for v in (r["综合评分"] for r in rows.values()))
 
 
+def test_a_rubric_without_conditions_shows_no_count_of_certified_units() -> None:
+    """linyi-2019 certifies nobody (scores and ranks only): no 符合认定条件 0, for 临沂市 by default."""
+    rep = sm.SummaryReport.from_params(sm.check_summary_params(rubric="linyi-2019", year=2024))
+    head = rep.header_html()
+    assert "临沂市2024年度" in head and "不设认定（仅评分和排名）" in head and "符合认定条件" not in head
+    assert "不设认定条件" in rep.changes_html() and len(rep.now) == 12
+
+
 def test_a_score_above_full_marks_stays_in_the_distribution() -> None:
     """henan-2021 scores composite indicators (bonus included): every unit that reported is in a band."""
     rep = sm.SummaryReport.from_params(sm.check_summary_params(rubric="henan-2021", year=2023))
