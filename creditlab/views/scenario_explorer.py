@@ -363,9 +363,7 @@ def save_scenario(name: str, model: WeightModel, weights: pd.Series, folder: str
     rubric = model.rubric
     name = check_scenario_id(name, rubric, lang)
     folder = Path(folder) if folder is not None else scenarios_path(rubric).parent
-    path = folder / f"{name}.yaml"
-    if path.exists():
-        raise ExplorerError(tr(f"{path} 已存在；请换一个名称", f"{path} exists already; choose another name", lang))
+    path = _new_file(folder / f"{name}.yaml", lang)
     w = model.weights_vector(weights)
     values = {k: float(round(v, 6)) for k, v in w.items()}
     # Rounded weights must still sum to the rubric's total (load_scenarios checks it to 1e-6).
@@ -440,7 +438,14 @@ def export_results(name: str, model: WeightModel, weights: pd.Series, folder: st
                                                     else tr("真实数据", "real data", lang)]})
     sheets = {tr("结果", "results", lang): results_frame(model, ev, lang), tr("权重", "weights", lang): weights_sheet,
               tr("说明", "about", lang): about}
-    return write_xlsx(sheets, folder / f"{name}.xlsx")
+    return write_xlsx(sheets, _new_file(folder / f"{name}.xlsx", lang))
+
+
+def _new_file(path: Path, lang: str) -> Path:
+    """``path`` if nothing is there yet: a saved scenario or an earlier export is never replaced silently."""
+    if path.exists():
+        raise ExplorerError(tr(f"{path} 已存在；请换一个名称", f"{path} exists already; choose another name", lang))
+    return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -613,6 +618,8 @@ class ExplorerWidgets:
         self.scope = widgets.Dropdown(options=scope_options(m, lang), value="province",
                                       description=t("范围", "Scope"), style=wide)
         self._scope = "province"  # the scope of the model shown (a failed switch returns to it)
+        # Each rubric's own input files: switching A → B → A gives A's data back, never B's demo data instead.
+        self._inputs: dict[str, tuple[Any, Any]] = {explorer.model.rubric.name: (explorer.data, explorer.context)}
         self.preset = widgets.Dropdown(description=t("预设方案", "Preset"), style=wide,
                                        layout=widgets.Layout(width="420px"))
         self.compare = widgets.Dropdown(description=t("对比方案B", "Compare B"), style=wide,
@@ -687,9 +694,9 @@ class ExplorerWidgets:
         rubric = self.rubric.value
         year = self.year.value if change["owner"] is not self.rubric else None
         scope = "province" if change["owner"] is self.rubric else self.scope.value
+        data, context = self._inputs.get(rubric, ("", ""))  # a rubric seen first: its bundled demo data
         try:
-            new = ScenarioExplorer.from_params(rubric, ex.data if rubric == ex.model.rubric.name else "",
-                                               ex.context if rubric == ex.model.rubric.name else "",
+            new = ScenarioExplorer.from_params(rubric, data, context,
                                                year=year, scope=scope, level=ex.level, language=ex.lang,
                                                scenario_dir=ex.scenario_dir, export_dir=ex.export_dir)
         except CreditlabError as exc:
@@ -702,6 +709,7 @@ class ExplorerWidgets:
         self._scope = scope
         ex.model, ex.scenarios, ex.synthetic, ex.years = new.model, new.scenarios, new.synthetic, new.years
         ex.data, ex.context = new.data, new.context
+        self._inputs[rubric] = (new.data, new.context)
         self.busy = True
         self.year.options = ex.years or [ex.model.year]
         self.year.value = ex.model.year

@@ -120,6 +120,8 @@ def test_save_export_and_reload(explorer, folders):
         se.save_scenario("no-c1", m, w, folders[0], lang="en")
     assert sorted(p.name for p in folders[0].iterdir()) == ["no-c1.yaml"]  # nothing else written
     xlsx = se.export_results("no-c1", m, w, folders[1], lang="en", synthetic=True)
+    with pytest.raises(se.ExplorerError, match="exists already"):  # an earlier export is never replaced
+        se.export_results("no-c1", m, w, folders[1], lang="en", synthetic=True)
     wb = load_workbook(xlsx)
     assert wb.sheetnames == ["results", "weights", "about"]
     rows = list(wb["results"].iter_rows(values_only=True))
@@ -187,3 +189,16 @@ def test_many_regions_named_in_the_hover():
     assert fig["layout"]["yaxis"]["ticktext"] == [] and "县7" in fig["data"][0]["hovertext"]
     assert fig["data"][0]["hovertemplate"].startswith("%{hovertext}：%{x:.1f}分")
     assert json.dumps(fig)  # plain JSON, as sent
+
+
+def test_switching_rubrics_and_back_keeps_the_analysts_own_data(tmp_path):
+    """A → B → A: A's files come back (B, seen first here, shows its bundled demo data)."""
+    own = tmp_path / "2024_indicators.csv"
+    own.write_bytes((creditlab.paths.data_dir() / "demo" / "shaanxi-2020_indicators.csv").read_bytes())
+    ex = ScenarioExplorer.from_params("shaanxi-2020", str(own), "", language="en")
+    assert not ex.synthetic  # a copy without the demo's metadata is the analyst's own file
+    ui = ex.show_widgets()
+    ui.rubric.value = "henan-2021"
+    assert ex.model.rubric.name == "henan-2021" and ex.synthetic
+    ui.rubric.value = "shaanxi-2020"
+    assert ex.data == str(own) and not ex.synthetic
