@@ -31,6 +31,7 @@ from ..core.i18n import fmt_num, signed, tr
 from ..core.labels import VERDICT_COLORS, VERDICT_LABELS, VERDICT_WORDS
 from ..core.safecells import write_xlsx
 from ..loaders.regions import in_city, load_regions
+from ..loaders.zones import jurisdiction_place
 from . import figures  # noqa: F401 - sets up the offline plotly renderer
 from .banner import banner_html, banner_sheet, banner_text
 from .figures import chart_text, chart_texts
@@ -154,6 +155,12 @@ class SummaryReport:
     def file_stem(self) -> str:
         """The name of the outputs (``summary-shaanxi-2020-2024-province``; see :func:`summary_stem`)."""
         return summary_stem(self.params)
+
+    @property
+    def rank_label(self) -> str:
+        """The rank's population, as the county reports name it: the rubric's jurisdiction (陕西省, 临沂市)."""
+        place = jurisdiction_place(self.rubric.jurisdiction or "610000")
+        return self.t(f"{place['name']}内排名", f"Rank in {place['name_en'] or place['name']}")
 
     def _name(self, row: Any) -> str:
         return str(row["name"]) if self.lang == "zh" else str(row["name_en"] or row["name"])
@@ -723,7 +730,7 @@ class SummaryReport:
         cols = [
             self.t("城市", "City"),
             self.t("县（市、区）", "Unit"),
-            self.t("全省排名", "Rank in the province"),
+            self.rank_label,
             self.t("综合评分", "Total"),
             self.t("认定结论", "Verdict"),
             self.t("原因", "Reason"),
@@ -804,7 +811,7 @@ class SummaryReport:
                 self.t("代码", "Code"): u["code"],
                 self.t("城市", "City"): [self._city(r) for _, r in u.iterrows()],
                 self.t("县（市、区）", "Unit"): [self._name(r) for _, r in u.iterrows()],
-                self.t("全省排名", "Rank in the province"): [self._rank(r) for _, r in u.iterrows()],
+                self.rank_label: [self._rank(r) for _, r in u.iterrows()],
                 self.t("综合评分", "Total"): u["points"].round(6),  # as index.xlsx (no float noise)
                 self.t("认定结论", "Verdict"): [
                     self._verdict(v) if s else self.t(*NOT_SUBMITTED)

@@ -216,6 +216,7 @@ def test_a_rubric_without_conditions_shows_no_count_of_certified_units() -> None
     head = rep.header_html()
     assert "临沂市2024年度" in head and "不设认定（仅评分和排名）" in head and "符合认定条件" not in head
     assert "不设认定条件" in rep.changes_html() and len(rep.now) == 12
+    assert rep.rank_label == "临沂市内排名" and "临沂市内排名" in rep.units_html()  # ranks among 临沂市's 12
 
 
 def test_a_score_above_full_marks_stays_in_the_distribution() -> None:
