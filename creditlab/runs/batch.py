@@ -325,6 +325,9 @@ class Outcome:
 
 
 _KERNEL: WarmKernel | None = None
+# The run (its staging folder) the kernel last served: a Dask worker outlives a batch, and its kernel must not
+# carry one run's imports (creditlab's code, say, updated since) into the next run.
+_KERNEL_RUN: str | None = None
 _KERNEL_LOCK = threading.Lock()
 
 
@@ -355,10 +358,13 @@ def run_task(task: Task) -> Outcome:
 def _run_task(task: Task) -> Outcome:
     import papermill as pm
 
-    global _KERNEL
+    global _KERNEL, _KERNEL_RUN
     if _KERNEL is None:  # called in-process (tests, or jobs=0) or on a Dask worker: prepared on first use
         _worker_init()
+        _KERNEL_RUN = None  # a kernel just started serves any run
     assert _KERNEL is not None
+    new_run = _KERNEL_RUN is not None and _KERNEL_RUN != task.staging  # a kernel left from an earlier batch
+    _KERNEL_RUN = task.staging
     t0 = time.perf_counter()
     year_dir = Path(task.year_dir)
     code = task.region
@@ -367,7 +373,7 @@ def _run_task(task: Task) -> Outcome:
     params = {**task.parameters, "output": str(work)}
     try:
         try:
-            _KERNEL.prepare(fresh=task.fresh_kernel)
+            _KERNEL.prepare(fresh=task.fresh_kernel or new_run)
             nb = pm.execute_notebook(
                 task.notebook, str(out_nb), parameters=params, kernel_name=KERNEL_NAME, engine_name=ENGINE_NAME,
                 warm_kernel=_KERNEL, partial_path=str(out_nb), progress_bar=False, log_output=False,

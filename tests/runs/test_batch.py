@@ -614,9 +614,20 @@ def test_a_dask_cluster_gives_the_same_results_as_local_workers(shared: DemoBatc
     try:
         summary = batch.run_reports(YEAR, list(shared.codes), data=inputs["data"], context=inputs["context"], out=out,
                                     scheduler=dask.scheduler_address, progress=False)
+        client = dask.get_client()
+        kernels = client.run(lambda: batch._KERNEL and batch._KERNEL._dir)  # each worker's kernel, by its folder
+        again = batch.run_reports(YEAR, list(shared.codes), data=inputs["data"], context=inputs["context"], out=out,
+                                  scheduler=dask.scheduler_address, progress=False, force=True)
+        after = client.run(lambda: batch._KERNEL and batch._KERNEL._dir)
+        client.close()
     finally:
         dask.close()
     assert summary.ok and sorted(summary.generated) == sorted(shared.codes), summary.text()
+    assert again.ok and sorted(again.generated) == sorted(shared.codes), again.text()
+    # A worker outlives a batch; its kernel does not serve the next one (no stale imports across runs).
+    used = [w for w, d in kernels.items() if d]
+    assert used and any(after.get(w) for w in used)
+    assert all(after[w] != kernels[w] for w in used if after.get(w))
     for code in shared.codes:
         ours = json.loads((summary.year_dir / f"{code}.json").read_text(encoding="utf-8"))
         assert _comparable(ours) == _comparable(_results(shared, code))
