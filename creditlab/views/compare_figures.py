@@ -296,6 +296,12 @@ class CompareReport:
             pb.add(f"output（输出文件夹）{out}是文件，不是文件夹", f"output {out} is a file, not a folder")
         sides: dict[str, Any] = {}
         same = p["rubric_a"].strip() == p["rubric_b"].strip()
+        if not same and _given(p["data"]) and not _given(p["data_b"]):
+            # The analyst's own data on side A beside rubric B's bundled demo data would compare real with
+            # synthetic: never mixed silently.
+            pb.add("A方使用了指定的指标数据，B方（另一评估标准）也须用 data_b 指定数据，不能与演示数据比较",
+                   "side A uses your indicator data: give side B's (another rubric) with data_b; real data is "
+                   "never compared with the bundled demo data")
         for key in ("a", "b"):
             data = p["data"] if key == "a" or (same and not _given(p["data_b"])) else p["data_b"]
             try:

@@ -90,3 +90,13 @@ def test_not_submitted_reads_as_words_not_zero(comp):
     cols, rows = cf._rows(t.head(1), "zh")
     assert rows[0][3] == "—" and rows[0][5] == "—" and rows[0][8] == "未报送"
     assert cf.verdict_words(C.NO_CONDITIONS, "en") == "no conditions"
+
+
+def test_own_data_on_one_side_is_never_compared_with_demo_data_on_the_other(tmp_path):
+    own = tmp_path / "own.csv"
+    own.write_bytes((DEMO / "shaanxi-2020_indicators.csv").read_bytes())
+    params = {"rubric_a": "shaanxi-2020", "rubric_b": "linyi-2019", "scenario_a": "", "scenario_b": "",
+              "year": None, "data": str(own), "data_b": "", "context": "", "city": "", "province": "",
+              "language": "en", "output": ""}
+    with pytest.raises(cf.CompareError, match="give side B's .* with data_b"):
+        cf.CompareReport.from_params(params)
