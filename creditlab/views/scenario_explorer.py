@@ -506,10 +506,9 @@ class ScenarioExplorer:
     @property
     def steps(self) -> pd.Series:
         """Each weight's slider step (computed once per model: a redraw must not walk the rubric)."""
-        key = (id(self.model), "steps")
-        if self._cache.get("key") != key:
+        if self._cache.get("model") is not self.model:  # the object itself: an id can be reused by another
             self._cache.clear()
-            self._cache.update(key=key, steps=indicator_steps(self.model.rubric, self.model.ids))
+            self._cache.update(model=self.model, steps=indicator_steps(self.model.rubric, self.model.ids))
         return self._cache["steps"]
 
     def preset_weights(self, preset: str) -> pd.Series:
@@ -526,7 +525,7 @@ class ScenarioExplorer:
                 name: str | None = None, chart_ids: Mapping[str, str] | None = None,
                 ) -> tuple[tuple[dict[str, Any], ...], pd.DataFrame | None]:
         """Everything one redraw shows for the sliders' values ``raw``, from ONE evaluation: the sentence and
-        verdict-change table, the score chart, the map (hook), the weights chart and, with ``compare``
+        verdict-change table, the score chart, the county map, the weights chart and, with ``compare``
         (B's name and evaluation), the A/B table. Returns (outputs, the evaluation).
 
         ``chart_ids`` (``score``, ``map``, ``weights`` → div id): draw the charts into those divs with one
