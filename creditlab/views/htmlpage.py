@@ -97,9 +97,11 @@ table.cl td.ok, table.cl td.bad, table.cl td.na, table.cl td.unknown { white-spa
 .verdict.no_certification { background: #eceff3; color: #5b6b82; }
 ul.reasons li { margin: 4px 0; }
 .creditlab p.headline { font-size: 18px; font-weight: 700; margin: 6px 0 10px; }
-/* the index: names, cities, verdicts and links on one line; the reason column takes the rest */
-#cl-index td:nth-child(-n+4), #cl-index td:nth-child(7), #cl-index td:nth-child(11)
+/* the index: names, cities and links on one line; the reason column takes the rest; a long English verdict
+   wraps inside its badge so the table fits the page (and the printed A4 width) */
+#cl-index td:nth-child(-n+4), #cl-index td:nth-child(11)
   { white-space: nowrap; } #cl-index td:nth-child(8) { min-width: 16em; }
+#cl-index td:nth-child(7) .verdict { white-space: normal; max-width: 11em; }
 .provenance { color: var(--muted); font-size: 13px; } .provenance code { font-size: 12px; word-break: break-all; }
 .note { color: var(--muted); font-size: 13px; }
 .creditlab details summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
