@@ -264,17 +264,22 @@ def _format(value: float, spec: Kind, lang: str) -> str:
     return fmt_num(value)
 
 
+def _mapped_province(codes: Sequence[str]) -> str | None:
+    """The province of most ``codes`` when a map of it is shipped, else None (nothing to draw)."""
+    try:
+        province = _province_of(codes)
+    except ValueError:
+        return None
+    return province if map_path(province).is_file() else None
+
+
 def index_map(docs: Sequence[Mapping[str, Any]], lang: str = "zh",
               scope: Mapping[str, Any] | None = None) -> go.Figure | None:
     """The county reports index's map: each report's verdict, its score in the hover; units without
     a report grey (无数据). ``scope`` (the index's, :func:`creditlab.htmlpage.scope_words`): a city
     scope draws only its cities. None when no report is of a county of a province with a map."""
-    codes = [str(d.get("region", "")) for d in docs]
-    try:
-        province = _province_of(codes)
-    except ValueError:
-        return None
-    if not map_path(province).is_file():
+    province = _mapped_province([str(d.get("region", "")) for d in docs])
+    if province is None:
         return None
     verdicts = {str(d["region"]): d["verdict"] for d in docs if d.get("verdict")}
     details = {str(d["region"]): tr("综合评分 ", "total ", lang) + fmt_num((d.get("total") or {}).get("points"))
@@ -294,11 +299,8 @@ def probability_map(summary: pd.DataFrame, lang: str = "zh", whole_province: boo
     probability: it is coloured by the lower bound and its hover says so. ``whole_province`` false (a
     city or a list of regions) draws only the cities of the regions in ``summary``."""
     codes = summary["region"].astype(str).tolist()
-    try:
-        province = _province_of(codes)
-    except ValueError:
-        return None
-    if not map_path(province).is_file():
+    province = _mapped_province(codes)
+    if province is None:
         return None
     p = summary["p_certified"].where(summary["p_certified"].notna(), summary["p_certified_min"])
     values = dict(zip(codes, p, strict=True))
