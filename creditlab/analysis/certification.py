@@ -31,7 +31,7 @@ from ..core.errors import DataError
 from ..core.fields import CONTEXT_FIELDS as CONTEXT_KIND
 from ..core.fields import FIELD_LABELS, SCORE_FIELDS
 from ..loaders.rubric import Rubric
-from .points import compare, points_step
+from .points import compare_keys, keys, points_step
 from .scoring import mandatory_status, totals
 
 VERDICTS = ("certified", "not_certified", "undecided", "eligible", "not_eligible", "no_certification")
@@ -51,13 +51,24 @@ PASS, FAIL, UNKNOWN = 1, 0, -1
 # The verdict rule, once: vectorised, used here and by the weight-sensitivity draws.
 
 
+def check_bounds(lo: np.ndarray, hi: np.ndarray, op: str, rhs: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A check on the total, on :func:`~creditlab.points.keys` of its two bounds (not-assessed criteria at 0:
+    ``lo``, at full marks: ``hi``, the same array when nothing is missing): (holds, fails) — decided where both
+    bounds agree, neither where they do not."""
+    a = compare_keys(lo, op, rhs)
+    if hi is lo:
+        return a, ~a
+    b = compare_keys(hi, op, rhs)
+    return a & b, ~(a | b)
+
+
 def check_total(lo: np.ndarray, hi: np.ndarray, op: str, rhs: float | np.ndarray, step: float) -> np.ndarray:
     """A check on the total whose not-assessed criteria count 0 (``lo``) or full marks (``hi``): decided
     (:data:`PASS`/:data:`FAIL`) where both bounds agree, else :data:`UNKNOWN`. Any shape (regions, or
     draws × regions); compared at the rubric's points ``step``."""
-    a = compare(lo, op, rhs, step)
-    b = a if hi is lo else compare(hi, op, rhs, step)
-    return np.where(a == b, a.astype(np.int8), np.int8(UNKNOWN))
+    k_lo = keys(lo, step)
+    holds, fails = check_bounds(k_lo, k_lo if hi is lo else keys(hi, step), op, keys(rhs, step))
+    return three_valued(fails, ~holds)
 
 
 def three_valued(failed: np.ndarray | bool, unknown: np.ndarray | bool) -> np.ndarray:
@@ -65,15 +76,20 @@ def three_valued(failed: np.ndarray | bool, unknown: np.ndarray | bool) -> np.nd
     return np.where(failed, FAIL, np.where(unknown, UNKNOWN, PASS)).astype(np.int8)
 
 
+def decide(parts: Iterable[tuple[np.ndarray | bool, np.ndarray | bool]]) -> tuple[np.ndarray, np.ndarray]:
+    """The three-valued AND as two booleans: (every part holds, some part fails) from each part's (holds, fails)
+    — neither: unknown. Parts broadcast together (checks per draw and region, conditions per region)."""
+    holds: np.ndarray | bool = True
+    fails: np.ndarray | bool = False
+    for i, (h, f) in enumerate(parts):
+        holds, fails = (h, f) if i == 0 else (holds & h, fails | f)
+    return np.asarray(holds), np.asarray(fails)
+
+
 def combine(results: Iterable[np.ndarray]) -> np.ndarray:
     """Three-valued AND of check (or condition) results that broadcast together (:func:`three_valued`)."""
-    failed: np.ndarray | bool = False
-    unknown: np.ndarray | bool = False
-    for r in results:
-        r = np.asarray(r)
-        failed = failed | (r == FAIL)
-        unknown = unknown | (r == UNKNOWN)
-    return three_valued(failed, unknown)
+    holds, fails = decide((r == PASS, r == FAIL) for r in map(np.asarray, results))
+    return three_valued(fails, ~holds)
 
 
 def result_words(codes: np.ndarray) -> np.ndarray:

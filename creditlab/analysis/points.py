@@ -23,6 +23,7 @@ import pandas as pd
 from ..loaders.rubric import Rubric
 
 RESOLUTION = 6  # decimals of a step kept for scores off the rubric's grid (1e-6 step)
+_SCALE = 10.0 ** RESOLUTION
 DEFAULT_STEP = 0.01  # rubrics whose files give no points at all (henan-2021)
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
         "==": operator.eq, "!=": operator.ne}
@@ -50,16 +51,33 @@ def points_step(rubric: Rubric) -> float:
     return 10.0 ** -max(_decimals(v) for v in numbers)
 
 
+def keys(points: float | np.ndarray | pd.Series, step: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Points as whole millionths of a rubric step (float64; NaN stays NaN): :func:`units` before its last
+    division, what every comparison and rank works on. Exact whole numbers, so sorting and comparing them is
+    exact; ``out``: a float64 buffer of the same shape (many chunks of draws, no allocation per chunk)."""
+    a = np.asarray(points, dtype=float)
+    x = np.divide(a, float(step), out=np.empty(a.shape) if out is None else out)
+    np.multiply(x, _SCALE, out=x)
+    return np.rint(x, out=x)  # numpy's round(·, 6) is this multiply and rint, then a division by 1e6
+
+
 def units(points: float | np.ndarray | pd.Series, step: float) -> np.ndarray:
     """Points in rubric steps, floating-point error removed (NaN stays NaN)."""
-    return np.round(np.asarray(points, dtype=float) / float(step), RESOLUTION)
+    return keys(points, step) / _SCALE
+
+
+def compare_keys(x: np.ndarray, op: str, y: np.ndarray) -> np.ndarray:
+    """``x op y`` on :func:`keys`; False where either side is NaN."""
+    with np.errstate(invalid="ignore"):
+        out = _OPS[op](x, y)
+    if op == "!=":  # the one operator that is True on NaN
+        out &= ~(np.isnan(x) | np.isnan(y))
+    return out
 
 
 def compare(a: float | np.ndarray, op: str, b: float | np.ndarray, step: float) -> np.ndarray:
     """``a op b`` on points at the rubric's precision; False where either side is NaN."""
-    x, y = units(a, step), units(b, step)
-    with np.errstate(invalid="ignore"):
-        return _OPS[op](x, y) & ~(np.isnan(x) | np.isnan(y))
+    return compare_keys(keys(a, step), op, keys(b, step))
 
 
 def at_least(a: float | np.ndarray, b: float | np.ndarray, step: float) -> np.ndarray:
@@ -72,8 +90,8 @@ def rank(points: np.ndarray | pd.Series, step: float, groups: np.ndarray | pd.Se
 
     NaN points rank after every number."""
     u = pd.Series(units(points, step))
-    keys = np.zeros(len(u), int) if groups is None else np.asarray(groups)
-    r = u.groupby(keys, sort=False).rank(method="min", ascending=False, na_option="bottom")
+    by = np.zeros(len(u), int) if groups is None else np.asarray(groups)
+    r = u.groupby(by, sort=False).rank(method="min", ascending=False, na_option="bottom")
     return r.to_numpy().astype(int)
 
 
@@ -87,8 +105,8 @@ def peers(groups: np.ndarray | pd.Series | None, n: int) -> np.ndarray:
 
 def is_tied(ranks: np.ndarray, groups: np.ndarray | pd.Series | None = None) -> np.ndarray:
     """Whether another row of the same group shares the rank."""
-    keys = np.zeros(len(ranks), int) if groups is None else np.asarray(groups)
-    frame = pd.DataFrame({"g": keys, "r": np.asarray(ranks)})
+    by = np.zeros(len(ranks), int) if groups is None else np.asarray(groups)
+    frame = pd.DataFrame({"g": by, "r": np.asarray(ranks)})
     return (frame.groupby(["g", "r"], sort=False)["r"].transform("size") > 1).to_numpy()
 
 
@@ -118,17 +136,82 @@ def rank_rows(scores: np.ndarray, tol: float = 0.0) -> np.ndarray:
     return ranks.reshape(c, m)
 
 
-def rank_draws(scores: np.ndarray, step: float, groups: np.ndarray | None = None) -> np.ndarray:
-    """:func:`rank` for many rows of scores at once (draws × regions), within each group of columns."""
-    u = units(np.atleast_2d(scores), step)
+class RankWork:
+    """Buffers for :func:`rank_keys` over many chunks of at most ``rows`` × ``cols`` (a Monte Carlo's chunks of
+    draws): a chunk allocates nothing, and the ranks it returns live in :attr:`ranks` until the next chunk."""
+
+    def __init__(self, rows: int, cols: int) -> None:
+        self.packed = np.empty((rows, cols))
+        self.flat = np.empty((rows, cols), dtype=np.int64)
+        self.ranks = np.empty((rows, cols), dtype=np.int32)
+        self.gap = np.empty((rows, max(cols - 1, 0)))
+        self.descending = np.tile(np.arange(cols, 0, -1, dtype=np.int32), (rows, 1))  # rank at sorted position
+        self.column = np.arange(cols, dtype=float)
+        self.row_start = np.arange(rows, dtype=np.int64)[:, None] * cols
+
+    def fits(self, shape: tuple[int, int]) -> bool:
+        return shape[0] <= len(self.ranks) and shape[1] == self.ranks.shape[1]
+
+
+def rank_keys(k: np.ndarray, groups: np.ndarray | pd.Series | None = None, work: RankWork | None = None,
+              bound: float | None = None) -> np.ndarray:
+    """:func:`rank` for many rows of :func:`keys` at once (draws × regions), within each group of columns.
+
+    Each key and its column are packed into one float64 (key × 2^b + column, exact below 2^53), so one plain
+    sort per row gives the order and the sorted keys together: cheaper than an argsort and a gather. Equal
+    keys are adjacent after the sort and take the best rank of their run ("min"). Keys too large to pack
+    fall back to :func:`rank_rows`. ``work``: buffers for the single-group case (the result is a view into
+    them); ``bound``: the largest absolute key there can be, when known (saves a pass to find it; the keys
+    must then be numbers)."""
+    k = np.atleast_2d(k)
     kinds_ = None if groups is None else pd.unique(np.asarray(groups))
     if kinds_ is None or len(kinds_) == 1:  # one population: no copies of the columns
-        return rank_rows(u)
-    out = np.empty(u.shape, dtype=np.int32)
+        return _rank_packed(k, work if work is not None and work.fits(k.shape) else RankWork(*k.shape), bound)
+    out = np.empty(k.shape, dtype=np.int32)
     for g in kinds_:  # a handful of populations (counties, zones)
         cols = np.flatnonzero(np.asarray(groups) == g)
-        out[:, cols] = rank_rows(u[:, cols])
+        sub = k[:, cols]
+        out[:, cols] = _rank_packed(sub, RankWork(*sub.shape), bound)
     return out
+
+
+def _rank_packed(k: np.ndarray, work: RankWork, bound: float | None = None) -> np.ndarray:
+    c, n = k.shape
+    if n == 0:
+        return np.empty((c, 0), dtype=np.int32)
+    shift = 2 ** (2 * n).bit_length()  # > 2n: keys that differ end up more than n apart once packed
+    if bound is None:
+        bound = max(abs(float(k.min())), abs(float(k.max()))) if k.size else 0.0
+    if not bound < 2.0 ** 53 / shift - 1:  # too large to pack exactly, or NaN
+        return rank_rows(k)
+    packed = np.multiply(k, float(shift), out=work.packed[:c])
+    packed += work.column
+    packed.sort(axis=1)
+    flat = work.flat[:c]
+    np.copyto(flat, packed, casting="unsafe")  # whole numbers: exact
+    flat &= shift - 1  # the column (two's complement keeps it for negative keys too)
+    flat += work.row_start[:c]
+    ranks = work.ranks[:c]
+    fl = ranks.ravel()
+    fl[flat.ravel()] = work.descending[:c].ravel()
+    gap = np.subtract(packed[:, 1:], packed[:, :-1], out=work.gap[:c])
+    tied = np.flatnonzero(gap < n)  # equal keys differ by their columns only (< n)
+    if len(tied):
+        row, pos = np.divmod(tied, n - 1)
+        # Ascending order: a run of equal keys takes the rank of its last position (the best); each tied
+        # position takes the rank of the one after it, a run of g needing g − 1 passes.
+        src, dst = flat[row, pos + 1], flat[row, pos]
+        while True:
+            new = fl[src]
+            if np.array_equal(fl[dst], new):
+                break
+            fl[dst] = new
+    return ranks
+
+
+def rank_draws(scores: np.ndarray, step: float, groups: np.ndarray | None = None) -> np.ndarray:
+    """:func:`rank` for many rows of scores at once (draws × regions), within each group of columns."""
+    return rank_keys(keys(np.atleast_2d(scores), step), groups)
 
 
 def rank_words(rank_: int, tied: bool, lang: str = "zh") -> str:

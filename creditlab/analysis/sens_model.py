@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,9 +21,8 @@ from .certification import (
     FAIL,
     NO_CERTIFICATION,
     PASS,
-    UNKNOWN,
-    check_total,
-    combine,
+    check_bounds,
+    decide,
     evaluate_conditions,
     positive_verdict,
     result_codes,
@@ -31,7 +31,18 @@ from .certification import (
     verdict_rule,
 )
 from .model import Model, _scope_arg, region_names, scope_area
-from .points import is_tied, kinds, peers, points_step, population_area, population_words, rank_draws
+from .points import (
+    RankWork,
+    is_tied,
+    keys,
+    kinds,
+    peers,
+    points_step,
+    population_area,
+    population_words,
+    rank_draws,
+    rank_keys,
+)
 from .sens_local import LocalMethod
 from .sens_monte_carlo import MonteCarloMethod, MonteCarloResult
 from .sens_scenarios import ScenariosMethod
@@ -95,14 +106,22 @@ class WeightModel(MonteCarloMethod, SobolMethod, TippingMethod, LocalMethod, Sce
         lv = self.rubric.levels.set_index("id")
         return lv.loc[self.ids, "name_zh" if lang == "zh" else "name_en"].rename("name")
 
-    def scores_for(self, weights: np.ndarray, upper: bool = False) -> np.ndarray:
-        """Scores (draws × regions) for weight rows already renormalised."""
+    def scores_for(self, weights: np.ndarray, upper: bool = False, out: np.ndarray | None = None) -> np.ndarray:
+        """Scores (draws × regions) for weight rows already renormalised; ``out``: a buffer for them."""
         f, off = (self.f_hi, self.offset_hi) if upper else (self.f_lo, self.offset_lo)
-        return np.atleast_2d(weights) @ f.T + off
+        s = np.matmul(np.atleast_2d(weights), f.T, out=out)
+        s += off
+        return s
 
     def ranks(self, scores: np.ndarray) -> np.ndarray:
         """Ranks (draws × regions) at the rubric's precision, counties and zones each among their own."""
         return rank_draws(scores, self.step, self.is_park)
+
+    def ranks_of_keys(self, k: np.ndarray, work: RankWork | None = None, bound: float | None = None
+                      ) -> np.ndarray:
+        """:meth:`ranks` from the scores' :func:`~creditlab.points.keys` (a view into ``work`` when given;
+        ``bound``: see :func:`~creditlab.points.rank_keys`)."""
+        return rank_keys(k, self.is_park, work, bound)
 
     def nominal_ranks(self) -> np.ndarray:
         return self.ranks(self.nominal_scores[None, :])[0]
@@ -119,23 +138,34 @@ class WeightModel(MonteCarloMethod, SobolMethod, TippingMethod, LocalMethod, Sce
 
     def results_for(self, weights: np.ndarray, lo: np.ndarray | None = None) -> np.ndarray:
         """Every condition combined, per draw and region (draws × regions): PASS, FAIL or UNKNOWN
-        (:mod:`creditlab.certification`'s codes), by the rule :func:`certify` applies: the checks on the
-        total at both bounds (:func:`~creditlab.certification.check_total`) and the other conditions'
-        results, combined three-valued (:func:`~creditlab.certification.combine`)."""
-        lo = self.scores_for(weights) if lo is None else lo
-        if not self.has_certification:  # nothing to certify: every draw is undecided
-            return np.full(lo.shape, UNKNOWN, dtype=np.int8)
-        hi = self.scores_for(weights, upper=True) if self.incomplete.any() else lo
-        checks = [check_total(lo, hi, op, rhs, self.step) for op, rhs in self.score_checks]
-        res = combine([*checks, result_codes(self.other)])
-        # No check on the total (henan-2021: exclusions only): the same result in every draw.
-        return res if res.shape == lo.shape else np.broadcast_to(res, lo.shape).copy()
+        (:mod:`creditlab.certification`'s codes) — :meth:`certification_for` as codes."""
+        certified, failed = self.certification_for(weights, lo)
+        return three_valued(failed, ~certified)
 
-    def certification_for(self, weights: np.ndarray, lo: np.ndarray | None = None
-                          ) -> tuple[np.ndarray, np.ndarray]:
-        """(certified, failed) boolean arrays (draws × regions); neither = undecided."""
-        res = self.results_for(weights, lo)
-        return res == PASS, res == FAIL
+    def certification_for(self, weights: np.ndarray, lo: np.ndarray | None = None,
+                          lo_keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(certified, failed) boolean arrays (draws × regions); neither = undecided (nothing to certify: every
+        draw). The rule :func:`certify` applies: the checks on the total at both bounds
+        (:func:`~creditlab.certification.check_bounds`) and the other conditions' results, combined
+        three-valued (:func:`~creditlab.certification.decide`). ``lo``: the scores of ``weights`` when already
+        computed; ``lo_keys``: their :func:`~creditlab.points.keys`."""
+        shape = (len(np.atleast_2d(weights)), self.n_regions)
+        if not self.has_certification:
+            return np.zeros(shape, bool), np.zeros(shape, bool)
+        if lo_keys is None:
+            lo_keys = keys(self.scores_for(weights) if lo is None else lo, self.step)
+        hi_keys = keys(self.scores_for(weights, upper=True), self.step) if self.incomplete.any() else lo_keys
+        checks, other = self._verdict_parts
+        # No check on the total (henan-2021: exclusions only): the same result in every draw.
+        out = decide([*(check_bounds(lo_keys, hi_keys, op, rhs) for op, rhs in checks), other])
+        return tuple(r if r.shape == shape else np.broadcast_to(r, shape).copy() for r in out)
+
+    @cached_property
+    def _verdict_parts(self) -> tuple[list[tuple[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]:
+        """What :meth:`certification_for` needs in every draw: the checks on the total with their right-hand
+        sides as keys, and the other conditions' (holds, fails) per region."""
+        other = result_codes(self.other)
+        return [(op, keys(rhs, self.step)) for op, rhs in self.score_checks], (other == PASS, other == FAIL)
 
     @property
     def has_certification(self) -> bool:

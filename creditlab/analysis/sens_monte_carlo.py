@@ -13,11 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .points import RankWork, keys
 from .weights import draw_weights
 
 _TIE = 1e-9  # relative to the total: smallest score-histogram width (ties: creditlab.points)
 _SCORE_BINS = 1000  # per-region histogram bins for score quantiles (resolution ≤ total / 1000)
-_CHUNK_CELLS = 1_000_000  # draws × regions processed at once (bounds memory)
+_CHUNK_CELLS = 200_000  # draws × regions processed at once: float64 buffers that stay in a 2 MB cache
+_HIST_CELLS = 8_000_000  # draws × regions whose histogram bins are held before they are counted (2 bytes each)
+_BIN_BLOCK = 65_536  # histogram bins counted at once (a block of regions): they stay in the cache
 _RANK_BINS = 1024  # per-region rank histogram bins: exact ranks up to this many regions
 _TASK_DRAWS = 2048  # draws per task (run here one after the other, or by an executor)
 _KEEP_CELLS = 5_000_000  # keep every draw's scores and ranks up to this size ("auto")
@@ -111,7 +114,8 @@ def run_draws(model: MonteCarloMethod, weights: np.ndarray, keep_draws: bool | s
 
     Memory stays bounded, linear in the regions: per region a rank histogram of at most :data:`_RANK_BINS`
     bins (exact ranks up to that many regions, bins of ⌈regions / _RANK_BINS⌉ ranks beyond) and a score
-    histogram of :data:`_SCORE_BINS` bins, plus one chunk of draws at a time — unless the draws are kept.
+    histogram of :data:`_SCORE_BINS` bins, plus one chunk of draws at a time and the histogram bins of at most
+    :data:`_HIST_CELLS` draws × regions (32 MB) — unless the draws are kept.
     Every statistic is a sum of integer counts over the draws, so the result does not depend on how the draws
     are cut into tasks and chunks, nor on where the tasks run: ``executor`` (anything with
     ``concurrent.futures.Executor.map``, e.g. a ``ProcessPoolExecutor`` or a dask ``Client.get_executor()``)
@@ -169,53 +173,86 @@ def _counts(m: int, plan: dict[str, Any]) -> dict[str, np.ndarray]:
 def _draw_task(model: MonteCarloMethod, weights: np.ndarray, plan: dict[str, Any],
                into: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
     """The statistics of one task's draws (integer counts: they add up to the same whatever the cut); the
-    counts are added to ``into`` when given (the local run), else to fresh zeros."""
+    counts are added to ``into`` when given (the local run), else to fresh zeros.
+
+    Chunks of :data:`_CHUNK_CELLS` draws × regions, small enough to stay in the processor's cache, each
+    written into the same buffers (a fresh large array per step costs more than the step). The histogram bins
+    of up to :data:`_HIST_CELLS` draws × regions are kept and counted together, a block of regions at a time
+    (:func:`_add_bins`)."""
     m = model.n_regions
-    lo_r, width, rank0, k = plan["lo"], plan["width"], plan["rank0"], plan["rank_width"]
     n = len(weights)
     counts = _counts(m, plan) if into is None else into
-    rank_hist, score_hist = counts["rank_hist"], counts["score_hist"]
-    shift_sum, certified, failed = counts["shift_sum"], counts["certified"], counts["failed"]
-    n_rank_bins = rank_hist.shape[1]
-    # Bincounts over blocks of regions keep the temporaries small.
-    block = max(1, _CHUNK_CELLS // (4 * max(n_rank_bins, _SCORE_BINS)))
-    offsets = np.arange(block, dtype=np.int64)
+    rank0 = np.asarray(plan["rank0"], dtype=np.int32)
+    lo_r, width = plan["lo"], plan["width"]
+    rank_width = plan["rank_width"]
+    # Every score lies within the plan's per-region range (a convex combination): the keys' bound, so ranking
+    # need not look for it (a step's width of slack for rounding).
+    bound = float(keys(np.abs(np.r_[lo_r, lo_r + width * _SCORE_BINS]).max() + model.step, model.step))
+    chunk = max(1, min(n, _CHUNK_CELLS // max(m, 1)))
+    held = max(chunk, min(n, _HIST_CELLS // max(m, 1)))  # draws whose histogram bins are held
+    rank_bins = np.empty((held, m), dtype=np.uint16)  # both fit: at most 1024 bins
+    score_bins = np.empty((held, m), dtype=np.uint16)
+    s_buf, k_buf = np.empty((chunk, m)), np.empty((chunk, m))
+    shift, rank_bin = np.empty((chunk, m), dtype=np.int32), np.empty((chunk, m), dtype=np.int32)
+    work = RankWork(chunk, m)
     n_certified = np.zeros(n, dtype=np.int64)
     n_possible = np.zeros(n, dtype=np.int64)
     rank_shift = np.zeros(n)
     keep = plan["keep"]
     kept_scores = np.empty((n, m), dtype=np.float32) if keep else None
     kept_ranks = np.empty((n, m), dtype=np.int32) if keep else None
-    chunk = max(1, _CHUNK_CELLS // max(m, 1))
+    filled = 0
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
+        c = b - a
         w = weights[a:b]
-        s = model.scores_for(w)
-        r = model.ranks(s)
-        bins = np.clip(((s - lo_r) / width).astype(np.int32), 0, _SCORE_BINS - 1)
-        rbins = r - 1 if k == 1 else (r - 1) // k
-        for c0 in range(0, m, block):
-            c1 = min(m, c0 + block)
-            off = offsets[: c1 - c0]
-            rank_hist[c0:c1] += np.bincount((rbins[:, c0:c1] + off * n_rank_bins).ravel(),
-                                            minlength=(c1 - c0) * n_rank_bins).reshape(c1 - c0, -1).astype(np.int32)
-            score_hist[c0:c1] += np.bincount((bins[:, c0:c1] + off * _SCORE_BINS).ravel(),
-                                             minlength=(c1 - c0) * _SCORE_BINS).reshape(c1 - c0, -1).astype(np.int32)
-        shift = np.abs(r - rank0)
-        shift_sum += shift.sum(axis=0)
-        rank_shift[a:b] = shift.mean(axis=1)
-        cert, fail = model.certification_for(w, s)
-        certified += cert.sum(axis=0)
-        failed += fail.sum(axis=0)
+        s = model.scores_for(w, out=s_buf[:c])
+        k = keys(s, model.step, out=k_buf[:c])
+        r = model.ranks_of_keys(k, work, bound)
+        sh = np.subtract(r, rank0, out=shift[:c])
+        np.abs(sh, out=sh)
+        counts["shift_sum"] += sh.sum(axis=0)
+        rank_shift[a:b] = sh.sum(axis=1) / m
+        cert, fail = model.certification_for(w, s, lo_keys=k)
+        counts["certified"] += cert.sum(axis=0)
+        counts["failed"] += fail.sum(axis=0)
         n_certified[a:b] = cert.sum(axis=1)
         n_possible[a:b] = m - fail.sum(axis=1)
         if keep:
             kept_scores[a:b] = s
             kept_ranks[a:b] = r
+        if filled + c > held:
+            _add_bins(counts, rank_bins[:filled], score_bins[:filled])
+            filled = 0
+        rb = np.subtract(r, 1, out=rank_bin[:c])
+        if rank_width > 1:
+            rb //= rank_width
+        rank_bins[filled:filled + c] = rb
+        x = np.subtract(s, lo_r, out=k_buf[:c])  # the keys are used up
+        x /= width
+        np.clip(x, 0, _SCORE_BINS - 1, out=x)
+        score_bins[filled:filled + c] = x  # truncated: the bin
+        filled += c
+    _add_bins(counts, rank_bins[:filled], score_bins[:filled])
     out = {**counts, "n_certified": n_certified, "n_possible": n_possible, "rank_shift": rank_shift}
     if keep:
         out["scores"], out["ranks"] = kept_scores, kept_ranks
     return out
+
+
+def _add_bins(counts: dict[str, np.ndarray], rank_bins: np.ndarray, score_bins: np.ndarray) -> None:
+    """Count draws' bins (draws × regions) into the per-region histograms: one bincount per block of regions,
+    its counts small enough for the cache."""
+    m = rank_bins.shape[1]
+    for name, bins in (("rank_hist", rank_bins), ("score_hist", score_bins)):
+        hist = counts[name]
+        nb = hist.shape[1]
+        block = max(1, _BIN_BLOCK // nb)
+        offsets = np.arange(block, dtype=np.int64) * nb
+        for c0 in range(0, m, block):
+            c1 = min(m, c0 + block)
+            idx = bins[:, c0:c1] + offsets[: c1 - c0]
+            hist[c0:c1] += np.bincount(idx.ravel(), minlength=(c1 - c0) * nb).reshape(c1 - c0, nb).astype(np.int32)
 
 
 def _rank_quantiles(hist: np.ndarray, qs: Sequence[float], width: int = 1) -> list[np.ndarray]:

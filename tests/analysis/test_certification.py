@@ -6,13 +6,16 @@ import pandas as pd
 import pytest
 
 from creditlab import DataError, certify, load_rubric, score
+from creditlab import points as P
 from creditlab import sensitivity as S
 from creditlab.certification import (
     FAIL,
     PASS,
     UNKNOWN,
+    check_bounds,
     check_total,
     combine,
+    decide,
     pass_mark,
     result_words,
     verdict_rule,
@@ -297,3 +300,18 @@ def test_vectorised_certify_matches_on_exclusions(legacy):
 def test_pass_mark_is_the_first_check_on_the_total() -> None:
     assert pass_mark(load_rubric("shaanxi-2020")) == 85.0  # 条件2: 综合评分85分以上
     assert pass_mark(load_rubric("linyi-2019")) is None  # scores and ranks only: no pass mark
+
+
+def test_decide_is_the_three_valued_and():
+    """The boolean form the draws use gives combine()'s result for every mix of codes, and check_bounds gives
+    check_total's."""
+    codes = np.array([PASS, FAIL, UNKNOWN])
+    a, b, c = np.meshgrid(codes, codes, codes, indexing="ij")
+    parts = [a.ravel(), b.ravel(), c.ravel()]
+    holds, fails = decide((p == PASS, p == FAIL) for p in parts)
+    np.testing.assert_array_equal(np.where(fails, FAIL, np.where(holds, PASS, UNKNOWN)), combine(parts))
+    lo = np.array([86.0, 80.0, 80.0, 84.99999999999999, np.nan])
+    hi = np.array([90.0, 84.0, 88.0, 84.99999999999999, 90.0])
+    ok, bad = check_bounds(P.keys(lo, 0.1), P.keys(hi, 0.1), ">=", P.keys(85.0, 0.1))
+    assert ok.tolist() == [True, False, False, True, False] and bad.tolist() == [False, True, False, False, False]
+    assert check_total(lo, hi, ">=", 85.0, 0.1).tolist() == [PASS, FAIL, UNKNOWN, PASS, UNKNOWN]

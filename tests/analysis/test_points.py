@@ -90,3 +90,54 @@ def test_a_unit_that_reported_nothing_is_not_ranked_in_the_weight_model(sx):
     model = S.prepare(sx, data, clean_context(["610102", "610103", "610104"]), zones=())
     assert list(model.regions) == ["610102", "610103"]
     assert model.evaluate()["peers"].tolist() == [2, 2]
+
+
+# --- keys: the integer form of units, and ranks from one sort (issue 16) ---------------------------------
+
+
+@pytest.mark.parametrize("step", [0.1, 0.01, 0.2, 0.25, 1.0, 0.001])
+def test_keys_are_numpys_rounding_in_millionths_of_a_step(step):
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-50, 150, 20_000)
+    x = np.concatenate([x, np.round(x, 1), np.round(x, 2) + 1e-14, [84.99999999999999, 0.1 + 0.2, np.nan]])
+    k = P.keys(x, step)
+    np.testing.assert_array_equal(k / 1e6, np.round(x / step, 6))  # the published rule of units()
+    assert np.array_equal(k[np.isfinite(k)], np.floor(k[np.isfinite(k)]))  # whole numbers
+    out = np.empty_like(x)
+    assert P.keys(x, step, out=out) is out and np.array_equal(out, k, equal_nan=True)
+
+
+def test_keys_compare_like_points_and_nan_never_matches():
+    nan = np.array([np.nan, 85.0])
+    for op in ("<", "<=", ">", ">=", "==", "!="):
+        assert not P.compare(nan, op, 85.0, 0.1)[0]
+    assert P.compare(nan, "!=", 84.9, 0.1).tolist() == [False, True]
+
+
+def _reference_ranks(scores: np.ndarray, step: float, groups=None) -> np.ndarray:
+    """Per row, pandas' "min" rank of the points in steps, descending (the rule in the module docstring)."""
+    return np.vstack([P.rank(row, step, groups) for row in scores])
+
+
+def test_rank_keys_matches_the_published_rank_on_ties_and_negatives():
+    rng = np.random.default_rng(8)
+    s = np.round(rng.normal(60, 30, (40, 257)), 1)  # 0.1 steps: many ties, some negative scores
+    s[:, 10:15] = s[:, [3]]  # a run of equal scores in every row
+    s[5] = 7.0  # a row of one value
+    s[:, 20] = s[:, 21] + 1e-13  # equal at the rubric's precision, not in floating point
+    np.testing.assert_array_equal(P.rank_draws(s, 0.1), _reference_ranks(s, 0.1))
+    groups = np.where(np.arange(257) % 4 == 0, "park", "county")
+    np.testing.assert_array_equal(P.rank_draws(s, 0.1, groups), _reference_ranks(s, 0.1, groups))
+
+
+def test_rank_keys_reuses_its_buffers_and_falls_back_on_keys_too_large_to_pack():
+    rng = np.random.default_rng(9)
+    s = np.round(rng.uniform(0, 100, (30, 50)), 1)
+    ref = _reference_ranks(s, 0.1)
+    work = P.RankWork(12, 50)
+    for a in range(0, 30, 12):  # chunks of draws through the same buffers, the last one shorter
+        k = P.keys(s[a:a + 12], 0.1)
+        np.testing.assert_array_equal(P.rank_keys(k, work=work), ref[a:a + 12])
+        np.testing.assert_array_equal(P.rank_keys(k, work=work, bound=float(np.abs(k).max())), ref[a:a + 12])
+    huge = s * 1e9  # keys beyond 2**53 once packed: the argsort path, same ranks
+    np.testing.assert_array_equal(P.rank_draws(huge, 0.1), _reference_ranks(huge, 0.1))

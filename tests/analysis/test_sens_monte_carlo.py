@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from creditlab import load_rubric
+from creditlab import points as P
 from creditlab import sensitivity as S
 from creditlab.analysis import sens_monte_carlo
 from creditlab.data import load_context, load_data
@@ -75,3 +76,31 @@ def test_a_dask_cluster_gives_the_numbers_of_the_local_run(model):
         env = client.run(lambda: tuple(os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")))
     same(local, remote)
     assert list(env.values()) == [("1", "1")]
+
+
+def test_the_counts_are_those_of_every_kept_draw(model, monkeypatch):
+    """Histograms, rank shifts and verdict counts equal what the kept draws give when counted directly, also
+    when the histogram bins are counted in several batches within a task (issue 16's buffers)."""
+    monkeypatch.setattr(sens_monte_carlo, "_CHUNK_CELLS", 7 * model.n_regions)
+    monkeypatch.setattr(sens_monte_carlo, "_HIST_CELLS", 20 * model.n_regions)  # bins counted every 14 draws
+    w = S.draw_weights("uniform", model.nominal.to_numpy(float), 0.3, 61, 4)
+    st = S.run_draws(model, w, keep_draws=True)
+    scores = model.scores_for(w)
+    # the published rank, draw by draw, counties and development zones each among their own
+    ranks = np.vstack([P.rank(row, model.step, model.is_park) for row in scores])
+    np.testing.assert_array_equal(st["ranks"], ranks)
+    m = model.n_regions
+    expect = np.zeros((m, m), int)
+    np.add.at(expect, (np.tile(np.arange(m), len(w)), ranks.ravel() - 1), 1)
+    np.testing.assert_array_equal(st["rank_hist"], expect)
+    shift = np.abs(ranks - model.nominal_ranks())
+    np.testing.assert_array_equal(st["shift_sum"], shift.sum(axis=0))
+    np.testing.assert_allclose(st["rank_shift"], shift.mean(axis=1))
+    res = model.results_for(w)  # the three-valued codes, condition by condition
+    np.testing.assert_array_equal(st["certified"], (res == 1).sum(axis=0))
+    np.testing.assert_array_equal(st["failed"], (res == 0).sum(axis=0))
+    np.testing.assert_array_equal(st["n_certified"], (res == 1).sum(axis=1))
+    bins = np.clip(((scores - st["score_lo"]) / st["score_width"]).astype(int), 0, 999)
+    expect = np.zeros((m, 1000), int)
+    np.add.at(expect, (np.tile(np.arange(m), len(w)), bins.ravel()), 1)
+    np.testing.assert_array_equal(st["score_hist"], expect)
