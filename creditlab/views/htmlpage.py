@@ -48,6 +48,7 @@ PRINT_CSS = """
   .plotly-graph-div, .js-plotly-plot, .card { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   table.sortable th:after { content: ""; }
+  .table-scroll { overflow: visible; }
 }
 """
 
@@ -97,11 +98,15 @@ table.cl td.ok, table.cl td.bad, table.cl td.na, table.cl td.unknown { white-spa
 .verdict.no_certification { background: #eceff3; color: #5b6b82; }
 ul.reasons li { margin: 4px 0; }
 .creditlab p.headline { font-size: 18px; font-weight: 700; margin: 6px 0 10px; }
-/* the index: names, cities and links on one line; the reason column takes the rest; a long English verdict
-   wraps inside its badge so the table fits the page (and the printed A4 width) */
-#cl-index td:nth-child(-n+4), #cl-index td:nth-child(11)
-  { white-space: nowrap; } #cl-index td:nth-child(8) { min-width: 16em; }
+/* the index: codes, cities and links on one line; a long (English) county name, a header and a verdict wrap,
+   each column keeping a readable width, so the table fits the page and the printed A4 width; a table still too
+   wide scrolls inside its box, never the page */
+#cl-index th { white-space: normal; min-width: 3.6em; }
+#cl-index td:nth-child(-n+2), #cl-index td:nth-child(4), #cl-index td:nth-child(11) { white-space: nowrap; }
+#cl-index td:nth-child(3) { min-width: 6em; } #cl-index td:nth-child(7) { min-width: 7.6em; }
+#cl-index td:nth-child(8) { min-width: 12em; }
 #cl-index td:nth-child(7) .verdict { white-space: normal; max-width: 11em; }
+.table-scroll { overflow-x: auto; }
 .provenance { color: var(--muted); font-size: 13px; } .provenance code { font-size: 12px; word-break: break-all; }
 .note { color: var(--muted); font-size: 13px; }
 .creditlab details summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
@@ -542,6 +547,7 @@ def _with_row_data(table_html: str, entries: Sequence[dict[str, Any]]) -> str:
         attrs = (f' data-search="{esc(e["search"])}" data-city="{esc(e["city_code"])}"'
                  f' data-verdict="{esc(e["verdict"] or "none")}"')
         out.append(attrs + row)
-    head = head.replace('<table class="cl sortable">', '<table class="cl sortable" id="cl-index">', 1)
-    return head + sep + "<tr".join(out)
+    head = head.replace('<table class="cl sortable">',
+                        '<div class="table-scroll"><table class="cl sortable" id="cl-index">', 1)
+    return head + sep + "<tr".join(out) + "</div>"
 

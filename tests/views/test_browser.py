@@ -98,3 +98,28 @@ def test_a_name_with_markup_is_no_link_in_the_drawn_chart(chromium: str, tmp_pat
     assert svgs, "the chart was not drawn"
     assert not any(re.search(r"<a[\s>]", s) for s in svgs)  # no link anywhere in the chart
     assert any("岐山县" in s for s in svgs)  # the name is there, as text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_index_fits_a_laptop_screen(lang: str, chromium: str, shared: DemoBatch, tmp_path: Path) -> None:
+    """At 1280 px the index neither scrolls sideways nor hides a column of its table (long English names and
+    verdicts wrap inside their cells)."""
+    from creditlab import batch, figures
+
+    year_dir = tmp_path / "2024"
+    year_dir.mkdir()
+    for src in shared.year_dir.glob("*.json"):
+        shutil.copy(src, year_dir / src.name)
+    figures.copy_plotly_js(year_dir)
+    page = batch.write_index(year_dir, lang=lang)
+    probe = ("<script>window.addEventListener('load', function () { var d = document.documentElement,"
+             " t = document.querySelector('.table-scroll');"
+             " document.body.setAttribute('data-widths', [d.scrollWidth, d.clientWidth, t.scrollWidth,"
+             " t.clientWidth].join(',')); });</script></body>")
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", probe), encoding="utf-8")
+    dom = _chromium(chromium, page, tmp_path / "profile", "--window-size=1280,900", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'data-widths="(\d+),(\d+),(\d+),(\d+)"', dom.stdout)
+    assert found, "the probe did not run"
+    page_w, view_w, table_w, box_w = map(int, found.groups())
+    assert page_w <= view_w and table_w <= box_w, found.group(0)
