@@ -30,6 +30,7 @@ import pandas as pd
 from ..core.errors import DataError
 from ..core.fields import CONTEXT_FIELDS as CONTEXT_KIND
 from ..core.fields import FIELD_LABELS, SCORE_FIELDS
+from ..core.problems import said
 from ..loaders.rubric import Rubric
 from .points import compare_keys, keys, points_step
 from .scoring import mandatory_status, totals
@@ -407,15 +408,20 @@ def _fields(rubric: Rubric, scores: pd.DataFrame, context: pd.DataFrame | None,
     needed -= _SCORE_FIELDS
     if needed:
         if context is None:
-            raise DataError(f"rubric {rubric.name} needs a certification context with columns "
-                            f"{', '.join(sorted(needed))}")
+            raise DataError(said(f"评估标准 {rubric.name} 需要认定情况数据（context），"
+                                 f"包含列：{'、'.join(sorted(needed))}",
+                                 f"rubric {rubric.name} needs a certification context with columns "
+                                 f"{', '.join(sorted(needed))}"))
         ctx = context.copy()
         ctx["region"] = ctx["region"].astype(str)
         ctx["year"] = ctx["year"].astype(int)
         if ctx.duplicated(["region", "year"]).any():
             dups = ctx.loc[ctx.duplicated(["region", "year"]), ["region", "year"]].head(10)
-            raise DataError("context has duplicate region-year rows",
-                            [f"region {r.region}, year {r.year} appears more than once" for r in dups.itertuples()])
+            raise DataError(said("认定情况数据（context）中有重复的区县-年份行",
+                                 "context has duplicate region-year rows"),
+                            [said(f"区县 {r.region}、{r.year} 年出现不止一次",
+                                  f"region {r.region}, year {r.year} appears more than once")
+                             for r in dups.itertuples()])
         cols = [c for c in needed if c in ctx.columns]
         base = base.merge(ctx[["region", "year", *cols]], on=["region", "year"], how="left")
         for c in needed - set(cols):

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..core.errors import DataError
 from ..core.i18n import tr
-from ..core.problems import default_lang
+from ..core.problems import default_lang, said
 from ..loaders.regions import counties
 from ..loaders.rubric import Rubric
 from .model import Evaluation, Model, region_names, unit_ranks
@@ -74,11 +74,12 @@ class Outcome:
 def _year_of(source: Evaluation | Model, year: int | None) -> int:
     years = source.data_years()
     if not years:
-        raise DataError("no region submitted any indicator value")
+        raise DataError(said("没有任何区县报送指标值", "no region submitted any indicator value"))
     if year is None:
         return years[-1]
     if int(year) not in years:
-        raise DataError(f"no indicator data for year {year}; years with data: {', '.join(map(str, years))}")
+        raise DataError(said(f"没有 {year} 年的指标数据；有数据的年份：{'、'.join(map(str, years))}",
+                             f"no indicator data for year {year}; years with data: {', '.join(map(str, years))}"))
     return int(year)
 
 
@@ -262,14 +263,18 @@ def compare(a: Evaluation | Model, b: Evaluation | Model, year: int | None = Non
     if year is None:
         common = sorted(set(a.data_years()) & set(b.data_years()))
         if not common:
-            raise DataError(f"the two evaluations have no year in common (A: {a.data_years()}, "
-                            f"B: {b.data_years()})")
+            raise DataError(said(f"两个评估没有共同的年份（A：{a.data_years()}；B：{b.data_years()}）",
+                                 f"the two evaluations have no year in common (A: {a.data_years()}, "
+                                 f"B: {b.data_years()})"))
         year = common[-1]
     comp = compare_outcomes(outcome(a, year, weights_a, level=level), outcome(b, year, weights_b, level=level),
                             regions)
     if comp.compared.empty:
-        raise DataError(f"no unit has data under both sides in {year}: rubric {a.rubric.name} covers "
-                        f"{comp.counts()['a']} unit(s), rubric {b.rubric.name} {comp.counts()['b']}, none in common")
+        counts = comp.counts()
+        raise DataError(said(f"{year} 年没有哪个单位在两边都有数据：评估标准 {a.rubric.name} 覆盖{counts['a']}个单位，"
+                             f"评估标准 {b.rubric.name} 覆盖{counts['b']}个，没有共同的",
+                             f"no unit has data under both sides in {year}: rubric {a.rubric.name} covers "
+                             f"{counts['a']} unit(s), rubric {b.rubric.name} {counts['b']}, none in common"))
     return comp
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import DataError
-from ..core.problems import default_lang
+from ..core.problems import default_lang, said
 from ..loaders.data import park_codes
 from ..loaders.regions import in_city, province_code
 from ..loaders.rubric import Rubric
@@ -177,20 +177,22 @@ class Model(_PerRegion):
             return s.data
         for col in ("region", "year", "criterion", "value"):
             if col not in data.columns:
-                raise DataError(f"indicator data lacks column {col!r}")
+                raise DataError(said(f"指标数据缺少列 {col!r}", f"indicator data lacks column {col!r}"))
         frame = data
         if s.year is not None:
             years = sorted(pd.to_numeric(data["year"]).astype(int).unique().tolist())
             if s.year not in years:
-                raise DataError(f"no indicator data for year {s.year}; years in the data: "
-                                f"{', '.join(map(str, years))}")
+                raise DataError(said(f"没有 {s.year} 年的指标数据；数据中的年份：{'、'.join(map(str, years))}",
+                                     f"no indicator data for year {s.year}; years in the data: "
+                                     f"{', '.join(map(str, years))}"))
             frame = data[pd.to_numeric(data["year"]).astype(int) == s.year]
         frame = frame.copy()
         frame["region"] = frame["region"].astype(str)
         wanted = resolve_scope(s.scope, frame["region"].unique(), self.units)
         frame = frame[frame["region"].isin(wanted)]
         if frame.empty:
-            raise DataError(f"no indicator data for the regions in scope {_scope_arg(s.scope)!r} in {s.year}")
+            raise DataError(said(f"范围 {_scope_arg(s.scope)!r} 内的区县在 {s.year} 年没有指标数据",
+                                 f"no indicator data for the regions in scope {_scope_arg(s.scope)!r} in {s.year}"))
         return frame
 
     @property
@@ -442,17 +444,22 @@ def resolve_scope(scope: str | Iterable[str] | None, available: Iterable[str],
         if hit.empty:
             cities = units[["city_code", "city"]].drop_duplicates()
             known = "; ".join(f"{r.city} ({r.city_code})" for r in cities.itertuples())
-            raise DataError(f"unknown scope {scope!r}: give 'province', a city or a list of region codes; "
-                            f"cities: {known}")
+            known_zh = "、".join(f"{r.city}（{r.city_code}）" for r in cities.itertuples())
+            raise DataError(said(f"未知的范围 {scope!r}：请给出 'province'（全省）、一个城市或区划代码列表；"
+                                 f"城市：{known_zh}",
+                                 f"unknown scope {scope!r}: give 'province', a city or a list of region codes; "
+                                 f"cities: {known}"))
         codes = sorted(set(hit["code"]) & set(available))
         if not codes:
-            raise DataError(f"no indicator data for any county or zone of {scope}")
+            raise DataError(said(f"{scope} 的区县和开发区都没有指标数据",
+                                 f"no indicator data for any county or zone of {scope}"))
         return codes
     codes = [str(c) for c in scope]
     missing = sorted(set(codes) - set(available))
     if missing:
-        raise DataError(f"{len(missing)} region(s) in scope have no indicator data for the year",
-                        [f"region {c} is not in the data" for c in missing[:20]])
+        raise DataError(said(f"范围内有{len(missing)}个区县没有该年的指标数据",
+                             f"{len(missing)} region(s) in scope have no indicator data for the year"),
+                        [said(f"区县 {c} 不在数据中", f"region {c} is not in the data") for c in missing[:20]])
     return sorted(set(codes))
 
 

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..core.errors import DataError
 from ..core.i18n import tr
-from ..core.problems import Problems, default_lang
+from ..core.problems import Problems, default_lang, said
 from ..loaders.data import park_codes
 from ..loaders.rubric import Rubric
 from .normalise import METHODS as NORMALISATIONS
@@ -93,7 +93,8 @@ def score(
 def _check_columns(data: pd.DataFrame) -> None:
     missing = [c for c in ("region", "year", "criterion", "value") if c not in data.columns]
     if missing:
-        raise DataError(f"indicator data lacks column(s) {', '.join(missing)}")
+        raise DataError(said(f"指标数据缺少列：{'、'.join(missing)}",
+                             f"indicator data lacks column(s) {', '.join(missing)}"))
 
 
 def _factorize(col: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
@@ -102,7 +103,7 @@ def _factorize(col: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index
         codes = col.cat.codes.to_numpy()
         cats = col.cat.categories.astype(str)
         if (codes < 0).any():
-            raise DataError(f"column '{col.name}' has empty entries")
+            raise DataError(said(f"列「{col.name}」有空值", f"column '{col.name}' has empty entries"))
         if sort:
             order = np.argsort(np.asarray(cats, dtype=object))
             remap = np.empty_like(order)
@@ -121,8 +122,10 @@ def _matrix(rubric: Rubric, data: pd.DataFrame, ids: pd.Series) -> tuple[pd.Data
     used = np.bincount(crit_codes, minlength=len(crits)) > 0
     if ((lookup < 0) & used).any():
         unknown = sorted(np.asarray(crits)[(lookup < 0) & used])
-        raise DataError(f"{len(unknown)} criterion id(s) not in rubric {rubric.name}",
-                        [f"criterion '{c}' is not in rubric {rubric.name}" for c in unknown[:50]])
+        raise DataError(said(f"有{len(unknown)}个指标编号不在评估标准 {rubric.name} 中",
+                             f"{len(unknown)} criterion id(s) not in rubric {rubric.name}"),
+                        [said(f"指标「{c}」不在评估标准 {rubric.name} 中",
+                              f"criterion '{c}' is not in rubric {rubric.name}") for c in unknown[:50]])
     # Dense region × year grid; only the pairs present in the data become rows.
     cell = reg_codes * len(years) + year_codes
     present = np.zeros(len(regions) * len(years), bool)
@@ -137,8 +140,9 @@ def _matrix(rubric: Rubric, data: pd.DataFrame, ids: pd.Series) -> tuple[pd.Data
     if (counts > 1).any():
         dup = np.isin(flat, np.flatnonzero(counts > 1))
         rows = data.loc[dup, ["region", "year", "criterion"]].drop_duplicates().head(20)
-        raise DataError("duplicate values in indicator data",
-                        [f"region {r.region}, year {r.year}, criterion {r.criterion} appears more than once"
+        raise DataError(said("指标数据中有重复的值", "duplicate values in indicator data"),
+                        [said(f"区县 {r.region}、{r.year} 年、指标 {r.criterion} 出现不止一次",
+                              f"region {r.region}, year {r.year}, criterion {r.criterion} appears more than once")
                          for r in rows.itertuples()])
     out = np.full(len(cells) * len(ids), np.nan)
     out[flat] = pd.to_numeric(data["value"], errors="raise").to_numpy(float)
@@ -151,6 +155,8 @@ def _matrix(rubric: Rubric, data: pd.DataFrame, ids: pd.Series) -> tuple[pd.Data
 _BINARY, _THRESHOLD_PCT, _THRESHOLD_COUNT, _PER_UNIT, _AWARDED = range(5)
 _RULE_NAMES = {_BINARY: "binary", _THRESHOLD_PCT: "threshold", _THRESHOLD_COUNT: "threshold",
                _PER_UNIT: "per_unit", _AWARDED: "points awarded"}
+_RULE_NAMES_ZH = {_BINARY: "达标即得分", _THRESHOLD_PCT: "达到阈值得分", _THRESHOLD_COUNT: "达到阈值得分",
+                  _PER_UNIT: "按个数计分", _AWARDED: "评定分值"}
 
 
 def _rule_codes(rule: pd.Series, unit: pd.Series) -> np.ndarray:
@@ -194,8 +200,9 @@ def _check_ranges(rubric: Rubric, values: np.ndarray, rule: np.ndarray, points: 
         rows, cols = np.nonzero(bad)
         ids = rubric.criteria["id"].to_numpy()
         raise DataError(
-            f"{len(rows)} value(s) cannot be scored by their rule",
-            [f"criterion {ids[j]} ({_RULE_NAMES[int(rule[i, j])]}): value {values[i, j]:g} is out of range"
+            said(f"有{len(rows)}个值无法按其计分规则计分", f"{len(rows)} value(s) cannot be scored by their rule"),
+            [said(f"指标 {ids[j]}（{_RULE_NAMES_ZH[int(rule[i, j])]}）：值 {values[i, j]:g} 超出范围",
+                  f"criterion {ids[j]} ({_RULE_NAMES[int(rule[i, j])]}): value {values[i, j]:g} is out of range")
              for i, j in zip(rows[:20], cols[:20], strict=True)],
         )
 
@@ -260,8 +267,9 @@ def _points_norm(rubric: Rubric, values: np.ndarray, keys: pd.DataFrame, method:
         mapping = pd.Series(compare_within) if isinstance(compare_within, Mapping) else compare_within
         group = keys["region"].map(mapping)
         if group.isna().any():
-            raise DataError("regions without a comparison group",
-                            [f"region {r} has no group" for r in keys.loc[group.isna(), "region"].unique()[:20]])
+            raise DataError(said("有区县没有比较组", "regions without a comparison group"),
+                            [said(f"区县 {r} 没有比较组", f"region {r} has no group")
+                             for r in keys.loc[group.isna(), "region"].unique()[:20]])
         groups = groups + "|" + group.astype(str)
     directions = m["direction"].to_numpy()
     normed = normalise(values, groups.to_numpy(), directions, method, goalposts=goalposts, targets=targets,
@@ -299,7 +307,7 @@ def _points_weighted(rubric: Rubric, values: np.ndarray, weights) -> tuple[np.nd
         raise ValueError("weights of the non-bonus indicators sum to zero")
     bad = (values < 0) | (values > 100)
     if np.nan_to_num(bad.astype(float)).any():
-        raise DataError("assessed scores must lie in 0–100")
+        raise DataError(said("评价得分应在 0–100 之间", "assessed scores must lie in 0–100"))
     # Points on a 0–100 scale over the non-bonus items; bonus items add on top with their own weight.
     scale = 100.0 / w[~bonus].sum()
     mx = w * scale

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError
+from ..core.problems import said
 from ..loaders.rubric import Rubric
 from .certification import (
     FAIL,
@@ -97,8 +98,9 @@ class WeightModel(MonteCarloMethod, SobolMethod, TippingMethod, LocalMethod, Sce
         """The row of ``region`` in the model; :class:`DataError` if it is not compared."""
         hit = np.flatnonzero(self.regions == str(region))
         if not len(hit):
-            raise DataError(f"region {region!r} is not among the {self.n_regions} regions compared "
-                            f"in {self.year}")
+            raise DataError(said(f"区县 {region!r} 不在 {self.year} 年参与比较的{self.n_regions}个区县中",
+                                 f"region {region!r} is not among the {self.n_regions} regions compared "
+                                 f"in {self.year}"))
         return int(hit[0])
 
     def indicator_names(self, lang: str = "zh") -> pd.Series:
@@ -233,10 +235,10 @@ def prepare(
         raise ValueError(f"level must be one of {', '.join(WEIGHT_LEVELS)}, got {level!r}")
     for col in ("region", "year", "criterion", "value"):
         if col not in data.columns:
-            raise DataError(f"indicator data lacks column {col!r}")
+            raise DataError(said(f"指标数据缺少列 {col!r}", f"indicator data lacks column {col!r}"))
     years = sorted(pd.to_numeric(data["year"]).astype(int).unique().tolist())
     if not years:
-        raise DataError("indicator data is empty")
+        raise DataError(said("指标数据为空", "indicator data is empty"))
     year = years[-1] if year is None else int(year)
     return weight_view(Model(rubric, data, context, zones=zones, year=year, scope=scope, level=level))
 
@@ -251,21 +253,27 @@ def weight_view(model: Model) -> WeightModel:
     return model.stage("weight_model", lambda: _build(model))
 
 
+_LEVEL_ZH = {"level1": "一级", "level2": "二级"}
+
+
 def _build(model: Model) -> WeightModel:
     spec = model.spec
     rubric, year, level, scope = spec.rubric, spec.year, spec.level, spec.scope
     model.frame  # noqa: B018 - the year and scope's rows: raises when there are none
     if rubric.max_points is None and rubric.method != "weighted":
-        raise DataError(f"rubric {rubric.name} has no points; weights cannot be varied")
+        raise DataError(said(f"评估标准 {rubric.name} 没有分值，无法改变权重",
+                             f"rubric {rubric.name} has no points; weights cannot be varied"))
     # A unit that returned nothing (every value blank) has no score: out of the ranks, like the reports.
     reported = set(model.submitted()["region"])
     scores = model.scores[model.scores["region"].astype(str).isin(reported)]
     if scores.empty:
-        raise DataError(f"no assessed indicator values for the regions in scope {_scope_arg(scope)!r} in {year}")
+        raise DataError(said(f"范围 {_scope_arg(scope)!r} 内的区县在 {year} 年没有已评价的指标值",
+                             f"no assessed indicator values for the regions in scope {_scope_arg(scope)!r} in {year}"))
     # Which weighted nodes: the rubric's nodes at `level` that carry a maximum (bonus-only nodes do not).
     nodes = scores[scores["level"] == level]
     if nodes.empty:
-        raise DataError(f"rubric {rubric.name} has no {level} indicators")
+        raise DataError(said(f"评估标准 {rubric.name} 没有{_LEVEL_ZH.get(level, level)}指标（{level}）",
+                             f"rubric {rubric.name} has no {level} indicators"))
     regions = np.asarray(sorted(nodes["region"].unique()), dtype=object)
     pts = nodes.pivot(index="region", columns="id", values="points").reindex(regions)
     mx = nodes.pivot(index="region", columns="id", values="max_points").reindex(regions)
@@ -273,7 +281,8 @@ def _build(model: Model) -> WeightModel:
     order = [i for i in rubric.levels.loc[rubric.levels["depth"] == int(level[-1]), "id"] if i in pts.columns]
     pts, mx, miss = pts[order], mx[order], miss[order]
     if (mx.max() - mx.min()).abs().max() > 1e-9:
-        raise DataError(f"{level} maxima differ between regions; weights are undefined")
+        raise DataError(said(f"各区县的{_LEVEL_ZH.get(level, level)}指标（{level}）满分不同，权重无法确定",
+                             f"{level} maxima differ between regions; weights are undefined"))
     nominal_all = mx.iloc[0].astype(float)
     weighted = nominal_all > 0
     ids = [i for i in order if weighted[i]]

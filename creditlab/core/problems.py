@@ -30,6 +30,11 @@ def default_lang() -> str:
     return "en" if os.environ.get(LANG_ENV, "zh").lower().startswith("en") else "zh"
 
 
+def said(zh: str, en: str) -> str:
+    """``zh`` in the default language, ``en`` when ``CREDITLAB_LANG=en``."""
+    return en if default_lang() == "en" else zh
+
+
 def quote(value: object, limit: int = MAX_TEXT) -> str:
     """A value for a message: repr-like, one line, at most ``limit`` characters."""
     text = repr(value) if not isinstance(value, str) else "'" + value.replace("\n", "\\n").replace("\r", "\\r") + "'"

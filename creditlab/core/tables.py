@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import DataError
-from .problems import default_lang
+from .problems import default_lang, said
 
 ENCODINGS = ("utf-8", "gb18030", "big5")
 # A decoding is plausible when nearly all its non-ASCII characters are common characters or
@@ -250,7 +250,7 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: file not found")
+        raise DataError(said(f"{path}：找不到文件", f"{path}: file not found"))
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
@@ -258,9 +258,9 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
         elif suffix == ".csv":
             frame = read_csv_text(path)
         else:
-            raise DataError(f"{path}: expected a .csv or .xlsx file")
+            raise DataError(said(f"{path}：应为 .csv 或 .xlsx 文件", f"{path}: expected a .csv or .xlsx file"))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError,
             KeyError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path}: cannot be read as a table: {exc}") from exc
+        raise DataError(said(f"{path}：无法作为表格读取：{exc}", f"{path}: cannot be read as a table: {exc}")) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.errors import DataError
 from ..core.paths import data_dir
-from ..core.problems import Problems
+from ..core.problems import Problems, said
 
 FORMAT = "creditlab-map/1"
 LEVELS = ("county", "city")
@@ -63,10 +63,12 @@ def map_path(province: str, level: str = "county") -> Path:
     if re.fullmatch(r"\d{2}", code):
         code += "0000"
     if not re.fullmatch(r"\d{2}0000", code):
-        raise DataError(f"{maps_dir()}: a province is given by its 6-digit code (610000) or 2 digits (61), "
-                        f"not {province!r}")
+        raise DataError(said(f"{maps_dir()}：省份应以6位代码（610000）或前2位（61）给出，而不是 {province!r}",
+                             f"{maps_dir()}: a province is given by its 6-digit code (610000) or 2 digits (61), "
+                             f"not {province!r}"))
     if level not in LEVELS:
-        raise DataError(f"{maps_dir()}: map level must be one of {', '.join(LEVELS)}, not {level!r}")
+        raise DataError(said(f"{maps_dir()}：地图级别应为 {'、'.join(LEVELS)} 之一，而不是 {level!r}",
+                             f"{maps_dir()}: map level must be one of {', '.join(LEVELS)}, not {level!r}"))
     return maps_dir() / (f"{code}.json" if level == "county" else f"{code}-cities.json")
 
 
@@ -79,8 +81,10 @@ def load_boundaries(province: str = "610000", level: str = "county") -> Shapes:
     path = map_path(province, level)
     if not path.is_file():
         known = sorted(p.stem for p in maps_dir().glob("??0000.json"))
-        raise DataError(f"{path}: no map for province {province!r} at level {level!r}; "
-                        f"maps exist for {', '.join(known) or 'no province'}")
+        raise DataError(said(f"{path}：没有省份 {province!r} 的 {level!r} 级地图；"
+                             f"已有地图的省份：{'、'.join(known) or '无'}",
+                             f"{path}: no map for province {province!r} at level {level!r}; "
+                             f"maps exist for {', '.join(known) or 'no province'}"))
     stat = path.stat()
     return _load(str(path), stat.st_mtime_ns, stat.st_size)
 
@@ -92,11 +96,14 @@ def _load(path_text: str, _mtime: int, _size: int) -> Shapes:
         text = path.read_text(encoding="utf-8")
         doc = json.loads(text)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError(f"{path}: cannot be read as a UTF-8 JSON map: {exc}") from exc
+        raise DataError(said(f"{path}：无法作为 UTF-8 JSON 地图读取：{exc}",
+                             f"{path}: cannot be read as a UTF-8 JSON map: {exc}")) from exc
     problems = Problems(what=f"{path.name}")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise DataError(f"{path}: not a creditlab map (expected \"format\": \"{FORMAT}\"); "
-                        "rebuild it with data/maps/build_maps.py")
+        raise DataError(said(f"{path}：不是 creditlab 地图（应有 \"format\": \"{FORMAT}\"）；"
+                             "请用 data/maps/build_maps.py 重新生成",
+                             f"{path}: not a creditlab map (expected \"format\": \"{FORMAT}\"); "
+                             "rebuild it with data/maps/build_maps.py"))
     unit = doc.get("unit")
     if not isinstance(unit, int | float) or not 0 < unit < 1:
         problems.add(f"unit 应为 0 到 1 之间的度数，实为 {unit!r}", f"unit must be degrees between 0 and 1, "

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..core.errors import DataError
 from ..core.paths import data_dir
-from ..core.problems import Problems
+from ..core.problems import Problems, said
 
 COLUMNS = ["code", "name", "name_en", "level", "type", "city_code", "city", "province_code", "province"]
 TYPES_BY_LEVEL = {
@@ -39,7 +39,7 @@ def regions_path() -> Path:
 def _read(path: Path) -> tuple[pd.DataFrame, list[int]]:
     """The table as strings (cells stripped) and each row's line number in the file."""
     if not path.is_file():
-        raise DataError(f"{path}: regions file not found")
+        raise DataError(said(f"{path}：找不到区划文件", f"{path}: regions file not found"))
     rows: list[list[str]] = []
     lines: list[int] = []
     problems: list[str] = []
@@ -48,21 +48,26 @@ def _read(path: Path) -> tuple[pd.DataFrame, list[int]]:
             reader = csv.reader(fh)
             header = [cell.strip() for cell in next(reader, [])]
             if header != COLUMNS:
-                raise DataError(f"{path}: line 1: columns must be exactly {','.join(COLUMNS)}; "
-                                f"found {','.join(header) or 'nothing'}")
+                raise DataError(said(f"{path}：第1行：列应恰为 {','.join(COLUMNS)}；"
+                                     f"实为 {','.join(header) or '（空）'}",
+                                     f"{path}: line 1: columns must be exactly {','.join(COLUMNS)}; "
+                                     f"found {','.join(header) or 'nothing'}"))
             for record in reader:
                 if not any(cell.strip() for cell in record):
                     continue  # blank line
                 if len(record) != len(COLUMNS):
-                    problems.append(f"{path}: line {reader.line_num}: {len(record)} fields, "
-                                    f"expected {len(COLUMNS)}")
+                    problems.append(said(f"{path}：第{reader.line_num}行：有{len(record)}个字段，应为{len(COLUMNS)}个",
+                                         f"{path}: line {reader.line_num}: {len(record)} fields, "
+                                         f"expected {len(COLUMNS)}"))
                     continue
                 rows.append([cell.strip() for cell in record])
                 lines.append(reader.line_num)
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path}: cannot be read as UTF-8 CSV: {exc}") from exc
+        raise DataError(said(f"{path}：无法作为 UTF-8 CSV 读取：{exc}",
+                             f"{path}: cannot be read as UTF-8 CSV: {exc}")) from exc
     if problems:
-        raise DataError(f"{path}: {len(problems)} malformed row(s)", problems)
+        raise DataError(said(f"{path}：有{len(problems)}行格式有误", f"{path}: {len(problems)} malformed row(s)"),
+                        problems)
     return pd.DataFrame(rows, columns=COLUMNS, dtype=str), lines
 
 
@@ -71,22 +76,29 @@ def _problems(frame: pd.DataFrame, lines: list[int], path: Path) -> list[str]:
     problems: list[str] = []
     line = dict(zip(frame.index, lines, strict=True))
     first_line: dict[str, int] = {}
+
+    def add(row_index: object, code: str, zh: str, en: str) -> None:
+        problems.append(said(f"{path}：第{line[row_index]}行（代码 {code!r}）：{zh}",
+                             f"{path}: line {line[row_index]} (code {code!r}): {en}"))
+
     for i, row in frame.iterrows():
-        where = f"{path}: line {line[i]} (code {row['code']!r})"
-        if not _CODE.fullmatch(row["code"]):
-            problems.append(f"{where}: code is not 6 digits")
-        elif row["code"] in first_line:
-            problems.append(f"{where}: duplicate code, first on line {first_line[row['code']]}")
+        code = row["code"]
+        if not _CODE.fullmatch(code):
+            add(i, code, "代码不是6位数字", "code is not 6 digits")
+        elif code in first_line:
+            add(i, code, f"代码重复，首次出现在第{first_line[code]}行",
+                f"duplicate code, first on line {first_line[code]}")
         else:
-            first_line[row["code"]] = line[i]
+            first_line[code] = line[i]
         if not row["name"]:
-            problems.append(f"{where}: empty name")
+            add(i, code, "名称为空", "empty name")
         if row["level"] not in TYPES_BY_LEVEL:
-            problems.append(f"{where}: unknown level {row['level']!r} "
-                            f"(expected one of {list(TYPES_BY_LEVEL)})")
+            add(i, code, f"未知的级别 {row['level']!r}（应为 {list(TYPES_BY_LEVEL)} 之一）",
+                f"unknown level {row['level']!r} (expected one of {list(TYPES_BY_LEVEL)})")
         elif row["type"] not in TYPES_BY_LEVEL[row["level"]]:
-            problems.append(f"{where}: type {row['type']!r} is not allowed for level {row['level']!r} "
-                            f"(expected one of {list(TYPES_BY_LEVEL[row['level']])})")
+            allowed = list(TYPES_BY_LEVEL[row["level"]])
+            add(i, code, f"类型 {row['type']!r} 不适用于级别 {row['level']!r}（应为 {allowed} 之一）",
+                f"type {row['type']!r} is not allowed for level {row['level']!r} (expected one of {allowed})")
 
     def names(level: str) -> dict[str, str]:
         rows = frame[frame["level"] == level]
@@ -96,21 +108,21 @@ def _problems(frame: pd.DataFrame, lines: list[int], path: Path) -> list[str]:
     city_rows = frame[frame["level"] == "city"]
     city_province = dict(zip(city_rows["code"], city_rows["province_code"], strict=True))
     for i, row in frame.iterrows():
-        where = f"{path}: line {line[i]} (code {row['code']!r})"
-        if row["province_code"] not in provinces:
-            problems.append(f"{where}: province_code {row['province_code']!r} is not a province row")
-        elif row["province"] != provinces[row["province_code"]]:
-            problems.append(f"{where}: province {row['province']!r} does not match "
-                            f"{row['province_code']} {provinces[row['province_code']]}")
+        code, pcode, ccode = row["code"], row["province_code"], row["city_code"]
+        if pcode not in provinces:
+            add(i, code, f"province_code {pcode!r} 不是省级行", f"province_code {pcode!r} is not a province row")
+        elif row["province"] != provinces[pcode]:
+            add(i, code, f"省份 {row['province']!r} 与 {provinces[pcode]}（{pcode}）不符",
+                f"province {row['province']!r} does not match {pcode} {provinces[pcode]}")
         if row["level"] == "county":
-            if row["city_code"] not in cities:
-                problems.append(f"{where}: city_code {row['city_code']!r} is not a city row")
-            elif row["city"] != cities[row["city_code"]]:
-                problems.append(f"{where}: city {row['city']!r} does not match "
-                                f"{row['city_code']} {cities[row['city_code']]}")
-            elif city_province[row["city_code"]] != row["province_code"]:
-                problems.append(f"{where}: city_code {row['city_code']} is in province "
-                                f"{city_province[row['city_code']]}, not {row['province_code']}")
+            if ccode not in cities:
+                add(i, code, f"city_code {ccode!r} 不是市级行", f"city_code {ccode!r} is not a city row")
+            elif row["city"] != cities[ccode]:
+                add(i, code, f"城市 {row['city']!r} 与 {cities[ccode]}（{ccode}）不符",
+                    f"city {row['city']!r} does not match {ccode} {cities[ccode]}")
+            elif city_province[ccode] != pcode:
+                add(i, code, f"city_code {ccode} 属于省份 {city_province[ccode]}，而不是 {pcode}",
+                    f"city_code {ccode} is in province {city_province[ccode]}, not {pcode}")
     return problems
 
 
@@ -155,7 +167,8 @@ def _validated(path: str, stamp: tuple[int, int]) -> tuple[pd.DataFrame, dict[st
     frame, lines = _read(Path(path))
     problems = [] if _valid(frame) else _problems(frame, lines, Path(path))
     if problems:
-        raise DataError(f"{path}: {len(problems)} problem(s) in the regions table", problems)
+        raise DataError(said(f"{path}：区划表中有{len(problems)}处问题",
+                             f"{path}: {len(problems)} problem(s) in the regions table"), problems)
     return frame, _province_aliases(frame)
 
 
@@ -167,13 +180,15 @@ def province_code(province: str) -> str:
     if code is None:
         known = frame[frame["level"] == "province"]
         listing = "; ".join(f"{r.name} ({r.name_en}, {r.code})" for r in known.itertuples())
-        raise DataError(f"{path}: unknown province {province!r}; known: {listing or 'none'}")
+        listing_zh = "、".join(f"{r.name}（{r.code}）" for r in known.itertuples())
+        raise DataError(said(f"{path}：未知的省份 {province!r}；已知省份：{listing_zh or '无'}",
+                             f"{path}: unknown province {province!r}; known: {listing or 'none'}"))
     return code
 
 
 def _table(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
     if not path.is_file():
-        raise DataError(f"{path}: regions file not found")
+        raise DataError(said(f"{path}：找不到区划文件", f"{path}: regions file not found"))
     stat = path.stat()
     return _validated(str(path), (stat.st_mtime_ns, stat.st_size))
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError, RubricError
-from ..core.problems import MAX_ROWS_SHOWN, Problem
+from ..core.problems import MAX_ROWS_SHOWN, Problem, said
 from ..core.years import YEAR_MAX, YEAR_MIN, year_mask
 from .formats import _NUMBER, _YES_NO, COLUMNS, MAX_GROUPS, _Chunk, _Found
 from .rubric import Rubric, list_rubrics, load_rubric
@@ -82,12 +82,15 @@ def infer_rubric(ids: Iterable[str]) -> tuple[Rubric, list[str]]:
     ids = {i for i in ids if i}
     candidates = _bundled_rubrics()
     if not candidates:
-        raise DataError("no bundled rubric could be loaded to recognise the criterion ids")
+        raise DataError(said("没有可加载的内置评估标准，无法识别指标编号",
+                             "no bundled rubric could be loaded to recognise the criterion ids"))
     scored = [(len(ids & set(value_ids(r))), r) for r in candidates]
     covering = [r for n, r in scored if n == len(ids)]
     if len(covering) > 1:
-        raise DataError(f"the criterion ids fit several rubrics ({', '.join(r.name for r in covering)}); "
-                        "pass rubric= to choose one")
+        raise DataError(said(f"指标编号同时符合多个评估标准（{'、'.join(r.name for r in covering)}）；"
+                             "请用 rubric= 指定一个",
+                             f"the criterion ids fit several rubrics ({', '.join(r.name for r in covering)}); "
+                             "pass rubric= to choose one"))
     if covering:
         return covering[0], []
     best = max(scored, key=lambda t: t[0])[1]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..core.errors import DataError
 from ..core.paths import data_dir
-from ..core.problems import Problem
+from ..core.problems import Problem, said
 from .formats import _raise
 from .regions import cities, counties, load_regions, province_code, regions_path
 
@@ -42,36 +42,42 @@ def load_zones() -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot be read as UTF-8 CSV: {exc}") from exc
+        raise DataError(said(f"{path}：无法作为 UTF-8 CSV 读取：{exc}",
+                             f"{path}: cannot be read as UTF-8 CSV: {exc}")) from exc
     if list(frame.columns) == _ZONE_COLUMNS_V1:
         frame.insert(2, "name_en", "")
     if list(frame.columns) != ZONE_COLUMNS:
-        raise DataError(f"{path}: columns must be exactly {','.join(ZONE_COLUMNS)}; "
-                        f"found {','.join(map(str, frame.columns))}")
+        raise DataError(said(f"{path}：列应恰为 {','.join(ZONE_COLUMNS)}；实为 {','.join(map(str, frame.columns))}",
+                             f"{path}: columns must be exactly {','.join(ZONE_COLUMNS)}; "
+                             f"found {','.join(map(str, frame.columns))}"))
     frame = frame.apply(lambda col: col.str.strip())
-    _raise(_zone_problems(frame, path), "the zones table")
+    _raise(_zone_problems(frame, path), said("开发区表", "the zones table"))
     return frame
 
 
 def _zone_problems(frame: pd.DataFrame, path: Path) -> list[Problem]:
     known = cities(None).set_index("code")["name"]
     row = frame.index + 2
-    checks = [
+    checks = [  # each message in Chinese and English
         (~frame["code"].str.fullmatch(ZONE_CODE.pattern), "code",
-         lambda r: f"code {r.code!r} is not KF + 6 digits"),
-        (frame["code"].duplicated(), "code", lambda r: f"duplicate code {r.code!r}"),
-        (frame["name"] == "", "name", lambda r: "empty name"),
+         lambda r: (f"代码 {r.code!r} 不是 KF 加6位数字", f"code {r.code!r} is not KF + 6 digits")),
+        (frame["code"].duplicated(), "code", lambda r: (f"代码 {r.code!r} 重复", f"duplicate code {r.code!r}")),
+        (frame["name"] == "", "name", lambda r: ("名称为空", "empty name")),
         (~frame["type"].isin(ZONE_TYPES), "type",
-         lambda r: f"type {r.type!r} is not one of {', '.join(ZONE_TYPES)}"),
+         lambda r: (f"类型 {r.type!r} 不是 {'、'.join(ZONE_TYPES)} 之一",
+                    f"type {r.type!r} is not one of {', '.join(ZONE_TYPES)}")),
         (~frame["city_code"].isin(known.index), "city_code",
-         lambda r: f"city_code {r.city_code!r} is not a city in regions.csv"),
+         lambda r: (f"city_code {r.city_code!r} 不是 regions.csv 中的城市",
+                    f"city_code {r.city_code!r} is not a city in regions.csv")),
         (frame["city_code"].isin(known.index)
          & (frame["city"] != frame["city_code"].map(known)), "city",
-         lambda r: f"city {r.city!r} does not match city_code {r.city_code}"),
+         lambda r: (f"城市 {r.city!r} 与 city_code {r.city_code} 不符",
+                    f"city {r.city!r} does not match city_code {r.city_code}")),
         (frame["code"].str[2:6] != frame["city_code"].str[:4], "code",
-         lambda r: f"code {r.code!r} does not start with KF + the city's prefix {r.city_code[:4]}"),
+         lambda r: (f"代码 {r.code!r} 应以 KF 加所属城市代码前4位 {r.city_code[:4]} 开头",
+                    f"code {r.code!r} does not start with KF + the city's prefix {r.city_code[:4]}")),
     ]
-    return [Problem(str(path), "", int(row[i]), col, fmt(r))
+    return [Problem(str(path), "", int(row[i]), col, *fmt(r))
             for mask, col, fmt in checks
             for i, r in zip(np.flatnonzero(mask), frame[mask].itertuples(), strict=True)]
 
@@ -142,8 +148,9 @@ def jurisdiction_place(jurisdiction: str) -> dict[str, str]:
     frame = load_regions(None)
     row = frame[(frame["code"] == code) & frame["level"].isin(["province", "city"])]
     if row.empty:
-        raise DataError(f"{regions_path()}: jurisdiction {code!r} is not a province or city code of the regions "
-                        f"table (or {NATIONAL} for the whole country)")
+        raise DataError(said(f"{regions_path()}：适用范围 {code!r} 不是区划表中的省或市代码（全国为 {NATIONAL}）",
+                             f"{regions_path()}: jurisdiction {code!r} is not a province or city code of the regions "
+                             f"table (or {NATIONAL} for the whole country)"))
     return {k: str(v) for k, v in row.iloc[0].items()}
 
 

@@ -128,12 +128,12 @@ def test_national_average_from_context(sx):
 
 
 def test_context_required(sx):
-    with pytest.raises(DataError, match="needs a certification context"):
+    with pytest.raises(DataError, match="需要认定情况数据"):
         certify(sx, score(sx, full_marks(sx)), None)
 
 
 def test_duplicate_context_rows(sx):
-    with pytest.raises(DataError, match="duplicate"):
+    with pytest.raises(DataError, match="重复的区县-年份行"):
         certify(sx, score(sx, full_marks(sx)), pd.concat([context(), context()]))
 
 

@@ -189,7 +189,7 @@ def test_cross_rubric_matches_units_with_data_under_both(cross):
 def test_no_common_unit_is_an_error(cross, sx):
     a, b = cross
     only_a = a.with_(scope=[C3])
-    with pytest.raises(DataError, match="no unit has data under both"):
+    with pytest.raises(DataError, match="没有哪个单位在两边都有数据"):
         C.compare(only_a, b, YEAR)
 
 

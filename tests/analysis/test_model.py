@@ -167,7 +167,7 @@ def test_the_models_units_and_default_scope_are_the_rubrics_jurisdiction():
     assert hm.frame["region"].nunique() == 157
     assert hm.with_(scope="410000").frame["region"].nunique() == 157  # ... or code
     assert set(hm.with_(scope="郑州市").frame["region"].str[:4]) == {"4101"}
-    with pytest.raises(DataError, match="unknown scope '陕西'"):
+    with pytest.raises(DataError, match="未知的范围 '陕西'"):
         hm.with_(scope="陕西").frame  # noqa: B018 - a province outside the jurisdiction is no scope of it
 
 
@@ -180,6 +180,25 @@ def test_a_region_outside_the_jurisdiction_is_named(monkeypatch):
         Model(linyi, data).scores  # noqa: B018
     assert str(err.value) == ("宝鸡市金台区（610303）、咸阳市淳化县（610430）不在评估标准 linyi-2019 的适用范围"
                               "临沂市（371300）内")
+
+
+def test_data_errors_in_chinese_by_default_english_on_request(monkeypatch):
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    linyi = load_rubric("linyi-2019")
+    data = pd.DataFrame({"region": ["371302"], "year": 2024, "criterion": "L1.1-1", "value": 1.0})
+    with pytest.raises(DataError) as err:
+        Model(linyi, data, year=2023).frame  # noqa: B018
+    assert str(err.value) == "没有 2023 年的指标数据；数据中的年份：2024"
+    with pytest.raises(DataError) as err:
+        Model(linyi, data, year=2024, scope=["371302", "371399"]).frame  # noqa: B018
+    assert err.value.problems == ["区县 371399 不在数据中"] and str(err.value).startswith("范围内有1个区县")
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
+    with pytest.raises(DataError) as err:
+        Model(linyi, data, year=2023).frame  # noqa: B018
+    assert str(err.value) == "no indicator data for year 2023; years in the data: 2024"
+    with pytest.raises(DataError) as err:
+        Model(linyi, data, year=2024, scope=["371302", "371399"]).frame  # noqa: B018
+    assert err.value.problems == ["region 371399 is not in the data"]
 
 
 def test_conditions_evaluated_once_for_the_reports_and_every_sensitivity_method(inputs, monkeypatch):

@@ -82,10 +82,10 @@ def test_out_of_range_values_refused(sx):
 
 def test_unknown_criterion_and_duplicates(sx):
     bad = pd.concat([full_marks(sx), pd.DataFrame([{"region": "610102", "year": 2024, "criterion": "Z9", "value": 1}])])
-    with pytest.raises(DataError, match="criterion 'Z9' is not in rubric shaanxi-2020"):
+    with pytest.raises(DataError, match="指标「Z9」不在评估标准 shaanxi-2020 中"):
         score(sx, bad)
     dup = pd.concat([full_marks(sx), full_marks(sx).head(1)])
-    with pytest.raises(DataError, match="appears more than once"):
+    with pytest.raises(DataError, match="出现不止一次"):
         score(sx, dup)
 
 

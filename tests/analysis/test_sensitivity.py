@@ -235,11 +235,11 @@ def test_scope_and_year(sx, case):
     city = counties().set_index("code").loc[codes[0], "city"]
     by_city = S.prepare(sx, data, context, scope=city, zones=())
     assert codes[0] in by_city.regions and len(by_city.regions) <= len(codes)
-    with pytest.raises(DataError, match="unknown scope '火星市'"):
+    with pytest.raises(DataError, match="未知的范围 '火星市'"):
         S.prepare(sx, data, context, scope="火星市")
-    with pytest.raises(DataError, match="no indicator data for year 2019; years in the data: 2024"):
+    with pytest.raises(DataError, match="没有 2019 年的指标数据；数据中的年份：2024"):
         S.prepare(sx, data, context, year=2019)
-    with pytest.raises(DataError, match="not in the data"):
+    with pytest.raises(DataError, match="区县 619999 不在数据中"):
         S.prepare(sx, data, context, scope=[codes[0], "619999"])
 
 

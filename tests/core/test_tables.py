@@ -25,7 +25,8 @@ def test_excel_prefers_named_sheet(tmp_path):
     assert list(read_table(p).columns) == ["a"]
 
 
-def test_errors_name_the_file(tmp_path):
+def test_errors_name_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
     with pytest.raises(DataError, match="missing.csv: file not found"):
         read_table(tmp_path / "missing.csv")
     bad = tmp_path / "x.txt"
@@ -36,6 +37,25 @@ def test_errors_name_the_file(tmp_path):
     empty.write_text("", encoding="utf-8")
     with pytest.raises(DataError, match="empty.csv: cannot be read as a table"):
         read_table(empty)
+
+
+def test_errors_in_chinese_by_default_english_on_request(tmp_path, monkeypatch):
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    missing, bad = tmp_path / "缺失.csv", tmp_path / "x.txt"
+    bad.write_text("a", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_table(missing)
+    assert str(err.value) == f"{missing}：找不到文件"
+    with pytest.raises(DataError) as err:
+        read_table(bad)
+    assert str(err.value) == f"{bad}：应为 .csv 或 .xlsx 文件"
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
+    with pytest.raises(DataError) as err:
+        read_table(missing)
+    assert str(err.value) == f"{missing}: file not found"
+    with pytest.raises(DataError) as err:
+        read_table(bad)
+    assert str(err.value) == f"{bad}: expected a .csv or .xlsx file"
 
 
 def test_csv_big5_and_refusals(tmp_path):

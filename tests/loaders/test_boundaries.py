@@ -111,6 +111,7 @@ def test_english_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_missing_or_foreign_files_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
     with pytest.raises(DataError, match=r"990000\.json: no map for province '99'.*610000"):
         load_boundaries("99")
     with pytest.raises(DataError, match="6-digit code"):

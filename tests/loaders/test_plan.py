@@ -435,13 +435,14 @@ def test_duplicates_and_all_problems_at_once(plan, tmp_path):
     assert any("row 4: column A (id)" in p for p in probs) and any("row 5: column C (year)" in p for p in probs)
 
 
-def test_columns_checked(plan, tmp_path):
+def test_columns_checked(plan, tmp_path, monkeypatch):
     path = tmp_path / "obs.csv"
     path.write_text("id,yr,value,valeu\nblacklist_share,2023,0.9,\n", encoding="utf-8")
     with pytest.raises(DataError) as exc:
         cplan.load_observations(path, plan, lang="en")
     assert any("missing column 'year'" in p for p in exc.value.problems)
     assert any("unknown column 'valeu'" in p for p in exc.value.problems)
+    monkeypatch.setenv("CREDITLAB_LANG", "en")  # the file is read before the plan's language applies
     with pytest.raises(DataError, match="file not found"):
         cplan.load_observations(tmp_path / "nope.csv", plan, lang="en")
 

@@ -112,10 +112,23 @@ def test_province_aliases(alias: str) -> None:
 
 
 @pytest.mark.parametrize("alias", ["陕", "Shensi", "99", "", "台湾"])
-def test_unknown_province(alias: str) -> None:
+def test_unknown_province(alias: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
     with pytest.raises(DataError, match="unknown province") as err:
         regions.load_regions(alias)
     assert "陕西省" in str(err.value) and "regions.csv" in str(err.value)
+
+
+def test_unknown_province_in_chinese_by_default_english_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    with pytest.raises(DataError) as err:
+        regions.province_code("火星")
+    text = str(err.value)
+    assert "regions.csv：未知的省份 '火星'；已知省份：" in text and "陕西省（610000）" in text
+    assert "unknown province" not in text
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
+    with pytest.raises(DataError, match=r"regions\.csv: unknown province '火星'; known: .*陕西省 \(Shaanxi, 610000\)"):
+        regions.province_code("火星")
 
 
 def test_env_override_reads_copy(broken_copy) -> None:
@@ -134,7 +147,7 @@ def test_duplicate_code(broken_copy) -> None:
     text = str(err.value)
     assert str(path.resolve()) in text
     first = _line_of(lines, "610122")
-    assert f"line {len(lines)} (code '610122'): duplicate code, first on line {first}" in text
+    assert f"第{len(lines)}行（代码 '610122'）：代码重复，首次出现在第{first}行" in text
 
 
 def test_five_digit_code(broken_copy) -> None:
@@ -144,7 +157,7 @@ def test_five_digit_code(broken_copy) -> None:
     _write(path, lines)
     with pytest.raises(DataError) as err:
         regions.load_regions()
-    assert f"regions.csv: line {n} (code '61012'): code is not 6 digits" in str(err.value)
+    assert f"regions.csv：第{n}行（代码 '61012'）：代码不是6位数字" in str(err.value)
 
 
 def test_unknown_city_code(broken_copy) -> None:
@@ -154,11 +167,12 @@ def test_unknown_city_code(broken_copy) -> None:
     _write(path, lines)
     with pytest.raises(DataError) as err:
         regions.load_regions()
-    assert f"regions.csv: line {n} (code '610481'): city_code '619900' is not a city row" in str(err.value)
+    assert f"regions.csv：第{n}行（代码 '610481'）：city_code '619900' 不是市级行" in str(err.value)
     assert len(err.value.problems) == 1
 
 
-def test_all_problems_reported(broken_copy) -> None:
+def test_all_problems_reported(broken_copy, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
     path, lines = broken_copy
     lines[_line_of(lines, "610102") - 1] = lines[_line_of(lines, "610102") - 1].replace("district", "zone", 1)
     lines[_line_of(lines, "610122") - 1] = lines[_line_of(lines, "610122") - 1].replace("西安市", "咸阳市", 1)
@@ -171,7 +185,8 @@ def test_all_problems_reported(broken_copy) -> None:
     assert "city '咸阳市' does not match 610100 西安市" in problems[1]
 
 
-def test_missing_file_and_bad_columns(broken_copy) -> None:
+def test_missing_file_and_bad_columns(broken_copy, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
     path, lines = broken_copy
     _write(path, [lines[0].replace("name_en", "english")] + lines[1:])
     with pytest.raises(DataError, match="columns must be exactly"):
@@ -181,7 +196,8 @@ def test_missing_file_and_bad_columns(broken_copy) -> None:
         regions.load_regions()
 
 
-def test_malformed_rows(broken_copy) -> None:
+def test_malformed_rows(broken_copy, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
     path, lines = broken_copy
     n, m = _line_of(lines, "610122"), _line_of(lines, "610124")
     lines[n - 1] += ",extra"

@@ -101,7 +101,7 @@ def test_plan_progress_misspelled_parameter(tmp_path, warm_kernel):
     ({"as_of": 2019}, "before the plan's baseline year 2020"),
     ({"method": "cagr"}, "method must be one of compound, linear"),
     ({"as_of": "2024"}, "parameter 'as_of' should be int"),
-    ({"data": "data/demo/missing.csv"}, "file not found"),
+    ({"data": "data/demo/missing.csv"}, "missing.csv：找不到文件"),
 ])
 def test_plan_progress_bad_values(tmp_path, warm_kernel, params, expected):
     assert expected in failure(PLAN_NB, tmp_path / "bad.ipynb", warm_kernel, **params)
@@ -139,7 +139,7 @@ def test_city_rankings_misspelled_parameter(tmp_path, warm_kernel):
 
 @pytest.mark.parametrize("params,expected", [
     ({"period": "2019Q4"}, "no rankings for 2019Q4; the data cover 2020Q1–2024Q4"),
-    ({"province": "火星"}, "unknown province '火星'"),
+    ({"province": "火星"}, "未知的省份 '火星'"),
     ({"low_rank_rule": "worst:3"}, "low-rank rule 'worst:3'"),
 ])
 def test_city_rankings_bad_values(tmp_path, warm_kernel, params, expected):

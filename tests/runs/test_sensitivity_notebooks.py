@@ -100,8 +100,8 @@ def test_misspelled_parameter_fails_clearly(tmp_path, warm_kernel):
 @pytest.mark.parametrize("params, message", [
     ({"scheme": "gaussian"}, "scheme（抽样方案）须为uniform、dirichlet之一，而不是'gaussian'"),  # Chinese by default
     ({"scheme": "gaussian", "language": "en"}, "scheme must be one of uniform, dirichlet"),
-    ({"scope": "火星市"}, "unknown scope '火星市'"),
-    ({"year": 2030}, "no indicator data for year 2030; years in the data: 2020, 2021"),
+    ({"scope": "火星市"}, "未知的范围 '火星市'"),
+    ({"year": 2030}, "没有 2030 年的指标数据；数据中的年份：2020、2021"),
     ({"year": 2019}, "评价标准shaanxi-2020不适用于2019年"),
     ({"year": 2019, "language": "en"}, "rubric shaanxi-2020 is not used for 2019"),
 ])
