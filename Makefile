@@ -46,7 +46,7 @@ app: setup
 	$(BIN)/creditlab app
 
 lint: setup
-	$(BIN)/ruff check creditlab tests bench data
+	$(BIN)/ruff check creditlab tests bench data parameterised notebooks
 
 bench: setup
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

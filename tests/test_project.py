@@ -100,8 +100,8 @@ def test_ruff_clean():
     ruff = Path(sys.executable).with_name("ruff")
     if not ruff.exists():
         pytest.skip("ruff not installed in this environment")
-    out = subprocess.run([str(ruff), "check", "creditlab", "tests", "bench", "data"], cwd=ROOT,
-                         capture_output=True, text=True)
+    out = subprocess.run([str(ruff), "check", "creditlab", "tests", "bench", "data", "parameterised", "notebooks"],
+                         cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-3000:]
 
 
