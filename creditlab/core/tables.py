@@ -242,6 +242,39 @@ def _read_sheet(path: Path, sheet: str | None) -> pd.DataFrame:
                         dtype=str)
 
 
+# The largest data file read: five years of national indicator data (2,846 counties × 5 years × 48 criteria, with
+# evidence text) is about 25 MB as CSV (bench/load_data.py's 50mb case: 6,500 regions, 51.5 MB), its workbook's
+# sheets a few times that once unzipped. Reading costs
+# about 16 times the text in memory when every cell differs (bench/load_data.py's 50mb-garbage: 57 MB → 942 MB),
+# so a cap keeps a wrong or hostile file from taking the machine's memory; a larger real file is split by year
+# or province and the parts loaded together.
+MAX_TEXT_BYTES = 128 * 2**20  # a CSV file
+MAX_WORKBOOK_BYTES = 512 * 2**20  # a workbook's parts, unzipped (a zip bomb is refused before it is opened)
+
+
+def oversize(path: Path) -> tuple[str, str] | None:
+    """(zh, en) why ``path`` is too large to read, or None: a CSV over :data:`MAX_TEXT_BYTES`, a workbook whose
+    parts unzip to more than :data:`MAX_WORKBOOK_BYTES` (what its zip directory declares; an unreadable workbook
+    is left to the reader's own error)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                size = sum(info.file_size for info in zf.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        limit, zh_what, en_what = MAX_WORKBOOK_BYTES, "Excel工作簿解压后", "the workbook unzips to"
+    else:
+        size, limit, zh_what, en_what = path.stat().st_size, MAX_TEXT_BYTES, "文件", "the file has"
+    if size <= limit:
+        return None
+    mb, cap = size / 2**20, limit / 2**20
+    return (f"{zh_what}有 {mb:,.0f} MB，超过数据文件的上限 {cap:,.0f} MB"
+            "（全国2,846个县5年的指标数据含佐证说明约 25 MB），未读取：请按年份或地区拆分成几个文件后一起导入",
+            f"{en_what} {mb:,.0f} MB, over the {cap:,.0f} MB limit of a data file (five years of indicator data of "
+            "all 2,846 counties, with evidence, is about 25 MB); not read: split it by year or region and load the "
+            "parts together")
+
+
 def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     """A ``.csv`` or ``.xlsx`` table as text with stripped header names.
 
@@ -251,6 +284,9 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError(said(f"{path}：找不到文件", f"{path}: file not found"))
+    too_big = oversize(path)
+    if too_big:
+        raise DataError(said(f"{path}：{too_big[0]}", f"{path}: {too_big[1]}"))
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..core.i18n import check_lang
 from ..core.problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang
-from ..core.tables import UndecodableText, decode_text, percent_styles, xml_rows
+from ..core.tables import UndecodableText, decode_text, oversize, percent_styles, xml_rows
 from ..core.tables import cell_text as _cell_text
 from .formats import (
     _STORED_CODE,
@@ -382,6 +382,10 @@ def _read_files(paths: Sequence[Path], required: Sequence[str], aliases: dict[st
         path = Path(path)
         if not path.is_file():
             problems.append(Problem(str(path), message="文件不存在", message_en="file not found"))
+            continue
+        too_big = oversize(path)
+        if too_big:
+            problems.append(Problem(str(path), message=too_big[0], message_en=too_big[1]))
             continue
         reader = _read_xlsx if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
         try:

@@ -1,6 +1,8 @@
 """Reading users' tables."""
 from __future__ import annotations
 
+import zipfile
+
 import pandas as pd
 import pytest
 
@@ -83,3 +85,26 @@ def test_excel_stray_far_cell_costs_nothing(tmp_path):
     wb.save(p)
     frame = read_table(p)
     assert list(frame.columns) == ["id", "value"] and frame.values.tolist() == [["x", "2"]]
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """A wrong or hostile file cannot take the machine's memory: a CSV over the cap, or a workbook whose parts
+    unzip to more than its cap (a zip bomb: a few KB on disk), is refused with the sizes and what to do."""
+    from creditlab.core import tables
+
+    big = tmp_path / "大文件.csv"
+    big.write_text("region,year\n" + "610303,2024\n" * 2000, encoding="utf-8")
+    monkeypatch.setattr(tables, "MAX_TEXT_BYTES", 10_000)
+    with pytest.raises(DataError, match=r"大文件\.csv：文件有 0 MB，超过数据文件的上限 0 MB.*请按年份或地区拆分"):
+        read_table(big)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * 3_000_000)
+    assert bomb.stat().st_size < 20_000
+    monkeypatch.setattr(tables, "MAX_WORKBOOK_BYTES", 2 * 2**20)
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
+    with pytest.raises(DataError, match=r"bomb\.xlsx: the workbook unzips to 3 MB, over the 2 MB limit"):
+        read_table(bomb)
+    small = tmp_path / "small.csv"
+    small.write_text("a\n1\n", encoding="utf-8")
+    assert tables.oversize(small) is None and list(read_table(small).columns) == ["a"]

@@ -368,3 +368,16 @@ def test_utf16_csv_reads_and_a_binary_file_is_refused(tmp_path):
     fake = tmp_path / "book.csv"  # a workbook saved under a .csv name
     wb.save(fake)
     assert "not a text file" in one(problems_of(data.load_data, fake, "shaanxi-2020", lang="en"), "book.csv")
+
+
+def test_an_oversized_data_file_is_refused_and_the_other_files_still_checked(tmp_path, monkeypatch):
+    from creditlab.core import tables
+
+    big = tmp_path / "big.csv"
+    big.write_text("region,year,criterion,value\n" + "610303,2024,A1.1a,1\n" * 1000, encoding="utf-8")
+    other = tmp_path / "other.csv"
+    other.write_text("region,year,criterion,value\n610303,2024,A1.1a,maybe\n", encoding="utf-8")
+    monkeypatch.setattr(tables, "MAX_TEXT_BYTES", 5_000)
+    found = problems_of(data.load_data, [big, other], rubric=load_rubric("shaanxi-2020"))
+    one(found, "big.csv", "超过数据文件的上限", "请按年份或地区拆分")
+    one(found, "other.csv", "maybe")  # the other file was read and checked, in the same error
