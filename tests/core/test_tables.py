@@ -41,23 +41,21 @@ def test_errors_name_the_file(tmp_path, monkeypatch):
         read_table(empty)
 
 
-def test_errors_in_chinese_by_default_english_on_request(tmp_path, monkeypatch):
-    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+@pytest.mark.parametrize(("lang", "not_found", "not_a_table"), [
+    (None, "{}：找不到文件", "{}：应为 .csv 或 .xlsx 文件"),  # Chinese by default
+    ("en", "{}: file not found", "{}: expected a .csv or .xlsx file"),
+])
+def test_errors_in_chinese_by_default_english_on_request(tmp_path, monkeypatch, lang, not_found, not_a_table):
+    if lang is None:
+        monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    else:
+        monkeypatch.setenv("CREDITLAB_LANG", lang)
     missing, bad = tmp_path / "缺失.csv", tmp_path / "x.txt"
     bad.write_text("a", encoding="utf-8")
-    with pytest.raises(DataError) as err:
-        read_table(missing)
-    assert str(err.value) == f"{missing}：找不到文件"
-    with pytest.raises(DataError) as err:
-        read_table(bad)
-    assert str(err.value) == f"{bad}：应为 .csv 或 .xlsx 文件"
-    monkeypatch.setenv("CREDITLAB_LANG", "en")
-    with pytest.raises(DataError) as err:
-        read_table(missing)
-    assert str(err.value) == f"{missing}: file not found"
-    with pytest.raises(DataError) as err:
-        read_table(bad)
-    assert str(err.value) == f"{bad}: expected a .csv or .xlsx file"
+    for path, expected in ((missing, not_found), (bad, not_a_table)):
+        with pytest.raises(DataError) as err:
+            read_table(path)
+        assert str(err.value) == expected.format(path)
 
 
 def test_csv_big5_and_refusals(tmp_path):
