@@ -115,9 +115,12 @@ def rank_rows(scores: np.ndarray, tol: float = 0.0) -> np.ndarray:
 
     One argsort per row, a gather and a scatter — as cheap as a plain double argsort — then a fix-up
     that touches only the tied pairs (regions with identical indicator profiles tie in every draw).
-    Give it points in steps (:func:`units`) and ``tol=0`` for the rubric's tie rule.
+    Give it points in steps (:func:`units`) and ``tol=0`` for the rubric's tie rule. NaN ranks after every
+    number, NaNs tied (as :func:`rank`).
     """
     s = np.atleast_2d(np.asarray(scores, dtype=float))
+    if np.isnan(s).any():  # below every number, and equal to each other (their difference is 0, not NaN)
+        s = np.where(np.isnan(s), -np.finfo(float).max, s)
     c, m = s.shape
     order = np.argsort(s, axis=1)[:, ::-1]  # descending; tied regions come out in any order
     flat = order + np.arange(c, dtype=np.int64)[:, None] * m
@@ -161,8 +164,8 @@ def rank_keys(k: np.ndarray, groups: np.ndarray | pd.Series | None = None, work:
     sort per row gives the order and the sorted keys together: cheaper than an argsort and a gather. Equal
     keys are adjacent after the sort and take the best rank of their run ("min"). Keys too large to pack
     fall back to :func:`rank_rows`. ``work``: buffers for the single-group case (the result is a view into
-    them); ``bound``: the largest absolute key there can be, when known (saves a pass to find it; the keys
-    must then be numbers)."""
+    them); ``bound``: the largest absolute key there can be, when known (saves a pass to find it and to look
+    for NaN: give it only for keys that are numbers, e.g. scores of finite shares; a NaN bound falls back)."""
     k = np.atleast_2d(k)
     kinds_ = None if groups is None else pd.unique(np.asarray(groups))
     if kinds_ is None or len(kinds_) == 1:  # one population: no copies of the columns

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -50,6 +49,9 @@ from .sens_scenarios import ScenariosMethod
 from .sens_sobol import SOBOL_N, SobolMethod, SobolResult
 from .sens_tipping import TippingMethod, TippingPoint
 from .weights import WEIGHT_LEVELS, Scenario, check_weights, load_scenarios
+
+# (checks on the total: (op, right-hand side as keys) each; the other conditions: (holds, fails) per region)
+VerdictParts = tuple[list[tuple[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass
@@ -145,27 +147,28 @@ class WeightModel(MonteCarloMethod, SobolMethod, TippingMethod, LocalMethod, Sce
         return three_valued(failed, ~certified)
 
     def certification_for(self, weights: np.ndarray, lo: np.ndarray | None = None,
-                          lo_keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                          lo_keys: np.ndarray | None = None, parts: VerdictParts | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
         """(certified, failed) boolean arrays (draws × regions); neither = undecided (nothing to certify: every
         draw). The rule :func:`certify` applies: the checks on the total at both bounds
         (:func:`~creditlab.certification.check_bounds`) and the other conditions' results, combined
         three-valued (:func:`~creditlab.certification.decide`). ``lo``: the scores of ``weights`` when already
-        computed; ``lo_keys``: their :func:`~creditlab.points.keys`."""
+        computed; ``lo_keys``: their :func:`~creditlab.points.keys`; ``parts``: :meth:`verdict_parts`, when
+        already computed for many chunks of draws."""
         shape = (len(np.atleast_2d(weights)), self.n_regions)
         if not self.has_certification:
             return np.zeros(shape, bool), np.zeros(shape, bool)
         if lo_keys is None:
             lo_keys = keys(self.scores_for(weights) if lo is None else lo, self.step)
         hi_keys = keys(self.scores_for(weights, upper=True), self.step) if self.incomplete.any() else lo_keys
-        checks, other = self._verdict_parts
+        checks, other = self.verdict_parts() if parts is None else parts
         # No check on the total (henan-2021: exclusions only): the same result in every draw.
         out = decide([*(check_bounds(lo_keys, hi_keys, op, rhs) for op, rhs in checks), other])
         return tuple(r if r.shape == shape else np.broadcast_to(r, shape).copy() for r in out)
 
-    @cached_property
-    def _verdict_parts(self) -> tuple[list[tuple[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]:
-        """What :meth:`certification_for` needs in every draw: the checks on the total with their right-hand
-        sides as keys, and the other conditions' (holds, fails) per region."""
+    def verdict_parts(self) -> VerdictParts:
+        """What :meth:`certification_for` needs in every draw, from the model as it is now: the checks on the
+        total with their right-hand sides as keys, and the other conditions' (holds, fails) per region."""
         other = result_codes(self.other)
         return [(op, keys(rhs, self.step)) for op, rhs in self.score_checks], (other == PASS, other == FAIL)
 

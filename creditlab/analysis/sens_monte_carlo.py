@@ -195,6 +195,7 @@ def _draw_task(model: MonteCarloMethod, weights: np.ndarray, plan: dict[str, Any
     s_buf, k_buf = np.empty((chunk, m)), np.empty((chunk, m))
     shift, rank_bin = np.empty((chunk, m), dtype=np.int32), np.empty((chunk, m), dtype=np.int32)
     work = RankWork(chunk, m)
+    parts = model.verdict_parts()  # once per task, not per chunk
     n_certified = np.zeros(n, dtype=np.int64)
     n_possible = np.zeros(n, dtype=np.int64)
     rank_shift = np.zeros(n)
@@ -213,7 +214,7 @@ def _draw_task(model: MonteCarloMethod, weights: np.ndarray, plan: dict[str, Any
         np.abs(sh, out=sh)
         counts["shift_sum"] += sh.sum(axis=0)
         rank_shift[a:b] = sh.sum(axis=1) / m
-        cert, fail = model.certification_for(w, s, lo_keys=k)
+        cert, fail = model.certification_for(w, s, lo_keys=k, parts=parts)
         counts["certified"] += cert.sum(axis=0)
         counts["failed"] += fail.sum(axis=0)
         n_certified[a:b] = cert.sum(axis=1)

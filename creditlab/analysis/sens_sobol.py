@@ -211,6 +211,7 @@ def _sobol(model: SobolMethod, output: str, region: str | None, spread: float, N
         idx = model.region_index(region)
     w0 = model.nominal.to_numpy(float)
     rank0 = model.nominal_ranks()
+    parts = model.verdict_parts() if output == "n_certified" else None
 
     def func(x: np.ndarray) -> np.ndarray:
         y = np.empty(len(x))
@@ -224,7 +225,7 @@ def _sobol(model: SobolMethod, output: str, region: str | None, spread: float, N
             if output == "rank":  # the one rank definition (creditlab.points), in the region's population
                 y[a:a + chunk] = model.ranks(s)[:, idx]
             elif output == "n_certified":
-                y[a:a + chunk] = model.certification_for(w, s)[0].sum(axis=1)
+                y[a:a + chunk] = model.certification_for(w, s, parts=parts)[0].sum(axis=1)
             else:
                 y[a:a + chunk] = np.abs(model.ranks(s) - rank0).mean(axis=1)
         return y

@@ -141,3 +141,11 @@ def test_rank_keys_reuses_its_buffers_and_falls_back_on_keys_too_large_to_pack()
         np.testing.assert_array_equal(P.rank_keys(k, work=work, bound=float(np.abs(k).max())), ref[a:a + 12])
     huge = s * 1e9  # keys beyond 2**53 once packed: the argsort path, same ranks
     np.testing.assert_array_equal(P.rank_draws(huge, 0.1), _reference_ranks(huge, 0.1))
+
+
+def test_nan_points_rank_after_every_number_in_the_draws_too():
+    """rank_draws follows rank(): NaN last, NaNs tied (the fallback path and the packed path alike)."""
+    s = np.array([[1.0, np.nan, 3.0, 2.0, np.nan], [np.nan, 5.0, 5.0, 0.5, 7.0]])
+    np.testing.assert_array_equal(P.rank_draws(s, 1.0), _reference_ranks(s, 1.0))
+    assert P.rank_draws(s, 1.0)[0].tolist() == [3, 4, 1, 2, 4]
+    np.testing.assert_array_equal(P.rank_rows(s), _reference_ranks(s, 1.0))
