@@ -15,7 +15,6 @@ them: a bad parameter is answered within a second, before a kernel or plotly is 
 """
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import tempfile
@@ -26,11 +25,11 @@ from typing import Any
 
 from ..core.errors import CreditlabError
 from ..core.i18n import LANGS, tr
-from ..core.paths import PROJECT_ROOT, reports_dir
+from ..core.paths import PROJECT_ROOT, reports_dir, slug
 from ..core.problems import Problems
 from ..core.years import year_problem
 from ..loaders.regions import load_regions, resolve_city, resolve_units
-from ..views.compare_inputs import compare_problems
+from ..views.compare_inputs import compare_problems, compare_stem
 from ..views.sensitivity_inputs import parameter_problems
 from ..views.summary_inputs import check_summary_params
 from .cluster import check_scheduler
@@ -207,13 +206,6 @@ def check_compare(p: dict[str, Any], lang: str) -> dict[str, Any]:
 # Output names: codes and plain words only (names from data never become paths unchecked)
 
 
-def slug(*parts: Any) -> str:
-    """A file name from ``parts``: letters, digits (Chinese included), ``-`` and ``.``; never a path."""
-    text = "_".join(str(p) for p in parts if p not in (None, "", []))
-    text = re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip(".-_")
-    return text[:120] or "analysis"
-
-
 def _scope_words(scope: Any) -> str:
     if isinstance(scope, list):
         return slug(*scope[:3], f"{len(scope)}" if len(scope) > 3 else "")
@@ -282,9 +274,7 @@ ANALYSES: tuple[Analysis, ...] = (
                                          "rubric, else its demo data)", repeat=True),
          Param("context", "--context", "", "certification context file (repeatable)", repeat=True),
          Param("province", "--province", "", "list every county of this province (name or code)")),
-        check_compare, lambda p: slug("compare", p["rubric_a"], p["scenario_a"] or "weights", p["rubric_b"],
-                                      p["scenario_b"] or "weights", p["year"] or "latest",
-                                      p.get("city") or p["province"]),
+        check_compare, compare_stem,
         select=("city",), city_param="city", output_param="output"),
 )
 

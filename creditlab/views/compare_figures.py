@@ -5,7 +5,8 @@ of ``creditlab compare``: :mod:`creditlab.views.compare_inputs`, whose names are
 sides' inputs, runs :func:`creditlab.analysis.compare.compare` once and writes each section: the header with the
 banner for synthetic inputs, how the units were matched, the summary statistics, the rank-shift chart
 (:func:`rank_shift_figure`, county names on the axis), the table of verdicts that change, the full table; and,
-with ``output``, the page ``compare.html`` (beside one shared local ``plotly.min.js``) and ``compare.xlsx``.
+with ``output``, the page ``<stem>.html`` (beside one shared local ``plotly.min.js``) and ``<stem>.xlsx``
+(:func:`~creditlab.views.compare_inputs.compare_stem`: one name per pair of sides, year and scope).
 """
 from __future__ import annotations
 
@@ -29,13 +30,11 @@ from ..loaders.data import assessment_units
 from ..loaders.regions import in_city
 from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
 from .banner import banner_html, banner_sheet, banner_text, synthetic_roles
-from .compare_inputs import PARAMETER_SPEC, CompareError, check_compare_params, compare_problems
+from .compare_inputs import PARAMETER_SPEC, CompareError, check_compare_params, compare_problems, compare_stem
 from .figures import chart_texts, copy_plotly_js, figure_html
 from .htmlpage import COMPONENT_CSS, esc, page, table
 from .report import evaluate
 
-PAGE = "compare.html"
-WORKBOOK = "compare.xlsx"
 COLORS = {"a": "#1f5f99", "b": "#d9480f", "up": "#1e7b34", "down": "#b42318", "same": "#9aa5b1"}
 # Verdicts of a comparison beyond the certification's own: no data, no conditions.
 EXTRA_WORDS = {NOT_SUBMITTED: ("未报送", "not submitted"), NO_CONDITIONS: ("无认定条件", "no conditions")}
@@ -205,7 +204,7 @@ def _rows(t: pd.DataFrame, lang: str) -> tuple[list[str], list[list[Any]]]:
 
 
 def workbook_frames(comp: Comparison, lang: str = "zh") -> dict[str, pd.DataFrame]:
-    """The sheets of ``compare.xlsx``: the full table and the summary, headers in the report's language."""
+    """The sheets of the comparison's workbook: the full table and the summary, headers in the report's language."""
     t = comp.table
     table_frame = pd.DataFrame({
         tr("代码", "Code", lang): t["region"], tr("地区", "Region", lang): t["name"],
@@ -345,8 +344,13 @@ class CompareReport:
         title = self.t("评价比较", "Comparison")
         return page(title, body, lang=self.lang)
 
+    @property
+    def file_stem(self) -> str:
+        """The name of the outputs (:func:`~creditlab.views.compare_inputs.compare_stem`)."""
+        return compare_stem(self.params)
+
     def write(self, folder: str | Path | None = None) -> dict[str, Path]:
-        """Write ``compare.html`` (with ``plotly.min.js`` beside it) and ``compare.xlsx`` into ``folder``
+        """Write ``<file_stem>.html`` (with ``plotly.min.js`` beside it) and ``<file_stem>.xlsx`` into ``folder``
         (default: the ``output`` parameter; nothing is written without one)."""
         folder = folder if folder is not None else (self.params["output"].strip() or None)
         if folder is None:
@@ -354,10 +358,10 @@ class CompareReport:
         folder = Path(folder).expanduser()
         folder.mkdir(parents=True, exist_ok=True)
         copy_plotly_js(folder)
-        html_path = write_text(folder / PAGE, self.page_html())
+        html_path = write_text(folder / f"{self.file_stem}.html", self.page_html())
         banner = banner_text(self.lang, self.synthetic) if self.synthetic else ""
         xlsx = write_xlsx({**banner_sheet(banner, self.lang), **workbook_frames(self.comparison, self.lang)},
-                          folder / WORKBOOK)
+                          folder / f"{self.file_stem}.xlsx")
         return {"html": html_path, "xlsx": xlsx}
 
     def written_html(self, paths: dict[str, Path]) -> str:
