@@ -38,6 +38,7 @@ CASES = [
     ("sensitivity", ["--city", "宝鸡", "--draws", "200", "--sobol-n", "256"], "weight_sensitivity.ipynb",
      ["-r", "scope", "610300", "-p", "n_draws", "200", "-p", "sobol_n", "256"]),
     ("summary", ["--city", "宝鸡"], "summary.ipynb", ["-r", "city", "610300"]),
+    ("compare", [], "compare.ipynb", []),
 ]
 
 
@@ -68,6 +69,7 @@ BAD = [  # a bad parameter: refused by the command before any kernel, by papermi
     ("rankings", ["--period", "2030Q1"], "city_rankings.ipynb", ["-p", "period", "2030Q1"]),
     ("sensitivity", ["--scheme", "x"], "weight_sensitivity.ipynb", ["-p", "scheme", "x"]),
     ("summary", ["--year", "1800"], "summary.ipynb", ["-p", "year", "1800"]),
+    ("compare", ["--scenario-b", "nope"], "compare.ipynb", ["-p", "scenario_b", "nope"]),
 ]
 
 

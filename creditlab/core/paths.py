@@ -38,3 +38,10 @@ def report_folder(root: str | Path, rubric: str | Path, year: int, lang: str) ->
     if isinstance(year, bool) or not isinstance(year, int):
         raise ValueError(f"year must be a whole number, got {year!r}")
     return Path(root) / name / str(int(year)) / check_lang(lang)
+
+
+def slug(*parts: object) -> str:
+    """A file name from ``parts``: letters, digits (Chinese included), ``-`` and ``.``; never a path."""
+    text = "_".join(str(p) for p in parts if p not in (None, "", []))
+    text = re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip(".-_")
+    return text[:120] or "analysis"

@@ -1,4 +1,4 @@
-"""Every analysis as one command: ``creditlab progress | sensitivity | rankings | summary``.
+"""Every analysis as one command: ``creditlab progress | sensitivity | rankings | summary | compare``.
 
 :data:`ANALYSES` is the one table the command line loops over: for each command its parameterised
 notebook, its parameters (command-line option → notebook parameter, with the notebook's default), the
@@ -15,7 +15,6 @@ them: a bad parameter is answered within a second, before a kernel or plotly is 
 """
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import tempfile
@@ -26,10 +25,11 @@ from typing import Any
 
 from ..core.errors import CreditlabError
 from ..core.i18n import LANGS, tr
-from ..core.paths import PROJECT_ROOT, reports_dir
+from ..core.paths import PROJECT_ROOT, reports_dir, slug
 from ..core.problems import Problems
 from ..core.years import year_problem
 from ..loaders.regions import load_regions, resolve_city, resolve_units
+from ..views.compare_inputs import compare_problems, compare_stem
 from ..views.sensitivity_inputs import parameter_problems
 from ..views.summary_inputs import check_summary_params
 from .cluster import check_scheduler
@@ -191,15 +191,19 @@ def check_summary(p: dict[str, Any], lang: str) -> dict[str, Any]:
     return p
 
 
+def check_compare(p: dict[str, Any], lang: str) -> dict[str, Any]:
+    """``compare.ipynb``: the notebook's own check (:func:`compare_problems`: language, year, each side's rubric,
+    scenario and files, own data never beside demo data) and the province, before any kernel starts."""
+    problems, _ = compare_problems(p)
+    problems.what, problems.error, problems.lang = tr("参数", "the parameters", lang), AnalysisError, lang
+    if p.get("province", "").strip():
+        _try(problems, lambda: load_regions(p["province"].strip()))
+    problems.raise_if_any()
+    return p
+
+
 # ---------------------------------------------------------------------------------------------
 # Output names: codes and plain words only (names from data never become paths unchecked)
-
-
-def slug(*parts: Any) -> str:
-    """A file name from ``parts``: letters, digits (Chinese included), ``-`` and ``.``; never a path."""
-    text = "_".join(str(p) for p in parts if p not in (None, "", []))
-    text = re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip(".-_")
-    return text[:120] or "analysis"
 
 
 def _scope_words(scope: Any) -> str:
@@ -255,6 +259,22 @@ ANALYSES: tuple[Analysis, ...] = (
          Param("context", "--context", "", "certification context file (repeatable)", repeat=True),
          Param("province", "--province", "", "the province (default: the rubric's)")),
         check_summary, lambda p: slug("summary", p["rubric"], p["year"], p.get("city") or p["province"]),
+        select=("city",), city_param="city", output_param="output"),
+    Analysis(
+        "compare", "compare.ipynb", "comparison of two rubrics or two weightings: rank shifts and verdict changes",
+        (Param("rubric_a", "--rubric-a", "shaanxi-2020", "rubric of side A (a rubric in data/rubrics/)"),
+         Param("rubric_b", "--rubric-b", "shaanxi-2020", "rubric of side B"),
+         Param("scenario_a", "--scenario-a", "", "a scenario id of rubric A (data/scenarios/; default: its own "
+                                                 "weights)"),
+         Param("scenario_b", "--scenario-b", "results-first", "a scenario id of rubric B (empty: its own weights)"),
+         Param("year", "--year", None, "evaluation year (default: the latest with data under both)", type=int),
+         Param("data", "--data", "", "indicator data of side A (repeatable; default: the bundled demo data)",
+               repeat=True),
+         Param("data_b", "--data-b", "", "indicator data of side B (repeatable; default: side A's for the same "
+                                         "rubric, else its demo data)", repeat=True),
+         Param("context", "--context", "", "certification context file (repeatable)", repeat=True),
+         Param("province", "--province", "", "list every county of this province (name or code)")),
+        check_compare, compare_stem,
         select=("city",), city_param="city", output_param="output"),
 )
 

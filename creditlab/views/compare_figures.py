@@ -1,10 +1,12 @@
 """Charts, sentences and the page of a comparison of two rubrics or two weightings (``parameterised/compare.ipynb``).
 
-:class:`CompareReport` checks the notebook's parameters (every problem at once, Chinese by default), loads both
+:class:`CompareReport` checks the notebook's parameters (every problem at once, Chinese by default, with the check
+of ``creditlab compare``: :mod:`creditlab.views.compare_inputs`, whose names are re-exported here), loads both
 sides' inputs, runs :func:`creditlab.analysis.compare.compare` once and writes each section: the header with the
 banner for synthetic inputs, how the units were matched, the summary statistics, the rank-shift chart
 (:func:`rank_shift_figure`, county names on the axis), the table of verdicts that change, the full table; and,
-with ``output``, the page ``compare.html`` (beside one shared local ``plotly.min.js``) and ``compare.xlsx``.
+with ``output``, the page ``<stem>.html`` (beside one shared local ``plotly.min.js``) and ``<stem>.xlsx``
+(:func:`~creditlab.views.compare_inputs.compare_stem`: one name per pair of sides, year and scope).
 """
 from __future__ import annotations
 
@@ -16,43 +18,26 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..analysis.compare import NO_CONDITIONS, NOT_SUBMITTED, Comparison, Outcome, compare, find_scenario
+from ..analysis.compare import NO_CONDITIONS, NOT_SUBMITTED, Comparison, Outcome, compare
 from ..analysis.model import Evaluation
 from ..analysis.points import rank_words
-from ..analysis.weights import ScenarioError
 from ..core.atomic import write_text
 from ..core.errors import CreditlabError
-from ..core.i18n import LANGS, fmt_num, signed, tr
+from ..core.i18n import fmt_num, signed, tr
 from ..core.labels import VERDICT_COLORS, VERDICT_WORDS
-from ..core.problems import Problems, default_lang
 from ..core.safecells import write_xlsx
 from ..loaders.data import assessment_units
 from ..loaders.regions import in_city
-from ..loaders.rubric import load_rubric
 from . import figures as _figures  # noqa: F401  (offline renderer and template for every chart built here)
 from .banner import banner_html, banner_sheet, banner_text, synthetic_roles
+from .compare_inputs import PARAMETER_SPEC, CompareError, check_compare_params, compare_problems, compare_stem
 from .figures import chart_texts, copy_plotly_js, figure_html
 from .htmlpage import COMPONENT_CSS, esc, page, table
-from .report import ReportError, evaluate, resolve_inputs
+from .report import evaluate
 
-PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
-    "rubric_a": str, "rubric_b": str, "scenario_a": str, "scenario_b": str, "year": (int, type(None)),
-    "data": (str, list), "data_b": (str, list), "context": (str, list), "city": str, "province": str,
-    "language": str, "output": str,
-}
-PAGE = "compare.html"
-WORKBOOK = "compare.xlsx"
 COLORS = {"a": "#1f5f99", "b": "#d9480f", "up": "#1e7b34", "down": "#b42318", "same": "#9aa5b1"}
 # Verdicts of a comparison beyond the certification's own: no data, no conditions.
 EXTRA_WORDS = {NOT_SUBMITTED: ("未报送", "not submitted"), NO_CONDITIONS: ("无认定条件", "no conditions")}
-
-
-class CompareError(CreditlabError):
-    """The comparison cannot be made for these parameters (unknown rubric, scenario, year, scope, file)."""
-
-    def _render_traceback_(self) -> list[str]:
-        # IPython shows this instead of a traceback: the message is what the analyst needs.
-        return [f"CompareError: {self}"]
 
 
 def verdict_words(verdict: str, lang: str = "zh") -> str:
@@ -219,7 +204,7 @@ def _rows(t: pd.DataFrame, lang: str) -> tuple[list[str], list[list[Any]]]:
 
 
 def workbook_frames(comp: Comparison, lang: str = "zh") -> dict[str, pd.DataFrame]:
-    """The sheets of ``compare.xlsx``: the full table and the summary, headers in the report's language."""
+    """The sheets of the comparison's workbook: the full table and the summary, headers in the report's language."""
     t = comp.table
     table_frame = pd.DataFrame({
         tr("代码", "Code", lang): t["region"], tr("地区", "Region", lang): t["name"],
@@ -284,49 +269,23 @@ class CompareReport:
     def from_params(cls, params: dict[str, Any]) -> CompareReport:
         """Check the values of type-checked parameters, load both sides and compare them."""
         p = dict(params)
-        lang = p["language"] if p["language"] in LANGS else default_lang()
-        pb = Problems(what=tr("笔记本参数", "the notebook's parameters", lang), error=CompareError, lang=lang)
-        if p["language"] not in LANGS:
-            pb.add(f"language（语言）须为{'、'.join(LANGS)}之一，而不是{p['language']!r}",
-                   f"language must be one of {', '.join(LANGS)}, got {p['language']!r}")
-        if p["year"] is not None and not 1949 <= p["year"] <= 2100:
-            pb.add(f"year（年度）{p['year']}不是合理的评价年度", f"year {p['year']} is not a plausible evaluation year")
-        out = Path(p["output"]).expanduser() if p["output"].strip() else None
-        if out is not None and out.exists() and not out.is_dir():
-            pb.add(f"output（输出文件夹）{out}是文件，不是文件夹", f"output {out} is a file, not a folder")
-        sides: dict[str, Any] = {}
-        same = p["rubric_a"].strip() == p["rubric_b"].strip()
-        if not same and _given(p["data"]) and not _given(p["data_b"]):
-            # The analyst's own data on side A beside rubric B's bundled demo data would compare real with
-            # synthetic: never mixed silently.
-            pb.add("A方使用了指定的指标数据，B方（另一评估标准）也须用 data_b 指定数据，不能与演示数据比较",
-                   "side A uses your indicator data: give side B's (another rubric) with data_b; real data is "
-                   "never compared with the bundled demo data")
-        for key in ("a", "b"):
-            data = p["data"] if key == "a" or (same and not _given(p["data_b"])) else p["data_b"]
-            try:
-                inputs = resolve_inputs(p[f"rubric_{key}"], data, p["context"], lang)
-                rubric = load_rubric(inputs.rubric)
-                scenario = find_scenario(rubric, p[f"scenario_{key}"], lang)
-            except (ReportError, ScenarioError, CreditlabError) as exc:
-                pb.add(f"{key.upper()}方：{exc}", f"side {key.upper()}: {exc}")
-                continue
-            sides[key] = (inputs, scenario)
-        pb.raise_if_any()
+        sides = check_compare_params(p)  # every problem at once; the same check as ``creditlab compare``
+        lang = p["language"]
         evs: dict[tuple, Evaluation] = {}
         try:
-            for inputs, _ in sides.values():
-                k = (inputs.rubric, inputs.data, inputs.context)
+            for side in sides.values():
+                k = (side.inputs.rubric, side.inputs.data, side.inputs.context)
                 if k not in evs:  # one rubric under two weightings: evaluated once
-                    evs[k] = evaluate(inputs)
-            ev_a, ev_b = (evs[(i.rubric, i.data, i.context)] for i, _ in (sides["a"], sides["b"]))
+                    evs[k] = evaluate(side.inputs)
+            ev_a, ev_b = (evs[(s.inputs.rubric, s.inputs.data, s.inputs.context)] for s in (sides["a"], sides["b"]))
             regions, scope_words = _scope(p["city"], p["province"], ev_a, ev_b, lang)
-            comp = compare(ev_a, ev_b, p["year"], weights_a=sides["a"][1], weights_b=sides["b"][1], regions=regions)
+            comp = compare(ev_a, ev_b, p["year"], weights_a=sides["a"].scenario, weights_b=sides["b"].scenario,
+                           regions=regions)
         except CompareError:
             raise
         except (CreditlabError, ValueError) as exc:
             raise CompareError(str(exc)) from None
-        files = [*sides["a"][0].files(), *sides["b"][0].files()]
+        files = [*sides["a"].inputs.files(), *sides["b"].inputs.files()]
         roles = tuple(synthetic_roles([(r, f) for r, f in files if r in ("data", "context")]))
         paths = sorted({f for r, f in files if r in ("data", "context")})
         return cls(comparison=comp, params=p, synthetic=roles, scope_words=scope_words, inputs=paths)
@@ -385,8 +344,13 @@ class CompareReport:
         title = self.t("评价比较", "Comparison")
         return page(title, body, lang=self.lang)
 
+    @property
+    def file_stem(self) -> str:
+        """The name of the outputs (:func:`~creditlab.views.compare_inputs.compare_stem`)."""
+        return compare_stem(self.params)
+
     def write(self, folder: str | Path | None = None) -> dict[str, Path]:
-        """Write ``compare.html`` (with ``plotly.min.js`` beside it) and ``compare.xlsx`` into ``folder``
+        """Write ``<file_stem>.html`` (with ``plotly.min.js`` beside it) and ``<file_stem>.xlsx`` into ``folder``
         (default: the ``output`` parameter; nothing is written without one)."""
         folder = folder if folder is not None else (self.params["output"].strip() or None)
         if folder is None:
@@ -394,10 +358,10 @@ class CompareReport:
         folder = Path(folder).expanduser()
         folder.mkdir(parents=True, exist_ok=True)
         copy_plotly_js(folder)
-        html_path = write_text(folder / PAGE, self.page_html())
+        html_path = write_text(folder / f"{self.file_stem}.html", self.page_html())
         banner = banner_text(self.lang, self.synthetic) if self.synthetic else ""
         xlsx = write_xlsx({**banner_sheet(banner, self.lang), **workbook_frames(self.comparison, self.lang)},
-                          folder / WORKBOOK)
+                          folder / f"{self.file_stem}.xlsx")
         return {"html": html_path, "xlsx": xlsx}
 
     def written_html(self, paths: dict[str, Path]) -> str:
@@ -407,10 +371,6 @@ class CompareReport:
             return _wrap(f'<p class="note">{esc(text)}</p>')
         items = "".join(f"<li><code>{esc(p)}</code></li>" for p in paths.values())
         return _wrap(f'<p class="note">{esc(self.t("已写出：", "Written:"))}</p><ul class="provenance">{items}</ul>')
-
-
-def _given(value: str | list) -> bool:
-    return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
 def _scope(city: str, province: str, a: Evaluation, b: Evaluation, lang: str) -> tuple[list[str] | None, str]:
@@ -428,5 +388,6 @@ def _scope(city: str, province: str, a: Evaluation, b: Evaluation, lang: str) ->
     return units["code"].astype(str).tolist(), words
 
 
-__all__ = ["PARAMETER_SPEC", "CompareError", "CompareReport", "changes_table", "matching_sentence",
-           "rank_shift_figure", "score_figure", "side_label", "summary_sentence", "verdict_words", "workbook_frames"]
+__all__ = ["PARAMETER_SPEC", "CompareError", "CompareReport", "changes_table", "check_compare_params",
+           "compare_problems", "matching_sentence", "rank_shift_figure", "score_figure", "side_label",
+           "summary_sentence", "verdict_words", "workbook_frames"]

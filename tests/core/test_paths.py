@@ -31,3 +31,23 @@ def test_one_folder_per_rubric_year_and_language(tmp_path):
         report_folder(tmp_path, "shaanxi-2020", 2024, "fr")
     with pytest.raises(ValueError):
         report_folder(tmp_path, "shaanxi-2020", "2024/../x", "zh")  # type: ignore[arg-type]
+
+
+def test_slug_makes_a_file_name_never_a_path():
+    from creditlab.core.paths import slug
+
+    assert slug("a/../b", "宝鸡 市") == "a-..-b_宝鸡-市" and "/" not in slug("../../etc/passwd")
+    assert slug("", None, []) == "analysis" and len(slug("x" * 500)) == 120
+
+
+def test_each_comparison_has_its_own_output_name():
+    from creditlab.views.compare_inputs import compare_stem
+
+    base = {"rubric_a": "shaanxi-2020", "scenario_a": "", "rubric_b": "data/x/linyi-var.yaml", "scenario_b": "",
+            "year": None, "city": "", "province": ""}
+    assert compare_stem(base) == "compare_shaanxi-2020_weights_linyi-var_weights_latest"
+    names = {compare_stem({**base, **change}) for change in
+             ({}, {"scenario_b": "results-first"}, {"year": 2024}, {"city": "610300"}, {"province": "陕西"},
+              {"rubric_a": "henan-2021"})}
+    assert len(names) == 6 and not any("/" in n for n in names)
+

@@ -1,5 +1,5 @@
-"""The analysis commands (creditlab progress, sensitivity, rankings, summary): registry, parameter checks in the
-parent, end-to-end runs on the demo data with small scopes, each output form counted in a real browser."""
+"""The analysis commands (creditlab progress, sensitivity, rankings, summary, compare): registry, parameter checks
+in the parent, end-to-end runs on the demo data with small scopes, each output form counted in a real browser."""
 from __future__ import annotations
 
 import logging
@@ -69,7 +69,12 @@ def test_parameters_resolve_names_to_codes() -> None:
     p = parameters(summ, {"city": "宝鸡市", "data": ["a.csv"]}, "zh")
     assert p["city"] == "610300" and p["data"] == "a.csv" and p["province"] == ""  # the rubric's own province
     assert parameters(summ, {"data": ["a.csv", "b.csv"]}, "zh")["data"] == ["a.csv", "b.csv"]
-    assert analyses.slug("a/../b", "宝鸡 市") == "a-..-b_宝鸡-市" and "/" not in analyses.slug("../../etc/passwd")
+    comp = analysis("compare")
+    p = parameters(comp, {"city": "宝鸡", "data": ["a.csv"], "data_b": ["b.csv", "c.csv"]}, "zh")
+    assert p["city"] == "610300" and p["data"] == "a.csv" and p["data_b"] == ["b.csv", "c.csv"]
+    assert comp.name(p) == "compare_shaanxi-2020_weights_shaanxi-2020_results-first_latest_610300"
+    p = parameters(comp, {"rubric_b": "../linyi-2019.yaml", "scenario_b": "", "year": 2023}, "en")
+    assert comp.name(p) == "compare_shaanxi-2020_weights_linyi-2019_weights_2023" and p["city"] == ""
 
 
 # --- bad parameters: exit 2, every problem, no traceback, no kernel ----------------------------
@@ -96,12 +101,44 @@ def test_bad_parameters_exit_2_with_every_problem_and_no_traceback(tmp_path: Pat
     assert res.returncode == 2 and "找不到城市 '火星'" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_checks_collect_every_problem_before_any_kernel() -> None:
+def test_compare_bad_parameters_every_problem_at_once_before_any_kernel(tmp_path: Path) -> None:
+    """An unknown scenario (side A), an unknown rubric (side B) and side A's own data beside another rubric's
+    demo data: three problems in one Chinese message, exit 2, nothing written."""
+    own = tmp_path / "own.csv"
+    shutil.copy(ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv", own)
+    res, seconds = cli("compare", "--scenario-a", "no-such", "--rubric-b", "nope", "--data", str(own),
+                       "--out", str(tmp_path / "o"))
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr and "参数：发现 3 个问题" in res.stderr, res.stderr
+    for text in ("A方：评估标准 shaanxi-2020 没有权重方案 'no-such'", "B方：未知的评估标准 'nope'",
+                 "A方使用了指定的指标数据，B方（另一评估标准）也须用 data_b 指定数据，不能与演示数据比较"):
+        assert text in res.stderr, res.stderr
+    assert not (tmp_path / "o").exists()  # nothing started, nothing written
+    print(f"bad compare parameters answered in {seconds:.2f} s")
+    assert seconds < 30  # loosely: a kernel start and a scoring run would take longer; the figure is printed
+
+    res, _ = cli("compare", "--year", "1800", "--province", "火星", "--lang", "en", "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and "Traceback" not in res.stderr and "2 problem(s) in the parameters" in res.stderr
+    assert "year 1800 is not a plausible evaluation year" in res.stderr and "火星" in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_checks_collect_every_problem_before_any_kernel(tmp_path: Path) -> None:
     with pytest.raises(AnalysisError) as exc:
         run_analysis(analysis("summary"), {"rubric": "nope", "year": 1800, "data": "", "context": "",
                                            "province": "火星", "city": "", "language": "zh"})
     text = str(exc.value)
     assert "年份应为" in text and "nope" in text and "火星" in text
+    comp = analysis("compare")
+    output = tmp_path / "a-file"
+    output.write_text("x")
+    with pytest.raises(AnalysisError) as exc:
+        run_analysis(comp, {**parameters(comp, {"scenario_b": "nope", "year": 1800}, "en"), "output": str(output)})
+    text = str(exc.value)
+    assert text.startswith("3 problem(s) in the parameters"), text
+    for line in (f"output {output} is a file, not a folder", "side B: rubric shaanxi-2020 has no scenario 'nope'",
+                 "year 1800 is not a plausible evaluation year"):
+        assert line in text, text
 
 
 # --- end to end on the demo data, each form counted in chromium --------------------------------
@@ -182,6 +219,25 @@ def test_summary_command_for_a_city_by_name_draws_every_chart(tmp_path: Path) ->
     assert (out / "summary-shaanxi-2020-2024-610200.xlsx").is_file()  # the workbook, beside the page
     charts, drawn = drawn_charts(chromium_dom(page, tmp_path / "p"))
     assert charts == drawn == 3  # verdicts by city, the verdict map, the distribution
+
+
+def test_compare_command_writes_a_folder_page_that_draws(tmp_path: Path) -> None:
+    """``creditlab compare``: the bundled demo under its own weights (A) and results-first (B), the real notebook,
+    the page beside plotly.min.js, the notebook's own workbook, both charts drawn."""
+    out = tmp_path / "out"
+    res, seconds = cli("compare", "--out", str(out))
+    assert res.returncode == 0, res.stderr[-3000:]
+    print(f"creditlab compare ran in {seconds:.1f} s")
+    page = Path(res.stdout.strip().splitlines()[-1])
+    assert page == out / "compare_shaanxi-2020_weights_shaanxi-2020_results-first_latest.html" and page.is_file()
+    assert (out / "plotly.min.js").is_file() and page.with_suffix(".xlsx").is_file()  # the notebook's workbook
+    for noise in ("Unable to parse", "Passed unknown parameter", "Traceback", "WARNING"):
+        assert noise not in res.stderr, res.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "模拟数据" in text and "评价比较" in text and "斯皮尔曼相关系数" in text
+    assert text.count('<script src="plotly.min.js"') == 1 and text.count("creditlab:plotly.js") == 0
+    charts, drawn = drawn_charts(chromium_dom(page, tmp_path / "p"))
+    assert charts == drawn == 2  # the ranks under A and B, the scores
 
 
 def test_a_failing_notebook_is_kept_and_named(tmp_path: Path) -> None:

@@ -54,11 +54,13 @@ def test_demo_two_weightings_page_and_workbook(warm_kernel, tmp_path):
     out = tmp_path / "cmp"
     text = run(warm_kernel, tmp_path, scenario_b="results-first", year=2024, output=str(out))
     assert "模拟数据" in text and "成效优先" in text and "斯皮尔曼" in text
-    page = (out / "compare.html").read_text(encoding="utf-8")
+    stem = "compare_shaanxi-2020_weights_shaanxi-2020_results-first_2024"
+    assert sorted(f.name for f in out.iterdir()) == [f"{stem}.html", f"{stem}.xlsx", "plotly.min.js"]
+    page = (out / f"{stem}.html").read_text(encoding="utf-8")
     assert "模拟数据" in page and page.count('class="plotly-graph-div"') == 2
     assert (out / "plotly.min.js").is_file()
     assert not re.search(r"<script[^>]*\bsrc\s*=\s*\"(?!plotly\.min\.js)", page)  # one local script, no CDN
-    wb = load_workbook(out / "compare.xlsx")
+    wb = load_workbook(out / f"{stem}.xlsx")
     ws = wb["比较"]
     assert ws.max_row == 116  # 107 counties and 8 zones
     changed = [r[14].value for r in ws.iter_rows(min_row=2)]
@@ -83,7 +85,7 @@ def test_two_rubrics_on_a_small_data_set_in_english(warm_kernel, tmp_path):
                data_b=str(tmp_path / "b.csv"), city="西安市", language="en", output=str(out))
     assert "3 counties" in text and "no conditions" in text and "模拟数据" not in text  # not demo files
     assert "Not submitted under either" in text  # the rest of 西安市: listed, never zero
-    wb = load_workbook(out / "compare.xlsx")
+    wb = load_workbook(next(out.glob("compare_shaanxi-2020_weights_*_latest_西安市.xlsx")))
     rows = list(wb["comparison"].iter_rows(min_row=2, values_only=True))
     compared = [r for r in rows if r[4] == "yes"]
     assert sorted(r[0] for r in compared) == codes
@@ -107,7 +109,7 @@ def test_page_charts_draw_offline_in_chromium(warm_kernel, tmp_path):
         pytest.skip("chromium is not installed")
     out = tmp_path / "cmp"
     run(warm_kernel, tmp_path, city="宝鸡市", output=str(out))
-    page = out / "compare.html"
+    page = out / "compare_shaanxi-2020_weights_shaanxi-2020_results-first_latest_宝鸡市.html"
     cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
            "--disable-component-update", "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={tmp_path / 'p'}",
            "--virtual-time-budget=8000", "--dump-dom", page.as_uri()]
