@@ -74,6 +74,12 @@ class Rubric:
         first, last = self.years
         return (first is None or year >= first) and (last is None or year <= last)
 
+    def level_label(self, level: str, lang: str = "zh") -> str:
+        """A level in the source's own words (``level_names``; shaanxi-2020: level1 → 评估内容, level2 → 一级指标),
+        else the level's id: one name per level in every output."""
+        names = (self.level_names or {}).get(level) or {}
+        return str(names.get(lang) or names.get("zh") or level)
+
     def __repr__(self) -> str:  # the frames make the dataclass repr unreadable
         return f"Rubric({self.name!r}, {len(self.criteria)} criteria, max_points={self.max_points})"
 

@@ -321,8 +321,7 @@ class CountyFacts:
         return pair[0] if self.lang == "zh" else pair[1]
 
     def _level_label(self, level: str) -> str:
-        names = (self.rubric.level_names or {}).get(level) or {}
-        return names.get(self.lang) or names.get("zh") or level
+        return self.rubric.level_label(level, self.lang)
 
     def _node_name(self, node_id: str) -> str:
         zh, en = self._names[node_id]

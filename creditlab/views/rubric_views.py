@@ -48,9 +48,8 @@ def criteria_table(rubric: Rubric, lang: str = "zh") -> pd.DataFrame:
     names = rubric.levels.set_index("id")["name_zh" if lang == "zh" else "name_en"]
     out = pd.DataFrame({
         "id": c["id"],
-        tr("一级", "level 1", lang): c["level1"].map(names),
-        tr("二级", "level 2", lang): c["level2"].map(names),
-        tr("三级", "level 3", lang): c["level3"].map(names),
+        # the levels in the source's own words (shaanxi-2020: 评估内容 / 一级指标 / 二级指标), as in the reports
+        **{rubric.level_label(lv, lang): c[lv].map(names) for lv in ("level1", "level2", "level3")},
         tr("计分标准", "criterion", lang): c["text_zh"] if lang == "zh" else c["text_en"],
         tr("分值", "points", lang): c["points"].map(points_text),
         tr("计分规则", "rule", lang): c.apply(rule_text, axis=1, lang=lang),
@@ -107,9 +106,9 @@ def structure(rubrics: list[Rubric], lang: str = "zh") -> pd.DataFrame:
             tr("评价标准", "rubric", lang): r.name,
             tr("方法", "method", lang): r.method,
             tr("满分", "max points", lang): points_text(r.max_points),
-            tr("一级指标数", "level-1 nodes", lang): int(depth.get(1, 0)),
-            tr("二级指标数", "level-2 nodes", lang): int(depth.get(2, 0)),
-            tr("三级指标数", "level-3 nodes", lang): int(depth.get(3, 0)),
+            # rubrics name their levels differently (shaanxi-2020's 一级指标 is its second level): name each
+            tr("层级", "levels", lang): " / ".join(
+                f"{r.level_label(f'level{d}', lang)} {int(depth.get(d, 0))}" for d in (1, 2, 3) if depth.get(d, 0)),
             tr("计分行数", "scoring rows", lang): len(r.criteria),
             tr("监测指标数", "monitoring metrics", lang): len(r.metrics),
             tr("必备条件数", "mandatory rows", lang): int(r.criteria["mandatory"].sum()),

@@ -595,9 +595,9 @@ class SensitivityReport:
             scope_words = self.t("所选地区", "selected regions")
         title = self.t(f"{m.rubric.title_zh}：权重敏感性分析（{m.year}年）",
                        f"{m.rubric.title_en}: sensitivity to the weights ({m.year})")
-        names = (m.rubric.level_names or {}).get(m.level) or {}
         k = len(m.ids)
-        level = self.t(f"{names.get('zh', m.level)}（{k}项）", f"{k} {names.get('en', m.level)}s ({m.level})")
+        level = self.t(f"{m.rubric.level_label(m.level, 'zh')}（{k}项）",
+                       f"{k} {m.rubric.level_label(m.level, 'en')}s ({m.level})")
         lines = self.t(f"范围：{scope_words}，{populations(m, 'zh')}（各自排名）。权重在{level}层面变动，"
                        f"变动后总分仍为{m.total:g}分。",
                        f"Scope: {scope_words}, {populations(m, 'en')} (each ranked among its own kind). "
