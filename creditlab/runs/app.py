@@ -33,6 +33,7 @@ from ..views.scenario_explorer import PLOTLY_URL_ENV
 
 HOST = "127.0.0.1"
 TEMPLATE = "creditlab"
+CULL_IDLE_S = 600  # seconds a kernel with no page connected may stay idle
 SHARE = Path(__file__).resolve().parent / "app_share"   # holds voila/templates/creditlab (on JUPYTER_PATH)
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 PAGES = {"explorer": "02_scenario_explorer.ipynb", "rubrics": "01_rubric_browser.ipynb"}
@@ -91,6 +92,11 @@ class AppConfig:
             "--no-browser", f"--Voila.ip={self.host}", f"--port={self.port}", "--Voila.port_retries=0",
             f"--token={self.token}", f"--template={TEMPLATE}", "--strip_sources=True", "--theme=light",
             "--VoilaConfiguration.show_tracebacks=False",
+            # A closed tab's request to stop its kernel is refused by the server's XSRF check (voila issue
+            # #1458): kernels no page is connected to any more are stopped after 10 idle minutes instead, so a
+            # day of opened pages does not keep a kernel each; a page still open keeps its own.
+            "--MappingKernelManager.cull_interval=60", f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+            "--MappingKernelManager.cull_connected=False",
         ]
 
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:

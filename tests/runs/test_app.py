@@ -50,6 +50,7 @@ def test_config_binds_localhost_with_a_token_and_the_language(tmp_path: Path) ->
     assert (app.SHARE / "voila" / "templates" / "creditlab" / "index.html.j2").is_file()
     assert app.configure().token != cfg.token
     assert "Ctrl-C" in app.banner(cfg) and cfg.token in app.banner(cfg)
+    assert "--MappingKernelManager.cull_connected=False" in cmd  # only kernels no page is connected to
 
 
 def test_a_port_in_use_is_a_clear_error() -> None:
@@ -213,6 +214,9 @@ def test_rubric_browser_draws_without_code(server: dict[str, str], browser) -> N
         assert "5.000000" not in body
     finally:
         page.close()
+    # A closed tab cannot stop its kernel (Voilà's shutdown request fails the XSRF check): the server culls
+    # kernels left without a page instead, which it says once a kernel has started.
+    assert f"Culling kernels with idle durations > {app.CULL_IDLE_S} seconds" in Path(server["log"]).read_text()
 
 
 def test_ctrl_c_stops_the_server_and_its_kernels(server: dict[str, str]) -> None:
