@@ -583,12 +583,24 @@ class SensitivityReport:
             return []
         return load_scenarios(self.model.rubric, lang=self.lang)
 
+    def _city_words(self, scope: str) -> str:
+        """A city scope by its name (宝鸡市 / Baoji), also when it was given by its code (610300)."""
+        units = self.model.units
+        if units is None or "city_code" not in units:
+            return scope
+        hit = units[(units["city_code"].astype(str) == scope) | (units["city"].astype(str) == scope)]
+        if hit.empty:
+            return scope
+        row = hit.iloc[0]
+        en = row.get("city_en")
+        return str(row["city"]) if self.lang == "zh" else str(en if isinstance(en, str) and en else row["city"])
+
     # Sections.
     def header_html(self) -> str:
         m = self.model
         scope = self.params["scope"]
         if isinstance(scope, str) and scope.strip().lower() not in ("province", "全省", ""):
-            scope_words = scope.strip()
+            scope_words = self._city_words(scope.strip())
         elif isinstance(scope, str):
             scope_words = self.t("全省", "the whole province")
         else:

@@ -61,3 +61,10 @@ def test_year_and_scope_problems_are_bilingual():
 
 def test_verdict_words_are_the_shared_ones():
     assert sf.VERDICT_WORDS is VERDICT_WORDS
+
+
+def test_a_city_scope_given_by_its_code_is_named(rep, monkeypatch):
+    """The command passes a city as its code (610100): the page names the city, never the bare code."""
+    monkeypatch.setitem(rep.params, "scope", "610100")
+    header = rep.header_html()
+    assert "Scope: Xi&#x27;an," in header and "610100," not in header
