@@ -17,14 +17,16 @@ from .runs.analyses import ANALYSES, Analysis, cli_run, resolve_selection
 
 
 def _cmd_rubrics(args: argparse.Namespace) -> int:
-    for name in list_rubrics():
+    rubrics, plans = list_rubrics(), list_plans()
+    width = max(map(len, [*rubrics, *plans]), default=0)  # one column of names, however long the longest
+    for name in rubrics:
         r = load_rubric(name)
         pts = "—" if r.max_points is None else f"{r.max_points:g}"
-        print(f"{name:14s} {r.title_zh}  ({len(r.criteria)} 行 rows, {pts} 分 points, "
+        print(f"{name:{width}s}  {r.title_zh}  ({len(r.criteria)} 行 rows, {pts} 分 points, "
               f"{int(r.criteria['mandatory'].sum())} 必备条件 mandatory)")
-    for name in list_plans():
+    for name in plans:
         p = load_plan(name)
-        print(f"{name:14s} {p.title_zh}  ({len(p.targets)} 指标 indicators, "
+        print(f"{name:{width}s}  {p.title_zh}  ({len(p.targets)} 指标 indicators, "
               f"{len(p.milestones)} milestones)")
     return 0
 

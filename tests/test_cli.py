@@ -12,6 +12,9 @@ def test_rubrics_lists_everything(capsys):
     out = capsys.readouterr().out
     assert "shaanxi-2020" in out and "陕西省信用建设示范县" in out and "10 必备条件" in out
     assert "linyi-2019" in out and "henan-2021" in out and "shaanxi-14th-fyp" in out
+    titles = ("河南省", "临沂市", "陕西省信用", "陕西省“十四五”")
+    starts = {line.index(title) for line, title in zip(out.splitlines(), titles, strict=True)}
+    assert len(starts) == 1  # the titles form one column, whatever the longest name
 
 
 def test_console_script_runs():
