@@ -48,7 +48,18 @@ PRINT_CSS = """
   .plotly-graph-div, .js-plotly-plot, .card { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   table.sortable th:after { content: ""; }
-  .table-scroll { overflow: visible; }
+  /* paper does not scroll: a table in a scroll box (ours, nbconvert's output area) would be cut at the margin,
+     its last columns silently lost, so every table fits the text width instead: headers wrap (inside a long
+     word if need be), text wraps between words, numbers stay on one line (a word is never split in a cell;
+     numeric cells are nowrap), a table of 8 columns or more is set smaller. !important: the notebook tables
+     are styled inline (INLINE_TABLE, INLINE_TH, INLINE_TD) */
+  .table-scroll, .output_subarea, .output_area, .output, .output_html, .jp-OutputArea-output {
+    overflow: visible !important; max-width: 100% !important; }
+  table { max-width: 100% !important; min-width: 0 !important; }
+  th { white-space: normal !important; overflow-wrap: anywhere; }
+  td { overflow-wrap: break-word; }
+  table:has(> thead > tr > th:nth-child(8)) { font-size: 11px !important; }
+  table:has(> thead > tr > th:nth-child(8)) :is(th, td) { padding: 3px 4px !important; }
 }
 """
 

@@ -11,8 +11,8 @@ import pytest
 from creditlab.core.paths import report_folder
 from creditlab.runs import export
 from creditlab.views.banner import banner_html
-from creditlab.views.htmlpage import page
-from helpers import DemoBatch, chromium_dom, demo_batch, drawn_charts
+from creditlab.views.htmlpage import page, table
+from helpers import DemoBatch, chromium_dom, chromium_exe, demo_batch, drawn_charts
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,27 @@ def test_pdf_report_is_a4_with_the_banner_on_every_page(one_report: tuple[Path, 
         assert "年度社会信用体系建设评估报告" in text
     assert sorted(p.name for p in year_dir.iterdir()) == sorted([f"{code}.html", f"{code}.json", f"{code}.pdf",
                                                                   "plotly.min.js"])  # nothing else left
+
+
+def test_pdf_keeps_every_column_of_a_table_wider_than_the_page(tmp_path: Path) -> None:
+    """A notebook table (inline styles, in nbconvert's scrolling output box) wider than A4 is printed whole:
+    paper does not scroll, so a clipped column would be lost without a word (the plan-progress table's last three)."""
+    chromium_exe()
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    cols = ["序号", "指标", "属性", "基期值", "最新值", "目标值", "进度", "实际/所需增速", "比率", "与直线路径之差",
+            "预计达标年份", "说明"]
+    row = ["11", "被列入失信联合惩戒对象名单企业占比（%）", "约束性", "1,594（2020）", "1,094（2024）", "2,000（2025）",
+           "↘ 进展不足", "-4.3%/年 / -17.4%/年", "25%", "+0.43（落后）", "2042（2040–2044）",
+           "基期年份观测值与规划基期值不同，采用规划基期值；末列说明文字"]
+    body = ('<div class="output_subarea output_html">'
+            + table(cols, [row] * 3, numeric={0, 3, 4, 5, 8}, nowrap={2}, inline=True) + "</div>")
+    pdf = export.write_page(page("宽表", body), tmp_path / "wide", "pdf")
+    # -raw: the text in drawing order, so a header wrapped inside its cell stays in one piece
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                                              check=True).stdout)
+    assert [c for c in cols if c not in text] == []
+    assert text.count("末列说明文字") == 3
 
 
 def test_print_styles_and_forms() -> None:
