@@ -32,11 +32,12 @@ def _cmd_rubrics(args: argparse.Namespace) -> int:
 
 
 def _with_names(func):
-    """``--region`` / ``--city`` given as names (淳化县, 淳化, 宝鸡市) become codes before ``func`` runs."""
+    """``--region`` / ``--city`` given as names (淳化县, 淳化, 宝鸡市) become codes before ``func`` runs, and
+    ``--province`` is checked against the rubric's jurisdiction with them (every problem at once)."""
     def run(args: argparse.Namespace) -> int:
         lang = getattr(args, "lang", None) or default_lang()
         args.region, args.city = resolve_selection(getattr(args, "region", None), getattr(args, "city", None), lang,
-                                                   getattr(args, "rubric", None))
+                                                   getattr(args, "rubric", None), getattr(args, "province", None))
         return func(args)
     return run
 

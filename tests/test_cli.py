@@ -41,3 +41,22 @@ def test_template_takes_a_county_by_name_and_refuses_an_unknown_one(tmp_path):
     res = subprocess.run([sys.executable, "-m", "creditlab.cli", "template", "--year", "2024", "--city", "火星",
                           "--out", str(tmp_path / "x.xlsx")], capture_output=True, text=True)
     assert res.returncode == 2 and "找不到城市 '火星'" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_names_on_the_command_line_never_resolve_to_another_place(tmp_path, capsys):
+    """template: the region and the province outside the jurisdiction, both at once; reports: a county name
+    given as --city is refused (exit 2, nothing started or written)."""
+    out = tmp_path / "x.xlsx"
+    assert main(["template", "--year", "2024", "--province", "江苏", "--region", "鼓楼", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "发现 2 个问题" in err and "省份 '江苏' 不在评估标准 shaanxi-2020 的适用范围陕西省（610000）内" in err
+    assert "'鼓楼' 不在评估标准 shaanxi-2020 的适用范围陕西省（610000）内" in err and "南京市鼓楼区（320106）" in err
+    assert not out.exists()
+    for command in (["reports", "--jobs", "0"], ["summary"]):
+        assert main([*command, "--year", "2024", "--city", "宝鸡县", "--out", str(tmp_path / "r")]) == 2
+        err = capsys.readouterr().err
+        assert "'宝鸡县' 不是城市" in err and "610300" in err and "Traceback" not in err
+    assert main(["reports", "--year", "2024", "--region", "高新区", "--jobs", "0", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "'高新区' 不唯一" in err and "高县" not in err
+    assert not (tmp_path / "r").exists()

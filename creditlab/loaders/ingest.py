@@ -27,7 +27,7 @@ from .regions import in_city, province_code
 from .rubric import Rubric
 from .template import _read_context_sheet, write_template
 from .validate import _as_rubric, _duplicates, _public, _strip, _validate
-from .zones import _known_regions, _region_names, jurisdiction_units, park_codes
+from .zones import _known_regions, _region_names, jurisdiction_units, park_codes, province_problem
 
 # ---------------------------------------------------------------------------------------------
 # Ingest a folder
@@ -489,11 +489,10 @@ def _select_regions(args: argparse.Namespace) -> pd.DataFrame:
         return sel
     province = getattr(args, "province", None)
     if province:
-        sel = units[units["city_code"].astype(str).str[:2] == province_code(province)[:2]]
-        if sel.empty:
-            raise DataError(f"省份 {province!r} 不在评估标准 {args.rubric} 的适用范围内" if zh
-                            else f"province {province!r} is outside the jurisdiction of rubric {args.rubric}")
-        return sel
+        outside = province_problem(province, _as_rubric(args.rubric).jurisdiction, args.rubric)
+        if outside is not None:
+            raise DataError(outside[0] if zh else outside[1])
+        return units[units["city_code"].astype(str).str[:2] == province_code(province)[:2]]
     return units
 
 

@@ -232,33 +232,85 @@ def in_city(units: pd.DataFrame, city: str) -> pd.Series:
 # Names or codes on the command line: one resolver for --region and --city everywhere
 
 # Endings a person may leave out (淳化 for 淳化县, 宝鸡 for 宝鸡市); longest first.
-_SUFFIXES = ("自治县", "自治旗", "林区", "特区", "新区", "县", "区", "市", "旗")
+_SUFFIXES = ("自治县", "自治旗", "自治州", "示范区", "林区", "特区", "新区", "地区", "县", "区", "市", "旗", "盟")
+# The English ending a person may leave out (Chunhua for Chunhua County).
+_EN_SUFFIX = r" (county|district|city|banner|new district|autonomous county)$"
+# A development zone's kind as people shorten it (西安高新技术产业开发区 -> 西安高新区).
+_ZONE_SHORT = {"高新技术产业开发区": "高新区", "经济技术开发区": "经开区"}
 
 
-def _bare(name: str) -> str:
+def _stem(name: str) -> str | None:
+    """A unit's own short name: its name without its own ending (淳化县 -> 淳化, 宝鸡市 -> 宝鸡, 清新区 -> 清新,
+    滨海新区 -> 滨海); ``None`` if at most one character would be left: 眉县 and 高县 are never said 眉, 高
+    (so 高新区 is not 高 + 新区)."""
     for s in _SUFFIXES:
-        if name.endswith(s) and len(name) > len(s):
+        if name.endswith(s) and len(name) - len(s) >= 2:
             return name[: -len(s)]
-    return name
+    return None
+
+
+def _loose(key: str) -> str:
+    """``key`` without any ending: only to suggest a unit (宝鸡县 -> 宝鸡: did you mean 宝鸡市?), never to
+    resolve one."""
+    for s in _SUFFIXES:
+        if key.endswith(s) and len(key) > len(s):
+            return key[: -len(s)]
+    return key
+
+
+def _parent_forms(parent: str, level: str) -> set[str]:
+    """The ways a unit's city (or a city's province) may be written before its name: 咸阳市, 咸阳."""
+    short = _PROVINCE_SUFFIX.sub("", parent) if level == "province" else _stem(parent)
+    return {p for p in (parent, short) if p}
+
+
+def _short_forms(row: pd.Series, parent: str) -> set[str]:
+    """A unit's own short names: its stem; for a development zone also its kind shortened and its name
+    without its city (西安高新技术产业开发区 -> 西安高新区, 高新技术产业开发区, 高新区)."""
+    name = str(row["name"])
+    stem = _stem(name)
+    forms = {stem} if stem else set()
+    if bool(row.get("is_park", False)) or row.get("level") == "zone":
+        long = {name}
+        city = str(row.get("city", "") or "")
+        for prefix in sorted(_parent_forms(city, "city"), key=len, reverse=True):
+            if prefix and name.startswith(prefix) and len(name) > len(prefix):
+                long.add(name[len(prefix):])
+                break
+        for text in list(long):
+            forms |= {text} | {text.replace(k, v) for k, v in _ZONE_SHORT.items() if k in text}
+    forms.discard(name)
+    return forms
 
 
 def _matches(table: pd.DataFrame, key: str, parent: str = "city") -> pd.DataFrame:
-    """Rows of ``table`` whose code or name is ``key`` (also without its ending, or after its city's name)."""
+    """Rows of ``table`` that ``key`` names, in this order: its code; its name or English name; its name after
+    its city's (咸阳市淳化县, 咸阳淳化县); one of its own short names (:func:`_short_forms`), alone or after its
+    city's. A key is never cut to fit a unit: 宝鸡县 does not name 宝鸡市, 高新区 not 高县."""
     key = key.strip()
-    codes = table["code"].astype(str)
-    hit = table[codes == key]
+    folded = key.casefold()
+    hit = table[table["code"].astype(str).str.casefold() == folded]
     if len(hit):
         return hit
     names = table["name"].astype(str)
-    hit = table[names == key]
-    if len(hit):
-        return hit
-    if parent in table.columns:  # 咸阳市淳化县, 咸阳淳化县
-        full = table[parent].fillna("").astype(str)
-        hit = table[(full + names == key) | (full.map(_bare) + names == key)]
-        if len(hit):
-            return hit
-    return table[names.map(_bare) == _bare(key)]
+    same = names == key
+    if "name_en" in table.columns:  # Chunhua County, Chunhua, Baoji
+        english = table["name_en"].fillna("").astype(str).str.casefold().str.split().str.join(" ")
+        spaced = " ".join(folded.split())
+        if spaced:
+            same |= (english == spaced) | (english.str.replace(_EN_SUFFIX, "", regex=True) == spaced)
+    if same.any():
+        return table[same]
+    parents = (table[parent].fillna("").astype(str) if parent in table.columns
+               else pd.Series("", index=table.index))
+    qualified = [key in {p + n for p in _parent_forms(par, parent)} for n, par in zip(names, parents, strict=True)]
+    if any(qualified):
+        return table[qualified]
+    own = []
+    for (_, row), par in zip(table.iterrows(), parents, strict=True):
+        forms = _short_forms(row, parent)
+        own.append(key in forms or key in {p + f for p in _parent_forms(par, parent) for f in forms})
+    return table[own]
 
 
 def _describe(row: pd.Series, lang: str) -> str:
@@ -267,47 +319,112 @@ def _describe(row: pd.Series, lang: str) -> str:
     return f"{where}{row['name']}（{row['code']}）" if lang == "zh" else f"{where}{row['name']} ({row['code']})"
 
 
+def _listed(hit: pd.DataFrame) -> tuple[str, str]:
+    """The candidates by name and code (the first 20), in Chinese and English."""
+    shown = [r for _, r in hit.head(20).iterrows()]
+    more = len(hit) > len(shown)
+    return ("、".join(_describe(r, "zh") for r in shown) + ("等" if more else ""),
+            "; ".join(_describe(r, "en") for r in shown) + (" …" if more else ""))
+
+
+def _example(table: pd.DataFrame, what: str) -> tuple[str, ...]:
+    """An example of a name, a short name and a code from ``table`` itself (its first county with a short
+    name): the jurisdiction's own units, not Shaanxi's whatever the rubric."""
+    rows = table
+    if what != "city" and "level" in table.columns and (table["level"] == "county").any():
+        rows = table[table["level"] == "county"]
+    for _, row in rows.iterrows():
+        stem = _stem(str(row["name"]))
+        if stem:
+            return str(row["name"]), stem, str(row["code"])
+    return (str(rows["name"].iloc[0]), str(rows["code"].iloc[0])) if len(rows) else ()
+
+
+def _suggested(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Units whose short name is ``key`` without its ending (宝鸡县 -> 宝鸡市): a hint, never a match."""
+    loose = _loose(key)
+    if len(loose) < 2:
+        return table.iloc[0:0]
+    return table[table["name"].astype(str).map(lambda n: _stem(n) == loose or n == loose)]
+
+
 def resolve_units(keys: list[str] | tuple[str, ...], table: pd.DataFrame, *, lang: str = "zh",
-                  what: str = "region") -> list[str]:
+                  what: str = "region", elsewhere: pd.DataFrame | None = None,
+                  scope: tuple[str, str] = ("适用范围", "the jurisdiction"),
+                  problems: Problems | None = None) -> list[str]:
     """The codes of ``keys`` (codes or names: 淳化县, 淳化, 咸阳市淳化县, 610430) among ``table``'s rows.
 
     ``table``: any frame with ``code`` and ``name`` (and ``city``, ``province`` for the messages), e.g. the
-    county-level divisions plus zones, or the city rows (``what="city"``). Every unknown or ambiguous key is
-    one problem (ambiguous: the candidates listed); all are raised at once as a :class:`DataError`.
+    county-level divisions plus zones of a rubric's jurisdiction, or the city rows (``what="city"``).
+    ``elsewhere``: the rest of the country, searched for a key ``table`` does not know: one unit there resolves
+    to it (the run then names it as outside the jurisdiction), several are listed as outside ``scope``
+    (Chinese, English words for the jurisdiction). Every unknown or ambiguous key is one problem, with its
+    candidates or a hint; all are raised at once as a :class:`DataError`, or added to ``problems``.
     """
-    problems = Problems(what="--city" if what == "city" else "--region", lang=lang)
+    own = problems is None
+    if problems is None:
+        problems = Problems(what="--city" if what == "city" else "--region", lang=lang)
+    parent = "province" if what == "city" else "city"
+    if elsewhere is not None:
+        elsewhere = elsewhere[~elsewhere["code"].isin(table["code"])]
     out: list[str] = []
     for key in keys:
         key = str(key).strip()
-        hit = _matches(table, key, "province" if what == "city" else "city").drop_duplicates("code")
+        hit = _matches(table, key, parent).drop_duplicates("code")
+        if hit.empty and elsewhere is not None:
+            hit = _matches(elsewhere, key, parent).drop_duplicates("code")
+            if len(hit) > 1:
+                zh, en = _listed(hit)
+                problems.add(f"{key!r} 不在{scope[0]}内；全国其他地方有{len(hit)}个：{zh}",
+                             f"{key!r} is outside {scope[1]}; {len(hit)} units elsewhere in the country: {en}")
+                continue
         if len(hit) == 1:
             code = str(hit["code"].iloc[0])
             if code not in out:
                 out.append(code)
             continue
         if hit.empty:
-            zh_what, en_what, eg = (("城市", "city", ("宝鸡市", "宝鸡", "610300")) if what == "city"
-                                    else ("县（市、区）或开发区", "county or zone", ("淳化县", "淳化", "610430")))
-            problems.add(f"找不到{zh_what} {key!r}（可用名称或代码，如 {'、'.join(eg[:2])} 或 {eg[2]}）",
-                         f"unknown {en_what} {key!r} (a name or a code, e.g. {', '.join(eg[:2])} or {eg[2]})")
+            zh_what, en_what = ("城市", "city") if what == "city" else ("县（市、区）或开发区", "county or zone")
+            eg = _example(table, what)
+            eg_zh = f"，如 {'、'.join(eg[:-1])} 或 {eg[-1]}" if eg else ""
+            eg_en = f", e.g. {', '.join(eg[:-1])} or {eg[-1]}" if eg else ""
+            near = _suggested(table, key)
+            if near.empty and elsewhere is not None:
+                near = _suggested(elsewhere, key)
+            hint_zh, hint_en = _listed(near) if len(near) else ("", "")
+            if what == "city" and hint_zh:
+                problems.add(f"{key!r} 不是城市（城市可用名称、简称或代码{eg_zh}）；是否指 {hint_zh}？",
+                             f"{key!r} is not a city (a city is given by its name, short name or code{eg_en}); "
+                             f"did you mean {hint_en}?")
+                continue
+            problems.add(f"找不到{zh_what} {key!r}（可用名称或代码{eg_zh}）"
+                         + (f"；是否指 {hint_zh}？" if hint_zh else ""),
+                         f"unknown {en_what} {key!r} (a name or a code{eg_en})"
+                         + (f"; did you mean {hint_en}?" if hint_en else ""))
             continue
-        listed_zh = "、".join(_describe(r, "zh") for _, r in hit.head(20).iterrows())
-        listed_en = "; ".join(_describe(r, "en") for _, r in hit.head(20).iterrows())
-        more = len(hit) - 20
-        problems.add(f"{key!r} 不唯一，有{len(hit)}个候选：{listed_zh}{'等' if more > 0 else ''}；请用代码或全称",
-                     f"{key!r} is ambiguous, {len(hit)} candidates: {listed_en}{' …' if more > 0 else ''}; "
-                     "give the code or the full name")
-    problems.raise_if_any()
+        zh, en = _listed(hit)
+        problems.add(f"{key!r} 不唯一，有{len(hit)}个候选：{zh}；请用代码或全称",
+                     f"{key!r} is ambiguous, {len(hit)} candidates: {en}; give the code or the full name")
+    if own:
+        problems.raise_if_any()
     return out
 
 
-def resolve_city(key: str, table: pd.DataFrame, *, lang: str = "zh") -> str:
-    """The city code of ``key`` (宝鸡市, 宝鸡, 610300) among the city rows of ``table`` (``level == "city"``
-    when the table has levels, else its distinct ``city_code``/``city`` pairs)."""
+def _city_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The city rows of ``table`` (``level == "city"`` when it has levels, else its distinct ``city_code``/``city``
+    pairs)."""
     if "level" in table.columns and (table["level"] == "city").any():
-        cities_ = table[table["level"] == "city"]
-    else:
-        cities_ = (table[["city_code", "city", *[c for c in ("province",) if c in table.columns]]]
-                   .dropna(subset=["city_code"]).drop_duplicates("city_code")
-                   .rename(columns={"city_code": "code", "city": "name"}))
-    return resolve_units([key], cities_, lang=lang, what="city")[0]
+        return table[table["level"] == "city"]
+    return (table[["city_code", "city", *[c for c in ("province", "city_en") if c in table.columns]]]
+            .dropna(subset=["city_code"]).drop_duplicates("city_code")
+            .rename(columns={"city_code": "code", "city": "name", "city_en": "name_en"}))
+
+
+def resolve_city(key: str, table: pd.DataFrame, *, lang: str = "zh", elsewhere: pd.DataFrame | None = None,
+                 scope: tuple[str, str] = ("适用范围", "the jurisdiction"),
+                 problems: Problems | None = None) -> str | None:
+    """The city code of ``key`` (宝鸡市, 宝鸡, 610300) among the city rows of ``table`` (:func:`resolve_units`,
+    whose rules and arguments it shares); ``None`` when the problem went to ``problems``."""
+    found = resolve_units([key], _city_rows(table), lang=lang, what="city", scope=scope, problems=problems,
+                          elsewhere=None if elsewhere is None else _city_rows(elsewhere))
+    return found[0] if found else None

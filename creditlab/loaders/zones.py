@@ -176,6 +176,21 @@ def jurisdiction_problem(codes: Iterable[str], jurisdiction: str | None, rubric:
             f"{place['name_en'] or place['name']} ({place['code']})")
 
 
+def province_problem(province: str, jurisdiction: str | None, rubric: str | None) -> tuple[str, str] | None:
+    """The message (zh, en) saying that ``province`` (name or code) has no unit in the jurisdiction; None if it
+    has. :class:`DataError` listing the known provinces for a name that is no province. One wording for the
+    template, the reports and the command-line checks."""
+    code = province_code(province)
+    units = jurisdiction_units(jurisdiction)
+    if (units["city_code"].astype(str).str[:2] == code[:2]).any():
+        return None
+    place = jurisdiction_place(jurisdiction or "610000")
+    where = ((f"评估标准 {rubric} 的适用范围", f"the jurisdiction of rubric {rubric}, ") if rubric
+             else ("适用范围", "the jurisdiction, "))
+    return (f"省份 {province!r} 不在{where[0]}{place['name']}（{place['code']}）内",
+            f"province {province!r} is outside {where[1]}{place['name_en'] or place['name']} ({place['code']})")
+
+
 def _known_regions(regions: pd.DataFrame | Iterable[str] | None) -> set[str]:
     if regions is None:
         return set(load_regions(None)["code"]) | set(load_zones()["code"])  # any division of the country

@@ -300,57 +300,79 @@ def parameters(a: Analysis, values: dict[str, Any], lang: str) -> dict[str, Any]
         p[a.scope_param] = _scope(values, lang) or "province"
     if a.city_param:
         city = values.get("city")
-        p[a.city_param] = _city(city, lang, p.get("province")) if city else ""
+        p[a.city_param] = _city(city, lang, p.get("province"), p.get("rubric") or p.get("rubric_a")) if city else ""
     p["language"] = lang
     return p
 
 
-def _units(rubric: str | None) -> Any:
-    """The assessment units of ``rubric``'s jurisdiction (the default province without a rubric)."""
-    from ..loaders.rubric import load_rubric
-    from ..loaders.zones import jurisdiction_units
-
-    return jurisdiction_units(load_rubric(rubric).jurisdiction if rubric else None)
-
-
-def _with_fallback(resolve: Any, keys: Any, rubric: str | None, lang: str) -> Any:
-    """Resolve among the rubric's jurisdiction first; a name found only elsewhere in the country resolves
-    there, so that the run names it as outside the jurisdiction instead of calling it unknown."""
+def _jurisdiction(rubric: str | None) -> dict[str, Any]:
+    """What the resolvers need to place a name: the units of ``rubric``'s jurisdiction (the default province
+    without a rubric, or with one that does not load: its own check says so), the rest of the country and
+    the words naming the jurisdiction. A name found only elsewhere resolves there, so that the run names it as
+    outside the jurisdiction; several found elsewhere are listed as outside it."""
     from ..core.errors import CreditlabError
-    from ..loaders.zones import NATIONAL, jurisdiction_units
+    from ..loaders.rubric import load_rubric
+    from ..loaders.zones import NATIONAL, jurisdiction_place, jurisdiction_units
 
-    try:
-        return resolve(keys, _units(rubric))
-    except CreditlabError:
+    name, code = None, None
+    if rubric:
         try:
-            return resolve(keys, jurisdiction_units(NATIONAL))
+            r = load_rubric(rubric)
+            name, code = r.name, r.jurisdiction
         except CreditlabError:
             pass
-        raise
+    place = jurisdiction_place(code or "610000")
+    where_zh, where_en = f"{place['name']}（{place['code']}）", f"{place['name_en'] or place['name']} ({place['code']})"
+    scope = ((f"评估标准 {name} 的适用范围{where_zh}", f"the jurisdiction of rubric {name}, {where_en}") if name
+             else (f"适用范围{where_zh}", f"the jurisdiction, {where_en}"))
+    return {"table": jurisdiction_units(code), "elsewhere": jurisdiction_units(NATIONAL), "scope": scope,
+            "code": code, "rubric": name}
 
 
 def _city(city: str, lang: str, province: str | None = None, rubric: str | None = None) -> str:
     if province:
-        return resolve_city(city, load_regions(province), lang=lang)
-    return _with_fallback(lambda k, t: resolve_city(k, t, lang=lang), city, rubric, lang)
+        return resolve_city(city, load_regions(province), lang=lang)  # type: ignore[return-value]
+    j = _jurisdiction(rubric)
+    return resolve_city(city, j["table"], lang=lang, elsewhere=j["elsewhere"],  # type: ignore[return-value]
+                        scope=j["scope"])
 
 
 def _scope(values: dict[str, Any], lang: str) -> str | list[str] | None:
     rubric = values.get("rubric")
     if values.get("region"):
-        return _with_fallback(lambda k, t: resolve_units(k, t, lang=lang), list(values["region"]), rubric, lang)
+        j = _jurisdiction(rubric)
+        return resolve_units(list(values["region"]), j["table"], lang=lang, elsewhere=j["elsewhere"],
+                             scope=j["scope"])
     if values.get("city"):
         return _city(values["city"], lang, rubric=rubric)
     return None
 
 
-def resolve_selection(regions: Sequence[str] | None, city: str | None, lang: str,
-                      rubric: str | None = None) -> tuple[list[str] | None, str | None]:
+def resolve_selection(regions: Sequence[str] | None, city: str | None, lang: str, rubric: str | None = None,
+                      province: str | None = None) -> tuple[list[str] | None, str | None]:
     """``--region`` and ``--city`` of ``creditlab reports`` and ``template`` as codes (names accepted), among
-    the rubric's jurisdiction (a name only found elsewhere in the country resolves there)."""
-    codes = (_with_fallback(lambda k, t: resolve_units(k, t, lang=lang), list(regions), rubric, lang)
-             if regions else regions)
-    return (list(codes) if codes else codes), (_city(city, lang, rubric=rubric) if city else city)
+    the rubric's jurisdiction (a name only found elsewhere in the country resolves there), and ``--province``
+    checked against that jurisdiction: every problem of the three raised at once."""
+    from ..core.errors import DataError
+    from ..loaders.zones import province_problem
+
+    if not (regions or city or province):
+        return regions, city
+    j = _jurisdiction(rubric)
+    flags = [f for f, v in (("--region", regions), ("--city", city), ("--province", province)) if v]
+    problems = Problems(what=("、" if lang == "zh" else ", ").join(flags), error=DataError, lang=lang)
+    kw = {"lang": lang, "elsewhere": j["elsewhere"], "scope": j["scope"], "problems": problems}
+    codes = resolve_units(list(regions), j["table"], **kw) if regions else regions
+    code = resolve_city(city, j["table"], **kw) if city else city
+    if province:
+        try:
+            bad = province_problem(province, j["code"], j["rubric"])
+        except CreditlabError as exc:
+            bad = (str(exc), str(exc))
+        if bad:
+            problems.add(*bad)
+    problems.raise_if_any()
+    return (list(codes) if codes else codes), code
 
 
 # ---------------------------------------------------------------------------------------------

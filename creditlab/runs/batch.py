@@ -62,7 +62,7 @@ from ..core.problems import default_lang
 from ..core.safecells import write_xlsx
 from ..core.years import year_problem
 from ..loaders.regions import in_city, load_regions, province_code
-from ..loaders.zones import jurisdiction_place, jurisdiction_problem
+from ..loaders.zones import jurisdiction_place, jurisdiction_problem, province_problem
 from ..views import report
 from ..views.banner import banner_sheet
 from ..views.figures import PLOTLYJS_ENV, copy_plotly_js
@@ -564,16 +564,12 @@ def province_units(units: Any, province: str, rubric: Any, lang: str = "en") -> 
     the jurisdiction if there are none (河南 under linyi-2019), or the known provinces for a bad name."""
     try:
         code = province_code(province)
+        outside = province_problem(province, rubric.jurisdiction, rubric.name)
     except CreditlabError as exc:
         raise BatchError(str(exc)) from None
-    sel = units[units["city_code"].astype(str).str[:2] == code[:2]]
-    if sel.empty:
-        place = jurisdiction_place(rubric.jurisdiction)
-        raise BatchError(tr(f"省份 {province!r} 不在评估标准 {rubric.name} 的适用范围"
-                            f"{place['name']}（{place['code']}）内",
-                            f"province {province!r} is outside the jurisdiction of rubric {rubric.name}, "
-                            f"{place['name_en'] or place['name']} ({place['code']})", lang))
-    return sel
+    if outside is not None:
+        raise BatchError(tr(*outside, lang))
+    return units[units["city_code"].astype(str).str[:2] == code[:2]]
 
 
 def _is_zone(code: str) -> bool:

@@ -406,3 +406,63 @@ def test_unknown_and_ambiguous_names_list_every_problem_and_the_candidates() -> 
         regions.resolve_units(["鼓楼区"], national, lang="en")
     with pytest.raises(DataError, match="unknown city '火星'"):
         regions.resolve_city("火星", national, lang="en")
+
+
+def _national():
+    from creditlab.loaders.zones import assessment_units
+
+    return assessment_units(None)
+
+
+def _raised(fn) -> str:
+    with pytest.raises(DataError) as exc:
+        fn()
+    return str(exc.value)
+
+
+def test_a_county_suffix_never_makes_a_city_name() -> None:
+    """宝鸡县 (the former name of 陈仓区) is no city: refused with a hint, never resolved to 宝鸡市."""
+    for table in (_units(), regions.load_regions()):
+        text = _raised(lambda table=table: regions.resolve_city("宝鸡县", table, elsewhere=_national()))
+        assert "'宝鸡县' 不是城市" in text and "；是否指 " in text and "宝鸡市（610300）？" in text
+        assert "610304" not in text and "如 西安市、西安 或 610100" in text
+    text = _raised(lambda: regions.resolve_city("宝鸡县", _units(), lang="en"))
+    assert "'宝鸡县' is not a city" in text and "did you mean 宝鸡市 (610300)?" in text
+    assert regions.resolve_city("杨凌", regions.load_regions()) == "611100"  # 杨凌示范区: its own ending
+
+
+def test_an_ending_is_dropped_only_from_the_units_own_name() -> None:
+    """高新区 is not 高 + 新区: ambiguous among Shaanxi's high-tech zones (named with their codes), never 高县 in
+    Sichuan; a one-character stem is never a short name (眉县, 高县); 淳化区 only suggests 淳化县."""
+    units, national = _units(), _national()
+    text = _raised(lambda: regions.resolve_units(["高新区"], units, elsewhere=national))
+    assert "'高新区' 不唯一，有6个候选" in text and "西安市西安高新技术产业开发区（KF610101）" in text
+    assert "511525" not in text and "高县" not in text
+    assert regions.resolve_units(["西安高新区", "咸阳高新技术产业开发区"], units) == ["KF610101", "KF610401"]
+    assert regions.resolve_units(["清新", "浦东", "高县"], national) == ["441803", "310115", "511525"]
+    assert "找不到县（市、区）或开发区 '眉'" in _raised(lambda: regions.resolve_units(["眉"], units))
+    text = _raised(lambda: regions.resolve_units(["淳化区"], units))
+    assert "找不到县（市、区）或开发区 '淳化区'" in text and "是否指 咸阳市淳化县（610430）？" in text
+    assert regions.resolve_units(["Chunhua", "chunhua  county", "Weibin District"], units) == ["610430", "610302"]
+    assert regions.resolve_city("Baoji", units) == "610300"
+
+
+def test_a_name_found_several_times_outside_the_jurisdiction_lists_them() -> None:
+    scope = ("评估标准 shaanxi-2020 的适用范围陕西省（610000）", "the jurisdiction of rubric shaanxi-2020")
+    text = _raised(lambda: regions.resolve_units(["鼓楼", "淳化"], _units(), elsewhere=_national(), scope=scope))
+    assert "发现 1 个问题" in text and "'鼓楼' 不在评估标准 shaanxi-2020 的适用范围陕西省（610000）内" in text
+    for unit in ("南京市鼓楼区（320106）", "徐州市鼓楼区（320302）", "福州市鼓楼区（350102）",
+                 "开封市鼓楼区（410204）"):
+        assert unit in text
+    # one unit elsewhere resolves to it: the run then names it as outside the jurisdiction
+    assert regions.resolve_units(["福州市鼓楼区", "淳化"], _units(), elsewhere=_national()) == ["350102", "610430"]
+
+
+def test_the_example_of_a_name_comes_from_the_jurisdictions_own_units() -> None:
+    from creditlab.loaders.zones import jurisdiction_units
+
+    henan = jurisdiction_units("410000")
+    assert "如 中原区、中原 或 410102" in _raised(lambda: regions.resolve_units(["火星县"], henan))
+    assert "如 郑州市、郑州 或 410100" in _raised(lambda: regions.resolve_city("火星", henan))
+    assert "如 新城区、新城 或 610102" in _raised(lambda: regions.resolve_units(["火星县"], _units()))
+    assert "淳化县" not in _raised(lambda: regions.resolve_units(["火星县"], henan))

@@ -77,6 +77,31 @@ def test_parameters_resolve_names_to_codes() -> None:
     assert comp.name(p) == "compare_shaanxi-2020_weights_linyi-2019_weights_2023" and p["city"] == ""
 
 
+def test_names_resolve_by_one_rule_for_every_command() -> None:
+    """A county name is no city (宝鸡县), an ending is dropped only from a unit's own name (高新区 is not 高县 in
+    Sichuan), a name found several times outside the jurisdiction lists them, and --province is checked with
+    --region and --city: every problem at once."""
+    from creditlab.errors import DataError
+
+    for a in (analysis("summary"), analysis("sensitivity"), analysis("compare")):
+        with pytest.raises(DataError, match="'宝鸡县' 不是城市.*是否指 宝鸡市（610300）？"):
+            parameters(a, {"city": "宝鸡县"}, "zh")
+    with pytest.raises(DataError) as exc:
+        parameters(analysis("sensitivity"), {"region": ["高新区"]}, "zh")
+    assert "'高新区' 不唯一，有6个候选" in str(exc.value) and "511525" not in str(exc.value)
+    with pytest.raises(DataError) as exc:
+        analyses.resolve_selection(["鼓楼", "高新区"], "宝鸡县", "en", "shaanxi-2020", "江苏")
+    text = str(exc.value)
+    assert text.startswith("4 problem(s) in --region, --city, --province"), text
+    for line in ("'宝鸡县' is not a city", "'高新区' is ambiguous, 6 candidates",
+                 "'鼓楼' is outside the jurisdiction of rubric shaanxi-2020, Shaanxi (610000); 4 units elsewhere",
+                 "开封市鼓楼区 (410204)", "province '江苏' is outside the jurisdiction of rubric shaanxi-2020"):
+        assert line in text, text
+    assert analyses.resolve_selection(["淳化", "610102"], "宝鸡", "zh", "shaanxi-2020", "陕西") == (
+        ["610430", "610102"], "610300")
+    assert analyses.resolve_selection(["高县"], None, "zh", "shaanxi-2020") == (["511525"], None)  # said outside later
+
+
 # --- bad parameters: exit 2, every problem, no traceback, no kernel ----------------------------
 
 
