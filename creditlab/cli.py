@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rubric", default="shaanxi-2020")
     p.add_argument("--out", required=True, help="consolidated .csv or .xlsx to write (atomically; its folder "
                                                 "must exist); the context goes beside it (OUT.context.csv, "
-                                                "or OUT.context.xlsx)")
+                                                "or OUT.context.xlsx) when there are 认定条件 rows")
     p.add_argument("--lang", choices=["zh", "en"], default=None, help="language of the messages (default zh, "
                    "or $CREDITLAB_LANG)")
     p.set_defaults(func=data.cli_ingest)

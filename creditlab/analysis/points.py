@@ -229,19 +229,28 @@ def top_share(rank_: float | np.ndarray, n: float | np.ndarray) -> float | np.nd
     return np.asarray(rank_, dtype=float) / np.asarray(n, dtype=float) * 100
 
 
-REPORTED = "*"  # population area: the province's units that reported, not all of them
+REPORTED = "*"  # population area: the units that reported, not all of them (alone: the province's)
+
+
+def reported_in(area: str) -> str:
+    """The ``area`` for :func:`population_words` naming the units of one city that reported (*宝鸡市)."""
+    return f"{REPORTED}{area}"
 
 
 def population_words(n: int, is_park: bool, area: str | None = None, lang: str = "zh",
                      area_en: str | None = None) -> str:
-    """The population a rank is taken in: 全省107个县（市、区） / 西安市8个县（市、区） / 全省8个开发区.
+    """The population a rank is taken in: 全省107个县（市、区） / 西安市8个县（市、区） / 全省8个开发区 /
+    宝鸡市已报送数据的2个县（市、区）.
 
-    ``area``: ``None`` for the whole province, a city name, ``""`` for a selection of regions, or
-    :data:`REPORTED` for the province's units with data when some did not report (see
-    :func:`population_area`)."""
+    ``area``: ``None`` for the whole province, a city name, ``""`` for a selection of regions,
+    :data:`REPORTED` for the province's units with data when some did not report, or :func:`reported_in` a
+    city for that city's units with data when some of its units did not (see :func:`population_area`)."""
+    partial = area is not None and area.startswith(REPORTED)
+    city = area[len(REPORTED):] if partial else area
+    city_en = (area_en or "").removeprefix(REPORTED) or city
     if lang == "zh":
         kind = "开发区" if is_park else "县（市、区）"
-        where = {None: "全省", "": "所选", REPORTED: "全省已报送数据的"}.get(area, area)
+        where = {None: "全省", "": "所选"}.get(city, city) if not partial else f"{city or '全省'}已报送数据的"
         return f"{where}{int(n)}个{kind}"
     kind = ("development zone" if is_park else "county") if n == 1 else (
         "development zones" if is_park else "counties (cities, districts)")
@@ -249,8 +258,8 @@ def population_words(n: int, is_park: bool, area: str | None = None, lang: str =
         return f"the province's {int(n)} {kind}"
     if area == "":
         return f"the {int(n)} selected {kind}"
-    if area == REPORTED:
-        return f"the {int(n)} {kind} of the province that reported data"
+    if partial:
+        return f"the {int(n)} {kind} of {city_en or 'the province'} that reported data"
     return f"the {int(n)} {kind} of {area_en or area}"
 
 
@@ -260,23 +269,33 @@ def population_area(codes: Iterable[str], units: pd.DataFrame, is_park: bool,
 
     A province-wide ranking (``area`` None) names the province only when every unit of the kind is
     ranked; when all ranked units lie in one city it names that city (also when the units are one city's,
-    a city's rubric); otherwise :data:`REPORTED`.
+    a city's rubric); otherwise :data:`REPORTED`. A city whose units of the kind are not all ranked (some
+    did not report) is named as its units that reported (:func:`reported_in`: 宝鸡市已报送数据的2个县（市、区）,
+    never 宝鸡市2个县（市、区）, which would read as the whole city).
     ``units``: ``code, city, city_en (optional), is_park`` (creditlab.data.assessment_units).
     A declared ``area`` that is a city of ``units`` gets its English name (榆林市 → Yulin), as when
     the city is found from the codes: the same population reads the same in every output."""
     if units is None or not len(units):
         return area, area
-    if area is not None:
-        named = units[units["city"].astype(str) == str(area)]
-        city_en = named["city_en"].iloc[0] if len(named) and "city_en" in named else None
-        return area, str(city_en) if isinstance(city_en, str) and city_en else area
     same = units[units["is_park"].astype(bool) == bool(is_park)]
     ranked = same[same["code"].astype(str).isin(set(map(str, codes)))]
+
+    def city_area(name: str, rows: pd.DataFrame) -> tuple[str, str]:
+        city_en = rows["city_en"].iloc[0] if len(rows) and "city_en" in rows else None
+        en = str(city_en) if isinstance(city_en, str) and city_en else name
+        of_city = same[same["city"].astype(str) == name]
+        in_city = ranked[ranked["city"].astype(str) == name]
+        if 0 < len(in_city) < len(of_city):  # some of the city's units did not report
+            return reported_in(name), reported_in(en)
+        return name, en
+
+    if area is not None:
+        named = units[units["city"].astype(str) == str(area)]
+        return city_area(str(area), named) if len(named) else (area, area)
     cities = ranked["city"].astype(str).unique()
     if len(cities) == 1 and (len(ranked) < len(same) or same["city"].astype(str).nunique() == 1):
         # one city's units: a selection, or a jurisdiction that is one city (linyi-2019: 临沂市)
-        city_en = ranked["city_en"].iloc[0] if "city_en" in ranked else cities[0]
-        return str(cities[0]), str(city_en)
+        return city_area(str(cities[0]), ranked)
     if len(ranked) and len(ranked) == len(same):
         return None, None
     return REPORTED, REPORTED

@@ -88,27 +88,56 @@ class IngestResult:
         return len(self.data)
 
     @property
+    def filled(self) -> int:
+        """Rows that carry a value; the others were left blank (not assessed, never 0)."""
+        if "value" not in self.data or not len(self.data):
+            return 0
+        value = self.data["value"]
+        return int((value.notna() & (value.astype(str).str.strip() != "")).sum())
+
+    @property
+    def files_partial(self) -> list[Path]:
+        """Files with a problem of which some sheets or regions went in (the rest was left out)."""
+        went = {Path(f) for f in self.units.loc[self.units["accepted"].astype(bool), "file"]}
+        return [p for p in self.files_rejected if p in went]
+
+    @property
     def exit_code(self) -> int:
         return EXIT_OK if self.ok else EXIT_PROBLEMS
 
-    def summary(self, lang: str | None = None) -> str:
-        """What was read and written, per file; the problems of each file with one."""
+    def summary(self, lang: str | None = None, details: bool = True) -> str:
+        """What was read and written, per file; with ``details`` the problems of each file with one (the
+        command leaves them out: :meth:`message` lists them on stderr, each problem said once)."""
         lang = lang or default_lang()
         zh = lang == "zh"
         n_ctx = 0 if self.context is None else len(self.context)
-        lines = [f"读取文件 {len(self.files_read)} 个，数据 {self.rows} 行，认定条件 {n_ctx} 行；"
-                 f"有问题的文件 {len(self.files_rejected)} 个" if zh else
-                 f"files read: {len(self.files_read)}, rows: {self.rows}, "
-                 f"files rejected: {len(self.files_rejected)}, context rows: {n_ctx}"]
+        partial = set(self.files_partial)
+        n_files = len(self.files_read) + len(self.files_rejected)
+        n_out = len(self.files_rejected) - len(partial)
+        blank = self.rows - self.filled
+        lines = [f"文件 {n_files} 个：完整读入 {len(self.files_read)} 个，部分读入 {len(partial)} 个，"
+                 f"未读入 {n_out} 个；数据 {self.rows} 行（有填报值 {self.filled} 行，留空即未评估 {blank} 行）；"
+                 f"认定条件 {n_ctx} 行" if zh else
+                 f"files: {n_files} ({len(self.files_read)} read completely, {len(partial)} in part, {n_out} left "
+                 f"out); rows: {self.rows} ({self.filled} with a value, {blank} left blank: not assessed); "
+                 f"context rows: {n_ctx}"]
         lines += [f"  已读取 {p.name}" if zh else f"  read: {p.name}" for p in self.files_read]
         for p, probs in self.files_rejected.items():
-            lines.append(f"  有问题 {p.name}：{len(probs)} 个问题" if zh
-                         else f"  REJECTED {p.name}: {len(probs)} problem(s)")
+            if p in partial:
+                lines.append(f"  部分读入 {p.name}：{len(probs)} 个问题（有问题的工作表或区县未读入）" if zh
+                             else f"  PARTLY READ {p.name}: {len(probs)} problem(s) (those sheets or regions left out)")
+            else:
+                lines.append(f"  未读入 {p.name}：{len(probs)} 个问题" if zh
+                             else f"  REJECTED {p.name}: {len(probs)} problem(s)")
+            if not details:
+                continue
             lines += [f"    - {m}" for m in probs[:_SHOWN]]
             if len(probs) > _SHOWN:
                 more = len(probs) - _SHOWN
                 lines.append(f"    ……另有 {more} 个问题（见问题清单）" if zh else f"    ... and {more} more")
         lines += [f"  提示：{w}" if zh else f"  note: {w}" for w in self.problems.lines(lang, severity="warning")]
+        if self.out is not None and not n_ctx:
+            lines.append("没有认定条件行：未写出认定条件文件" if zh else "no context rows: no context file written")
         lines.append(self._written(lang))
         return "\n".join(lines)
 
@@ -198,8 +227,9 @@ def ingest(folder: str | Path, rubric: Rubric | str, out: str | Path | None, *,
     in another file leaves both regions' sheets out (neither can be trusted); a file that cannot be
     read, or a template for another rubric, is left out whole.
 
-    With no problem at all, ``out`` (``.csv`` or ``.xlsx``) and ``<out>.context.<ext>`` are written
-    and stale ``.partial``/``.problems`` files of an earlier run removed. With any problem, ``out`` is
+    With no problem at all, ``out`` (``.csv`` or ``.xlsx``) is written, ``<out>.context.<ext>`` too when
+    there are context rows (else an earlier one is removed), and stale ``.partial``/``.problems`` files of
+    an earlier run removed. With any problem, ``out`` is
     left untouched (the last complete output stays as it was); the valid part goes to
     ``<out>.partial.<ext>`` (and ``<out>.context.partial.<ext>``) and every problem, one per line, to
     ``<out>.problems.csv`` (UTF-8 with BOM: 文件, 工作表, 行, 列, 县（市、区）, 问题, 类型).
@@ -410,8 +440,14 @@ def _write_outputs(result: IngestResult, paths: dict[str, Path], lang: str) -> N
     ctx = result.context
     if not result.problems:
         result.out = _write_data(result.data, paths["data"])
-        if ctx is not None and len(ctx):  # a context file without rows would not load
+        # The context file is written only when there are context rows: an analyst passes it on to
+        # ``--context``, and a file without rows would not load there (load_context: 表头下面没有数据行).
+        # An earlier run's context file is removed instead: beside new data it would pass off old
+        # certification conditions as this data's; without it the conditions read 未评估 (no context).
+        if ctx is not None and len(ctx):
             result.context_out = safecells.write_table(_context_table(ctx), paths["context"], sheet="context")
+        else:
+            paths["context"].unlink(missing_ok=True)
         for key in ("partial", "context_partial", "problems"):
             paths[key].unlink(missing_ok=True)
         return
@@ -517,7 +553,9 @@ def cli_ingest(args: argparse.Namespace) -> int:
     lang = _cli_lang(args)
     out = check_out(args.out, OUT_SUFFIXES, lang=lang)
     result = ingest(args.folder, args.rubric, out, lang=lang)
-    print(result.summary(lang))
+    # The problems go to stderr (:meth:`IngestResult.message`); the summary names each file and its count only,
+    # so that no problem is said twice on a terminal.
+    print(result.summary(lang, details=False))
     if not result.ok:
         print(result.message(lang), file=sys.stderr)
     return result.exit_code

@@ -227,3 +227,10 @@ def _who(code: Any) -> tuple[str, str]:
     code = str(code)
     name = _region_names().get(code)
     return (f"{name}（{code}）", f"{name} ({code})") if name else (code, code)
+
+
+def region_label(code: Any, lang: str = "zh") -> str:
+    """A region for a user-facing line, by name and code: 宝鸡市金台区（610303）, or 宝鸡市金台区 (610303) in
+    English; the bare code for a region no table knows."""
+    zh, en = _who(code)
+    return zh if lang == "zh" else en

@@ -62,7 +62,7 @@ from ..core.problems import default_lang
 from ..core.safecells import write_xlsx
 from ..core.years import year_problem
 from ..loaders.regions import in_city, load_regions, province_code
-from ..loaders.zones import jurisdiction_place, jurisdiction_problem, province_problem
+from ..loaders.zones import jurisdiction_place, jurisdiction_problem, province_problem, region_label
 from ..views import report
 from ..views.banner import banner_sheet
 from ..views.figures import PLOTLYJS_ENV, copy_plotly_js
@@ -486,21 +486,33 @@ class Summary:
     outcomes: list[Outcome] = field(default_factory=list)
     index: Path | None = None
     seconds: float = 0.0
+    lang: str = "zh"
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
     def text(self) -> str:
-        lines = [f"reports {self.year}: {len(self.generated)} generated, {len(self.skipped)} skipped (unchanged), "
-                 f"{len(self.failed)} failed in {self.seconds:.1f} s — {self.year_dir}"]
+        """What the run did, in ``lang``; each unit without data by name and code (宝鸡市金台区（610303）)."""
+        def t(zh: str, en: str) -> str:
+            return tr(zh, en, self.lang)
+
+        sep = t("、", ", ")
+        lines = [t(f"{self.year}年度报告：新生成 {len(self.generated)} 份，未变化跳过 {len(self.skipped)} 份，"
+                   f"失败 {len(self.failed)} 份，用时 {self.seconds:.1f} 秒 — {self.year_dir}",
+                   f"reports {self.year}: {len(self.generated)} generated, {len(self.skipped)} skipped (unchanged), "
+                   f"{len(self.failed)} failed in {self.seconds:.1f} s — {self.year_dir}")]
         if self.no_data:
-            lines.append(f"no data for {self.year} (未报送, not submitted): {', '.join(self.no_data)}")
+            names = sep.join(region_label(c, self.lang) for c in self.no_data)
+            lines.append(t(f"{self.year}年未报送数据（{len(self.no_data)} 个，列为未报送、不评分）：{names}",
+                           f"no data for {self.year} (not submitted, {len(self.no_data)}; listed, not scored): "
+                           f"{names}"))
         for o in self.failed:
-            lines.append(f"FAILED {o.region}: {o.error}")
-            lines.append(f"       error notebook: {o.failed_notebook}")
+            who = region_label(o.region, self.lang)
+            lines.append(t(f"失败 {who}：{o.error}", f"FAILED {who}: {o.error}"))
+            lines.append(t(f"       错误记录：{o.failed_notebook}", f"       error notebook: {o.failed_notebook}"))
         if self.index:
-            lines.append(f"index: {self.index}")
+            lines.append(t(f"索引：{self.index}", f"index: {self.index}"))
         return "\n".join(lines)
 
 
@@ -556,7 +568,9 @@ def select_regions(ev: Any, year: int, regions: Sequence[str] | None = None, cit
     else:
         sel = units
     codes = list(sel["code"])
-    return [c for c in codes if c in with_data], [c for c in codes if c not in with_data and not _is_zone(c)]
+    # Every unit of the scope is accounted for, a development zone as much as a county: with data it is
+    # reported on, without it is listed as 未报送 (the index's header counts the zones too).
+    return [c for c in codes if c in with_data], [c for c in codes if c not in with_data]
 
 
 def province_units(units: Any, province: str, rubric: Any, lang: str = "en") -> Any:
@@ -570,10 +584,6 @@ def province_units(units: Any, province: str, rubric: Any, lang: str = "en") -> 
     if outside is not None:
         raise BatchError(tr(*outside, lang))
     return units[units["city_code"].astype(str).str[:2] == code[:2]]
-
-
-def _is_zone(code: str) -> bool:
-    return code.startswith("KF")
 
 
 def _merge_scope(previous: Any, units: Any, regions: Sequence[str] | None, city: str | None,
@@ -735,7 +745,7 @@ def _run_reports(
             raise
         raise BatchError(tr(f"无法创建报告文件夹 {year_dir}：{exc.strerror or exc}",
                             f"cannot create the reports folder {year_dir}: {exc.strerror or exc}", lang)) from None
-    summary = Summary(year, year_dir)
+    summary = Summary(year, year_dir, lang=lang)
     with _lock(year_dir, lang):
         key = report.inputs_key(inputs)
         notebook_sha = report.sha256_file(notebook)

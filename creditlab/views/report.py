@@ -516,13 +516,12 @@ class CountyFacts:
 
     def population(self, n: int, lang: str | None = None) -> str:
         """The population the rank is taken in, in words: 全省107个县（市、区） / 西安市8个县（市、区）, or
-        the counties that reported when some did not (a city's data alone is named by its city)."""
+        the units that reported when some did not (宝鸡市已报送数据的2个县（市、区））."""
         is_park = bool(self.unit["is_park"])
-        if self.params.scope == "city":
-            area, area_en = str(self.unit["city"]), str(self.unit["city_en"])
-        else:
-            area, area_en = self._group_memo(
-                "area", lambda: population_area(self.peers()["region"], self.ev.units, is_park))
+        # A city ranking names its city; either names only the units that reported when some did not.
+        city = str(self.unit["city"]) if self.params.scope == "city" else None
+        area, area_en = self._group_memo(
+            "area", lambda: population_area(self.peers()["region"], self.ev.units, is_park, city))
         return population_words(n, is_park, area, lang or self.lang, area_en=area_en)
 
     def scope_label(self) -> str:

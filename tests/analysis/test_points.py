@@ -69,9 +69,19 @@ def test_population_words_name_what_is_ranked():
     units = assessment_units()
     counties = units.loc[~units["is_park"], "code"]
     assert P.population_area(counties, units, False) == (None, None)  # every county: 全省
-    xian = units.loc[(units["city"] == "西安市") & ~units["is_park"], "code"].head(3)
+    xian_all = units.loc[(units["city"] == "西安市") & ~units["is_park"], "code"]
+    area, area_en = P.population_area(xian_all, units, False)  # one city's units only: named by the city
+    assert P.population_words(len(xian_all), False, area) == f"西安市{len(xian_all)}个县（市、区）"
+    assert area_en == "Xi'an"
+    xian = xian_all.head(3)  # only some of the city's counties reported: not "西安市3个县" (the whole city?)
     area, area_en = P.population_area(xian, units, False)
-    assert P.population_words(3, False, area) == "西安市3个县（市、区）" and area_en == "Xi'an"
+    assert P.population_words(3, False, area) == "西安市已报送数据的3个县（市、区）"
+    assert P.population_words(3, False, area, "en", area_en) == (
+        "the 3 counties (cities, districts) of Xi'an that reported data")
+    # A city ranking (scope city) says the same when some of its units did not report.
+    area, area_en = P.population_area(xian, units, False, "西安市")
+    assert P.population_words(3, False, area) == "西安市已报送数据的3个县（市、区）"
+    assert P.population_area(xian_all, units, False, "西安市") == ("西安市", "Xi'an")
     some = pd.concat([xian, units.loc[units["city"] == "宝鸡市", "code"].head(2)])
     area, _ = P.population_area(some, units, False)  # a province run where some did not report
     assert P.population_words(5, False, area) == "全省已报送数据的5个县（市、区）"

@@ -697,14 +697,15 @@ def test_ranks_are_taken_among_counties_and_among_zones(sx):
     assert e.loc["610104", "rank"] == 1 and e.loc["610104", "peers"] == 3
     # Two counties on a nominal 85 share rank 2 (however the floating point adds up).
     assert e.loc["610102", "rank"] == e.loc["610103", "rank"] == 2 and e.loc["610102", "tied"]
-    # Ranked are three of 西安市's counties and one of its zones: the words name the city, not the province.
-    assert model.population(False) == "西安市3个县（市、区）"
-    assert model.population(True, "en") == "the 1 development zone of Xi'an"
+    # Ranked are three of 西安市's counties and one of its zones: the words name the city, not the province,
+    # and say that these are the units that reported (not the whole city).
+    assert model.population(False) == "西安市已报送数据的3个县（市、区）"
+    assert model.population(True, "en") == "the 1 development zone of Xi'an that reported data"
     # A city scope declared by name or code reads in English as the county report's does.
     by_name = S.prepare(sx, data, clean_context(codes), scope="西安市", zones=())
     by_code = S.prepare(sx, data, clean_context(codes), scope="610100", zones=())
     assert by_name.population(False, "en") == by_code.population(False, "en") == (
-        "the 3 counties (cities, districts) of Xi'an")
+        "the 3 counties (cities, districts) of Xi'an that reported data")
     res = model.monte_carlo("uniform", 0.2, 50, seed=2)
     assert res.draws.ranks[:, list(model.regions).index("KF610101")].max() == 1
     # The rank-band chart's nominal rank reads as the reports do: 并列第2名 for the tie, the zone 第1名.

@@ -147,11 +147,13 @@ def test_cli_ingest_exit_codes(tmp_path, capsys):
     write_csv(folder, "good.csv", "610102,2024,A1.1a,1,")
     out = tmp_path / "out.csv"
     assert cli.main(["ingest", str(folder), "--out", str(out), "--lang", "en"]) == 0
-    assert "files read: 1, rows: 1, files rejected: 0" in capsys.readouterr().out
+    assert "files: 1 (1 read completely, 0 in part, 0 left out); rows: 1 (1 with a value, 0 left blank" \
+        in capsys.readouterr().out
     write_csv(folder, "bad.csv", "610102,2024,A1.1a,1,", "610103,2024,A9,1,")
     assert cli.main(["ingest", str(folder), "--out", str(out), "--lang", "en"]) == 1
-    printed = capsys.readouterr().out
-    assert "REJECTED bad.csv" in printed and "unknown criterion 'A9'" in printed
+    printed = capsys.readouterr()
+    assert "REJECTED bad.csv" in printed.out and "unknown criterion 'A9'" in printed.err  # each problem once
+    assert "unknown criterion" not in printed.out
 
 
 # --- completeness ------------------------------------------------------------------------------

@@ -387,3 +387,36 @@ def test_write_csv_to_an_xlsx_name_writes_a_workbook(tmp_path):
     path = data.write_csv(frame, tmp_path / "x.xlsx")
     ws = openpyxl.load_workbook(path)["data"]
     assert ws["E2"].value == "@x" and ws["E2"].data_type == "s" and ws["D2"].value == 1
+
+
+# --- the summary says what went in, each problem once (the 宝鸡 newcomer's run) ------------------------------
+
+
+def test_summary_counts_a_partly_read_file_and_the_rows_left_blank(city_template, folder, tmp_path, capsys):
+    # One county's typo leaves its sheet out; the file's other county goes in: read in part, not "0 files read".
+    fill(city_template, folder / "xian.xlsx", {"610102": {"A1.1a": "是", "A1.2a": "是"}, "610103": {"A2.3a": 130}})
+    (folder / "old.xls").write_bytes(b"not a workbook")
+    code, out, err = run(capsys, "ingest", str(folder), "--out", str(tmp_path / "d.csv"))
+    assert code == 1
+    head = out.splitlines()[0]
+    assert head.startswith("文件 2 个：完整读入 0 个，部分读入 1 个，未读入 1 个；"), head
+    assert "数据 48 行（有填报值 2 行，留空即未评估 46 行）" in head, head  # 48 rows of the sheet, 2 typed
+    assert "部分读入 xian.xlsx：1 个问题" in out and "未读入 old.xls：1 个问题" in out
+    for words in ("130", "另存为"):  # each problem said once: on stderr, not again in the summary
+        assert (out + err).count(words) == 1, (words, out, err)
+    result = data.ingest(folder, "shaanxi-2020", None, lang="en")
+    assert result.files_partial == [folder / "xian.xlsx"] and (result.rows, result.filled) == (48, 2)
+    assert result.summary("en").startswith("files: 2 (0 read completely, 1 in part, 1 left out); rows: 48 (2 with")
+
+
+def test_a_complete_run_without_context_rows_leaves_no_context_file(city_template, folder, tmp_path):
+    """Exit 0 without 认定条件 rows: no context file (one without rows would not load with --context), and an
+    earlier run's is removed: old conditions never go with new data."""
+    out = tmp_path / "data-2024.csv"
+    fill(city_template, folder / "xian.xlsx", {"610102": {"A1.1a": "是"}}, {"610102": {"npl_ratio": 1.1}})
+    assert data.ingest(folder, "shaanxi-2020", out).context_out == tmp_path / "data-2024.context.csv"
+    fill(city_template, folder / "xian.xlsx", {"610102": {"A1.1a": "否"}})  # this year: no context typed
+    result = data.ingest(folder, "shaanxi-2020", out, lang="zh")
+    assert result.ok and result.exit_code == 0 and out.exists()
+    assert result.context_out is None and not (tmp_path / "data-2024.context.csv").exists()
+    assert "没有认定条件行：未写出认定条件文件" in result.summary("zh")

@@ -146,7 +146,7 @@ def test_a_failing_county_does_not_stop_the_batch(shared: DemoBatch, tmp_path: P
     code = cli_main(argv)
     out = capsys.readouterr().out
     assert code == 1
-    assert f"FAILED {bad}" in out and "no data for region" in out
+    assert re.search(rf"失败 \S+（{bad}）：", out) and "no data for region" in out  # by name and code
     kept = year_dir / batch.FAILED_DIR / f"{bad}.ipynb"
     assert kept.is_file() and str(kept) in out
     nb = json.loads(kept.read_text(encoding="utf-8"))
@@ -648,3 +648,26 @@ def test_a_bad_scheduler_address_is_refused_before_any_work(tmp_path: Path,
     err = capsys.readouterr().err
     assert "调度器地址应为" in err and "Traceback" not in err
     assert not (tmp_path / "r").exists()
+
+
+# --- every unit of the scope is listed: a development zone too (the 宝鸡 newcomer's run) -------------------
+
+def test_a_zone_without_data_is_listed_as_not_submitted_by_name_and_code(tmp_path: Path) -> None:
+    from creditlab import load_rubric
+
+    rub = load_rubric("shaanxi-2020")
+    ev = batch.Recorded(batch.unit_table(rub.jurisdiction), rub, ["610303", "610304"])  # two counties filled in
+    codes, no_data = batch.select_regions(ev, 2025, city="宝鸡")
+    assert codes == ["610303", "610304"] and len(no_data) == 11 and "KF610301" in no_data
+    text = batch.Summary(2025, tmp_path, no_data=no_data).text()  # Chinese by default, by name and code
+    assert "宝鸡市渭滨区（610302）" in text and "宝鸡高新技术产业开发区（KF610301）" in text
+    assert "no data" not in text and "generated" not in text
+    en = batch.Summary(2025, tmp_path, no_data=no_data, lang="en").text()
+    assert "no data for 2025" in en and "宝鸡高新技术产业开发区 (KF610301)" in en  # names as in every English message
+    year_dir = tmp_path / "2025"
+    year_dir.mkdir()
+    manifest = {"scope": {"cities": ["610300"], "jurisdiction": rub.jurisdiction},
+                "regions": {c: {"status": "not_submitted"} for c in no_data}}
+    index = batch.write_index(year_dir, manifest=manifest).read_text("utf-8")
+    assert "宝鸡市（12个县（市、区））及1个开发区" in index
+    assert re.search(r"<td>KF610301</td><td>宝鸡高新技术产业开发区</td><td>宝鸡市</td><td[^>]*>未报送</td>", index)
