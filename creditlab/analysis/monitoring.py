@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.problems import quote
+from ..core.problems import default_lang, quote, said
 from ..core.years import is_year, year_problem
 from ..loaders.plan import Plan, load_plan
 from ..loaders.rankings import (  # noqa: F401 (re-exported: read here before the loaders split, issue 15)
@@ -50,23 +50,32 @@ def _ensure(rankings: pd.DataFrame) -> pd.DataFrame:
 
 # --- periods -------------------------------------------------------------------------------------
 
-def parse_quarter(period: str) -> str:
+# The analyst types these values on the command line: messages in ``lang`` (default: the default language).
+
+_WHAT_ZH = {"period": "期间（period）", "until": "截止月份（until）", "horizon": "预测月份（horizon）"}
+
+
+def parse_quarter(period: str, lang: str | None = None) -> str:
     """Normalise ``"2024Q4"``, ``"2024-Q4"``, ``"2024q4"`` or a month ``"2024-11"`` to ``"2024Q4"``."""
     text = str(period).strip()
     m = _QUARTER.match(text)
     if m:
-        _check_year(m.group(1), "period", period)
+        _check_year(m.group(1), "period", period, lang)
         return f"{m.group(1)}Q{m.group(2)}"
     m = _PERIOD.match(text)
     if m and 1 <= int(m.group(2)) <= 12:
-        _check_year(m.group(1), "period", period)
+        _check_year(m.group(1), "period", period, lang)
         return f"{m.group(1)}Q{(int(m.group(2)) - 1) // 3 + 1}"
-    raise ValueError(f"period {quote(period)} is not a quarter such as 2024Q4 (or a month such as 2024-12)")
+    raise ValueError(said(f"期间（period）{quote(period)}不是季度（如2024Q4）或月份（如2024-12）",
+                          f"period {quote(period)} is not a quarter such as 2024Q4 (or a month such as 2024-12)",
+                          lang))
 
 
-def _check_year(year: str, what: str, text: Any) -> None:
+def _check_year(year: str, what: str, text: Any, lang: str | None = None) -> None:
     if not is_year(int(year)):
-        raise ValueError(f"{what} {quote(text)}: {year_problem(int(year), 'en')}")
+        lang = lang or default_lang()
+        raise ValueError(said(f"{_WHAT_ZH.get(what, what)}{quote(text)}：", f"{what} {quote(text)}: ", lang)
+                         + (year_problem(int(year), lang) or ""))
 
 
 def _month_index(text: Any, what: str) -> int:
@@ -74,18 +83,21 @@ def _month_index(text: Any, what: str) -> int:
     month of a year creditlab accepts (years.py)."""
     m = _PERIOD.match(str(text).strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f"{what} {quote(text)} is not a month such as 2025-12")
+        raise ValueError(said(f"{_WHAT_ZH.get(what, what)}{quote(text)}不是月份（如2025-12）",
+                              f"{what} {quote(text)} is not a month such as 2025-12"))
     _check_year(m.group(1), what, text)
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 
-def check_quarter(rankings: pd.DataFrame, period: str) -> str:
-    """The quarter of ``period`` if the rankings cover it, else ValueError naming the quarters covered."""
-    q = parse_quarter(period)
+def check_quarter(rankings: pd.DataFrame, period: str, lang: str | None = None) -> str:
+    """The quarter of ``period`` if the rankings cover it, else ValueError naming the quarters covered (in
+    ``lang``, default the default language)."""
+    q = parse_quarter(period, lang)
     quarters = sorted(_ensure(rankings)["quarter"].unique())
     if q not in quarters:
-        span = f"{quarters[0]}–{quarters[-1]}" if quarters else "none"
-        raise ValueError(f"period {period!r}: no rankings for {q}; the data cover {span}")
+        span = f"{quarters[0]}–{quarters[-1]}" if quarters else ""
+        raise ValueError(said(f"期间（period）{period!r}：没有{q}的排名；数据覆盖{span or '无'}",
+                              f"period {period!r}: no rankings for {q}; the data cover {span or 'none'}", lang))
     return q
 
 
@@ -235,19 +247,26 @@ class LowRankRule:
     quarters: int = 3
 
     def __post_init__(self) -> None:
+        # A dataclass takes no language: the default one (CREDITLAB_LANG), as the loaders' messages.
         if self.kind not in ("bottom", "percentile"):
-            raise ValueError(f"low-rank rule kind must be 'bottom' or 'percentile', got {self.kind!r}")
+            raise ValueError(said(f"低排名规则（low_rank_rule）的类型须为bottom或percentile，而不是{self.kind!r}",
+                                  f"low-rank rule kind must be 'bottom' or 'percentile', got {self.kind!r}"))
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
-            raise ValueError(f"low-rank rule n must be a positive whole number, got {self.n!r}")
+            raise ValueError(said(f"低排名规则（low_rank_rule）的名次数n须为正整数，而不是{self.n!r}",
+                                  f"low-rank rule n must be a positive whole number, got {self.n!r}"))
         if isinstance(self.quarters, bool) or not isinstance(self.quarters, int) or self.quarters < 1:
-            raise ValueError(f"low-rank rule quarters must be a positive whole number, got {self.quarters!r}")
+            raise ValueError(said(f"低排名规则（low_rank_rule）的季度数须为正整数，而不是{self.quarters!r}",
+                                  f"low-rank rule quarters must be a positive whole number, got {self.quarters!r}"))
         if not 0 <= float(self.threshold) <= 100:
-            raise ValueError(f"low-rank rule threshold must be a percentile 0–100, got {self.threshold!r}")
+            raise ValueError(said(f"低排名规则（low_rank_rule）的百分位阈值须在0–100之间，而不是{self.threshold!r}",
+                                  f"low-rank rule threshold must be a percentile 0–100, got {self.threshold!r}"))
 
     @classmethod
-    def from_param(cls, value: LowRankRule | Mapping[str, Any] | str | None) -> LowRankRule:
+    def from_param(cls, value: LowRankRule | Mapping[str, Any] | str | None, lang: str | None = None
+                   ) -> LowRankRule:
         """From a dict (``{"kind": "bottom", "n": 1, "quarters": 3}``) or a string ``"bottom:1:3"`` /
-        ``"percentile:80:2"`` (kind : n or threshold : quarters)."""
+        ``"percentile:80:2"`` (kind : n or threshold : quarters); ValueError in ``lang`` (default: the default
+        language) if it is not a rule."""
         if value is None:
             return cls()
         if isinstance(value, LowRankRule):
@@ -255,24 +274,31 @@ class LowRankRule:
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(":")]
             if len(parts) != 3 or parts[0] not in ("bottom", "percentile"):
-                raise ValueError(f"low-rank rule {value!r}: expected 'bottom:N:QUARTERS' or "
-                                 f"'percentile:THRESHOLD:QUARTERS'")
+                raise ValueError(said(f"低排名规则（low_rank_rule）{value!r}：应为“bottom:名次数:季度数”或"
+                                      f"“percentile:百分位阈值:季度数”",
+                                      f"low-rank rule {value!r}: expected 'bottom:N:QUARTERS' or "
+                                      f"'percentile:THRESHOLD:QUARTERS'", lang))
             try:
                 first, quarters = float(parts[1]), int(parts[2])
             except ValueError:
-                raise ValueError(f"low-rank rule {value!r}: numbers expected") from None
+                raise ValueError(said(f"低排名规则（low_rank_rule）{value!r}：应为数字",
+                                      f"low-rank rule {value!r}: numbers expected", lang)) from None
             if parts[0] == "bottom":
                 if first != int(first):
-                    raise ValueError(f"low-rank rule {value!r}: N must be a whole number")
+                    raise ValueError(said(f"低排名规则（low_rank_rule）{value!r}：名次数须为整数",
+                                          f"low-rank rule {value!r}: N must be a whole number", lang))
                 return cls("bottom", n=int(first), quarters=quarters)
             return cls("percentile", threshold=first, quarters=quarters)
         if isinstance(value, Mapping):
             unknown = set(value) - {"kind", "n", "threshold", "quarters"}
             if unknown:
-                raise ValueError(f"low-rank rule: unknown key(s) {sorted(unknown)} "
-                                 f"(expected kind, n, threshold, quarters)")
+                raise ValueError(said(f"低排名规则（low_rank_rule）：未知的键 {sorted(unknown)}"
+                                      f"（可用：kind、n、threshold、quarters）",
+                                      f"low-rank rule: unknown key(s) {sorted(unknown)} "
+                                      f"(expected kind, n, threshold, quarters)", lang))
             return cls(**dict(value))
-        raise ValueError(f"low-rank rule should be a dict or a string, got {value!r}")
+        raise ValueError(said(f"低排名规则（low_rank_rule）须为字典或字符串，而不是{value!r}",
+                              f"low-rank rule should be a dict or a string, got {value!r}", lang))
 
     def describe(self, lang: str = "zh") -> str:
         """The rule in words."""

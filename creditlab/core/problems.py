@@ -30,9 +30,9 @@ def default_lang() -> str:
     return "en" if os.environ.get(LANG_ENV, "zh").lower().startswith("en") else "zh"
 
 
-def said(zh: str, en: str) -> str:
-    """``zh`` in the default language, ``en`` when ``CREDITLAB_LANG=en``."""
-    return en if default_lang() == "en" else zh
+def said(zh: str, en: str, lang: str | None = None) -> str:
+    """``zh`` or ``en`` as ``lang`` says; without it the default language (``en`` when ``CREDITLAB_LANG=en``)."""
+    return en if (lang or default_lang()) == "en" else zh
 
 
 def quote(value: object, limit: int = MAX_TEXT) -> str:

@@ -74,7 +74,7 @@ from .formats import (
     TEMPLATE_FORMAT,
     TEMPLATE_OTHER_SHEETS,
 )
-from .indicators import DATA_COLUMNS, DataWarning, completeness, load_data, read_workbook
+from .indicators import DATA_COLUMNS, DataWarning, completeness, data_years, load_data, read_workbook
 from .ingest import (
     DATA_SUFFIXES,
     EXIT_OK,
@@ -107,7 +107,8 @@ __all__ = [
     'Rubric', 'RubricError', 'STRAY_GAP', 'TEMPLATE_FORMAT', 'TEMPLATE_OTHER_SHEETS', 'UndecodableText',
     'YEAR_MAX', 'YEAR_MIN', 'ZONE_CODE', 'ZONE_COLUMNS', 'ZONE_TYPES', 'assessment_units', 'atomic_path',
     'check_lang', 'check_out', 'cities', 'cli_ingest', 'cli_template', 'completeness', 'context_fields',
-    'counties', 'data_dir', 'decode_text', 'default_lang', 'in_city', 'infer_rubric', 'ingest', 'input_files',
+    'counties', 'data_dir', 'data_years', 'decode_text', 'default_lang', 'in_city', 'infer_rubric', 'ingest',
+    'input_files',
     'list_rubrics', 'load_context', 'load_data', 'load_regions', 'load_rubric', 'load_zones', 'output_paths',
     'park_codes', 'percent_styles', 'read_workbook', 'regions_path', 'rule_words', 'scan_folder', 'value_ids',
     'write_csv', 'write_problems', 'write_template', 'xml_rows', 'year_mask', 'year_problem', 'zones_path',

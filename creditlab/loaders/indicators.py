@@ -20,6 +20,7 @@ from ..core.i18n import check_lang
 from ..core.problems import MAX_ROWS_SHOWN, Problem, Problems, default_lang
 from ..core.tables import UndecodableText, decode_text, oversize, percent_styles, xml_rows
 from ..core.tables import cell_text as _cell_text
+from ..core.years import is_year
 from .formats import (
     _STORED_CODE,
     _STORED_YEAR,
@@ -500,6 +501,25 @@ def load_data(path_or_paths: str | Path | Iterable[str | Path], rubric: Rubric |
     failed = any(p.severity == "error" for p in problems)  # then _finish raises: no result to build
     out = _public(frame) if len(frame) and not failed else _public(pd.DataFrame(columns=COLUMNS))
     return _finish(out, problems, ", ".join(map(str, paths)), lang)
+
+
+def data_years(path_or_paths: str | Path | Iterable[str | Path], lang: str | None = None) -> list[int]:
+    """The years in which some row of the indicator data has a value (not blank), read cheaply: the files' cells
+    as text, nothing validated, no rubric, no scoring, so that a command refuses a year without data before it
+    starts a kernel. A year the full load would refuse (not a whole number, outside creditlab's range) is left
+    out; a file that cannot be read (missing, undecodable, a bad header) raises :class:`DataError` with every such
+    problem, in ``lang``."""
+    lang = check_lang(lang or default_lang())
+    paths = _as_paths(path_or_paths)
+    raw, _chunks, problems, _metas = _read_files(paths, REQUIRED, _DATA_ALIASES, DATA_COLUMNS)
+    pb = Problems(", ".join(map(str, paths)), lang=lang)
+    pb.extend(p for p in problems if p.severity == "error")  # what the full load would refuse too; no warnings
+    pb.raise_if_any()
+    if raw.empty or "year" not in raw or "value" not in raw:
+        return []
+    with_value = ~_by_unique(raw["value"], _is_blank).to_numpy(dtype=bool)
+    years = pd.to_numeric(_fold(_strip(raw, "year")[with_value]).astype(str).unique(), errors="coerce")
+    return sorted({int(y) for y in years if is_year(y)})
 
 
 def read_workbook(path: str | Path, rubric: Rubric | str | None = None, lang: str | None = None) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from ..core.atomic import atomic_path
 from ..core.errors import DataError, RubricError
 from ..core.i18n import check_lang
 from ..core.paths import PROJECT_ROOT, data_dir
-from ..core.problems import Problems, default_lang, quote
+from ..core.problems import Problems, default_lang, quote, said
 from ..core.tables import read_table
 from ..core.yamlio import add_item, load_yaml, named_yaml, show
 from ..core.years import YEAR_MAX, YEAR_MIN, is_year, year_problem
@@ -910,14 +910,32 @@ def _observations(plan: Plan, observations: pd.DataFrame) -> pd.DataFrame:
     return validate_observations(observations, plan, observations.attrs.get("source"))
 
 
-def check_as_of(plan: Plan, as_of: Any) -> int:
-    """``as_of`` as an int if it is a plausible assessment year for ``plan``, else ValueError."""
+def check_as_of(plan: Plan, as_of: Any, observations: pd.DataFrame | None = None, lang: str | None = None) -> int:
+    """``as_of`` as an int if it is a plausible assessment year for ``plan``, else ValueError (in ``lang``, default
+    the default language).
+
+    With ``observations`` (the command and the notebook pass the loaded file), ``as_of`` may not be after the
+    latest year observed in them: nothing in the method projects beyond the data, and a report titled
+    “截至2030年” over observations that end in 2024 would say it knows 2030. :func:`assess_progress` and
+    :func:`check_milestones` (library calls, without ``observations``) still assess as of any plausible year:
+    an indicator not observed by then is ``no_data``, a milestone due and not observed is ``no_data``."""
     if isinstance(as_of, bool) or not isinstance(as_of, int | np.integer):
-        raise ValueError(f"as_of should be a year (whole number), got {as_of!r}")
+        raise ValueError(said(f"截至年份（as_of）须为整数年份，而不是{as_of!r}",
+                              f"as_of should be a year (whole number), got {as_of!r}", lang))
     if as_of < plan.baseline_year:
-        raise ValueError(f"as_of {as_of} is before the plan's baseline year {plan.baseline_year}")
+        raise ValueError(said(f"截至年份（as_of）{as_of}早于规划的基期年份{plan.baseline_year}",
+                              f"as_of {as_of} is before the plan's baseline year {plan.baseline_year}", lang))
     if as_of > plan.years[1] + 10:  # a typo such as 20224, not a follow-up assessment
-        raise ValueError(f"as_of {as_of} is more than ten years after the plan period ({plan.years[1]})")
+        raise ValueError(said(f"截至年份（as_of）{as_of}比规划期末（{plan.years[1]}年）晚十年以上",
+                              f"as_of {as_of} is more than ten years after the plan period ({plan.years[1]})",
+                              lang))
+    if observations is not None and len(observations):
+        years = sorted({int(y) for y in pd.to_numeric(observations["year"], errors="coerce").dropna()})
+        if years and as_of > years[-1]:
+            zh, en = "、".join(map(str, years)), ", ".join(map(str, years))
+            raise ValueError(said(f"截至年份（as_of）{as_of}晚于观测数据的最新年份{years[-1]}；有观测的年份：{zh}",
+                                  f"as_of {as_of} is after the latest observation year {years[-1]}; years with "
+                                  f"observations: {en}", lang))
     return int(as_of)
 
 

@@ -123,11 +123,12 @@ def check_progress(p: dict[str, Any], lang: str) -> dict[str, Any]:
                      f"method must be one of {', '.join(METHODS)}, got {p['method']!r}")
     plan = _try(problems, lambda: load_plan(p["plan"], lang=lang))
     if plan is not None:
-        _try(problems, lambda: check_as_of(plan, p["as_of"]))
+        obs = None
         if resolve_path(p["data"]).is_file():
-            _try(problems, lambda: load_observations(resolve_path(p["data"]), plan, lang=lang))
+            obs = _try(problems, lambda: load_observations(resolve_path(p["data"]), plan, lang=lang))
         else:
             _check_file(p["data"], problems, "观测数据", "observations")
+        _try(problems, lambda: check_as_of(plan, p["as_of"], obs, lang))  # not after the latest observation
     problems.raise_if_any()
     return p
 
@@ -140,45 +141,47 @@ def check_rankings(p: dict[str, Any], lang: str) -> dict[str, Any]:
 
     problems = _problems(lang)
     _check_language(p, problems)
-    _try(problems, lambda: LowRankRule.from_param(p["low_rank_rule"]))
+    _try(problems, lambda: LowRankRule.from_param(p["low_rank_rule"], lang))
     _try(problems, lambda: load_plan(p["plan"], lang=lang))
     if not resolve_path(p["data"]).is_file():
         _check_file(p["data"], problems, "排名数据", "rankings")
     else:
         rankings = _try(problems, lambda: load_rankings(resolve_path(p["data"]), province=p["province"], lang=lang))
         if rankings is not None:
-            _try(problems, lambda: check_quarter(rankings, p["period"]))
+            _try(problems, lambda: check_quarter(rankings, p["period"], lang))
     problems.raise_if_any()
     return p
 
 
-def _check_rubric_year(p: dict[str, Any], problems: Problems, lang: str) -> None:
-    from ..loaders.rubric import load_rubric
-    from ..views.report_inputs import resolve_inputs
+def _check_rubric_year(p: dict[str, Any], problems: Problems, lang: str) -> int | None:
+    """The rubric, the input files and the year (:func:`creditlab.views.report_inputs.check_year`: creditlab's
+    years, the rubric's, a county's data in it — the data files' years only, read cheaply); returns the year to
+    evaluate: the one given, else the latest with data."""
+    from ..views.report_inputs import check_year, resolve_inputs
 
-    rubric = _try(problems, lambda: load_rubric(p["rubric"]))
-    if p.get("year") is not None:
-        bad = year_problem(p["year"], lang)
+    inputs = _try(problems, lambda: resolve_inputs(p["rubric"], p["data"], p["context"], lang=lang))
+    if inputs is None:  # no data to look at: creditlab's range of years only
+        bad = year_problem(p["year"], lang) if p.get("year") is not None else None
         if bad:
             problems.add(bad, bad)
-        elif rubric is not None and not rubric.uses_year(p["year"]):
-            problems.add(f"评价标准{rubric.name}不适用于{p['year']}年"
-                         f"（适用年份{rubric.years[0]}–{rubric.years[1] or ''}）",
-                         f"rubric {rubric.name} is not used for {p['year']} "
-                         f"(years {rubric.years[0]}–{rubric.years[1] or ''})")
-    if rubric is not None:
-        _try(problems, lambda: resolve_inputs(p["rubric"], p["data"], p["context"], lang=lang))
+        return p.get("year")
+    year, bad_year = check_year(p.get("year"), inputs, lang)
+    for bad in bad_year:
+        problems.add(bad, bad)
+    return year
 
 
 def check_sensitivity(p: dict[str, Any], lang: str) -> dict[str, Any]:
-    """``weight_sensitivity.ipynb``: the notebook's own value checks, the rubric, year and input files."""
+    """``weight_sensitivity.ipynb``: the notebook's own value checks, the rubric, year and input files. Without
+    ``year``, the latest year with data is resolved here and passed on, so that the output's name and the page
+    name the same year (``…_latest_…`` would hold another year once next year's data arrive)."""
     problems = parameter_problems(p)
     problems.error, problems.lang = AnalysisError, lang
     if p.get("scheduler"):
         _try(problems, lambda: check_scheduler(p["scheduler"], lang))
-    _check_rubric_year(p, problems, lang)
+    year = _check_rubric_year(p, problems, lang)
     problems.raise_if_any()
-    return p
+    return {**p, "year": year}
 
 
 def check_summary(p: dict[str, Any], lang: str) -> dict[str, Any]:

@@ -76,6 +76,7 @@ from ..views.report import (
     sha256_file,
     unit_table,
 )
+from ..views.report_inputs import no_data_problem
 from . import cluster
 from .export import notebook_body
 
@@ -764,12 +765,9 @@ def _run_reports(
             source = Recorded(unit_table(rub.jurisdiction), rub, known["regions_with_data"])
             have = known.get("data_years", [])
         units = source.units
-        if year not in have:
-            listed = "、".join(map(str, have)) if lang == "zh" else ", ".join(map(str, have))
-            raise BatchError(tr(f"{year}年没有任何县（市、区）的指标数据，未生成任何报告；"
-                                f"有数据的年份：{listed or '无'}",
-                                f"no indicator data for {year}: no report generated; years with data: "
-                                f"{listed or 'none'}", lang))
+        no_data = no_data_problem(year, have, lang)  # the wording of summary and sensitivity too
+        if no_data:
+            raise BatchError(no_data + tr("；未生成任何报告", "; no report generated", lang))
         codes, summary.no_data = select_regions(source, year, regions, city, lang, province)
         manifest["scope"] = {"cities": _merge_scope(manifest.get("scope"), units, regions, city, province),
                              "jurisdiction": rub.jurisdiction}

@@ -563,9 +563,9 @@ class PlanProgressReport:
         """Check the values of type-checked parameters (:data:`PLAN_PARAMETERS`), load and assess."""
         lang = check_lang(params["language"])
         plan = load_plan(params["plan"], lang=lang)
-        as_of = check_as_of(plan, params["as_of"])
         path = resolve_path(params["data"])
         obs = load_observations(path, plan, lang=lang)
+        as_of = check_as_of(plan, params["as_of"], obs, lang)  # not after the latest observation
         method = params["method"]
         return cls(plan=plan, as_of=as_of, method=method, lang=lang, data=params["data"], path=path,
                    observations=obs, assessment=assess_progress(plan, obs, as_of, method=method),
@@ -617,10 +617,10 @@ class CityRankingsReport:
         """Check the values of type-checked parameters (:data:`RANKINGS_PARAMETERS`), load and compute."""
         lang = check_lang(params["language"])
         plan = load_plan(params["plan"], lang=lang)
-        rule = LowRankRule.from_param(params["low_rank_rule"])
+        rule = LowRankRule.from_param(params["low_rank_rule"], lang)
         path = resolve_path(params["data"])
         everything = load_rankings(path, province=params["province"], lang=lang)
-        quarter = check_quarter(everything, params["period"])
+        quarter = check_quarter(everything, params["period"], lang)
         rankings = until(everything, quarter)
         return cls(lang=lang, province=province_name(params["province"], lang), plan=plan, rule=rule,
                    data=params["data"], path=path, quarter=quarter, rankings=rankings,

@@ -19,9 +19,11 @@ from ..core.i18n import check_lang, tr
 from ..core.notebook import ParameterError, check_parameters
 from ..core.paths import PROJECT_ROOT, data_dir
 from ..core.yamlio import load_yaml
+from ..core.years import year_problem
 from ..loaders.data import zones_path
+from ..loaders.indicators import data_years
 from ..loaders.regions import REGION_ID, regions_path
-from ..loaders.rubric import list_rubrics, rubric_file
+from ..loaders.rubric import Rubric, list_rubrics, load_rubric, rubric_file
 
 NOTEBOOK = PROJECT_ROOT / "parameterised" / "county_evaluation.ipynb"
 SCOPES = ("province", "city")
@@ -114,6 +116,47 @@ def resolve_inputs(rubric: str | Path, data: str | Path | Sequence[str | Path] =
             if not p.is_file():
                 raise ReportError(tr(f"找不到{role_zh}文件 {str(p)!r}", f"{role} file {str(p)!r} not found", lang))
     return Inputs(rpath, tuple(p.resolve() for p in data_paths), tuple(p.resolve() for p in ctx_paths))
+
+
+def rubric_year_problem(rubric: Rubric, year: int, lang: str) -> str | None:
+    """``None`` if ``rubric`` is used for ``year``, else the sentence naming its years."""
+    if rubric.uses_year(year):
+        return None
+    span = f"{rubric.years[0]}–{rubric.years[1] or ''}"
+    return tr(f"评价标准{rubric.name}不适用于{year}年（适用年份{span}）",
+              f"rubric {rubric.name} is not used for {year} (years {span})", lang)
+
+
+def no_data_problem(year: int, have: Sequence[int], lang: str) -> str | None:
+    """``None`` if ``year`` is among the years with data ``have``, else the sentence naming them: the one wording
+    of ``creditlab reports``, ``summary`` and ``sensitivity``."""
+    if year in have:
+        return None
+    listed = ("、" if lang == "zh" else ", ").join(map(str, have))
+    return tr(f"{year}年没有任何县（市、区）的指标数据；有数据的年份：{listed or '无'}",
+              f"no indicator data for {year}; years with data: {listed or 'none'}", lang)
+
+
+def check_year(year: int | None, inputs: Inputs, lang: str) -> tuple[int | None, list[str]]:
+    """The year to evaluate — ``year``, or when ``None`` the latest with data — and every problem with it, in
+    ``lang``: outside creditlab's years, outside the rubric's, or no county's data in it. Cheap (the data files'
+    years only: :func:`creditlab.loaders.indicators.data_years`, nothing validated or scored), so that a command
+    refuses it before a kernel starts; the year it returns is the one the notebook evaluates and the output is
+    named by."""
+    if year is not None:
+        bad = year_problem(year, lang) or rubric_year_problem(load_rubric(inputs.rubric), year, lang)
+        if bad:  # no data can be valid for such a year: one problem, not two
+            return year, [bad]
+    try:
+        have = data_years(inputs.data, lang)
+    except CreditlabError as exc:  # a file that cannot be read: its problems, one line each
+        return year, [str(line) for line in getattr(exc, "problems", None) or [str(exc)]]
+    if year is None:
+        if not have:
+            return None, [tr("指标数据中没有任何年份的填报值", "the indicator data hold no value for any year", lang)]
+        return have[-1], []
+    bad = no_data_problem(year, have, lang)
+    return year, [bad] if bad else []
 
 
 def _paths(value: str | Path | Sequence[str | Path]) -> list[Path]:

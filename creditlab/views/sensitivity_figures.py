@@ -43,6 +43,7 @@ from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
 from .maps import probability_map
 from .report import ReportError, no_context, resolve_inputs
+from .report_inputs import rubric_year_problem
 from .sensitivity_inputs import PARAMETER_SPEC, SensitivityError, parameter_problems
 
 COLORS = {**VERDICT_COLORS, "band": "#1f5f99",
@@ -484,9 +485,9 @@ def load_model(rubric: str, data: str | list[str] = "", context: str | list[str]
     try:
         inputs = resolve_inputs(rubric, data, context)
         rub = load_rubric(inputs.rubric)
-        if year is not None and not rub.uses_year(year):
-            problems.add(f"评价标准{rub.name}不适用于{year}年（适用年份{rub.years[0]}–{rub.years[1] or ''}）",
-                         f"rubric {rub.name} is not used for {year} (years {rub.years[0]}–{rub.years[1] or ''})")
+        bad = rubric_year_problem(rub, year, problems.lang) if year is not None else None
+        if bad:
+            problems.add(bad, bad)
             problems.raise_if_any()
         frame = load_data(list(inputs.data), rubric=rub)
         # No context supplied: its conditions are unknown (never the demo's, never an error).

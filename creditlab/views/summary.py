@@ -38,6 +38,7 @@ from .figures import chart_text, chart_texts
 from .htmlpage import COMPONENT_CSS, esc, table
 from .maps import county_map
 from .report import Evaluation, evaluate
+from .report_inputs import no_data_problem, rubric_year_problem
 from .summary_inputs import (  # noqa: F401 - the parameters, public here too
     NOTEBOOK_NAMES,
     PARAMETER_SPEC,
@@ -88,22 +89,11 @@ class SummaryReport:
     def __init__(self, ev: Evaluation, params: SummaryParams):
         self.ev, self.params, self.lang, self.year = ev, params, params.lang, params.year
         self.rubric = ev.rubric
-        if not self.rubric.uses_year(self.year):
-            raise SummaryError(
-                self.t(
-                    f"评估标准{self.rubric.name}不适用于{self.year}年",
-                    f"rubric {self.rubric.name} is not used for {self.year}",
-                )
-            )
-        have = ev.data_years()
-        if self.year not in have:
-            listed = "、".join(map(str, have)) if self.lang == "zh" else ", ".join(map(str, have))
-            raise SummaryError(
-                self.t(
-                    f"{self.year}年没有任何县（市、区）的指标数据；有数据的年份：{listed or '无'}",
-                    f"no indicator data for {self.year}; years with data: {listed or 'none'}",
-                )
-            )
+        # Checked before any scoring too (check_summary_params); here against the evaluation itself.
+        bad = rubric_year_problem(self.rubric, self.year, self.lang) or no_data_problem(
+            self.year, ev.data_years(), self.lang)
+        if bad:
+            raise SummaryError(bad)
         units = ev.units
         if params.city:
             units = units[in_city(units, params.city)]

@@ -20,7 +20,7 @@ from ..core.years import year_problem
 from ..loaders.regions import in_city, load_regions
 from ..loaders.rubric import load_rubric
 from ..loaders.zones import NATIONAL
-from .report_inputs import Inputs, ReportError, resolve_inputs, scratch_dir
+from .report_inputs import Inputs, ReportError, check_year, resolve_inputs, scratch_dir
 
 NOTEBOOK = PROJECT_ROOT / "parameterised" / "summary.ipynb"
 NOTEBOOK_NAMES = frozenset({"rep"})
@@ -67,8 +67,8 @@ def check_summary_params(
     output: str = "",
 ) -> SummaryParams:
     """Every problem with the summary report's parameters at once (:class:`SummaryError`, Chinese by default,
-    English with ``language="en"``): cheap checks only, no scoring — the ``creditlab summary`` command calls it
-    before it starts a kernel."""
+    English with ``language="en"``): cheap checks only (the data files' years are read, nothing scored) — the
+    ``creditlab summary`` command calls it before it starts a kernel."""
     lang = language if language in LANGS else default_lang()
     problems = Problems(what=tr("汇总报告参数", "the summary report's parameters", lang), error=SummaryError, lang=lang)
     if language not in LANGS:
@@ -76,12 +76,9 @@ def check_summary_params(
             f"language（语言）须为{'、'.join(LANGS)}之一，而不是{language!r}",
             f"language must be one of {', '.join(LANGS)}, got {language!r}",
         )
-    if isinstance(year, bool) or not isinstance(year, int):
+    whole_year = not isinstance(year, bool) and isinstance(year, int)
+    if not whole_year:
         problems.add(f"year（年度）须为整数，而不是{year!r}", f"year must be a whole number, got {year!r}")
-    else:
-        bad = year_problem(year, lang)
-        if bad:
-            problems.add(bad, bad)
     units = None
     jurisdiction = _jurisdiction(rubric)
     if not province.strip() and jurisdiction:  # empty: the rubric's own province (临沂市's rubric: Shandong)
@@ -110,6 +107,10 @@ def check_summary_params(
         inputs = resolve_inputs(rubric, data, context, lang=lang)
     except ReportError as exc:
         problems.add(str(exc), str(exc))
+    if whole_year:  # creditlab's years, the rubric's, and a county's data in it (the data files' years only)
+        for bad in check_year(year, inputs, lang)[1] if inputs is not None else [year_problem(year, lang)]:
+            if bad:
+                problems.add(bad, bad)
     out = scratch_dir("summary")
     if output.strip():
         out = Path(output).expanduser().resolve()

@@ -140,7 +140,8 @@ def test_bulletin_changes_and_flags():
     assert list(first["city"]) == ["渭南市", "咸阳市", "宝鸡市"]  # best first within the tier
 
 
-def test_periods_and_horizons_outside_the_one_year_range():
+def test_periods_and_horizons_outside_the_one_year_range(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
     r = ladder({"渭南市": [1, 2, 3]})
     for call in (lambda: mon.parse_quarter("2204Q1"), lambda: mon.parse_quarter("2204-03"),
                  lambda: mon.city_trends(r, horizon="2204-12"), lambda: mon.until(r, "2204-12"),
@@ -150,7 +151,8 @@ def test_periods_and_horizons_outside_the_one_year_range():
     assert mon.parse_quarter("2024-11") == "2024Q4" and mon.parse_quarter("2024q4") == "2024Q4"
 
 
-def test_low_rank_rule_parameters():
+def test_low_rank_rule_parameters(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
     assert mon.LowRankRule.from_param({"kind": "bottom", "n": 2, "quarters": 3}) == mon.LowRankRule("bottom", 2,
                                                                                                   quarters=3)
     assert mon.LowRankRule.from_param("percentile:80:2") == mon.LowRankRule("percentile", threshold=80, quarters=2)
@@ -163,7 +165,8 @@ def test_low_rank_rule_parameters():
     assert "连续3个季度" in mon.LowRankRule().describe("zh") and "3 consecutive" in mon.LowRankRule().describe("en")
 
 
-def test_periods():
+def test_periods(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
     assert {mon.parse_quarter(p) for p in ("2024Q4", "2024-Q4", "2024q4", "2024-11")} == {"2024Q4"}
     for bad in ("2024Q5", "Q4 2024", "2024-13"):
         with pytest.raises(ValueError, match="not a quarter"):
@@ -173,6 +176,30 @@ def test_periods():
     with pytest.raises(ValueError, match=r"no rankings for 2019Q4; the data cover 2024Q1–2024Q4"):
         mon.check_quarter(r, "2019Q4")
     assert mon.until(r, "2024Q2")["period"].max() == "2024-06"
+
+
+def test_period_and_rule_messages_are_chinese_by_default(monkeypatch: pytest.MonkeyPatch):
+    """What an analyst types on the command line is refused in the default language (zh), or in ``lang``."""
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    r = ladder({})
+    cases = [(lambda: mon.check_quarter(r, "2030Q1"),
+              "期间（period）'2030Q1'：没有2030Q1的排名；数据覆盖2024Q1–2024Q4"),
+             (lambda: mon.parse_quarter("Q4 2024"), "不是季度（如2024Q4）或月份（如2024-12）"),
+             (lambda: mon.parse_quarter("2204Q1"), "期间（period）'2204Q1'：年份应为 1949–2100 之间的整数"),
+             (lambda: mon.until(r, "2024-13"), "截止月份（until）'2024-13'不是月份"),
+             (lambda: mon.LowRankRule.from_param("worst:1"), "低排名规则（low_rank_rule）'worst:1'：应为"),
+             (lambda: mon.LowRankRule.from_param("bottom:x:3"), "应为数字"),
+             (lambda: mon.LowRankRule.from_param("bottom:0:3"), "名次数n须为正整数"),
+             (lambda: mon.LowRankRule.from_param({"kind": "bottom", "quaters": 3}), "未知的键"),
+             (lambda: mon.LowRankRule.from_param(3), "须为字典或字符串")]
+    for call, text in cases:
+        with pytest.raises(ValueError) as exc:
+            call()
+        assert text in str(exc.value), str(exc.value)
+    with pytest.raises(ValueError, match=r"period '2030Q1': no rankings for 2030Q1; the data cover 2024Q1–2024Q4"):
+        mon.check_quarter(r, "2030Q1", lang="en")  # the command's --lang, whatever CREDITLAB_LANG says
+    with pytest.raises(ValueError, match="low-rank rule 'worst:1': expected"):
+        mon.LowRankRule.from_param("worst:1", lang="en")
 
 
 # --- demo data -----------------------------------------------------------------------------------

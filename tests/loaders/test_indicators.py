@@ -381,3 +381,15 @@ def test_an_oversized_data_file_is_refused_and_the_other_files_still_checked(tmp
     found = problems_of(data.load_data, [big, other], rubric=load_rubric("shaanxi-2020"))
     one(found, "big.csv", "超过数据文件的上限", "请按年份或地区拆分")
     one(found, "other.csv", "maybe")  # the other file was read and checked, in the same error
+
+
+def test_data_years_reads_only_the_years_with_a_value(tmp_path: Path) -> None:
+    """The cheap look at a data file's years (commands refuse a year without data before a kernel starts): a
+    year whose values are all blank has no data; full-width digits fold; an unreadable file is refused."""
+    f = tmp_path / "d.csv"
+    f.write_text(f"{HEADER}\n{JINTAI},2022,A1.1a,1,\n{JINTAI},２０２３,A1.1a,1,\n{JINTAI},2024,A1.1a, ,\n",
+                 encoding="utf-8")
+    assert data.data_years(f) == [2022, 2023]
+    assert data.data_years(ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv") == [2020, 2021, 2022, 2023, 2024]
+    with pytest.raises(DataError, match="文件不存在"):
+        data.data_years([f, tmp_path / "missing.csv"], lang="zh")

@@ -624,7 +624,8 @@ def test_city_assessed_from_its_own_baseline(plan):
     assert one(res, "credit_towns")["category"] == "no_data"
 
 
-def test_parameters_checked(plan):
+def test_parameters_checked(plan, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CREDITLAB_LANG", "en")
     with pytest.raises(ValueError, match="method must be one of compound, linear"):
         creditlab.assess_progress(plan, obs([]), 2024, method="cagr")
     with pytest.raises(ValueError, match="before the plan's baseline year"):
@@ -633,6 +634,33 @@ def test_parameters_checked(plan):
         creditlab.assess_progress(plan, obs([]), "2024")
     with pytest.raises(ValueError, match="more than ten years"):
         creditlab.assess_progress(plan, obs([]), 20224)
+
+
+def test_as_of_messages_are_chinese_by_default(plan, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    for as_of, text in [(2019, "截至年份（as_of）2019早于规划的基期年份2020"),
+                        ("2024", "截至年份（as_of）须为整数年份"), (20224, "比规划期末（2025年）晚十年以上")]:
+        with pytest.raises(ValueError) as exc:
+            cplan.check_as_of(plan, as_of)
+        assert text in str(exc.value), str(exc.value)
+    with pytest.raises(ValueError, match="as_of 2019 is before the plan's baseline year 2020"):
+        cplan.check_as_of(plan, 2019, lang="en")  # the command's --lang, whatever CREDITLAB_LANG says
+
+
+def test_as_of_after_the_latest_observation_is_refused_with_the_data(plan, monkeypatch: pytest.MonkeyPatch):
+    """With the observations (the command, the notebook), ``as_of`` may not go past them: a report “截至2030年”
+    over data ending in 2024 is refused; without them (a library call) any plausible year is still assessed."""
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    frame = obs([("blacklist_share", 2021, 1.2), ("blacklist_share", 2024, 0.9), ("credit_towns", 2022, 20.0)])
+    assert cplan.check_as_of(plan, 2024, frame) == 2024 and cplan.check_as_of(plan, 2022, frame) == 2022
+    with pytest.raises(ValueError) as exc:
+        cplan.check_as_of(plan, 2030, frame)
+    assert str(exc.value) == "截至年份（as_of）2030晚于观测数据的最新年份2024；有观测的年份：2021、2022、2024"
+    with pytest.raises(ValueError, match=r"as_of 2025 is after the latest observation year 2024; years with "
+                                         r"observations: 2021, 2022, 2024"):
+        cplan.check_as_of(plan, 2025, frame, lang="en")
+    assert cplan.check_as_of(plan, 2030) == 2030  # no observations given: only the plan's own bounds
+    assert one(creditlab.assess_progress(plan, frame, 2025), "blacklist_share")["latest_year"] == 2024
 
 
 # --- edge cases on small hand-made plans ---------------------------------------------------------

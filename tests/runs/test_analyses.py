@@ -120,7 +120,9 @@ def test_bad_parameters_exit_2_with_every_problem_and_no_traceback(tmp_path: Pat
         assert text in res.stderr, res.stderr
 
     res, _ = cli("rankings", "--period", "2030Q1", "--low-rank-rule", "worst:1")
-    assert res.returncode == 2 and "Traceback" not in res.stderr and "2030Q1" in res.stderr
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "没有2030Q1的排名；数据覆盖2020Q1–2024Q4" in res.stderr, res.stderr
+    assert "低排名规则（low_rank_rule）'worst:1'" in res.stderr, res.stderr
 
     res, _ = cli("sensitivity", "--city", "火星")
     assert res.returncode == 2 and "找不到城市 '火星'" in res.stderr and "Traceback" not in res.stderr
@@ -164,6 +166,59 @@ def test_checks_collect_every_problem_before_any_kernel(tmp_path: Path) -> None:
     for line in (f"output {output} is a file, not a folder", "side B: rubric shaanxi-2020 has no scenario 'nope'",
                  "year 1800 is not a plausible evaluation year"):
         assert line in text, text
+
+
+def test_a_year_without_data_or_outside_the_rubric_is_refused_before_any_kernel(tmp_path: Path) -> None:
+    """summary and sensitivity check the year against the rubric and the data files' years in the parent, as
+    reports do: exit 2, every problem at once, Chinese by default (no kernel: run_analysis raises in the check)."""
+    summ, sens = analysis("summary"), analysis("sensitivity")
+    no_2030 = "2030年没有任何县（市、区）的指标数据；有数据的年份：2020、2021、2022、2023、2024"
+    not_2019 = "评价标准shaanxi-2020不适用于2019年（适用年份2020–）"
+    for a, values, expected in [(summ, {"year": 2030, "city": "宝鸡"}, no_2030), (summ, {"year": 2019}, not_2019),
+                                (sens, {"year": 2030}, no_2030), (sens, {"year": 2019}, not_2019)]:
+        with pytest.raises(AnalysisError) as exc:
+            run_analysis(a, parameters(a, values, "zh"), out=tmp_path / "o")
+        assert expected in str(exc.value), str(exc.value)
+    with pytest.raises(AnalysisError) as exc:  # every problem at once, in English on request
+        run_analysis(sens, parameters(sens, {"year": 2030, "scheme": "gauss"}, "en"), out=tmp_path / "o")
+    assert str(exc.value).startswith("2 problem(s)") and "no indicator data for 2030; years with data: 2020, " \
+        "2021, 2022, 2023, 2024" in str(exc.value), str(exc.value)
+    own = tmp_path / "own.csv"  # the given data's years, not the demo's
+    lines = (ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv").read_text(encoding="utf-8").splitlines()
+    own.write_text("\n".join([lines[0], *(x for x in lines[1:] if ",2022," in x)]) + "\n", encoding="utf-8")
+    with pytest.raises(AnalysisError, match="2024年没有任何县（市、区）的指标数据；有数据的年份：2022"):
+        summ.check(parameters(summ, {"year": 2024, "data": [str(own)]}, "zh"), "zh")
+    assert not (tmp_path / "o").exists()  # nothing started, nothing written
+
+
+def test_sensitivity_without_year_is_named_by_the_latest_year_with_data(tmp_path: Path) -> None:
+    """The latest year is resolved in the check and passed on as the notebook's ``year``: the file's name and the
+    page agree, and next year's data never lands under the same name."""
+    sens = analysis("sensitivity")
+    p = sens.check(parameters(sens, {"city": "宝鸡"}, "zh"), "zh")
+    assert p["year"] == 2024 and sens.name(p) == "weight_sensitivity_shaanxi-2020_2024_610300"
+    own = tmp_path / "own.csv"
+    lines = (ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv").read_text(encoding="utf-8").splitlines()
+    own.write_text("\n".join([lines[0], *(x for x in lines[1:] if ",2024," not in x)]) + "\n", encoding="utf-8")
+    p = sens.check(parameters(sens, {"data": str(own)}, "zh"), "zh")
+    assert p["year"] == 2023 and sens.name(p) == "weight_sensitivity_shaanxi-2020_2023_province"
+
+
+def test_progress_as_of_after_the_observations_and_rankings_period_are_refused_in_chinese() -> None:
+    prog, rank = analysis("progress"), analysis("rankings")
+    with pytest.raises(AnalysisError) as exc:
+        prog.check(parameters(prog, {"as_of": 2030}, "zh"), "zh")
+    assert ("截至年份（as_of）2030晚于观测数据的最新年份2024；有观测的年份：2020、2021、2022、2023、2024"
+            in str(exc.value)), str(exc.value)
+    with pytest.raises(AnalysisError, match="截至年份（as_of）2019早于规划的基期年份2020"):
+        prog.check(parameters(prog, {"as_of": 2019}, "zh"), "zh")
+    with pytest.raises(AnalysisError) as exc:
+        rank.check(parameters(rank, {"period": "2030Q1", "low_rank_rule": "worst:1"}, "zh"), "zh")
+    text = str(exc.value)
+    assert "期间（period）'2030Q1'：没有2030Q1的排名；数据覆盖2020Q1–2024Q4" in text, text
+    assert "低排名规则（low_rank_rule）'worst:1'" in text, text
+    with pytest.raises(AnalysisError, match="period '2030Q1': no rankings for 2030Q1; the data cover 2020Q1–2024Q4"):
+        rank.check(parameters(rank, {"period": "2030Q1"}, "en"), "en")  # --lang en
 
 
 # --- end to end on the demo data, each form counted in chromium --------------------------------
@@ -217,7 +272,7 @@ def test_sensitivity_pdf_for_a_city_by_name(tmp_path: Path) -> None:
                  "--out", str(tmp_path))
     assert res.returncode == 0, res.stderr[-3000:]
     pdf = Path(res.stdout.strip())
-    assert pdf.name == "weight_sensitivity_shaanxi-2020_latest_610300.pdf"
+    assert pdf.name == "weight_sensitivity_shaanxi-2020_2024_610300.pdf"  # the latest year, by its number
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 20_000
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
@@ -226,6 +281,7 @@ def test_sensitivity_pdf_for_a_city_by_name(tmp_path: Path) -> None:
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert text.count("模拟数据") >= pages  # the banner on every page
+        assert "权重敏感性分析（2024年）" in text  # the page and its name tell the same year
         assert "权重敏感性分析" in text
         assert "Parameterised notebook" not in text  # no developer note
     assert not list(tmp_path.glob(".print-*")) and not list(tmp_path.glob("*.html"))

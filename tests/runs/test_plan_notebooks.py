@@ -98,7 +98,9 @@ def test_plan_progress_misspelled_parameter(tmp_path, warm_kernel):
 @pytest.mark.parametrize("params,expected", [
     ({"plan": "shaanxi-15th-fyp"}, "没有名为 'shaanxi-15th-fyp' 的规划——是否应为 'shaanxi-14th-fyp'？"),
     ({"plan": "shaanxi-15th-fyp", "language": "en"}, "no plan named 'shaanxi-15th-fyp'"),
-    ({"as_of": 2019}, "before the plan's baseline year 2020"),
+    ({"as_of": 2019}, "截至年份（as_of）2019早于规划的基期年份2020"),
+    ({"as_of": 2030}, "截至年份（as_of）2030晚于观测数据的最新年份2024"),
+    ({"as_of": 2019, "language": "en"}, "as_of 2019 is before the plan's baseline year 2020"),
     ({"method": "cagr"}, "method must be one of compound, linear"),
     ({"as_of": "2024"}, "parameter 'as_of' should be int"),
     ({"data": "data/demo/missing.csv"}, "missing.csv：找不到文件"),
@@ -138,9 +140,10 @@ def test_city_rankings_misspelled_parameter(tmp_path, warm_kernel):
 
 
 @pytest.mark.parametrize("params,expected", [
-    ({"period": "2019Q4"}, "no rankings for 2019Q4; the data cover 2020Q1–2024Q4"),
+    ({"period": "2019Q4"}, "期间（period）'2019Q4'：没有2019Q4的排名；数据覆盖2020Q1–2024Q4"),
+    ({"period": "2019Q4", "language": "en"}, "no rankings for 2019Q4; the data cover 2020Q1–2024Q4"),
     ({"province": "火星"}, "未知的省份 '火星'"),
-    ({"low_rank_rule": "worst:3"}, "low-rank rule 'worst:3'"),
+    ({"low_rank_rule": "worst:3"}, "低排名规则（low_rank_rule）'worst:3'"),
 ])
 def test_city_rankings_bad_values(tmp_path, warm_kernel, params, expected):
     assert expected in failure(RANK_NB, tmp_path / "bad.ipynb", warm_kernel, **params)

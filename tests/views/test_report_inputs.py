@@ -36,3 +36,17 @@ def test_rubric_errors_are_report_errors_in_the_language_asked(rubric: str, lang
     with pytest.raises(report.ReportError) as exc:
         report.rubric_path(rubric, lang)
     assert message in str(exc.value)
+
+
+def test_check_year_the_one_year_check_of_reports_summary_and_sensitivity() -> None:
+    """Creditlab's years, the rubric's, the data files' years; without a year, the latest with data."""
+    demo = report_inputs.resolve_inputs("shaanxi-2020")
+    assert report_inputs.check_year(None, demo, "zh") == (2024, [])
+    assert report_inputs.check_year(2022, demo, "en") == (2022, [])
+    assert report_inputs.check_year(2030, demo, "zh")[1] == [
+        "2030年没有任何县（市、区）的指标数据；有数据的年份：2020、2021、2022、2023、2024"]
+    assert report_inputs.check_year(2019, demo, "en")[1] == ["rubric shaanxi-2020 is not used for 2019 (years 2020–)"]
+    assert report_inputs.check_year(3000, demo, "en")[1] == [
+        "year should be a whole number from 1949 to 2100, got 3000"]
+    assert report_inputs.no_data_problem(2024, [2024], "zh") is None
+    assert report_inputs.no_data_problem(2024, [], "en") == "no indicator data for 2024; years with data: none"
