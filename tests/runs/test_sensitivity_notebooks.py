@@ -82,7 +82,7 @@ def test_default_run_in_chinese(tmp_path):
 def test_english_for_one_city(tmp_path, warm_kernel):
     text, _ = run(tmp_path, warm_kernel, language="en", scope="西安市", scheme="dirichlet", concentration=80.0)
     assert "synthetic demo data" in text
-    for phrase in ("sensitivity to the weights", "mean rank shift", "Scope: 西安市", "Dirichlet",
+    for phrase in ("sensitivity to the weights", "mean rank shift", "Scope: Xi&#x27;an", "Dirichlet",
                    "Tipping points", "Results first", "Sample-size check", "Schematic map"):
         assert phrase in text, phrase
     assert "权重敏感性分析" not in text
