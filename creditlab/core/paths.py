@@ -45,3 +45,10 @@ def slug(*parts: object) -> str:
     text = "_".join(str(p) for p in parts if p not in (None, "", []))
     text = re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip(".-_")
     return text[:120] or "analysis"
+
+
+def language_tag(lang: str) -> str | None:
+    """What a document's file name adds for its language: nothing for Chinese (the default), ``en`` for English,
+    so the two versions written into one folder never replace each other."""
+    return None if lang == "zh" else str(lang)
+

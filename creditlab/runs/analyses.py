@@ -25,13 +25,13 @@ from typing import Any
 
 from ..core.errors import CreditlabError
 from ..core.i18n import LANGS, tr
-from ..core.paths import PROJECT_ROOT, reports_dir, slug
+from ..core.paths import PROJECT_ROOT, language_tag, reports_dir, slug
 from ..core.problems import Problems
 from ..core.years import year_problem
 from ..loaders.regions import load_regions, resolve_city, resolve_units
 from ..views.compare_inputs import compare_problems, compare_stem
 from ..views.sensitivity_inputs import parameter_problems
-from ..views.summary_inputs import check_summary_params
+from ..views.summary_inputs import check_summary_params, summary_stem
 from .cluster import check_scheduler
 
 NOTEBOOKS = PROJECT_ROOT / "parameterised"
@@ -184,11 +184,14 @@ def check_sensitivity(p: dict[str, Any], lang: str) -> dict[str, Any]:
     return {**p, "year": year}
 
 
+def _summary_args(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: p[k] for k in ("rubric", "year", "data", "context", "city", "province") if k in p}
+
+
 def check_summary(p: dict[str, Any], lang: str) -> dict[str, Any]:
     """``summary.ipynb``: the notebook's own check (:func:`check_summary_params`), before any kernel starts."""
     try:
-        check_summary_params(**{k: p[k] for k in ("rubric", "year", "data", "context", "city", "province")
-                                if k in p}, language=lang)
+        check_summary_params(**_summary_args(p), language=lang)
     except CreditlabError as exc:
         raise AnalysisError(str(exc)) from None
     return p
@@ -222,7 +225,7 @@ ANALYSES: tuple[Analysis, ...] = (
          Param("as_of", "--as-of", 2024, "assess with the observations up to this year", type=int),
          Param("data", "--data", "data/demo/plan_observations.csv", "observations (CSV or Excel)"),
          Param("method", "--method", "compound", "compound (Eurostat) or linear")),
-        check_progress, lambda p: slug("plan_progress", p["plan"], p["as_of"])),
+        check_progress, lambda p: slug("plan_progress", p["plan"], p["as_of"], language_tag(p["language"]))),
     Analysis(
         "sensitivity", "weight_sensitivity.ipynb", "weight sensitivity: ranks and verdicts under other weights",
         (Param("rubric", "--rubric", "shaanxi-2020", "a rubric in data/rubrics/"),
@@ -243,7 +246,7 @@ ANALYSES: tuple[Analysis, ...] = (
          Param("scheduler", "--scheduler", "", "a Dask scheduler (tcp://host:8786) for the Monte-Carlo draws "
                                                "(docs/cluster.md)")),
         check_sensitivity, lambda p: slug("weight_sensitivity", p["rubric"], p["year"] or "latest",
-                                          _scope_words(p["scope"])),
+                                          _scope_words(p["scope"]), language_tag(p["language"])),
         select=("region", "city"), scope_param="scope"),
     Analysis(
         "rankings", "city_rankings.ipynb", "city credit-monitoring rankings against the plan path",
@@ -253,7 +256,7 @@ ANALYSES: tuple[Analysis, ...] = (
          Param("low_rank_rule", "--low-rank-rule", {"kind": "bottom", "n": 1, "quarters": 3},
                "persistently low: bottom:N:QUARTERS or percentile:P:QUARTERS"),
          Param("plan", "--plan", "shaanxi-14th-fyp", "the plan whose ranking target gives the path")),
-        check_rankings, lambda p: slug("city_rankings", p["province"], p["period"])),
+        check_rankings, lambda p: slug("city_rankings", p["province"], p["period"], language_tag(p["language"]))),
     Analysis(
         "summary", "summary.ipynb", "province or city summary report (全省/全市汇总) for leadership",
         (Param("rubric", "--rubric", "shaanxi-2020", "a rubric in data/rubrics/"),
@@ -261,7 +264,7 @@ ANALYSES: tuple[Analysis, ...] = (
          Param("data", "--data", "", "indicator data file (repeatable; default: the bundled demo data)", repeat=True),
          Param("context", "--context", "", "certification context file (repeatable)", repeat=True),
          Param("province", "--province", "", "the province (default: the rubric's)")),
-        check_summary, lambda p: slug("summary", p["rubric"], p["year"], p.get("city") or p["province"]),
+        check_summary, lambda p: summary_stem(check_summary_params(**_summary_args(p), language=p["language"])),
         select=("city",), city_param="city", output_param="output"),
     Analysis(
         "compare", "compare.ipynb", "comparison of two rubrics or two weightings: rank shifts and verdict changes",

@@ -12,7 +12,7 @@ from ..analysis.compare import find_scenario
 from ..analysis.weights import Scenario
 from ..core.errors import CreditlabError
 from ..core.i18n import LANGS, tr
-from ..core.paths import slug
+from ..core.paths import language_tag, slug
 from ..core.problems import Problems, default_lang
 from ..loaders.rubric import load_rubric
 from .report_inputs import Inputs, resolve_inputs
@@ -91,13 +91,14 @@ def check_compare_params(p: dict[str, Any]) -> dict[str, Side]:
 
 def compare_stem(p: dict[str, Any]) -> str:
     """The name of a comparison's outputs (page and workbook), known before it runs and different for every
-    pair of sides, year and scope: ``compare_shaanxi-2020_weights_shaanxi-2020_results-first_latest``. Two
-    comparisons written into one folder never replace each other's files."""
+    pair of sides, year, scope and language: ``compare_shaanxi-2020_weights_shaanxi-2020_results-first_latest``
+    (``_en`` added in English). Two comparisons written into one folder never replace each other's files."""
     def rubric(name: str) -> str:
         return Path(name).stem if str(name).endswith((".yaml", ".yml")) else str(name)
 
     return slug("compare", rubric(p["rubric_a"]), p["scenario_a"] or "weights", rubric(p["rubric_b"]),
-                p["scenario_b"] or "weights", p["year"] or "latest", p.get("city") or p.get("province"))
+                p["scenario_b"] or "weights", p["year"] or "latest", p.get("city") or p.get("province"),
+                language_tag(p.get("language", "zh")))
 
 
 __all__ = ["PARAMETER_SPEC", "CompareError", "Side", "check_compare_params", "compare_problems", "compare_stem",

@@ -14,7 +14,7 @@ import pandas as pd
 from ..core.errors import CreditlabError
 from ..core.i18n import LANGS, tr
 from ..core.notebook import ParameterError, check_parameters
-from ..core.paths import PROJECT_ROOT
+from ..core.paths import PROJECT_ROOT, language_tag
 from ..core.problems import Problems, default_lang
 from ..core.years import year_problem
 from ..loaders.regions import in_city, load_regions
@@ -141,13 +141,17 @@ def _units_of(regions: pd.DataFrame) -> pd.DataFrame:
 
 def summary_stem(params: SummaryParams) -> str:
     """The name of a summary's outputs, known before it runs: ``summary-shaanxi-2020-2024-province`` or, for a
-    city, ``summary-shaanxi-2020-2024-610300`` (its code, whatever name was given): two rubrics' summaries of a
-    year never overwrite each other; ``.html`` and ``.xlsx`` beside each other."""
+    city, ``summary-shaanxi-2020-2024-610300`` (its code, whatever name was given), ``-en`` added in English: two
+    rubrics' or two languages' summaries of a year never overwrite each other; ``.html`` and ``.xlsx`` beside each
+    other (the command names its page the same)."""
     rubric = Path(params.rubric).stem if params.rubric.endswith((".yaml", ".yml")) else params.rubric
     if not params.city:
-        return f"summary-{rubric}-{params.year}-province"
-    units = _units_of(load_regions(params.province or "陕西"))
-    return f"summary-{rubric}-{params.year}-{units.loc[in_city(units, params.city), 'city_code'].iloc[0]}"
+        where = "province"
+    else:
+        units = _units_of(load_regions(params.province or "陕西"))
+        where = units.loc[in_city(units, params.city), "city_code"].iloc[0]
+    tag = language_tag(params.lang)
+    return f"summary-{rubric}-{params.year}-{where}" + (f"-{tag}" if tag else "")
 
 
 def check_params(namespace: Mapping[str, Any], names_before: set[str]) -> SummaryParams:

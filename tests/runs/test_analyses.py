@@ -74,7 +74,7 @@ def test_parameters_resolve_names_to_codes() -> None:
     assert p["city"] == "610300" and p["data"] == "a.csv" and p["data_b"] == ["b.csv", "c.csv"]
     assert comp.name(p) == "compare_shaanxi-2020_weights_shaanxi-2020_results-first_latest_610300"
     p = parameters(comp, {"rubric_b": "../linyi-2019.yaml", "scenario_b": "", "year": 2023}, "en")
-    assert comp.name(p) == "compare_shaanxi-2020_weights_linyi-2019_weights_2023" and p["city"] == ""
+    assert comp.name(p) == "compare_shaanxi-2020_weights_linyi-2019_weights_2023_en" and p["city"] == ""
 
 
 def test_names_resolve_by_one_rule_for_every_command() -> None:
@@ -358,3 +358,11 @@ def test_nbconvert_export_of_an_executed_notebook_draws(tmp_path: Path) -> None:
                                 "</script>", 1), encoding="utf-8")
     charts, drawn = drawn_charts(chromium_dom(amd, tmp_path / "q"))
     assert charts >= 5 and drawn == charts
+
+
+@pytest.mark.parametrize("command", [a.command for a in ANALYSES])
+def test_the_two_languages_never_share_a_file_name(command: str) -> None:
+    """``--lang en`` and the Chinese default written into one ``--out`` folder keep both documents."""
+    a = analysis(command)
+    names = {lang: a.name(a.check(parameters(a, {}, lang), lang)) for lang in ("zh", "en")}
+    assert names["zh"] != names["en"] and names["en"].endswith("en") and not names["zh"].endswith("en")

@@ -85,7 +85,7 @@ def test_two_rubrics_on_a_small_data_set_in_english(warm_kernel, tmp_path):
                data_b=str(tmp_path / "b.csv"), city="西安市", language="en", output=str(out))
     assert "3 counties" in text and "no conditions" in text and "模拟数据" not in text  # not demo files
     assert "Not submitted under either" in text  # the rest of 西安市: listed, never zero
-    wb = load_workbook(next(out.glob("compare_shaanxi-2020_weights_*_latest_西安市.xlsx")))
+    wb = load_workbook(next(out.glob("compare_shaanxi-2020_weights_*_latest_西安市_en.xlsx")))
     rows = list(wb["comparison"].iter_rows(min_row=2, values_only=True))
     compared = [r for r in rows if r[4] == "yes"]
     assert sorted(r[0] for r in compared) == codes

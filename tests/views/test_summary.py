@@ -255,7 +255,7 @@ def test_papermill_runs_on_the_demo_data(tmp_path: Path, warm_kernel: batch.Warm
                   {"year": YEAR, "output": str(out), "city": "宝鸡市", "language": "en"})
     html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
     assert "Baoji: summary" in html and "synthetic" in html
-    assert (out / "summary-shaanxi-2020-2024-610300.xlsx").is_file()
+    assert (out / "summary-shaanxi-2020-2024-610300-en.xlsx").is_file()  # English: its own name
     json.dumps(nb.metadata.get("papermill", {}), default=str)
 
 
