@@ -200,12 +200,48 @@ def check_summary(p: dict[str, Any], lang: str) -> dict[str, Any]:
 def check_compare(p: dict[str, Any], lang: str) -> dict[str, Any]:
     """``compare.ipynb``: the notebook's own check (:func:`compare_problems`: language, year, each side's rubric,
     scenario and files, own data never beside demo data) and the province, before any kernel starts."""
-    problems, _ = compare_problems(p)
+    problems, sides = compare_problems(p)
     problems.what, problems.error, problems.lang = tr("参数", "the parameters", lang), AnalysisError, lang
     if p.get("province", "").strip():
         _try(problems, lambda: load_regions(p["province"].strip()))
+    year = _compare_year(p.get("year"), sides, problems, lang) if len(sides) == 2 else p.get("year")
     problems.raise_if_any()
-    return p
+    return {**p, "year": year}
+
+
+def _compare_year(year: int | None, sides: dict[str, Any], problems: Problems, lang: str) -> int | None:
+    """The year both sides are compared in: the one given, which each side's data must hold, else the latest year
+    with data under both, resolved here so that the output's name and the page say the same year."""
+    from ..loaders.indicators import data_years
+
+    if year is not None and year_problem(year, lang):  # already said: no data can hold such a year
+        return year
+    have = {}
+    for key, side in sides.items():
+        years = _try(problems, lambda side=side: data_years(side.inputs.data, lang))
+        if years is None:
+            return year
+        have[key] = set(years)
+    common = sorted(have["a"] & have["b"])
+    if year is None:
+        if not common:
+            problems.add(f"两方的指标数据没有共同的年份（A方：{_years(have['a'], 'zh')}；"
+                         f"B方：{_years(have['b'], 'zh')}）",
+                         f"the two sides' data have no year in common (A: {_years(have['a'], 'en')}; "
+                         f"B: {_years(have['b'], 'en')})")
+            return None
+        return common[-1]
+    same = sides["a"].inputs.data == sides["b"].inputs.data  # one data set on both sides: one problem
+    for key in ("a",) if same else ("a", "b"):
+        if year not in have[key]:
+            who_zh, who_en = ("", "the") if same else (f"{key.upper()}方的", f"side {key.upper()}'s")
+            problems.add(f"{who_zh}指标数据没有{year}年的填报值（有数据的年份：{_years(have[key], 'zh')}）",
+                         f"{who_en} data hold no value for {year} (years with data: {_years(have[key], 'en')})")
+    return year
+
+
+def _years(years: set[int], lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(map(str, sorted(years))) or "—"
 
 
 # ---------------------------------------------------------------------------------------------

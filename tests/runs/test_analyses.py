@@ -310,7 +310,7 @@ def test_compare_command_writes_a_folder_page_that_draws(tmp_path: Path) -> None
     assert res.returncode == 0, res.stderr[-3000:]
     print(f"creditlab compare ran in {seconds:.1f} s")
     page = Path(res.stdout.strip().splitlines()[-1])
-    assert page == out / "compare_shaanxi-2020_weights_shaanxi-2020_results-first_latest.html" and page.is_file()
+    assert page == out / "compare_shaanxi-2020_weights_shaanxi-2020_results-first_2024.html" and page.is_file()
     assert (out / "plotly.min.js").is_file() and page.with_suffix(".xlsx").is_file()  # the notebook's workbook
     for noise in ("Unable to parse", "Passed unknown parameter", "Traceback", "WARNING"):
         assert noise not in res.stderr, res.stderr
@@ -366,3 +366,12 @@ def test_the_two_languages_never_share_a_file_name(command: str) -> None:
     a = analysis(command)
     names = {lang: a.name(a.check(parameters(a, {}, lang), lang)) for lang in ("zh", "en")}
     assert names["zh"] != names["en"] and names["en"].endswith("en") and not names["zh"].endswith("en")
+
+
+def test_compare_resolves_its_year_and_refuses_one_without_data_before_any_kernel() -> None:
+    a = analysis("compare")
+    p = a.check(parameters(a, {}, "zh"), "zh")
+    assert p["year"] == 2024 and a.name(p).endswith("_2024")  # the latest year with data under both, by number
+    with pytest.raises(AnalysisError) as err:
+        a.check(parameters(a, {"year": 2030}, "zh"), "zh")
+    assert str(err.value).count("没有2030年的填报值") == 1 and "2020、2021、2022、2023、2024" in str(err.value)
