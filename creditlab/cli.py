@@ -15,6 +15,8 @@ from .loaders.plan import list_plans, load_plan
 from .loaders.rubric import list_rubrics, load_rubric
 from .runs.analyses import ANALYSES, Analysis, cli_run, resolve_selection
 
+RUBRIC_HELP = "a bundled rubric: creditlab rubrics lists them (default: shaanxi-2020)"
+
 
 def _cmd_rubrics(args: argparse.Namespace) -> int:
     rubrics, plans = list_rubrics(), list_plans()
@@ -109,8 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_rubrics)
 
     p = sub.add_parser("template", help="write an Excel workbook a county fills in")
-    p.add_argument("--rubric", default="shaanxi-2020")
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--rubric", default="shaanxi-2020", help=RUBRIC_HELP)
+    p.add_argument("--year", type=int, required=True, help="the evaluation year the counties report for")
     p.add_argument("--region", action="append", default=[],
                    help="region, by name (淳化县, 淳化) or code (repeatable); default: all")
     p.add_argument("--city", help="all counties of this prefecture city (宝鸡市, 宝鸡 or 610300)")
@@ -124,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Exit 0: everything went in. Exit 1: problems; the complete output is "
                                    "left untouched, the valid part goes to OUT.partial.csv and the problems "
                                    "to OUT.problems.csv. Exit 2: the command cannot run (bad --out, ...).")
-    p.add_argument("folder")
-    p.add_argument("--rubric", default="shaanxi-2020")
+    p.add_argument("folder", help="the folder of returned workbooks and CSV files (it must exist)")
+    p.add_argument("--rubric", default="shaanxi-2020", help=RUBRIC_HELP)
     p.add_argument("--out", required=True, help="consolidated .csv or .xlsx to write (atomically; its folder "
                                                 "must exist); the context goes beside it (OUT.context.csv, "
                                                 "or OUT.context.xlsx) when there are 认定条件 rows")
@@ -134,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=data.cli_ingest)
 
     p = sub.add_parser("reports", help="regenerate county evaluation reports for a year")
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--year", type=int, required=True, help="the evaluation year (a year with data)")
     sel = p.add_mutually_exclusive_group()
     sel.add_argument("--region", action="append", default=None,
                      help="a county or zone, by name (淳化县, 淳化) or code (repeatable)")
@@ -142,17 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
     sel.add_argument("--province", help="all counties of this province (name or code), within the rubric's "
                                         "jurisdiction")
     sel.add_argument("--all", action="store_true", help="every county (the default)")
-    p.add_argument("--rubric", default="shaanxi-2020")
+    p.add_argument("--rubric", default="shaanxi-2020", help=RUBRIC_HELP)
     p.add_argument("--data", action="append", default=None,
                    help="indicator data file (repeatable; default: the bundled demo data)")
     p.add_argument("--context", action="append", default=None,
                    help="certification context file, e.g. context.csv and national_npl.csv (repeatable). "
                         "Without it the conditions that need it are not assessed; the bundled demo context is "
                         "used only with the bundled demo data (no --data)")
-    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--jobs", type=int, default=2, help="reports made at once, one kernel each (default: 2)")
     p.add_argument("--lang", choices=["zh", "en"], default=None,
                    help="report language (default: zh, or en if CREDITLAB_LANG=en)")
-    p.add_argument("--scope", choices=["city", "province"], default="province")
+    p.add_argument("--scope", choices=["city", "province"], default="province",
+                   help="the population each county is ranked in: its province (default) or its city")
     p.add_argument("--out", help="reports folder (default: reports/)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
@@ -166,8 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_analysis(sub, a)
 
     p = sub.add_parser("demo", help="the main job on the bundled demo data (make demo)")
-    p.add_argument("--year", type=int, default=2024)
-    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--year", type=int, default=2024, help="the demo year (default: 2024)")
+    p.add_argument("--jobs", type=int, default=2, help="reports made at once (default: 2)")
     p.add_argument("--lang", choices=["zh", "en"], default=None,
                    help="report language (default: zh, or en if CREDITLAB_LANG=en)")
     p.add_argument("--force", action="store_true", help="regenerate even if inputs are unchanged")

@@ -871,6 +871,8 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
         shutil.rmtree(staging, ignore_errors=True)
         with contextlib.suppress(OSError):
             staging_root.rmdir()  # only if empty
+        with contextlib.suppress(OSError):
+            (year_dir / FAILED_DIR).rmdir()  # only if empty: no error notebook, no folder for them
 
 
 def _execute(tasks: list[Task], jobs: int, scheduler: str | None = None, lang: str = "en") -> Iterator[Outcome]:

@@ -49,6 +49,7 @@ def test_generates_reports_results_and_index(shared: DemoBatch) -> None:
     # One shared plotly.js for the folder, none inside the reports.
     assert (shared.year_dir / "plotly.min.js").stat().st_size > 1_000_000
     assert [p.name for p in shared.year_dir.rglob("*.js")] == ["plotly.min.js"]
+    assert not (shared.year_dir / batch.FAILED_DIR).exists()  # no failure: no empty folder for error notebooks
     # Nothing half-written left behind.
     assert not list(shared.year_dir.rglob("*.tmp")) and not (shared.year_dir / batch.STAGING_DIR).exists()
     assert not list((shared.year_dir / batch.FAILED_DIR).glob("*"))
