@@ -17,3 +17,12 @@ class DataError(CreditlabError):
         super().__init__(
             message if problems is None else message + "\n" + "\n".join(f"- {p}" for p in self.problems)
         )
+
+
+class NotebookError(CreditlabError):
+    """An error a notebook stops on with its message alone: IPython shows ``_render_traceback_`` instead of a
+    traceback (the message is what the analyst needs)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+

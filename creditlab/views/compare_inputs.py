@@ -10,7 +10,7 @@ from typing import Any
 
 from ..analysis.compare import find_scenario
 from ..analysis.weights import Scenario
-from ..core.errors import CreditlabError
+from ..core.errors import CreditlabError, NotebookError
 from ..core.i18n import LANGS, tr
 from ..core.paths import language_tag, slug
 from ..core.problems import Problems, default_lang
@@ -24,12 +24,9 @@ PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
 }
 
 
-class CompareError(CreditlabError):
+class CompareError(NotebookError):
     """The comparison cannot be made for these parameters (unknown rubric, scenario, year, scope, file)."""
 
-    def _render_traceback_(self) -> list[str]:
-        # IPython shows this instead of a traceback: the message is what the analyst needs.
-        return [f"CompareError: {self}"]
 
 
 @dataclass(frozen=True)

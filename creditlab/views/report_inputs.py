@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import __version__
-from ..core.errors import CreditlabError, DataError, RubricError
+from ..core.errors import CreditlabError, DataError, NotebookError, RubricError
 from ..core.i18n import check_lang, tr
 from ..core.notebook import ParameterError, check_parameters
 from ..core.paths import PROJECT_ROOT, data_dir
@@ -35,12 +35,9 @@ PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
 }
 
 
-class ReportError(CreditlabError):
+class ReportError(NotebookError):
     """A report cannot be made for these parameters (unknown region, year, rubric, missing file)."""
 
-    def _render_traceback_(self) -> list[str]:
-        # IPython shows this instead of a traceback: the message is what the analyst needs.
-        return [f"ReportError: {self}"]
 
 
 # ---------------------------------------------------------------------------------------------

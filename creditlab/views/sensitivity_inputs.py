@@ -7,7 +7,7 @@ from typing import Any
 
 from ..analysis.sens_sobol import SOBOL_N
 from ..analysis.weights import SCHEMES, WEIGHT_LEVELS
-from ..core.errors import CreditlabError
+from ..core.errors import NotebookError
 from ..core.i18n import LANGS, tr
 from ..core.problems import Problems, default_lang
 
@@ -19,12 +19,9 @@ PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
 }
 
 
-class SensitivityError(CreditlabError):
+class SensitivityError(NotebookError):
     """The notebook's parameters cannot be used (unknown rubric, scheme, scope, year…)."""
 
-    def _render_traceback_(self) -> list[str]:
-        # IPython shows this instead of a traceback: the message is what the analyst needs.
-        return [f"SensitivityError: {self}"]
 
 
 def parameter_problems(p: dict[str, Any]) -> Problems:

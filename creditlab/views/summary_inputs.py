@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.errors import CreditlabError
+from ..core.errors import CreditlabError, NotebookError
 from ..core.i18n import LANGS, tr
 from ..core.notebook import ParameterError, check_parameters
 from ..core.paths import PROJECT_ROOT, language_tag
@@ -36,11 +36,9 @@ PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
 }
 
 
-class SummaryError(CreditlabError):
+class SummaryError(NotebookError):
     """The summary report cannot be made for these parameters."""
 
-    def _render_traceback_(self) -> list[str]:
-        return [f"SummaryError: {self}"]
 
 
 @dataclass(frozen=True)
