@@ -840,8 +840,9 @@ def _run_all(todo: list[tuple[str, str]], ev: Any, inputs: Any, notebook: Path, 
     tasks = [Task(code, year, str(notebook), {"region": code, **params}, str(year_dir), str(staging), digest, lang,
                   fresh_kernels) for code, digest in todo]
     entries = manifest["regions"]
-    bar = tqdm(total=len(tasks), desc=f"reports {year}", unit="county", disable=not progress, file=sys.stderr,
-               mininterval=0.5 if sys.stderr.isatty() else 5.0)
+    # A bar on a terminal only: in a log file its redraws become one endless line; the summary line says it all.
+    bar = tqdm(total=len(tasks), desc=f"reports {year}", unit="county", file=sys.stderr, mininterval=0.5,
+               disable=not progress or not sys.stderr.isatty())
     try:
         for outcome in _execute(tasks, jobs, scheduler, lang):
             summary.outcomes.append(outcome)
