@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..core.i18n import fmt_num, signed, tr
-from ..core.labels import VERDICT_COLORS, VERDICT_LABELS
+from ..core.labels import VERDICT_COLORS, VERDICT_LABELS, VERDICT_WORDS
 from ..loaders.regions import REGION_ID
 from .banner import banner_html
 from .figures import FONT_FAMILY, chart_text, chart_texts, figure_html, plotly_script_tag
@@ -390,7 +390,8 @@ def index_page(docs: Sequence[dict[str, Any]], year: int | None, lang: str = "zh
         for v in sorted(counts):
             sub = [d for d in docs if d["verdict"] == v]
             fig.add_bar(x=chart_texts(d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in sub),
-                        y=[d["total"]["points"] for d in sub], name=chart_text(vlabel(v)),
+                        # the legend's words are those of the verdict map below it (every chart's short words)
+                        y=[d["total"]["points"] for d in sub], name=chart_text(tr(*VERDICT_WORDS.get(v, (v, v)), lang)),
                         marker_color=VERDICT_COLORS.get(v, "#8a94a6"),
                         hovertemplate="%{x}: %{y:.1f}<extra>" + esc(vlabel(v)) + "</extra>")
         order = chart_texts(d["name"] if lang == "zh" else (d.get("name_en") or d["name"]) for d in docs)

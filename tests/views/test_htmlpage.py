@@ -109,3 +109,17 @@ def test_index_rows_are_the_page_rows_and_keep_numbers_numbers():
     assert list(frame["原因"])[:1] == ["条件6：不良贷款率 1.75% ≥ 全国平均 1.50%"]
     assert frame["综合评分"].iloc[0] == 93.5 and frame["综合评分"].isna().iloc[3]  # 未报送: empty, never 0
     assert list(frame["认定结论"]) == ["不符合认定条件", "符合认定条件", "不符合认定条件", "未报送"]
+
+
+def test_the_overview_chart_and_the_map_say_a_verdict_in_the_same_words():
+    """One page, one wording per verdict in its charts: the bar chart's legend uses the map's short words."""
+    import json
+    import re
+
+    docs = [*DOCS, _doc("610304", "陈仓区", "宝鸡市", "610300", 86.0, "undecided", name_en="Chencang District")]
+    page = htmlpage.index_page(docs, 2024, lang="en")
+    names = set()
+    for blob in re.findall(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*(\[.*?\]),\s*\{", page, flags=re.S):
+        names |= {t.get("name") for t in json.loads(blob) if t.get("type") == "bar"}
+    assert {"certified", "not certified", "undecided"} <= names, names
+    assert "cannot be decided yet (data missing)" not in names  # the long wording stays in the cards and table
