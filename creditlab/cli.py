@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from .core.errors import CreditlabError
 from .core.kernel import cli_kernel
 from .core.paths import report_folder, reports_dir
-from .core.problems import default_lang
+from .core.problems import LANG_ENV, default_lang
 from .loaders import data
 from .loaders.plan import list_plans, load_plan
 from .loaders.rubric import list_rubrics, load_rubric
@@ -192,7 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; a creditlab error or a file that cannot be written is one message and exit 2."""
     args = build_parser().parse_args(argv)
-    zh = (getattr(args, "lang", None) or default_lang()) == "zh"
+    lang = getattr(args, "lang", None)
+    before = os.environ.get(LANG_ENV)
+    if lang:  # every message of this run in that language, the loaders' too (restored after: main() is a function)
+        os.environ[LANG_ENV] = lang
+    zh = (lang or default_lang()) == "zh"
     prefix = "creditlab：错误：" if zh else "creditlab: error: "
     try:
         return int(args.func(args) or 0)
@@ -203,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         where = exc.filename or ""
         print(f"{prefix}{where}{'：' if zh else ': '}{exc.strerror or exc}", file=sys.stderr)
         return 2
+    finally:
+        if lang and before is None:
+            os.environ.pop(LANG_ENV, None)
+        elif lang:
+            os.environ[LANG_ENV] = before
 
 
 if __name__ == "__main__":

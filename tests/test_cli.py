@@ -60,3 +60,14 @@ def test_names_on_the_command_line_never_resolve_to_another_place(tmp_path, caps
     err = capsys.readouterr().err
     assert "'高新区' 不唯一" in err and "高县" not in err
     assert not (tmp_path / "r").exists()
+
+
+def test_lang_en_puts_every_message_of_the_run_in_english(capsys, monkeypatch):
+    """A loader's own message (an unknown province) follows --lang too, and the setting ends with the run."""
+    monkeypatch.delenv("CREDITLAB_LANG", raising=False)
+    assert main(["reports", "--year", "2024", "--province", "火星", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown province '火星'" in err and "未知" not in err
+    import os
+
+    assert "CREDITLAB_LANG" not in os.environ

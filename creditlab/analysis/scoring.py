@@ -231,11 +231,11 @@ def _metric_methods(rubric: Rubric, normalisation: str, goalposts: Mapping[str, 
     ids = rubric.metrics["id"].astype(str).to_list()
     goalposts, targets = dict(goalposts or {}), dict(targets or {})
     lang = default_lang()
-    what = tr(f"评价标准{rubric.name}的标准化参数", f"the normalisation parameters of rubric {rubric.name}", lang)
+    what = tr(f"评估标准{rubric.name}的标准化参数", f"the normalisation parameters of rubric {rubric.name}", lang)
     pb = Problems(what, error=NormalisationError, lang=lang)
     for kind, given in (("goalposts", goalposts), ("targets", targets)):
         for key in sorted(set(map(str, given)) - set(ids)):
-            pb.add(f"{kind}中的监测指标{key}不在评价标准{rubric.name}中",
+            pb.add(f"{kind}中的监测指标{key}不在评估标准{rubric.name}中",
                    f"{kind}: metric {key} is not in rubric {rubric.name}")
     for key in sorted(set(goalposts) & set(targets)):
         pb.add(f"监测指标{key}同时给出了goalposts和targets，只能选一种",

@@ -129,7 +129,7 @@ def banner(cfg: AppConfig) -> str:
     return "\n".join([
         t("creditlab 应用已启动（仅本机可访问）：", "creditlab app is running (this machine only):"),
         f"  {t('权重方案探索', 'scenario explorer')}: {cfg.url('explorer')}",
-        f"  {t('评价标准浏览', 'rubric browser')}:   {cfg.url('rubrics')}",
+        f"  {t('评估标准浏览', 'rubric browser')}:   {cfg.url('rubrics')}",
         f"  {t('页面列表', 'all pages')}:        {cfg.url()}",
         t("按 Ctrl-C 停止。", "Press Ctrl-C to stop."),
     ])

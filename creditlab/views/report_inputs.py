@@ -120,7 +120,7 @@ def rubric_year_problem(rubric: Rubric, year: int, lang: str) -> str | None:
     if rubric.uses_year(year):
         return None
     span = f"{rubric.years[0]}–{rubric.years[1] or ''}"
-    return tr(f"评价标准{rubric.name}不适用于{year}年（适用年份{span}）",
+    return tr(f"评估标准{rubric.name}不适用于{year}年（适用年份{span}）",
               f"rubric {rubric.name} is not used for {year} (years {span})", lang)
 
 

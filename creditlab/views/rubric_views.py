@@ -103,7 +103,7 @@ def structure(rubrics: list[Rubric], lang: str = "zh") -> pd.DataFrame:
         depth = r.levels["depth"].value_counts()
         rules = r.criteria["rule"].value_counts()
         rows.append({
-            tr("评价标准", "rubric", lang): r.name,
+            tr("评估标准", "rubric", lang): r.name,
             tr("方法", "method", lang): r.method,
             tr("满分", "max points", lang): points_text(r.max_points),
             # rubrics name their levels differently (shaanxi-2020's 一级指标 is its second level): name each

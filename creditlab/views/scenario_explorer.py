@@ -350,7 +350,7 @@ def check_scenario_id(name: str, rubric: Rubric, lang: str = "zh") -> str:
                                f"scenario name {name!r} is not valid: use letters, digits, '-' and '_', starting "
                                "with a letter or digit, at most 60 characters", lang))
     if name in list_rubrics() or name == rubric.name:
-        raise ExplorerError(tr(f"方案名称 {name!r} 与评价标准同名，会覆盖其方案文件；请换一个名称",
+        raise ExplorerError(tr(f"方案名称 {name!r} 与评估标准同名，会覆盖其方案文件；请换一个名称",
                                f"scenario name {name!r} is a rubric's name and would replace its scenarios file; "
                                "choose another", lang))
     return name
@@ -431,7 +431,7 @@ def export_results(name: str, model: WeightModel, weights: pd.Series, folder: st
         "id": model.ids, tr("指标", "indicator", lang): model.indicator_names(lang).tolist(),
         tr("现行权重", "rubric's weight", lang): model.nominal.round(6).tolist(),
         tr("调整后权重", "weight", lang): w.reindex(model.ids).round(6).tolist()})
-    about = pd.DataFrame({tr("项目", "item", lang): [tr("评价标准", "rubric", lang), tr("年份", "year", lang),
+    about = pd.DataFrame({tr("项目", "item", lang): [tr("评估标准", "rubric", lang), tr("年份", "year", lang),
                                                    tr("方案", "scenario", lang), tr("数据", "data", lang)],
                           tr("内容", "value", lang): [model.rubric.name, str(model.year), name,
                                                     tr("模拟数据（演示用）", "synthetic demo data", lang) if synthetic
@@ -610,7 +610,7 @@ class ExplorerWidgets:
         self.evaluation: pd.DataFrame | None = None
         wide = {"description_width": "90px"}
         m = explorer.model
-        self.rubric = widgets.Dropdown(options=list_rubrics(), value=m.rubric.name, description=t("评价标准", "Rubric"),
+        self.rubric = widgets.Dropdown(options=list_rubrics(), value=m.rubric.name, description=t("评估标准", "Rubric"),
                                        style=wide)
         years = explorer.years or [m.year]
         self.year = widgets.Dropdown(options=years, value=m.year, description=t("年份", "Year"), style=wide)

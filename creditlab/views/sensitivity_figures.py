@@ -656,11 +656,11 @@ class SensitivityReport:
     def _no_certification(self) -> str:
         name = self.model.rubric.name
         if self.model.has_certification:  # conditions, but none on the score (henan-2021: exclusions only)
-            text = self.t(f"评价标准{name}没有分数线：权重调整不能改变认定或参评结果，本节从略。",
+            text = self.t(f"评估标准{name}没有分数线：权重调整不能改变认定或参评结果，本节从略。",
                           f"Rubric {name} has no score threshold: no reweighting changes a verdict; this section "
                           "does not apply.")
         else:
-            text = self.t(f"评价标准{name}没有认定条件，本节从略。",
+            text = self.t(f"评估标准{name}没有认定条件，本节从略。",
                           f"Rubric {name} has no certification conditions; this section does not apply.")
         return _wrap(f"<p>{esc(text)}</p>")
 
@@ -748,7 +748,7 @@ class SensitivityReport:
 def scenarios_html(model: WeightModel, scenarios: list[Scenario], lang: str = "zh") -> str:
     """The named scenarios against the rubric's weights: a sentence and a table."""
     if not scenarios:
-        return _wrap(f"<p>{esc(tr('没有为该评价标准定义命名方案。', 'No named scenarios for this rubric.', lang))}</p>")
+        return _wrap(f"<p>{esc(tr('没有为该评估标准定义命名方案。', 'No named scenarios for this rubric.', lang))}</p>")
     comp = model.compare_scenarios(scenarios)
     ok = positive_verdict(model.rubric)
     col = "scenario_zh" if lang == "zh" else "scenario_en"
@@ -756,7 +756,7 @@ def scenarios_html(model: WeightModel, scenarios: list[Scenario], lang: str = "z
     for sid, g in comp.groupby("scenario", sort=False):
         sc = next((s for s in scenarios if s.id == sid), None)
         if sc is None:
-            note = tr("评价标准原有权重", "the rubric's own weights", lang)
+            note = tr("评估标准原有权重", "the rubric's own weights", lang)
         else:
             note = sc.note_zh if lang == "zh" else sc.note_en
         rows.append([g[col].iloc[0], note, int((g["verdict"] == ok).sum()),

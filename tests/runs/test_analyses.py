@@ -173,7 +173,7 @@ def test_a_year_without_data_or_outside_the_rubric_is_refused_before_any_kernel(
     reports do: exit 2, every problem at once, Chinese by default (no kernel: run_analysis raises in the check)."""
     summ, sens = analysis("summary"), analysis("sensitivity")
     no_2030 = "2030年没有任何县（市、区）的指标数据；有数据的年份：2020、2021、2022、2023、2024"
-    not_2019 = "评价标准shaanxi-2020不适用于2019年（适用年份2020–）"
+    not_2019 = "评估标准shaanxi-2020不适用于2019年（适用年份2020–）"
     for a, values, expected in [(summ, {"year": 2030, "city": "宝鸡"}, no_2030), (summ, {"year": 2019}, not_2019),
                                 (sens, {"year": 2030}, no_2030), (sens, {"year": 2019}, not_2019)]:
         with pytest.raises(AnalysisError) as exc:

@@ -102,7 +102,7 @@ def test_misspelled_parameter_fails_clearly(tmp_path, warm_kernel):
     ({"scheme": "gaussian", "language": "en"}, "scheme must be one of uniform, dirichlet"),
     ({"scope": "火星市"}, "未知的范围 '火星市'"),
     ({"year": 2030}, "没有 2030 年的指标数据；数据中的年份：2020、2021"),
-    ({"year": 2019}, "评价标准shaanxi-2020不适用于2019年"),
+    ({"year": 2019}, "评估标准shaanxi-2020不适用于2019年"),
     ({"year": 2019, "language": "en"}, "rubric shaanxi-2020 is not used for 2019"),
 ])
 def test_bad_values_fail_clearly(tmp_path, warm_kernel, params, message):
