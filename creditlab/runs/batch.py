@@ -53,6 +53,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..core.atomic import FILE_MODE, write_text
 from ..core.errors import CreditlabError
 from ..core.i18n import check_lang, tr
@@ -951,9 +953,19 @@ def write_index(year_dir: Path, lang: str = "zh", manifest: dict[str, Any] | Non
     # The same rows as a workbook beside the page (written first: the page is the run's last word).
     scored, missing_docs = index_units(docs, not_submitted)
     banner = next((str(d["banner"]) for d in docs if d.get("banner")), "")  # the reports' own banner
-    write_xlsx({**banner_sheet(banner, lang),
-                tr("报告索引", "Reports", lang): index_frame(index_rows(scored, lang, missing_docs), lang)},
-               year_dir / INDEX_XLSX)
+    sheets = {**banner_sheet(banner, lang),
+              tr("报告索引", "Reports", lang): index_frame(index_rows(scored, lang, missing_docs), lang)}
+    if failed:  # as on the page: the units whose report could not be made this run, each with its error
+        names, listed = units.set_index("code"), {d["region"] for d in docs}
+        sheets[tr("未能生成的报告", "Reports that failed", lang)] = pd.DataFrame({
+            tr("代码", "Code", lang): list(failed),
+            tr("县（市、区）", "County", lang): [
+                (names.loc[c, "name"] if lang == "zh" else names.loc[c, "name_en"] or names.loc[c, "name"])
+                if c in names.index else c for c in failed],
+            tr("错误", "Error", lang): [str(e.get("error", "")) for e in failed.values()],
+            tr("仍列出上一版报告", "Earlier report still listed", lang): [
+                tr("是", "yes", lang) if c in listed else tr("否", "no", lang) for c in failed]})
+    write_xlsx(sheets, year_dir / INDEX_XLSX)
     return write_text(path, text)
 
 

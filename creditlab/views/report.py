@@ -282,9 +282,11 @@ class CountyFacts:
         # its report says so and shows no score; a unit absent from the data is an error.
         self.submitted = self.year in years
         if not self.submitted and not ev.has_rows(self.region, self.year):
-            have = ", ".join(map(str, years)) or "none"
-            raise ReportError(f"no data for region {self.region} ({self.unit['name']}) in {self.year}; "
-                              f"years with data: {have}")
+            zh_have, en_have = "、".join(map(str, years)) or "无", ", ".join(map(str, years)) or "none"
+            raise ReportError(tr(f"{self.unit['name']}（{self.region}）{self.year}年没有指标数据（未报送）；"
+                                 f"有数据的年份：{zh_have}",
+                                 f"no data for region {self.region} ({self.unit['name']}) in {self.year}; "
+                                 f"years with data: {en_have}", self.lang))
         if not self.rubric.uses_year(self.year):
             raise ReportError(f"rubric {self.rubric.name} is not used for {self.year} "
                               f"(years {self.rubric.years[0]}–{self.rubric.years[1] or ''})")

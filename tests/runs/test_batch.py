@@ -147,7 +147,7 @@ def test_a_failing_county_does_not_stop_the_batch(shared: DemoBatch, tmp_path: P
     code = cli_main(argv)
     out = capsys.readouterr().out
     assert code == 1
-    assert re.search(rf"失败 \S+（{bad}）：", out) and "no data for region" in out  # by name and code
+    assert re.search(rf"失败 \S+（{bad}）：", out) and "年没有指标数据（未报送）" in out  # by name and code
     kept = year_dir / batch.FAILED_DIR / f"{bad}.ipynb"
     assert kept.is_file() and str(kept) in out
     nb = json.loads(kept.read_text(encoding="utf-8"))
@@ -161,7 +161,10 @@ def test_a_failing_county_does_not_stop_the_batch(shared: DemoBatch, tmp_path: P
     assert doc["provenance"]["digest"] != _results(shared, good)["provenance"]["digest"]
     manifest = json.loads((year_dir / batch.MANIFEST).read_text(encoding="utf-8"))["regions"]
     assert manifest[bad]["status"] == "failed" and manifest[good]["status"] == "generated"
-    assert "no data for region" in (year_dir / "index.html").read_text(encoding="utf-8")
+    assert "年没有指标数据（未报送）" in (year_dir / "index.html").read_text(encoding="utf-8")
+    # The workbook beside the page lists it too: every output says the same.
+    failed_sheet = pd.read_excel(year_dir / batch.INDEX_XLSX, sheet_name="未能生成的报告", dtype=str)
+    assert failed_sheet["代码"].tolist() == [bad] and failed_sheet["仍列出上一版报告"].tolist() == ["是"]
     assert not (year_dir / batch.STAGING_DIR).exists()
 
 

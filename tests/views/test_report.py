@@ -65,8 +65,10 @@ def test_parameters_are_checked() -> None:
 def test_unknown_region_or_year_stops_with_a_clear_message(ev: report.Evaluation) -> None:
     with pytest.raises(report.ReportError, match="unknown region '610199'"):
         _report(ev, region="610199")
-    with pytest.raises(report.ReportError, match=r"no data for region 610103 \(碑林区\) in 2019; years with data"):
+    with pytest.raises(report.ReportError, match=r"碑林区（610103）2019年没有指标数据（未报送）；有数据的年份"):
         _report(ev, year=2019)
+    with pytest.raises(report.ReportError, match=r"no data for region 610103 \(碑林区\) in 2019; years with data"):
+        _report(ev, year=2019, language="en")
     # IPython shows the message, not a traceback.
     assert report.ReportError("x")._render_traceback_() == ["ReportError: x"]
 
@@ -366,7 +368,7 @@ def test_a_county_that_returned_nothing_has_no_score_and_no_rank(tmp_path: Path)
     peer = _report(ev, region="610324", data=str(path), scope="city")
     assert peer.position()["peers"] == 11 and "610323" not in set(peer.peers()["region"])
     # A unit not in the data at all is still an error, not a report.
-    with pytest.raises(report.ReportError, match="no data for region 610102"):
+    with pytest.raises(report.ReportError, match="（610102）2024年没有指标数据"):
         _report(ev, region="610102", data=str(path))
 
 
