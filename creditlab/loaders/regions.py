@@ -314,9 +314,16 @@ def _matches(table: pd.DataFrame, key: str, parent: str = "city") -> pd.DataFram
 
 
 def _describe(row: pd.Series, lang: str) -> str:
-    parts = [str(row.get(c, "") or "") for c in ("province", "city") if c in row.index]
-    where = "".join(p for p in parts if p and p != row["name"])
-    return f"{where}{row['name']}（{row['code']}）" if lang == "zh" else f"{where}{row['name']} ({row['code']})"
+    """A unit by name and code: 江苏省南京市鼓楼区（320106）; in English by its English name where the table
+    has one (Gulou District, Nanjing (320106)), else its Chinese name."""
+    if lang == "zh":
+        parts = [str(row.get(c, "") or "") for c in ("province", "city") if c in row.index]
+        where = "".join(p for p in parts if p and p != row["name"])
+        return f"{where}{row['name']}（{row['code']}）"
+    is_city = row.get("level") == "city"
+    name = str((row.get("name_en") or row.get("city_en")) if is_city else row.get("name_en") or "") or str(row["name"])
+    city = "" if is_city else str(row.get("city_en", "") or "")
+    return f"{name}, {city} ({row['code']})" if city and city not in name else f"{name} ({row['code']})"
 
 
 def _listed(hit: pd.DataFrame) -> tuple[str, str]:
@@ -377,6 +384,10 @@ def resolve_units(keys: list[str] | tuple[str, ...], table: pd.DataFrame, *, lan
                 zh, en = _listed(hit)
                 problems.add(f"{key!r} 不在{scope[0]}内；全国其他地方有{len(hit)}个：{zh}",
                              f"{key!r} is outside {scope[1]}; {len(hit)} units elsewhere in the country: {en}")
+                continue
+            if len(hit) == 1 and what == "city":  # nothing downstream names a city as outside: say it here
+                zh, en = _listed(hit)
+                problems.add(f"{zh}不在{scope[0]}内", f"{en} is outside {scope[1]}")
                 continue
         if len(hit) == 1:
             code = str(hit["code"].iloc[0])
