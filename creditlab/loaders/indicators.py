@@ -503,12 +503,13 @@ def load_data(path_or_paths: str | Path | Iterable[str | Path], rubric: Rubric |
     return _finish(out, problems, ", ".join(map(str, paths)), lang)
 
 
-def data_years(path_or_paths: str | Path | Iterable[str | Path], lang: str | None = None) -> list[int]:
+def data_years(path_or_paths: str | Path | Iterable[str | Path], lang: str | None = None,
+               regions: Iterable[str] | None = None) -> list[int]:
     """The years in which some row of the indicator data has a value (not blank), read cheaply: the files' cells
     as text, nothing validated, no rubric, no scoring, so that a command refuses a year without data before it
     starts a kernel. A year the full load would refuse (not a whole number, outside creditlab's range) is left
     out; a file that cannot be read (missing, undecodable, a bad header) raises :class:`DataError` with every such
-    problem, in ``lang``."""
+    problem, in ``lang``. ``regions``: only these units' rows count (a city's, for an analysis of that city)."""
     lang = check_lang(lang or default_lang())
     paths = _as_paths(path_or_paths)
     raw, _chunks, problems, _metas = _read_files(paths, REQUIRED, _DATA_ALIASES, DATA_COLUMNS)
@@ -518,6 +519,10 @@ def data_years(path_or_paths: str | Path | Iterable[str | Path], lang: str | Non
     if raw.empty or "year" not in raw or "value" not in raw:
         return []
     with_value = ~_by_unique(raw["value"], _is_blank).to_numpy(dtype=bool)
+    if regions is not None and "region" in raw:
+        wanted = {str(r).strip().upper() for r in regions}
+        with_value &= _by_unique(_strip(raw, "region"), lambda u: u.astype(str).str.upper().isin(wanted)).to_numpy(
+            dtype=bool)
     years = pd.to_numeric(_fold(_strip(raw, "year")[with_value]).astype(str).unique(), errors="coerce")
     return sorted({int(y) for y in years if is_year(y)})
 

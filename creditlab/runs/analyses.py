@@ -153,6 +153,19 @@ def check_rankings(p: dict[str, Any], lang: str) -> dict[str, Any]:
     return p
 
 
+def _scope_codes(scope: Any, rubric: str) -> list[str] | None:
+    """The units an analysis covers: a list of codes as given, a city's units (by its code), else None (all)."""
+    from ..loaders.rubric import load_rubric
+    from ..loaders.zones import jurisdiction_units
+
+    if isinstance(scope, list):
+        return [str(c) for c in scope]
+    if isinstance(scope, str) and scope.strip().isdigit():
+        units = jurisdiction_units(load_rubric(rubric).jurisdiction)
+        return units.loc[units["city_code"].astype(str) == scope.strip(), "code"].astype(str).tolist()
+    return None
+
+
 def _check_rubric_year(p: dict[str, Any], problems: Problems, lang: str) -> int | None:
     """The rubric, the input files and the year (:func:`creditlab.views.report_inputs.check_year`: creditlab's
     years, the rubric's, a county's data in it — the data files' years only, read cheaply); returns the year to
@@ -165,7 +178,9 @@ def _check_rubric_year(p: dict[str, Any], problems: Problems, lang: str) -> int 
         if bad:
             problems.add(bad, bad)
         return p.get("year")
-    year, bad_year = check_year(p.get("year"), inputs, lang)
+    # Only the analysed units' data count: a city's latest year, not the whole file's.
+    regions = _try(problems, lambda: _scope_codes(p.get("scope"), p["rubric"]))
+    year, bad_year = check_year(p.get("year"), inputs, lang, regions)
     for bad in bad_year:
         problems.add(bad, bad)
     return year

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,18 +134,19 @@ def no_data_problem(year: int, have: Sequence[int], lang: str) -> str | None:
               f"no indicator data for {year}; years with data: {listed or 'none'}", lang)
 
 
-def check_year(year: int | None, inputs: Inputs, lang: str) -> tuple[int | None, list[str]]:
+def check_year(year: int | None, inputs: Inputs, lang: str, regions: Iterable[str] | None = None
+               ) -> tuple[int | None, list[str]]:
     """The year to evaluate — ``year``, or when ``None`` the latest with data — and every problem with it, in
     ``lang``: outside creditlab's years, outside the rubric's, or no county's data in it. Cheap (the data files'
     years only: :func:`creditlab.loaders.indicators.data_years`, nothing validated or scored), so that a command
     refuses it before a kernel starts; the year it returns is the one the notebook evaluates and the output is
-    named by."""
+    named by. ``regions``: the units analysed (a city's), whose data alone count."""
     if year is not None:
         bad = year_problem(year, lang) or rubric_year_problem(load_rubric(inputs.rubric), year, lang)
         if bad:  # no data can be valid for such a year: one problem, not two
             return year, [bad]
     try:
-        have = data_years(inputs.data, lang)
+        have = data_years(inputs.data, lang, regions)
     except CreditlabError as exc:  # a file that cannot be read: its problems, one line each
         return year, [str(line) for line in getattr(exc, "problems", None) or [str(exc)]]
     if year is None:

@@ -376,3 +376,17 @@ def test_compare_resolves_its_year_and_refuses_one_without_data_before_any_kerne
     with pytest.raises(AnalysisError) as err:
         a.check(parameters(a, {"year": 2030}, "zh"), "zh")
     assert str(err.value).count("没有2030年的填报值") == 1 and "2020、2021、2022、2023、2024" in str(err.value)
+
+
+def test_sensitivity_takes_the_latest_year_of_the_analysed_units(tmp_path: Path) -> None:
+    """Only Xi'an reported for 2024: 宝鸡's analysis is of 2023 (its latest), and 2024 is refused for it up front."""
+    import pandas as pd
+
+    d = pd.read_csv(ROOT / "data" / "demo" / "shaanxi-2020_indicators.csv", dtype=str, keep_default_na=False)
+    f = tmp_path / "xian-2024.csv"
+    d[(d["year"] != "2024") | d["region"].str.startswith("6101")].to_csv(f, index=False)
+    a = analysis("sensitivity")
+    assert a.check(parameters(a, {"city": "宝鸡", "data": str(f)}, "zh"), "zh")["year"] == 2023
+    assert a.check(parameters(a, {"city": "西安", "data": str(f)}, "zh"), "zh")["year"] == 2024
+    with pytest.raises(AnalysisError, match="2024年没有任何县"):
+        a.check(parameters(a, {"city": "宝鸡", "data": str(f), "year": 2024}, "zh"), "zh")
