@@ -314,16 +314,10 @@ def _matches(table: pd.DataFrame, key: str, parent: str = "city") -> pd.DataFram
 
 
 def _describe(row: pd.Series, lang: str) -> str:
-    """A unit by name and code: 江苏省南京市鼓楼区（320106）; in English by its English name where the table
-    has one (Gulou District, Nanjing (320106)), else its Chinese name."""
-    if lang == "zh":
-        parts = [str(row.get(c, "") or "") for c in ("province", "city") if c in row.index]
-        where = "".join(p for p in parts if p and p != row["name"])
-        return f"{where}{row['name']}（{row['code']}）"
-    is_city = row.get("level") == "city"
-    name = str((row.get("name_en") or row.get("city_en")) if is_city else row.get("name_en") or "") or str(row["name"])
-    city = "" if is_city else str(row.get("city_en", "") or "")
-    return f"{name}, {city} ({row['code']})" if city and city not in name else f"{name} ({row['code']})"
+    """A unit by its (Chinese) name and code, as in every message: 江苏省南京市鼓楼区（320106）."""
+    parts = [str(row.get(c, "") or "") for c in ("province", "city") if c in row.index]
+    where = "".join(p for p in parts if p and p != row["name"])
+    return f"{where}{row['name']}（{row['code']}）" if lang == "zh" else f"{where}{row['name']} ({row['code']})"
 
 
 def _listed(hit: pd.DataFrame) -> tuple[str, str]:

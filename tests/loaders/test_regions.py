@@ -427,7 +427,7 @@ def test_a_county_suffix_never_makes_a_city_name() -> None:
         assert "'宝鸡县' 不是城市" in text and "；是否指 " in text and "宝鸡市（610300）？" in text
         assert "610304" not in text and "如 西安市、西安 或 610100" in text
     text = _raised(lambda: regions.resolve_city("宝鸡县", _units(), lang="en"))
-    assert "'宝鸡县' is not a city" in text and "did you mean Baoji (610300)?" in text
+    assert "'宝鸡县' is not a city" in text and "did you mean 宝鸡市 (610300)?" in text
     assert regions.resolve_city("杨凌", regions.load_regions()) == "611100"  # 杨凌示范区: its own ending
 
 
@@ -477,6 +477,6 @@ def test_a_city_outside_the_jurisdiction_is_named_as_outside_not_resolved():
     here, there = jurisdiction_units("610000"), jurisdiction_units(NATIONAL)
     with pytest.raises(DataError, match=r"郑州市（410100）不在适用范围内"):
         resolve_city("郑州", here, elsewhere=there, scope=("适用范围", "the jurisdiction"))
-    with pytest.raises(DataError, match=r"Zhengzhou \(410100\) is outside the jurisdiction"):
+    with pytest.raises(DataError, match=r"郑州市 \(410100\) is outside the jurisdiction"):
         resolve_city("郑州", here, lang="en", elsewhere=there, scope=("适用范围", "the jurisdiction"))
     assert resolve_city("宝鸡", here, elsewhere=there) == "610300"

@@ -95,7 +95,7 @@ def test_names_resolve_by_one_rule_for_every_command() -> None:
     assert text.startswith("4 problem(s) in --region, --city, --province"), text
     for line in ("'宝鸡县' is not a city", "'高新区' is ambiguous, 6 candidates",
                  "'鼓楼' is outside the jurisdiction of rubric shaanxi-2020, Shaanxi (610000); 4 units elsewhere",
-                 "Gulou District, Kaifeng (410204)",
+                 "开封市鼓楼区 (410204)",
                  "province '江苏' is outside the jurisdiction of rubric shaanxi-2020"):
         assert line in text, text
     assert analyses.resolve_selection(["淳化", "610102"], "宝鸡", "zh", "shaanxi-2020", "陕西") == (
