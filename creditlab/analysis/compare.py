@@ -35,13 +35,12 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import DataError
-from ..core.i18n import tr
-from ..core.problems import default_lang, said
+from ..core.problems import said
 from ..loaders.regions import counties
 from ..loaders.rubric import Rubric
 from .model import Evaluation, Model, region_names, unit_ranks
 from .sens_model import weight_view
-from .weights import Scenario, ScenarioError, load_scenarios, scenarios_path
+from .weights import Scenario, find_scenario  # noqa: F401 - find_scenario: public here before it moved
 
 NOT_SUBMITTED = "not_submitted"   # the unit submitted nothing under this side (未报送)
 NO_CONDITIONS = "no_conditions"   # the rubric has no certification conditions (linyi-2019)
@@ -276,25 +275,6 @@ def compare(a: Evaluation | Model, b: Evaluation | Model, year: int | None = Non
                              f"no unit has data under both sides in {year}: rubric {a.rubric.name} covers "
                              f"{counts['a']} unit(s), rubric {b.rubric.name} {counts['b']}, none in common"))
     return comp
-
-
-def find_scenario(rubric: Rubric, scenario: str, lang: str | None = None) -> Scenario | None:
-    """The named scenario ``scenario`` of ``rubric`` (``data/scenarios/<rubric>.yaml``); ``""``: none (the
-    rubric's own weights). :class:`ScenarioError` naming the known ids if there is no such scenario."""
-    sid = str(scenario).strip()
-    if not sid:
-        return None
-    lang = lang or default_lang()
-    if not scenarios_path(rubric).is_file():
-        raise ScenarioError(tr(f"评估标准 {rubric.name} 没有命名权重方案（无 {scenarios_path(rubric).name}）",
-                               f"rubric {rubric.name} has no named scenarios (no {scenarios_path(rubric).name})", lang))
-    found = load_scenarios(rubric, lang=lang)
-    for sc in found:
-        if sc.id == sid:
-            return sc
-    known = ", ".join(s.id for s in found)
-    raise ScenarioError(tr(f"评估标准 {rubric.name} 没有权重方案 {sid!r}；现有：{known}",
-                           f"rubric {rubric.name} has no scenario {sid!r}; known: {known}", lang))
 
 
 __all__ = ["KINDS", "NOT_SUBMITTED", "NO_CONDITIONS", "TABLE_COLUMNS", "VERDICT_CLASS", "Comparison", "Outcome",

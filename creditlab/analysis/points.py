@@ -151,9 +151,22 @@ class RankWork:
         self.descending = np.tile(np.arange(cols, 0, -1, dtype=np.int32), (rows, 1))  # rank at sorted position
         self.column = np.arange(cols, dtype=float)
         self.row_start = np.arange(rows, dtype=np.int64)[:, None] * cols
+        self._groups: dict[object, tuple[np.ndarray, np.ndarray, RankWork]] | None = None
 
     def fits(self, shape: tuple[int, int]) -> bool:
         return shape[0] <= len(self.ranks) and shape[1] == self.ranks.shape[1]
+
+    def populations(self, groups: np.ndarray | pd.Series) -> list[tuple[np.ndarray, np.ndarray, RankWork]]:
+        """Per population of ``groups`` (the same every chunk): its columns, a buffer for their keys and its own
+        :class:`RankWork`, made once."""
+        if self._groups is None:
+            g = np.asarray(groups)
+            rows = len(self.ranks)
+            self._groups = {}
+            for kind in pd.unique(g):
+                cols = np.flatnonzero(g == kind)
+                self._groups[kind] = (cols, np.empty((rows, len(cols))), RankWork(rows, len(cols)))
+        return list(self._groups.values())
 
 
 def rank_keys(k: np.ndarray, groups: np.ndarray | pd.Series | None = None, work: RankWork | None = None,
@@ -163,18 +176,18 @@ def rank_keys(k: np.ndarray, groups: np.ndarray | pd.Series | None = None, work:
     Each key and its column are packed into one float64 (key × 2^b + column, exact below 2^53), so one plain
     sort per row gives the order and the sorted keys together: cheaper than an argsort and a gather. Equal
     keys are adjacent after the sort and take the best rank of their run ("min"). Keys too large to pack
-    fall back to :func:`rank_rows`. ``work``: buffers for the single-group case (the result is a view into
-    them); ``bound``: the largest absolute key there can be, when known (saves a pass to find it and to look
-    for NaN: give it only for keys that are numbers, e.g. scores of finite shares; a NaN bound falls back)."""
+    fall back to :func:`rank_rows`. ``work``: buffers reused chunk after chunk with the same ``groups`` (the
+    result is a view into them); ``bound``: the largest absolute key there can be, when known (saves a pass to
+    find it and to look for NaN: give it only for keys that are numbers, e.g. scores of finite shares; a NaN
+    bound falls back)."""
     k = np.atleast_2d(k)
-    kinds_ = None if groups is None else pd.unique(np.asarray(groups))
-    if kinds_ is None or len(kinds_) == 1:  # one population: no copies of the columns
-        return _rank_packed(k, work if work is not None and work.fits(k.shape) else RankWork(*k.shape), bound)
-    out = np.empty(k.shape, dtype=np.int32)
-    for g in kinds_:  # a handful of populations (counties, zones)
-        cols = np.flatnonzero(np.asarray(groups) == g)
-        sub = k[:, cols]
-        out[:, cols] = _rank_packed(sub, RankWork(*sub.shape), bound)
+    c = len(k)
+    work = work if work is not None and work.fits(k.shape) else RankWork(*k.shape)
+    if groups is None or len(work.populations(groups)) == 1:  # one population: no copies of the columns
+        return _rank_packed(k, work, bound)
+    out = work.ranks[:c]  # free: each population ranks in its own buffers
+    for cols, buf, own in work.populations(groups):  # a handful of populations (counties, zones)
+        out[:, cols] = _rank_packed(np.take(k, cols, axis=1, out=buf[:c]), own, bound)
     return out
 
 

@@ -256,7 +256,6 @@ def weight_view(model: Model) -> WeightModel:
     return model.stage("weight_model", lambda: _build(model))
 
 
-_LEVEL_ZH = {"level1": "一级", "level2": "二级"}
 
 
 def _build(model: Model) -> WeightModel:
@@ -275,7 +274,7 @@ def _build(model: Model) -> WeightModel:
     # Which weighted nodes: the rubric's nodes at `level` that carry a maximum (bonus-only nodes do not).
     nodes = scores[scores["level"] == level]
     if nodes.empty:
-        raise DataError(said(f"评估标准 {rubric.name} 没有{_LEVEL_ZH.get(level, level)}指标（{level}）",
+        raise DataError(said(f"评估标准 {rubric.name} 没有{rubric.level_label(level)}（{level}）",
                              f"rubric {rubric.name} has no {level} indicators"))
     regions = np.asarray(sorted(nodes["region"].unique()), dtype=object)
     pts = nodes.pivot(index="region", columns="id", values="points").reindex(regions)
@@ -284,7 +283,7 @@ def _build(model: Model) -> WeightModel:
     order = [i for i in rubric.levels.loc[rubric.levels["depth"] == int(level[-1]), "id"] if i in pts.columns]
     pts, mx, miss = pts[order], mx[order], miss[order]
     if (mx.max() - mx.min()).abs().max() > 1e-9:
-        raise DataError(said(f"各区县的{_LEVEL_ZH.get(level, level)}指标（{level}）满分不同，权重无法确定",
+        raise DataError(said(f"各区县的{rubric.level_label(level)}（{level}）满分不同，权重无法确定",
                              f"{level} maxima differ between regions; weights are undefined"))
     nominal_all = mx.iloc[0].astype(float)
     weighted = nominal_all > 0

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import CreditlabError
+from ..core.i18n import tr
 from ..core.paths import data_dir
 from ..core.problems import Problems, default_lang, quote
 from ..core.yamlio import load_yaml, show
@@ -287,3 +288,22 @@ def check_weights(weights: Mapping[str, float] | pd.Series, nominal: pd.Series,
     if renorm:
         full[:] = renormalise(full.to_numpy(), float(nominal.sum()))
     return full.rename("weight")
+
+
+def find_scenario(rubric: Rubric, scenario: str, lang: str | None = None) -> Scenario | None:
+    """The named scenario ``scenario`` of ``rubric`` (``data/scenarios/<rubric>.yaml``); ``""``: none (the
+    rubric's own weights). :class:`ScenarioError` naming the known ids if there is no such scenario."""
+    sid = str(scenario).strip()
+    if not sid:
+        return None
+    lang = lang or default_lang()
+    if not scenarios_path(rubric).is_file():
+        raise ScenarioError(tr(f"评估标准 {rubric.name} 没有命名权重方案（无 {scenarios_path(rubric).name}）",
+                               f"rubric {rubric.name} has no named scenarios (no {scenarios_path(rubric).name})", lang))
+    found = load_scenarios(rubric, lang=lang)
+    for sc in found:
+        if sc.id == sid:
+            return sc
+    known = ", ".join(s.id for s in found)
+    raise ScenarioError(tr(f"评估标准 {rubric.name} 没有权重方案 {sid!r}；现有：{known}",
+                           f"rubric {rubric.name} has no scenario {sid!r}; known: {known}", lang))

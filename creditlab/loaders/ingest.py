@@ -92,8 +92,7 @@ class IngestResult:
         """Rows that carry a value; the others were left blank (not assessed, never 0)."""
         if "value" not in self.data or not len(self.data):
             return 0
-        value = self.data["value"]
-        return int((value.notna() & (value.astype(str).str.strip() != "")).sum())
+        return int(self.data["value"].notna().sum())  # validated: a number, or NaN where left blank
 
     @property
     def files_partial(self) -> list[Path]:

@@ -69,7 +69,8 @@ class Analysis:
     notebook: str                  # file name in parameterised/
     help: str
     params: tuple[Param, ...]
-    check: Callable[[dict[str, Any], str], dict[str, Any]]   # problems raised; returns the values to run with
+    check: Callable[[dict[str, Any], str], dict[str, Any]]   # problems raised; the values to run with ("_…" keys:
+    # what the check worked out for the runner, e.g. the output name; not passed to the notebook)
     name: Callable[[dict[str, Any]], str]                     # output file name without extension
     select: tuple[str, ...] = ()   # takes --region and/or --city (names or codes)
     scope_param: str | None = None   # receives "province", a city code or a list of region codes
@@ -206,10 +207,10 @@ def _summary_args(p: dict[str, Any]) -> dict[str, Any]:
 def check_summary(p: dict[str, Any], lang: str) -> dict[str, Any]:
     """``summary.ipynb``: the notebook's own check (:func:`check_summary_params`), before any kernel starts."""
     try:
-        check_summary_params(**_summary_args(p), language=lang)
+        checked = check_summary_params(**_summary_args(p), language=lang)
     except CreditlabError as exc:
         raise AnalysisError(str(exc)) from None
-    return p
+    return {**p, "_stem": summary_stem(checked)}  # the name, from what was checked (not checked again)
 
 
 def check_compare(p: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -315,7 +316,7 @@ ANALYSES: tuple[Analysis, ...] = (
          Param("data", "--data", "", "indicator data file (repeatable; default: the bundled demo data)", repeat=True),
          Param("context", "--context", "", "certification context file (repeatable)", repeat=True),
          Param("province", "--province", "", "the province (default: the rubric's)")),
-        check_summary, lambda p: summary_stem(check_summary_params(**_summary_args(p), language=p["language"])),
+        check_summary, lambda p: p["_stem"],
         select=("city",), city_param="city", output_param="output"),
     Analysis(
         "compare", "compare.ipynb", "comparison of two rubrics or two weightings: rank shifts and verdict changes",
@@ -469,7 +470,7 @@ def run_analysis(a: Analysis, params: dict[str, Any], *, out: str | Path | None 
     name = a.name(params)
     with tempfile.TemporaryDirectory(prefix=f".{name}.", dir=folder) as work:
         executed = Path(work) / f"{name}.ipynb"
-        run_params = dict(params)
+        run_params = {k: v for k, v in params.items() if not k.startswith("_")}
         if a.output_param:
             run_params[a.output_param] = str(folder.resolve())
         try:

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..analysis.compare import find_scenario
-from ..analysis.weights import Scenario
+from ..analysis.weights import Scenario, find_scenario
 from ..core.errors import CreditlabError, NotebookError
 from ..core.i18n import LANGS, tr
 from ..core.paths import language_tag, slug

@@ -69,6 +69,7 @@ from .report_inputs import (  # noqa: F401 - the inputs and parameters, public h
     inputs_key,
     resolve_inputs,
     rubric_path,
+    rubric_year_problem,
     scratch_dir,
     sha256_file,
 )
@@ -287,9 +288,9 @@ class CountyFacts:
                                  f"有数据的年份：{zh_have}",
                                  f"no data for region {self.region} ({self.unit['name']}) in {self.year}; "
                                  f"years with data: {en_have}", self.lang))
-        if not self.rubric.uses_year(self.year):
-            raise ReportError(f"rubric {self.rubric.name} is not used for {self.year} "
-                              f"(years {self.rubric.years[0]}–{self.rubric.years[1] or ''})")
+        not_used = rubric_year_problem(self.rubric, self.year, self.lang)
+        if not_used:
+            raise ReportError(not_used)
         s = ev.scores
         self._s = s[(s["region"] == self.region) & (s["year"] == self.year)].set_index("id")
         prev = s[(s["region"] == self.region) & (s["year"] == self.year - 1)]
