@@ -25,6 +25,12 @@ def reports_dir() -> Path:
     return Path(env).resolve() if env else PROJECT_ROOT / "reports"
 
 
+def rubric_stem(rubric: str | Path) -> str:
+    """What names a rubric in file and folder names: its name (``shaanxi-2020``), or its YAML file's stem."""
+    text = str(rubric).strip()
+    return Path(text).stem if text.endswith((".yaml", ".yml")) else text
+
+
 def report_folder(root: str | Path, rubric: str | Path, year: int, lang: str) -> Path:
     """The folder of one rubric's reports of one year in one language: ``<root>/<rubric>/<year>/<lang>/``.
 
@@ -32,7 +38,7 @@ def report_folder(root: str | Path, rubric: str | Path, year: int, lang: str) ->
     may evaluate the same year. ``rubric`` is its name (``shaanxi-2020``) or its YAML path (the file's stem
     is used); anything that is not a plain folder name is refused (no path from data or arguments).
     """
-    name = Path(str(rubric)).stem if str(rubric).endswith((".yaml", ".yml")) else str(rubric).strip()
+    name = rubric_stem(rubric)
     if not _FOLDER_NAME.fullmatch(name):
         raise ValueError(f"rubric {name!r} cannot name a reports folder (letters, digits, '.', '-', '_' only)")
     if isinstance(year, bool) or not isinstance(year, int):

@@ -28,7 +28,7 @@ from ..core.i18n import LANGS, tr
 from ..core.paths import PROJECT_ROOT, language_tag, reports_dir, slug
 from ..core.problems import Problems
 from ..core.years import year_problem
-from ..loaders.regions import load_regions, resolve_city, resolve_units
+from ..loaders.regions import in_city, load_regions, resolve_city, resolve_units
 from ..views.compare_inputs import compare_problems, compare_stem
 from ..views.sensitivity_inputs import parameter_problems
 from ..views.summary_inputs import check_summary_params, summary_stem
@@ -155,15 +155,15 @@ def check_rankings(p: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def _scope_codes(scope: Any, rubric: str) -> list[str] | None:
-    """The units an analysis covers: a list of codes as given, a city's units (by its code), else None (all)."""
+    """The units an analysis covers: a list of codes as given, a city's units (:func:`in_city`), else None (all)."""
     from ..loaders.rubric import load_rubric
     from ..loaders.zones import jurisdiction_units
 
     if isinstance(scope, list):
         return [str(c) for c in scope]
-    if isinstance(scope, str) and scope.strip().isdigit():
+    if isinstance(scope, str) and scope.strip().lower() not in ("", "province", "全省"):  # a city
         units = jurisdiction_units(load_rubric(rubric).jurisdiction)
-        return units.loc[units["city_code"].astype(str) == scope.strip(), "code"].astype(str).tolist()
+        return units.loc[in_city(units, scope), "code"].astype(str).tolist()
     return None
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from ..analysis.weights import Scenario, find_scenario
 from ..core.errors import CreditlabError, NotebookError
 from ..core.i18n import LANGS, tr
-from ..core.paths import language_tag, slug
+from ..core.paths import language_tag, rubric_stem, slug
 from ..core.problems import Problems, default_lang
 from ..loaders.rubric import load_rubric
 from .report_inputs import Inputs, resolve_inputs
@@ -25,7 +25,6 @@ PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
 
 class CompareError(NotebookError):
     """The comparison cannot be made for these parameters (unknown rubric, scenario, year, scope, file)."""
-
 
 
 @dataclass(frozen=True)
@@ -89,10 +88,7 @@ def compare_stem(p: dict[str, Any]) -> str:
     """The name of a comparison's outputs (page and workbook), known before it runs and different for every
     pair of sides, year, scope and language: ``compare_shaanxi-2020_weights_shaanxi-2020_results-first_latest``
     (``_en`` added in English). Two comparisons written into one folder never replace each other's files."""
-    def rubric(name: str) -> str:
-        return Path(name).stem if str(name).endswith((".yaml", ".yml")) else str(name)
-
-    return slug("compare", rubric(p["rubric_a"]), p["scenario_a"] or "weights", rubric(p["rubric_b"]),
+    return slug("compare", rubric_stem(p["rubric_a"]), p["scenario_a"] or "weights", rubric_stem(p["rubric_b"]),
                 p["scenario_b"] or "weights", p["year"] or "latest", p.get("city") or p.get("province"),
                 language_tag(p.get("language", "zh")))
 

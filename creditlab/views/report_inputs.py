@@ -39,7 +39,6 @@ class ReportError(NotebookError):
     """A report cannot be made for these parameters (unknown region, year, rubric, missing file)."""
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Inputs and their fingerprints
 

@@ -23,7 +23,6 @@ class SensitivityError(NotebookError):
     """The notebook's parameters cannot be used (unknown rubric, scheme, scope, year…)."""
 
 
-
 def parameter_problems(p: dict[str, Any]) -> Problems:
     """Every problem with the values of the (type-checked) parameters, in the report's language."""
     lang = p["language"] if p["language"] in LANGS else default_lang()

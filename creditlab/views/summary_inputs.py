@@ -14,7 +14,7 @@ import pandas as pd
 from ..core.errors import CreditlabError, NotebookError
 from ..core.i18n import LANGS, tr
 from ..core.notebook import ParameterError, check_parameters
-from ..core.paths import PROJECT_ROOT, language_tag
+from ..core.paths import PROJECT_ROOT, language_tag, rubric_stem
 from ..core.problems import Problems, default_lang
 from ..core.years import year_problem
 from ..loaders.regions import in_city, load_regions
@@ -38,7 +38,6 @@ PARAMETER_SPEC: dict[str, type | tuple[type, ...]] = {
 
 class SummaryError(NotebookError):
     """The summary report cannot be made for these parameters."""
-
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ def summary_stem(params: SummaryParams) -> str:
     city, ``summary-shaanxi-2020-2024-610300`` (its code, whatever name was given), ``-en`` added in English: two
     rubrics' or two languages' summaries of a year never overwrite each other; ``.html`` and ``.xlsx`` beside each
     other (the command names its page the same)."""
-    rubric = Path(params.rubric).stem if params.rubric.endswith((".yaml", ".yml")) else params.rubric
+    rubric = rubric_stem(params.rubric)
     if not params.city:
         where = "province"
     else:
